@@ -1,0 +1,306 @@
+"""The price contract, the :class:`PriceSource` protocol, in-memory prices and ``load_prices``.
+
+A *prices frame* is what every source returns and every later step reads:
+
+- a ``DatetimeIndex``: for daily bars (``interval="1d"``) the exchange-local session
+  dates, tz-naive ``datetime64[ns]`` named ``date``; for intraday bars the bar starts,
+  tz-aware ``datetime64[ns, UTC]`` named ``datetime``; strictly increasing;
+- float64 columns ``open, high, low, close, volume`` (volume may be 0 or NaN);
+- ``attrs`` with ``symbol``, ``interval`` and ``source``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+from mktnews._typing import INTRADAY_INTERVALS, Interval, check_option
+from mktnews.errors import PriceDataError
+
+__all__ = [
+    "COLUMNS",
+    "FrameSource",
+    "PriceSource",
+    "conform_prices",
+    "default_source",
+    "load_prices",
+    "normalize_range",
+]
+
+COLUMNS: tuple[str, ...] = ("open", "high", "low", "close", "volume")
+
+
+@runtime_checkable
+class PriceSource(Protocol):
+    """What a price source implements.
+
+    ``fetch`` returns a prices frame (see module docstring) for one symbol. For daily
+    bars ``start`` and ``end`` are tz-naive session dates and both are inclusive; for
+    intraday bars they are tz-aware UTC instants and the range is ``[start, end)``.
+    A source raises :class:`~mktnews.errors.PriceDataError` when it cannot answer; it
+    never returns an empty frame for a failure. A range with no bars (a holiday
+    weekend, say) is an empty frame with the right columns.
+    """
+
+    name: str
+
+    def fetch(
+        self, symbol: str, start: pd.Timestamp, end: pd.Timestamp, interval: Interval
+    ) -> pd.DataFrame:
+        """Bars of ``symbol`` in the range (see class docstring)."""
+        ...
+
+
+def is_intraday(interval: str) -> bool:
+    """Whether ``interval`` is an intraday bar size."""
+    return interval in INTRADAY_INTERVALS
+
+
+def normalize_range(
+    start: object, end: object, interval: str
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Turn users' ``start``/``end`` into the form :meth:`PriceSource.fetch` takes.
+
+    Daily: tz-naive dates, both inclusive (a time of day is dropped). Intraday: UTC
+    instants, ``[start, end)``; a date without a time as ``end`` includes that whole day
+    (UTC); naive instants are read as UTC.
+    """
+    if start is None or end is None:
+        raise PriceDataError("load_prices needs both start and end")
+    s = pd.Timestamp(start)  # type: ignore[arg-type]
+    e = pd.Timestamp(end)  # type: ignore[arg-type]
+    if is_intraday(interval):
+        s = s.tz_localize("UTC") if s.tzinfo is None else s.tz_convert("UTC")
+        date_only_end = e.tzinfo is None and e == e.normalize() and not (
+            isinstance(end, pd.Timestamp) and end.tzinfo is not None
+        )
+        e = e.tz_localize("UTC") if e.tzinfo is None else e.tz_convert("UTC")
+        if date_only_end:
+            e = e + pd.Timedelta(days=1)
+        s, e = s.as_unit("ns"), e.as_unit("ns")
+    else:
+        if s.tzinfo is not None:
+            s = s.tz_localize(None)
+        if e.tzinfo is not None:
+            e = e.tz_localize(None)
+        s, e = s.normalize().as_unit("ns"), e.normalize().as_unit("ns")
+    if e < s:
+        raise PriceDataError(f"empty range: end {end!r} is before start {start!r}")
+    return s, e
+
+
+def conform_prices(
+    frame: pd.DataFrame,
+    *,
+    symbol: str,
+    interval: str,
+    source: str,
+    where: str | None = None,
+) -> pd.DataFrame:
+    """Check a frame against the prices contract and return it in contract form.
+
+    Lower-cases column names, fills a missing ``volume`` with NaN, casts to float64,
+    brings the index to the contract's dtype and name, and validates: sorted, no
+    duplicate stamps, ``high >= low``, positive prices (missing values are allowed).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Bars indexed by date/datetime.
+    symbol, interval, source : str
+        Recorded in ``attrs``.
+    where : str, optional
+        Name of the file or source, used in error messages (defaults to ``symbol``).
+
+    Raises
+    ------
+    PriceDataError
+        Naming ``where``, the row (its date) and the field that is wrong.
+    """
+    label = where or symbol
+    df = frame.rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
+    if "close" not in df.columns:
+        raise PriceDataError(f"{label}: no 'close' column (columns: {list(frame.columns)})")
+    for col in ("open", "high", "low"):
+        if col not in df.columns:
+            df[col] = np.nan
+    if "volume" not in df.columns:
+        df["volume"] = np.nan
+    df = df.loc[:, list(COLUMNS)]
+    try:
+        df = df.astype("float64")
+    except (TypeError, ValueError) as exc:
+        raise PriceDataError(f"{label}: non-numeric price values ({exc})") from exc
+    idx = pd.DatetimeIndex(df.index)
+    if is_intraday(interval):
+        if idx.tz is None:
+            raise PriceDataError(f"{label}: intraday bars need tz-aware timestamps")
+        idx = idx.tz_convert("UTC").as_unit("ns").rename("datetime")
+    else:
+        if idx.tz is not None:
+            idx = idx.tz_localize(None)
+        idx = idx.as_unit("ns")
+        if not (idx == idx.normalize()).all():
+            bad = idx[idx != idx.normalize()][0]
+            raise PriceDataError(f"{label}: daily bars must be dated by day; row {bad} has a time")
+        idx = idx.rename("date")
+    df.index = idx
+    if idx.hasnans:
+        raise PriceDataError(f"{label}: a row has no date")
+    if len(idx) > 1:
+        diffs = np.diff(idx.asi8)
+        if (diffs < 0).any():
+            pos = int(np.argmax(diffs < 0)) + 1
+            raise PriceDataError(
+                f"{label}: rows are not in date order (row {pos}, {idx[pos]}, comes after {idx[pos - 1]})"
+            )
+        if (diffs == 0).any():
+            pos = int(np.argmax(diffs == 0)) + 1
+            raise PriceDataError(f"{label}: duplicated date {idx[pos]} (row {pos})")
+    hl = (df["high"] < df["low"]).to_numpy()
+    if hl.any():
+        pos = int(np.argmax(hl))
+        raise PriceDataError(
+            f"{label}: high < low on {idx[pos]} (row {pos}: high={df['high'].iat[pos]}, low={df['low'].iat[pos]})"
+        )
+    for col in ("open", "high", "low", "close"):
+        bad = (df[col] <= 0).to_numpy()
+        if bad.any() and not _negative_allowed(symbol):
+            pos = int(np.argmax(bad))
+            raise PriceDataError(
+                f"{label}: non-positive {col} {df[col].iat[pos]} on {idx[pos]} (row {pos})"
+            )
+    df.attrs = {"symbol": symbol, "interval": interval, "source": source}
+    return df
+
+
+# Instruments whose prices can really be zero or negative (WTI futures on 2020-04-20).
+_NEGATIVE_OK = {"CL=F"}
+
+
+def _negative_allowed(symbol: str) -> bool:
+    return symbol in _NEGATIVE_OK
+
+
+class FrameSource:
+    """Prices that users already hold in memory: ``{symbol: DataFrame}``.
+
+    Each frame is checked and brought to the prices contract once, on construction.
+
+    Parameters
+    ----------
+    frames : mapping of str to DataFrame
+        Bars per symbol (columns ``open, high, low, close, volume`` in any case; at
+        least ``close``), indexed by date (daily) or tz-aware timestamps (intraday).
+    interval : str, default "1d"
+        Bar size of all frames.
+    name : str, default "memory"
+    """
+
+    def __init__(
+        self, frames: Mapping[str, pd.DataFrame], *, interval: Interval = "1d", name: str = "memory"
+    ) -> None:
+        check_option("interval", interval, Interval)
+        self.name = name
+        self.interval = interval
+        self._frames = {
+            sym: conform_prices(f, symbol=sym, interval=interval, source=name)
+            for sym, f in frames.items()
+        }
+
+    @property
+    def symbols(self) -> list[str]:
+        """Symbols this source holds."""
+        return list(self._frames)
+
+    def fetch(
+        self, symbol: str, start: pd.Timestamp, end: pd.Timestamp, interval: Interval
+    ) -> pd.DataFrame:
+        """Bars of ``symbol`` in the range; see :class:`PriceSource`."""
+        if interval != self.interval:
+            raise PriceDataError(
+                f"{self.name}: holds {self.interval} bars; {interval} bars of {symbol} were asked for"
+            )
+        frame = self._frames.get(symbol)
+        if frame is None:
+            raise PriceDataError(
+                f"{self.name}: no prices for {symbol!r} (it holds {', '.join(self._frames) or 'nothing'})"
+            )
+        if is_intraday(interval):
+            idx = frame.index
+            out = frame.loc[(idx >= start) & (idx < end)]
+        else:
+            out = frame.loc[start:end]
+        out = out.copy()
+        out.attrs = dict(frame.attrs)
+        return out
+
+    def __repr__(self) -> str:
+        return f"FrameSource({', '.join(self._frames)}; {self.interval})"
+
+
+def default_source() -> PriceSource:
+    """The source used when none is given.
+
+    ``MKTNEWS_PRICES_DIR`` (a folder of price files, read by :class:`~mktnews.FileSource`)
+    if set, else Yahoo Finance with the Parquet cache (:class:`~mktnews.YahooSource`).
+    """
+    folder = os.environ.get("MKTNEWS_PRICES_DIR")
+    if folder:
+        from mktnews.prices.files import FileSource
+
+        return FileSource(folder)
+    from mktnews.prices.yahoo import YahooSource
+
+    return YahooSource()
+
+
+def load_prices(
+    instrument: str,
+    start: object,
+    end: object,
+    *,
+    interval: Interval = "1d",
+    source: PriceSource | None = None,
+) -> pd.DataFrame:
+    """Bars of one instrument, in the prices contract (see module docstring).
+
+    Parameters
+    ----------
+    instrument : str
+        A data symbol (``"^STOXX50E"``) or any printed name the registry resolves
+        ("Euro STOXX 50"). Unregistered symbols are passed to the source as they are.
+    start, end : date-like
+        Daily bars: session dates, both inclusive. Intraday: instants (naive = UTC),
+        ``end`` exclusive, a date-only ``end`` including that day.
+    interval : {"1d", "1m", "2m", "5m", "15m", "30m", "60m", "90m", "1h"}
+    source : PriceSource, optional
+        Default: :func:`default_source`.
+
+    Returns
+    -------
+    DataFrame
+
+    Raises
+    ------
+    PriceDataError
+        When the source cannot answer; never an empty frame for a failure.
+    """
+    from mktnews.instruments import resolve_symbol
+
+    check_option("interval", interval, Interval)
+    symbol = resolve_symbol(instrument)
+    s, e = normalize_range(start, end, interval)
+    src = source if source is not None else default_source()
+    frame = src.fetch(symbol, s, e, interval)
+    if not isinstance(frame, pd.DataFrame):
+        raise PriceDataError(f"{getattr(src, 'name', src)!r} returned {type(frame).__name__}, not a DataFrame")
+    if tuple(frame.columns) != COLUMNS or frame.attrs.get("symbol") != symbol:
+        frame = conform_prices(
+            frame, symbol=symbol, interval=interval, source=str(getattr(src, "name", src))
+        )
+    return frame
