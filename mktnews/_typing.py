@@ -7,8 +7,8 @@ from typing import Literal, TypeVar, get_args
 from mktnews.errors import InvalidOptionError
 
 __all__ = [
-    "CaptureStatus",
     "INTRADAY_INTERVALS",
+    "CaptureStatus",
     "InstrumentKind",
     "Interval",
     "MarketState",

@@ -42,7 +42,7 @@ def _register_custom() -> None:
     import exchange_calendars as xc
     from exchange_calendars.exchange_calendar_xeur import XEURExchangeCalendar
 
-    class XSTXExchangeCalendar(XEURExchangeCalendar):  # type: ignore[misc]
+    class XSTXExchangeCalendar(XEURExchangeCalendar):
         """STOXX indices (Euro STOXX 50, STOXX Europe 600): Eurex trading days,
         computed 09:00-17:30 Europe/Berlin."""
 
@@ -152,8 +152,8 @@ def sessions(
         frame = data_sessions(data_dates, inst.tz)
     else:
         frame = calendar_sessions(inst.calendar)
-    lo = pd.Timestamp(start).normalize() if start is not None else None
-    hi = pd.Timestamp(end).normalize() if end is not None else None
+    lo = pd.Timestamp(start).normalize() if start is not None else None  # type: ignore[arg-type]
+    hi = pd.Timestamp(end).normalize() if end is not None else None  # type: ignore[arg-type]
     return frame.loc[lo:hi].copy()
 
 
@@ -194,10 +194,11 @@ def gaps(
     else:
         cal = sessions(inst, start, end)
     missing = cal.loc[~cal.index.isin(data.index)]
+    days = pd.DatetimeIndex(missing.index)
     out = pd.DataFrame(
         {
             "symbol": inst.symbol,
-            "weekday": missing.index.day_name(),
+            "weekday": days.day_name(),
             "open": missing["open"],
             "close": missing["close"],
         },

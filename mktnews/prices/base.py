@@ -168,9 +168,9 @@ def conform_prices(
             f"{label}: high < low on {idx[pos]} (row {pos}: high={df['high'].iat[pos]}, low={df['low'].iat[pos]})"
         )
     for col in ("open", "high", "low", "close"):
-        bad = (df[col] <= 0).to_numpy()
-        if bad.any() and not _negative_allowed(symbol):
-            pos = int(np.argmax(bad))
+        nonpos = (df[col] <= 0).to_numpy()
+        if nonpos.any() and not _negative_allowed(symbol):
+            pos = int(np.argmax(nonpos))
             raise PriceDataError(
                 f"{label}: non-positive {col} {df[col].iat[pos]} on {idx[pos]} (row {pos})"
             )
