@@ -1,0 +1,815 @@
+"""Test statistics of an event study: one event window of one group of N events.
+
+The engine (:mod:`mktnews.study`) gathers, for one window ``(a, b)`` and one group, the
+abnormal returns of the window, the estimation-window residuals and the per-event
+standard deviations into a :class:`TestInput`, and calls :func:`run_tests`. Everything here
+is plain numpy/scipy, vectorised across events (loops run over blocks of event pairs and
+over test names, never over events).
+
+Each statistic follows its published formula; the exact convention of each one is in
+:data:`CONVENTIONS` (and in the ``convention`` field of every :class:`TestResult`).
+Events that lack the data a test needs are left out of that test (``TestResult.n`` says how
+many were used); a test that cannot be computed (too few events, zero variance) returns a
+NaN statistic and p-value with the reason in ``convention``; it never raises.
+
+References
+----------
+Brown, S. J. and Warner, J. B. (1980, 1985). Measuring security price performance; Using
+daily stock returns. *Journal of Financial Economics* 8, 205-258; 14, 3-31.
+Patell, J. M. (1976). Corporate forecasts of earnings per share and stock price behavior.
+*Journal of Accounting Research* 14, 246-276.
+Corrado, C. J. (1989). A nonparametric test for abnormal security-price performance in
+event studies. *Journal of Financial Economics* 23, 385-395.
+Boehmer, E., Musumeci, J. and Poulsen, A. B. (1991). Event-study methodology under
+conditions of event-induced variance. *Journal of Financial Economics* 30, 253-272.
+Corrado, C. J. and Zivney, T. L. (1992). The specification and power of the sign test in
+event study hypothesis tests using daily stock returns. *JFQA* 27, 465-478.
+Cowan, A. R. (1992). Nonparametric event study tests. *Review of Quantitative Finance and
+Accounting* 2, 343-358.
+Kolari, J. W. and Pynnönen, S. (2010). Event study testing with cross-sectional correlation
+of abnormal returns. *Review of Financial Studies* 23, 3996-4025.
+Kolari, J. W. and Pynnönen, S. (2011). Nonparametric rank tests for event studies.
+*Journal of Empirical Finance* 18, 953-971.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse, stats
+
+from mktnews.errors import InvalidOptionError
+
+__all__ = [
+    "CONVENTIONS",
+    "KP_MIN_OVERLAP",
+    "TESTS",
+    "TestInput",
+    "TestResult",
+    "mean_pairwise_correlation",
+    "run_tests",
+]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+#: The test names, in the order :func:`run_tests` uses for ``tests="all"``
+#: (``placebo`` is computed by the engine, not here).
+TESTS: Final[tuple[str, ...]] = (
+    "cs_t",
+    "bw_t",
+    "cda_t",
+    "patell",
+    "bmp",
+    "kp_patell",
+    "kp_bmp",
+    "sign",
+    "gen_sign",
+    "corrado",
+    "grank",
+    "wilcoxon",
+)
+
+#: Minimum number of common calendar dates of two events' estimation residuals for their
+#: correlation to enter the Kolari-Pynnönen mean correlation r̄.
+KP_MIN_OVERLAP: Final[int] = 30
+
+# Target number of cells of one block of pair sums in mean_pairwise_correlation.
+_PAIR_BLOCK_CELLS: Final[int] = 2_000_000
+
+#: One paragraph per statistic: its formula and every convention chosen.
+CONVENTIONS: Final[dict[str, str]] = {
+    "cs_t": (
+        "Cross-sectional t test (Brown and Warner 1985; EventStudyTools 'CSect T'): "
+        "t = CAAR / (sd(CAR) / sqrt(N)), CAAR = mean of the N CARs of the window, sd with "
+        "N - 1 in the denominator; two-sided p from Student's t with N - 1 degrees of freedom "
+        "(identical to scipy.stats.ttest_1samp on the CARs). Uses every event with a CAR; "
+        "needs N >= 2 and a non-zero cross-sectional spread."
+    ),
+    "bw_t": (
+        "Brown-Warner time-series t with each event's own estimation-window residual s.d. s_i "
+        "(independence across events assumed): z = CAAR / (sqrt(sum_i W_i s_i^2) / N), "
+        "CAAR = mean of the CARs, W_i = number of non-missing ARs of event i in the window "
+        "(= W = b - a + 1 when none is missing). The estimation error of the normal-return "
+        "model is ignored (that is what patell/bmp add). Two-sided p from the standard normal. "
+        "Uses events with a CAR and a finite s_i."
+    ),
+    "cda_t": (
+        "Crude dependence adjustment (Brown and Warner 1980, 1985): the AAR series of the "
+        "estimation window is formed by averaging, on each relative day of the estimation "
+        "window (events aligned by relative day, not by calendar date), the residuals of the "
+        "events that have one on that day; S = its standard deviation over the T estimation "
+        "days that have at least one residual (T - 1 in the denominator). "
+        "t = CAAR / (S * sqrt(W)), CAAR = mean of the CARs, W = number of window days on which "
+        "at least one event has an AR; two-sided p from Student's t with T - 1 degrees of "
+        "freedom. Uses events with a CAR; needs T >= 2."
+    ),
+    "patell": (
+        "Patell (1976) Z of the window: Z = sum_i SCAR_i / sqrt(sum_i (L_i - k)/(L_i - k - 2)), "
+        "with SCAR_i = CAR_i / sd_CAR_i, where sd_CAR_i is the square root of the full CAR "
+        "prediction-error variance (s_i^2 (W + W^2/L_i + ...), including the covariance of the "
+        "prediction errors across the window days), not Patell's (1/sqrt(W)) sum of "
+        "daily SARs; the two agree for W = 1. L_i = number of estimation residuals, k = number "
+        "of model parameters; (L_i - k)/(L_i - k - 2) is the variance of a t variable with "
+        "L_i - k degrees of freedom. Two-sided p from the standard normal. Uses events with a "
+        "CAR, sd_CAR > 0 and L_i - k > 2."
+    ),
+    "bmp": (
+        "Boehmer, Musumeci and Poulsen (1991) standardised cross-sectional t: "
+        "t = mean(SCAR) / (sd(SCAR) / sqrt(N)) with SCAR_i = CAR_i / sd_CAR_i as for patell and "
+        "sd with N - 1 in the denominator; two-sided p from Student's t with N - 1 degrees of "
+        "freedom. Uses events with a CAR and sd_CAR > 0; needs N >= 2."
+    ),
+    "kp_patell": (
+        "Kolari and Pynnönen (2010, eq. 13) adjusted Patell Z: "
+        "Z_patell * sqrt(1 / (1 + (N - 1) r)), where r is the mean correlation of the "
+        "events' CARs under the model (see below); p from the standard normal. "
+        "r: for every pair of events, rho_ij = Pearson correlation of their estimation-window "
+        "residuals on the calendar dates both have (pairwise complete, at least KP_MIN_OVERLAP "
+        "= 30 common dates, else the pair is left out of the mean), times the share of the "
+        "event window the two CARs have in common, "
+        "shared_ij / sqrt(W_i W_j) (shared_ij = calendar dates in both windows, W_i = window "
+        "days with an AR); r = mean over all N(N-1)/2 pairs that are not left out. When all "
+        "events share the same window dates (Kolari-Pynnönen's clustered setting) r is the "
+        "plain mean pairwise residual correlation of the paper; pairs whose windows share no "
+        "date contribute 0 (their CARs are uncorrelated under the model), so events of one "
+        "instrument on different days, whose estimation residuals are the same series, do not "
+        "count as correlated. Same events as patell; r = 0 when N = 1."
+    ),
+    "kp_bmp": (
+        "Kolari and Pynnönen (2010) adjusted BMP t: t_bmp * sqrt((1 - r) / (1 + (N - 1) r)) "
+        "with r the mean CAR correlation defined under kp_patell (computed on the bmp events); "
+        "two-sided p from Student's t with N - 1 degrees of freedom, as bmp."
+    ),
+    "sign": (
+        "Sign test on the CARs: w = number of positive CARs among the N non-zero CARs (a CAR of "
+        "exactly 0 is dropped); the statistic is z = (w - N/2) / sqrt(N/4) and the two-sided "
+        "p-value is the EXACT binomial one (scipy.stats.binomtest(w, N, 0.5)), not the normal "
+        "approximation of z, because news groups are often small."
+    ),
+    "gen_sign": (
+        "Cowan (1992) generalised sign test: z = (w - N p) / sqrt(N p (1 - p)), w = number of "
+        "events with a positive CAR (CAR = 0 counts as not positive), p = expected share of "
+        "positive ARs estimated from the estimation window as in Cowan (1992): the mean over "
+        "the N events of each event's share of positive residuals (equal to the share of "
+        "positive residuals pooled over all events when every event has the same number of "
+        "residuals). Two-sided p from the standard normal. Uses events with a CAR and at least "
+        "one estimation residual; needs 0 < p < 1."
+    ),
+    "corrado": (
+        "Corrado (1989) rank test with the Corrado and Zivney (1992) standardised ranks: for "
+        "each event the ARs of its estimation window and of the tested window (a..b) form one "
+        "series; K_it = rank of AR_it in it (ties averaged), U_it = K_it / (1 + M_i) - 1/2 with "
+        "M_i the number of non-missing ARs of the event. On each relative day t, "
+        "Ubar_t = mean of U_it over the N_t events with a value; "
+        "S^2 = (1/T) sum_t (N_t/N) Ubar_t^2 over the T relative days with N_t > 0 (estimation "
+        "and window days). W = 1: z = Ubar_0 / S (Corrado-Zivney one-day form). W > 1: Cowan's "
+        "(1992) multi-day form z = (sum over window days of Ubar_t) / (sqrt(W) S), W = window "
+        "days with N_t > 0. Two-sided p from the standard normal. Uses events with a CAR and "
+        "at least one estimation residual."
+    ),
+    "grank": (
+        "Kolari and Pynnönen (2011) generalised rank test (GRANK-T), the window squeezed into "
+        "one 'cumulative event day': SCAR_i = CAR_i / sd_CAR_i (as for patell), "
+        "SCAR*_i = SCAR_i / sd(SCAR) (cross-sectional sd, N - 1 in the denominator, for "
+        "event-induced volatility); GSAR_i = the event's estimation residuals divided by s_i, "
+        "followed by SCAR*_i. Ranks within each event's GSAR series (ties averaged), "
+        "U_it = rank / (T_i + 1) - 1/2 with T_i the event's number of GSARs. "
+        "Ubar_t = mean over the N_t events with a value; S^2 = (1/T) sum_t (N_t/N) Ubar_t^2 "
+        "over the T time points with N_t > 0 (estimation days plus the cumulative event day); "
+        "Z = Ubar_0 / S and t = Z sqrt((T - 2) / (T - 1 - Z^2)), two-sided p from Student's t "
+        "with T - 2 degrees of freedom. Uses events with a CAR, sd_CAR > 0, s_i > 0 and at "
+        "least one estimation residual; needs N >= 2."
+    ),
+    "wilcoxon": (
+        "Wilcoxon signed-rank test of the CARs against 0: scipy.stats.wilcoxon with its "
+        "defaults (zero_method='wilcox' drops CARs of exactly 0; method='auto': exact "
+        "distribution for up to 50 non-zero CARs without ties, else the normal approximation). "
+        "The statistic is scipy's two-sided one, min(W+, W-); N = number of non-zero CARs."
+    ),
+}
+
+
+def _as_float(x: object, ndim: int, name: str) -> FloatArray:
+    arr = np.asarray(x, dtype=np.float64)
+    if arr.ndim != ndim:
+        raise InvalidOptionError(
+            f"TestInput.{name}", f"array of shape {arr.shape}", reason=f"must be {ndim}-d"
+        )
+    return arr
+
+
+def _as_int(x: object, ndim: int, name: str) -> IntArray:
+    arr = np.asarray(x)
+    if arr.ndim != ndim:
+        raise InvalidOptionError(
+            f"TestInput.{name}", f"array of shape {arr.shape}", reason=f"must be {ndim}-d"
+        )
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        raise InvalidOptionError(
+            f"TestInput.{name}", f"array of dtype {arr.dtype}", reason="must hold int64 keys"
+        )
+    return arr.astype(np.int64, copy=False)
+
+
+def _has_duplicate_keys(keys: IntArray) -> BoolArray:
+    """Per row: does a non-negative key occur twice?"""
+    if keys.shape[1] < 2:
+        return np.zeros(keys.shape[0], dtype=bool)
+    srt = np.sort(keys, axis=1)
+    dup = (srt[:, 1:] == srt[:, :-1]) & (srt[:, 1:] >= 0)
+    return np.asarray(dup.any(axis=1))
+
+
+@dataclass(frozen=True)
+class TestInput:
+    """The data of one event window of one group of N events.
+
+    Parameters
+    ----------
+    window : tuple of int
+        ``(a, b)``, inclusive relative days (or bars) of the window; ``W = b - a + 1``.
+    ar : ndarray, shape (N, W)
+        Abnormal returns on days ``a..b`` (NaN = missing).
+    sd_ar : ndarray, shape (N, W)
+        Standard deviation of the prediction error of each AR, ``s_i * sqrt(C_it)``.
+    car : ndarray, shape (N,)
+        CAR over the window (sum of the available ARs).
+    sd_car : ndarray, shape (N,)
+        Square root of the CAR variance including the coefficient-error term.
+    est_ar : ndarray, shape (N, L)
+        Estimation-window residuals; column ``j`` is relative day ``est[0] + j``; NaN padded.
+    est_keys : ndarray of int64, shape (N, L)
+        Calendar key of each estimation residual (days since the epoch for daily data, bar
+        start in ns for intraday); -1 where missing. Aligns events by date.
+    evt_keys : ndarray of int64, shape (N, W)
+        Calendar keys of the window days; -1 where missing.
+    s : ndarray, shape (N,)
+        Residual standard deviation of the estimation window, ``sqrt(SSR / (L_i - k))``.
+    L : ndarray, shape (N,)
+        Number of (non-missing) estimation residuals per event.
+    k : int
+        Number of parameters of the normal-return model (0 raw / market adjusted, 1 constant
+        mean, 2 market model).
+
+    Raises
+    ------
+    InvalidOptionError
+        When the arrays do not have the documented shapes, or a calendar key occurs twice
+        in one event's estimation or event window.
+    """
+
+    __test__ = False  # not a pytest test class, despite its name
+
+    window: tuple[int, int]
+    ar: FloatArray
+    sd_ar: FloatArray
+    car: FloatArray
+    sd_car: FloatArray
+    est_ar: FloatArray
+    est_keys: IntArray
+    evt_keys: IntArray
+    s: FloatArray
+    L: FloatArray
+    k: int
+
+    def __post_init__(self) -> None:
+        a, b = (int(v) for v in self.window)
+        if b < a:
+            raise InvalidOptionError("TestInput.window", self.window, reason="needs a <= b")
+        ar = _as_float(self.ar, 2, "ar")
+        n, w = ar.shape
+        if w != b - a + 1:
+            raise InvalidOptionError(
+                "TestInput.ar",
+                f"array of shape {ar.shape}",
+                reason=f"window {self.window} has {b - a + 1} days",
+            )
+        est_ar = _as_float(self.est_ar, 2, "est_ar")
+        arrays: dict[str, np.ndarray] = {
+            "ar": ar,
+            "sd_ar": _as_float(self.sd_ar, 2, "sd_ar"),
+            "car": _as_float(self.car, 1, "car"),
+            "sd_car": _as_float(self.sd_car, 1, "sd_car"),
+            "est_ar": est_ar,
+            "est_keys": _as_int(self.est_keys, 2, "est_keys"),
+            "evt_keys": _as_int(self.evt_keys, 2, "evt_keys"),
+            "s": _as_float(self.s, 1, "s"),
+            "L": _as_float(self.L, 1, "L"),
+        }
+        expected = {
+            "sd_ar": (n, w),
+            "car": (n,),
+            "sd_car": (n,),
+            "est_ar": (n, est_ar.shape[1]),
+            "est_keys": est_ar.shape,
+            "evt_keys": (n, w),
+            "s": (n,),
+            "L": (n,),
+        }
+        for name, shape in expected.items():
+            got = arrays[name].shape
+            if got != shape:
+                raise InvalidOptionError(
+                    f"TestInput.{name}",
+                    f"array of shape {got}",
+                    reason=f"expected shape {shape} (N={n} events, W={w}, L={est_ar.shape[1]})",
+                )
+        for name in ("est_keys", "evt_keys"):
+            dup = _has_duplicate_keys(arrays[name])
+            if dup.any():
+                raise InvalidOptionError(
+                    f"TestInput.{name}",
+                    f"duplicate calendar keys in event row(s) {np.flatnonzero(dup)[:10].tolist()}",
+                    reason="each calendar date may occur once per event",
+                )
+        object.__setattr__(self, "window", (a, b))
+        object.__setattr__(self, "k", int(self.k))
+        for name, value in arrays.items():
+            object.__setattr__(self, name, value)
+
+    @property
+    def n_events(self) -> int:
+        """Number of events (rows)."""
+        return int(self.ar.shape[0])
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One test statistic of one window of one group.
+
+    Attributes
+    ----------
+    test : str
+        Test name (one of :data:`TESTS`).
+    statistic : float
+        The statistic (NaN when it cannot be computed).
+    p_value : float
+        Two-sided p-value (NaN when the statistic cannot be computed).
+    n : int
+        Number of events used.
+    convention : str
+        Short description of the convention, or the reason the test could not be computed.
+    """
+
+    __test__ = False  # not a pytest test class, despite its name
+
+    test: str
+    statistic: float
+    p_value: float
+    n: int
+    convention: str
+
+
+def _result(test: str, stat: float, p: float, n: int, convention: str) -> TestResult:
+    return TestResult(test, float(stat), float(p), int(n), convention)
+
+
+def _nan(test: str, n: int, reason: str) -> TestResult:
+    return TestResult(test, math.nan, math.nan, int(n), f"not computed: {reason}")
+
+
+def _p_norm(z: float) -> float:
+    return float(2.0 * stats.norm.sf(abs(z)))
+
+
+def _p_t(t: float, df: float) -> float:
+    return float(2.0 * stats.t.sf(abs(t), df))
+
+
+def _spread_is_zero(sd: float, values: FloatArray) -> bool:
+    """True when a standard deviation is zero up to rounding of ``values``."""
+    scale = float(np.max(np.abs(values))) if values.size else 0.0
+    return not np.isfinite(sd) or sd <= 1e-13 * max(scale, np.finfo(float).tiny)
+
+
+def _row_standardised_ranks(x: FloatArray) -> tuple[FloatArray, BoolArray]:
+    """Ranks within each row (ties averaged, NaN kept) divided by (1 + count) minus 1/2."""
+    ok = np.isfinite(x)
+    ranks = stats.rankdata(np.where(ok, x, np.nan), axis=1, nan_policy="omit")
+    count = ok.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = ranks / (count + 1.0) - 0.5
+    return np.where(ok, u, np.nan), ok
+
+
+def _day_means(u: FloatArray, ok: BoolArray) -> tuple[FloatArray, IntArray]:
+    """Column means over the rows with a value, and the counts (mean NaN where 0)."""
+    n_t = ok.sum(axis=0)
+    total = np.where(ok, u, 0.0).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n_t > 0, total / np.maximum(n_t, 1), np.nan)
+    return mean, n_t.astype(np.int64)
+
+
+def mean_pairwise_correlation(
+    inp: TestInput, events: BoolArray | None = None, *, min_overlap: int = KP_MIN_OVERLAP
+) -> tuple[float, int, int]:
+    """Kolari-Pynnönen mean correlation r̄ of the events' CARs.
+
+    For each pair of events whose windows share calendar dates, the Pearson correlation of
+    their estimation-window residuals on their common calendar dates (pairwise complete),
+    times ``shared / sqrt(W_i W_j)``; pairs whose windows share no date contribute 0. The mean
+    is taken over all pairs except those left out (fewer than ``min_overlap`` common
+    estimation dates, or an undefined correlation).
+
+    Parameters
+    ----------
+    inp : TestInput
+        The window's data.
+    events : ndarray of bool, optional
+        Which events (rows) take part; all by default.
+    min_overlap : int
+        Minimum number of common estimation dates for a pair's correlation.
+
+    Returns
+    -------
+    rbar : float
+        The mean correlation (0.0 when fewer than two events; NaN when every pair was left
+        out).
+    n_pairs : int
+        Number of pairs in the mean.
+    n_left_out : int
+        Number of pairs left out.
+    """
+    idx = np.flatnonzero(np.ones(inp.n_events, dtype=bool) if events is None else events)
+    n = idx.size
+    total = n * (n - 1) // 2
+    if total == 0:
+        return 0.0, 0, 0
+    ar = inp.ar[idx]
+    wkeys = inp.evt_keys[idx]
+    wok = np.isfinite(ar) & (wkeys >= 0)
+    w_i = wok.sum(axis=1).astype(np.float64)
+    r, c = np.nonzero(wok)
+    if r.size == 0:
+        return 0.0, total, 0
+    _, code = np.unique(wkeys[r, c], return_inverse=True)
+    inc = sparse.csr_matrix((np.ones(r.size), (r, code.ravel())), shape=(n, int(code.max()) + 1))
+    shared = sparse.triu(inc @ inc.T, k=1).tocoo()
+    pi = shared.row.astype(np.int64)
+    pj = shared.col.astype(np.int64)
+    if pi.size == 0:
+        return 0.0, total, 0
+    weight = shared.data / np.sqrt(w_i[pi] * w_i[pj])
+    rho, common = _pair_correlations(inp.est_ar[idx], inp.est_keys[idx], pi, pj)
+    good = (common >= min_overlap) & np.isfinite(rho)
+    left_out = int((~good).sum())
+    counted = total - left_out
+    if counted == 0:
+        return math.nan, 0, left_out
+    return float(np.sum(rho[good] * weight[good]) / counted), counted, left_out
+
+
+def _pair_correlations(
+    est_ar: FloatArray, est_keys: IntArray, pi: IntArray, pj: IntArray
+) -> tuple[FloatArray, IntArray]:
+    """Pairwise-complete Pearson correlations by calendar date for the pairs (pi, pj).
+
+    Sparse event x date matrices; the pair sums are formed in row blocks so that memory
+    stays bounded for thousands of events.
+    """
+    involved = np.unique(np.concatenate([pi, pj]))
+    pos = np.full(est_ar.shape[0], -1, dtype=np.int64)
+    pos[involved] = np.arange(involved.size)
+    x = est_ar[involved]
+    keys = est_keys[involved]
+    ok = np.isfinite(x) & (keys >= 0)
+    m = involved.size
+    rho = np.full(pi.size, np.nan)
+    common = np.zeros(pi.size, dtype=np.int64)
+    r, c = np.nonzero(ok)
+    if r.size == 0:
+        return rho, common
+    # centre each event on its own mean: Pearson is shift invariant, and sums stay small
+    cnt = ok.sum(axis=1)
+    mean = np.where(ok, x, 0.0).sum(axis=1) / np.maximum(cnt, 1)
+    xc = (x - mean[:, None])[r, c]
+    _, code = np.unique(keys[r, c], return_inverse=True)
+    code = code.ravel()
+    shape = (m, int(code.max()) + 1)
+    ones = sparse.csr_matrix((np.ones(r.size), (r, code)), shape=shape)
+    xs = sparse.csr_matrix((xc, (r, code)), shape=shape)
+    x2 = sparse.csr_matrix((xc * xc, (r, code)), shape=shape)
+    ones_t, xs_t, x2_t = ones.T.tocsc(), xs.T.tocsc(), x2.T.tocsc()
+    a = pos[pi]
+    b = pos[pj]
+    order = np.argsort(a, kind="stable")
+    a_sorted = a[order]
+    block = max(1, _PAIR_BLOCK_CELLS // max(m, 1))
+    for start in range(0, m, block):
+        stop = min(start + block, m)
+        lo, hi = np.searchsorted(a_sorted, [start, stop])
+        if lo == hi:
+            continue
+        sel = order[lo:hi]
+        ra = a[sel] - start
+        cb = b[sel]
+
+        def pick(left: sparse.csr_matrix, right: sparse.csc_matrix) -> FloatArray:
+            prod = sparse.csr_matrix(left[start:stop] @ right)  # noqa: B023
+            return np.asarray(prod[ra, cb]).ravel()  # noqa: B023
+
+        n_ij = pick(ones, ones_t)
+        sx_i = pick(xs, ones_t)  # sum of x_i over dates where j has a value
+        sx_j = pick(ones, xs_t)  # sum of x_j over dates where i has a value
+        sxx_i = pick(x2, ones_t)
+        sxx_j = pick(ones, x2_t)
+        sxy = pick(xs, xs_t)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cov = sxy - sx_i * sx_j / n_ij
+            var_i = sxx_i - sx_i * sx_i / n_ij
+            var_j = sxx_j - sx_j * sx_j / n_ij
+            den = np.sqrt(var_i * var_j)
+            val = np.where((n_ij >= 2) & (den > 0), cov / den, np.nan)
+        rho[sel] = np.clip(val, -1.0, 1.0)
+        common[sel] = np.rint(n_ij).astype(np.int64)
+    return rho, common
+
+
+class _Battery:
+    """Quantities shared by several tests of one TestInput, computed once."""
+
+    def __init__(self, inp: TestInput) -> None:
+        self.inp = inp
+        self.ar_ok = np.isfinite(inp.ar)
+        self.n_days = self.ar_ok.sum(axis=1)
+        self.has_car = np.isfinite(inp.car) & (self.n_days > 0)
+        self.est_ok = np.isfinite(inp.est_ar)
+        self.n_est = self.est_ok.sum(axis=1)
+        self.sd_car_ok = np.isfinite(inp.sd_car) & (inp.sd_car > 0)
+        self._rbar: dict[bytes, tuple[float, int, int]] = {}
+
+    # --- event sets -------------------------------------------------------------------
+    def patell_events(self) -> BoolArray:
+        dof = self.inp.L - self.inp.k
+        with np.errstate(invalid="ignore"):
+            return self.has_car & self.sd_car_ok & (dof > 2)
+
+    def bmp_events(self) -> BoolArray:
+        return self.has_car & self.sd_car_ok
+
+    def rbar(self, events: BoolArray) -> tuple[float, int, int]:
+        key = np.packbits(events).tobytes()
+        if key not in self._rbar:
+            self._rbar[key] = mean_pairwise_correlation(self.inp, events)
+        return self._rbar[key]
+
+    # --- parametric -------------------------------------------------------------------
+    def cs_t(self) -> TestResult:
+        x = self.inp.car[self.has_car]
+        n = x.size
+        if n < 2:
+            return _nan("cs_t", n, f"needs at least 2 events with a CAR, has {n}")
+        sd = float(np.std(x, ddof=1))
+        if _spread_is_zero(sd, x):
+            return _nan("cs_t", n, "the CARs have no cross-sectional variance")
+        t = float(np.mean(x)) / (sd / math.sqrt(n))
+        return _result("cs_t", t, _p_t(t, n - 1), n, f"CAAR/(sd(CAR)/sqrt(N)), t({n - 1})")
+
+    def bw_t(self) -> TestResult:
+        use = self.has_car & np.isfinite(self.inp.s) & (self.inp.s >= 0)
+        n = int(use.sum())
+        if n == 0:
+            return _nan("bw_t", 0, "no event with a CAR and an estimation s.d.")
+        var = float(np.sum(self.n_days[use] * self.inp.s[use] ** 2)) / n**2
+        if not var > 0:
+            return _nan("bw_t", n, "the estimation-window s.d. is 0 for every event")
+        z = float(np.mean(self.inp.car[use])) / math.sqrt(var)
+        return _result("bw_t", z, _p_norm(z), n, "CAAR/(sqrt(sum W_i s_i^2)/N), normal")
+
+    def cda_t(self) -> TestResult:
+        use = self.has_car
+        n = int(use.sum())
+        if n == 0:
+            return _nan("cda_t", 0, "no event with a CAR")
+        est = self.inp.est_ar[use]
+        aar, n_t = _day_means(est, self.est_ok[use])
+        series = aar[n_t > 0]
+        days = series.size
+        if days < 2:
+            return _nan("cda_t", n, f"needs 2 estimation days with residuals, has {days}")
+        sd = float(np.std(series, ddof=1))
+        if _spread_is_zero(sd, series):
+            return _nan("cda_t", n, "the estimation-window AAR series has no variance")
+        w_eff = int(self.ar_ok[use].any(axis=0).sum())
+        t = float(np.mean(self.inp.car[use])) / (sd * math.sqrt(w_eff))
+        return _result(
+            "cda_t", t, _p_t(t, days - 1), n, f"CAAR/(sd(est AAR)*sqrt(W)), t({days - 1})"
+        )
+
+    def _patell_z(self) -> tuple[float, int, str]:
+        use = self.patell_events()
+        n = int(use.sum())
+        if n == 0:
+            return math.nan, 0, "no event with a CAR, sd_CAR > 0 and L - k > 2"
+        scar = self.inp.car[use] / self.inp.sd_car[use]
+        dof = self.inp.L[use] - self.inp.k
+        z = float(np.sum(scar)) / math.sqrt(float(np.sum(dof / (dof - 2.0))))
+        return z, n, ""
+
+    def patell(self) -> TestResult:
+        z, n, why = self._patell_z()
+        if why:
+            return _nan("patell", n, why)
+        return _result("patell", z, _p_norm(z), n, "sum SCAR/sqrt(sum (L-k)/(L-k-2)), normal")
+
+    def _bmp_t(self) -> tuple[float, int, str]:
+        use = self.bmp_events()
+        n = int(use.sum())
+        if n < 2:
+            return math.nan, n, f"needs at least 2 events with a CAR and sd_CAR > 0, has {n}"
+        scar = self.inp.car[use] / self.inp.sd_car[use]
+        sd = float(np.std(scar, ddof=1))
+        if _spread_is_zero(sd, scar):
+            return math.nan, n, "the SCARs have no cross-sectional variance"
+        return float(np.mean(scar)) / (sd / math.sqrt(n)), n, ""
+
+    def bmp(self) -> TestResult:
+        t, n, why = self._bmp_t()
+        if why:
+            return _nan("bmp", n, why)
+        return _result("bmp", t, _p_t(t, n - 1), n, f"mean SCAR/(sd(SCAR)/sqrt(N)), t({n - 1})")
+
+    def _kp_factor(self, events: BoolArray, with_one_minus_r: bool) -> tuple[float, str]:
+        n = int(events.sum())
+        rbar, pairs, left_out = self.rbar(events)
+        info = f"r={rbar:.6g} over {pairs} pairs ({left_out} left out: < {KP_MIN_OVERLAP} dates)"
+        if not np.isfinite(rbar):
+            return math.nan, f"no pair has {KP_MIN_OVERLAP} common estimation dates; {info}"
+        denom = 1.0 + (n - 1) * rbar
+        num = (1.0 - rbar) if with_one_minus_r else 1.0
+        if not denom > 0 or num < 0:
+            return math.nan, f"1 + (N-1) r <= 0; {info}"
+        return math.sqrt(num / denom), info
+
+    def kp_patell(self) -> TestResult:
+        z, n, why = self._patell_z()
+        if why:
+            return _nan("kp_patell", n, why)
+        factor, info = self._kp_factor(self.patell_events(), with_one_minus_r=False)
+        if not np.isfinite(factor):
+            return _nan("kp_patell", n, info)
+        za = z * factor
+        return _result("kp_patell", za, _p_norm(za), n, f"Z_patell*sqrt(1/(1+(N-1)r)), {info}")
+
+    def kp_bmp(self) -> TestResult:
+        t, n, why = self._bmp_t()
+        if why:
+            return _nan("kp_bmp", n, why)
+        factor, info = self._kp_factor(self.bmp_events(), with_one_minus_r=True)
+        if not np.isfinite(factor):
+            return _nan("kp_bmp", n, info)
+        ta = t * factor
+        return _result(
+            "kp_bmp", ta, _p_t(ta, n - 1), n, f"t_bmp*sqrt((1-r)/(1+(N-1)r)), t({n - 1}), {info}"
+        )
+
+    # --- non-parametric ---------------------------------------------------------------
+    def sign(self) -> TestResult:
+        x = self.inp.car[self.has_car]
+        x = x[x != 0]
+        n = x.size
+        if n == 0:
+            return _nan("sign", 0, "no event with a non-zero CAR")
+        w = int(np.sum(x > 0))
+        z = (w - n / 2.0) / math.sqrt(n / 4.0)
+        p = float(stats.binomtest(w, n, 0.5).pvalue)
+        return _result("sign", z, p, n, f"{w} of {n} CARs > 0; z shown, exact binomial p")
+
+    def gen_sign(self) -> TestResult:
+        use = self.has_car & (self.n_est > 0)
+        n = int(use.sum())
+        if n == 0:
+            return _nan("gen_sign", 0, "no event with a CAR and estimation residuals")
+        positive = np.where(self.est_ok[use], self.inp.est_ar[use] > 0, False).sum(axis=1)
+        p_hat = float(np.mean(positive / self.n_est[use]))
+        if not 0.0 < p_hat < 1.0:
+            return _nan("gen_sign", n, f"share of positive estimation residuals is {p_hat}")
+        w = int(np.sum(self.inp.car[use] > 0))
+        z = (w - n * p_hat) / math.sqrt(n * p_hat * (1.0 - p_hat))
+        return _result(
+            "gen_sign", z, _p_norm(z), n, f"{w} of {n} CARs > 0 vs p={p_hat:.6g}, normal"
+        )
+
+    def corrado(self) -> TestResult:
+        use = self.has_car & (self.n_est > 0)
+        n = int(use.sum())
+        if n == 0:
+            return _nan("corrado", 0, "no event with a CAR and estimation residuals")
+        combined = np.concatenate([self.inp.est_ar[use], self.inp.ar[use]], axis=1)
+        u, ok = _row_standardised_ranks(combined)
+        ubar, n_t = _day_means(u, ok)
+        days = n_t > 0
+        big_t = int(days.sum())
+        s2 = float(np.sum(n_t[days] / n * ubar[days] ** 2)) / big_t
+        if not s2 > 0:
+            return _nan("corrado", n, "the mean ranks have no variance")
+        width = self.inp.ar.shape[1]
+        win = slice(combined.shape[1] - width, None)
+        win_days = days[win]
+        w_eff = int(win_days.sum())
+        z = float(np.sum(ubar[win][win_days])) / (math.sqrt(w_eff) * math.sqrt(s2))
+        form = "one-day Corrado-Zivney" if width == 1 else "Cowan multi-day"
+        return _result("corrado", z, _p_norm(z), n, f"{form} rank z over T={big_t} days, normal")
+
+    def grank(self) -> TestResult:
+        inp = self.inp
+        use = self.has_car & self.sd_car_ok & np.isfinite(inp.s) & (inp.s > 0) & (self.n_est > 0)
+        n = int(use.sum())
+        if n < 2:
+            return _nan("grank", n, f"needs at least 2 usable events, has {n}")
+        scar = inp.car[use] / inp.sd_car[use]
+        sd = float(np.std(scar, ddof=1))
+        if _spread_is_zero(sd, scar):
+            return _nan("grank", n, "the SCARs have no cross-sectional variance")
+        gsar = np.concatenate([inp.est_ar[use] / inp.s[use, None], (scar / sd)[:, None]], axis=1)
+        u, ok = _row_standardised_ranks(gsar)
+        ubar, n_t = _day_means(u, ok)
+        days = n_t > 0
+        big_t = int(days.sum())
+        s2 = float(np.sum(n_t[days] / n * ubar[days] ** 2)) / big_t
+        if not s2 > 0 or big_t < 3:
+            return _nan("grank", n, "the mean ranks have no variance")
+        z = float(ubar[-1]) / math.sqrt(s2)
+        rest = big_t - 1 - z * z
+        if not rest > 0:
+            return _nan("grank", n, f"Z^2 = {z * z:.6g} >= T - 1 = {big_t - 1}")
+        t = z * math.sqrt((big_t - 2) / rest)
+        return _result(
+            "grank", t, _p_t(t, big_t - 2), n, f"Z*sqrt((T-2)/(T-1-Z^2)), T={big_t}, t({big_t - 2})"
+        )
+
+    def wilcoxon(self) -> TestResult:
+        x = self.inp.car[self.has_car]
+        n = int(np.sum(x != 0))
+        if n == 0:
+            return _nan("wilcoxon", 0, "no event with a non-zero CAR")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            res = stats.wilcoxon(x)
+        return _result(
+            "wilcoxon",
+            float(res.statistic),
+            float(res.pvalue),
+            n,
+            "scipy.stats.wilcoxon on CARs, min(W+, W-), zeros dropped",
+        )
+
+
+_DISPATCH: Final[dict[str, Callable[[_Battery], TestResult]]] = {
+    name: getattr(_Battery, name) for name in TESTS
+}
+
+
+def run_tests(inp: TestInput, tests: Sequence[str] | str = TESTS) -> list[TestResult]:
+    """Compute test statistics for one window of one group of events.
+
+    Parameters
+    ----------
+    inp : TestInput
+        The window's abnormal returns, estimation residuals and standard deviations.
+    tests : sequence of str or "all"
+        Test names among :data:`TESTS` (order kept, duplicates dropped); ``"all"`` for every
+        test. ``"placebo"`` is computed by the engine, not here.
+
+    Returns
+    -------
+    list of TestResult
+        One per requested test. A test that cannot be computed has NaN statistic and
+        p-value and the reason in ``convention``; nothing raises for data reasons.
+
+    Raises
+    ------
+    InvalidOptionError
+        For a test name that is not in :data:`TESTS`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ar = np.array([[0.01], [0.02], [-0.005]])
+    >>> inp = TestInput((0, 0), ar, np.full((3, 1), 0.01), ar[:, 0], np.full(3, 0.01),
+    ...                 np.zeros((3, 0)), np.zeros((3, 0), dtype=np.int64),
+    ...                 np.array([[1], [2], [3]]), np.full(3, 0.01), np.zeros(3), 1)
+    >>> [(r.test, r.n) for r in run_tests(inp, ["sign"])]
+    [('sign', 3)]
+    """
+    names: Sequence[str] = TESTS if isinstance(tests, str) and tests == "all" else tests
+    if isinstance(names, str):
+        names = [names]
+    wanted: list[str] = []
+    for name in names:
+        if name not in _DISPATCH:
+            reason = "placebo is computed by the engine" if name == "placebo" else ""
+            raise InvalidOptionError("tests", name, TESTS, reason=reason)
+        if name not in wanted:
+            wanted.append(name)
+    battery = _Battery(inp)
+    return [_DISPATCH[name](battery) for name in wanted]
