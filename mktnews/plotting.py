@@ -1,0 +1,586 @@
+"""Plots of articles, prices and event-study results (matplotlib).
+
+Every function takes ``ax=`` (a matplotlib ``Axes`` to draw into; a new figure when
+omitted) and returns the ``Axes`` it drew on. matplotlib is imported inside the functions
+only, so ``import mktnews`` never pulls it in.
+
+The artists that carry data get a ``gid`` (``artist.get_gid()``) so that scripts and tests
+can find them: ``"price"``, ``"publication"``, ``"day0"``, ``"snapshot_level"`` in
+:func:`plot_article`; ``"close"`` and the axes ``"articles"`` in :func:`plot_timeline`;
+``"caar:<group>"`` and ``"band:<group>"`` in :func:`plot_caar`; ``"ar"`` and ``"car"`` in
+:func:`plot_ar`; ``"placebo"`` and ``"observed"`` in :func:`plot_placebo`.
+
+Time axes of daily prices
+-------------------------
+:func:`plot_article` places each daily close at the moment it was struck, the session's
+close time in the instrument's time zone, not at midnight of the session date. Day 0's
+shaded span then runs from the previous session's close to day 0's close: exactly the
+interval over which the day-0 return accrues, and the publication time always falls inside
+it (day 0 is the first session whose close comes after publication).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from mktnews._typing import Interval, check_option
+from mktnews.articles import Corpus
+from mktnews.errors import InvalidOptionError, PriceDataError, UnknownInstrumentError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from mktnews.prices.base import PriceSource
+
+__all__ = ["plot_article", "plot_timeline"]
+
+_BAR = {
+    "1m": pd.Timedelta(minutes=1),
+    "2m": pd.Timedelta(minutes=2),
+    "5m": pd.Timedelta(minutes=5),
+    "15m": pd.Timedelta(minutes=15),
+    "30m": pd.Timedelta(minutes=30),
+    "60m": pd.Timedelta(minutes=60),
+    "90m": pd.Timedelta(minutes=90),
+    "1h": pd.Timedelta(hours=1),
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _new_axes(ax: Axes | None, figsize: tuple[float, float] = (9.0, 4.8)) -> Axes:
+    """``ax`` itself, or the axes of a new pyplot figure."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _fig, new = plt.subplots(figsize=figsize, layout="constrained")
+    return new
+
+
+def _local_naive(values: Any, tz: str) -> pd.DatetimeIndex:
+    """UTC instants as naive wall-clock times in ``tz`` (what the axis shows)."""
+    idx = pd.DatetimeIndex(values)
+    if idx.tz is None:
+        idx = idx.tz_localize("UTC")
+    return idx.tz_convert(tz).tz_localize(None).as_unit("ns")
+
+
+def _num(ts: pd.Timestamp) -> float:
+    """A naive timestamp as a matplotlib date number."""
+    import matplotlib.dates as mdates
+
+    return float(mdates.date2num(pd.Timestamp(ts).to_pydatetime()))
+
+
+def _instrument(symbol: str) -> Any:
+    from mktnews.instruments import resolve_instrument
+
+    return resolve_instrument(symbol, allow_unregistered_symbol=True)
+
+
+def _text_title(articles_row: pd.Series | None, article_id: str) -> str:
+    """The article's title, else the start of its body, else its id."""
+    if articles_row is not None:
+        for col in ("title", "body"):
+            val = articles_row.get(col)
+            if isinstance(val, str) and val.strip():
+                return textwrap.shorten(" ".join(val.split()), width=90, placeholder=" …")
+    return f"article {article_id}"
+
+
+def _sub_corpus(corpus: Corpus, article_id: str) -> Corpus:
+    arts = corpus.articles
+    mask = (arts["article_id"] == article_id).to_numpy(dtype=bool)
+    if not mask.any():
+        ids = arts["article_id"].astype("str").head(5).tolist()
+        raise InvalidOptionError(
+            "article_id",
+            article_id,
+            reason=f"not in the corpus ({len(arts)} articles; first ids: {', '.join(ids)})",
+        )
+    snaps = corpus.snapshots
+    smask = (snaps["article_id"] == article_id).to_numpy(dtype=bool)
+    return Corpus(
+        articles=arts.loc[mask].reset_index(drop=True),
+        snapshots=snaps.loc[smask].reset_index(drop=True),
+        rejected=corpus.rejected.iloc[:0],
+        n_inputs=int(mask.sum()),
+    )
+
+
+def _capture_session_from_corpus(
+    corpus: Corpus, symbol: str, source: PriceSource | None
+) -> pd.Timestamp | None:
+    """The unique capture session of the article's box for ``symbol`` (None if not unique)."""
+    from mktnews.events import capture_sessions
+    from mktnews.instruments import resolve_symbol
+
+    cap = capture_sessions(corpus, source=source)
+    if cap.empty:
+        return None
+    syms = cap["instrument"].astype("str").map(resolve_symbol) if "symbol" not in cap else cap["symbol"]
+    rows = cap.loc[(syms == symbol).to_numpy(dtype=bool) & (cap["status"] == "unique").to_numpy(dtype=bool)]
+    if rows.empty:
+        return None
+    val = rows["session"].iloc[0]
+    return None if pd.isna(val) else pd.Timestamp(val)
+
+
+def _pick_event(events: pd.DataFrame, article_id: str, instrument: str | None) -> pd.Series:
+    rows = events.loc[(events["article_id"] == article_id).to_numpy(dtype=bool)]
+    if rows.empty:
+        ids = events["article_id"].astype("str").drop_duplicates().head(5).tolist()
+        raise InvalidOptionError(
+            "article_id",
+            article_id,
+            reason=f"not in the events ({len(events)} rows; first ids: {', '.join(ids)})",
+        )
+    if instrument is not None:
+        from mktnews.instruments import resolve_symbol
+
+        sym = resolve_symbol(instrument)
+        hit = rows.loc[
+            ((rows["symbol"] == sym).fillna(False) | (rows["instrument"] == instrument).fillna(False))
+            .to_numpy(dtype=bool)
+        ]
+        if hit.empty:
+            have = ", ".join(rows["instrument"].astype("str").tolist())
+            raise InvalidOptionError(
+                "instrument", instrument, reason=f"article {article_id} has events for: {have}"
+            )
+        return hit.iloc[0]
+    known = rows.loc[rows["symbol"].notna().to_numpy(dtype=bool)]
+    if known.empty:
+        raise UnknownInstrumentError(str(rows["instrument"].iloc[0]))
+    return known.iloc[0]
+
+
+def _nan_to_none(value: Any) -> float | None:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(f) else f
+
+
+def _implied_level(prev_close: float, row: pd.Series) -> float | None:
+    """The level the ticker box implies: printed level, else previous close + change,
+    else previous close * (1 + percent / 100)."""
+    level = _nan_to_none(row.get("snapshot_level"))
+    if level is not None:
+        return level
+    change = _nan_to_none(row.get("snapshot_change"))
+    if change is not None:
+        return prev_close + change
+    pct = _nan_to_none(row.get("snapshot_pct"))
+    if pct is not None:
+        return prev_close * (1.0 + pct / 100.0)
+    return None
+
+
+def _box_label(row: pd.Series, level: float) -> str:
+    change = _nan_to_none(row.get("snapshot_change"))
+    pct = _nan_to_none(row.get("snapshot_pct"))
+    if change is not None:
+        shown = f"{change:+.2f}"
+    elif pct is not None:
+        shown = f"{pct:+.2f}%"
+    else:
+        shown = "level"
+    return f"ticker box {shown} → {level:,.2f}"
+
+
+def _daily_close_times(inst: Any, dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Close instant (UTC) of each daily session date: from the instrument's calendar, or
+    the end of the calendar day in its time zone for dates the calendar lacks."""
+    from mktnews.calendars import data_sessions, sessions
+
+    fallback = data_sessions(dates, inst.tz)["close"]
+    if inst.calendar is None or len(dates) == 0:
+        return pd.DatetimeIndex(fallback.reindex(dates))
+    cal = sessions(inst, dates[0], dates[-1])["close"]
+    closes = cal.reindex(dates)
+    closes = closes.where(closes.notna(), fallback.reindex(dates))
+    return pd.DatetimeIndex(closes)
+
+
+# --------------------------------------------------------------------------- plot_article
+
+
+def plot_article(
+    corpus_or_events: Corpus | pd.DataFrame,
+    article_id: str,
+    *,
+    source: PriceSource | None = None,
+    days: int = 10,
+    interval: Interval = "1d",
+    instrument: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """The instrument's price path around one article's publication.
+
+    Draws the closes ``days`` sessions either side of day 0 (daily bars, or the intraday
+    bars of those sessions), a vertical line at the publication time, day 0 shaded, and the
+    level the ticker box implies (previous close + printed change, or the printed level) as
+    a horizontal segment over the session the box was captured in.
+
+    Parameters
+    ----------
+    corpus_or_events : Corpus or DataFrame
+        A :class:`~mktnews.Corpus` (the article is aligned here with
+        :func:`mktnews.align_events`) or an events frame from ``align_events`` /
+        ``EventStudyResults.events``.
+    article_id : str
+        The article to draw.
+    source : PriceSource, optional
+        Where prices come from (default: :func:`mktnews.default_source`).
+    days : int, default 10
+        Sessions shown before and after day 0.
+    interval : {"1d", "1m", "2m", "5m", "15m", "30m", "60m", "90m", "1h"}, default "1d"
+        Bar size. An events frame must have been aligned with the same interval.
+    instrument : str, optional
+        Which of the article's instruments to draw (default: the first known one).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+        Daily closes are drawn at their session's close time (local time of the
+        instrument), intraday closes at their bar's end; see the module docstring.
+
+    Raises
+    ------
+    InvalidOptionError
+        Unknown ``article_id``/``instrument``, or an events frame aligned with another interval.
+    UnknownInstrumentError
+        When none of the article's instruments is known.
+    PriceDataError
+        When the source has no prices around the article, or the article has neither a
+        publication time nor a ticker box that dates it.
+    """
+    check_option("interval", interval, Interval)
+    if not isinstance(days, (int, np.integer)) or isinstance(days, bool) or days < 1:
+        raise InvalidOptionError("days", days, reason="a positive number of sessions")
+    article_row: pd.Series | None = None
+    sub: Corpus | None = None
+    if isinstance(corpus_or_events, Corpus):
+        from mktnews.events import align_events
+
+        sub = _sub_corpus(corpus_or_events, article_id)
+        article_row = sub.articles.iloc[0]
+        events = align_events(sub, source=source, interval=interval)
+    elif isinstance(corpus_or_events, pd.DataFrame):
+        events = corpus_or_events
+        have = events.attrs.get("interval")
+        if have is not None and have != interval:
+            raise InvalidOptionError(
+                "interval",
+                interval,
+                reason=f"these events were aligned with {have!r} bars; pass interval={have!r} "
+                "or the corpus (it is then aligned with the interval asked for)",
+            )
+    else:
+        raise InvalidOptionError(
+            "corpus_or_events", type(corpus_or_events).__name__, reason="a Corpus or an events DataFrame"
+        )
+    row = _pick_event(events, article_id, instrument)
+    symbol = str(row["symbol"])
+    inst = _instrument(symbol)
+
+    capture = row.get("snapshot_session")
+    capture_ts: pd.Timestamp | None = None if capture is None or pd.isna(capture) else pd.Timestamp(capture)
+    if capture_ts is None and str(row.get("snapshot_status")) == "matches_t0":
+        capture_ts = pd.Timestamp(row["t0"]).tz_localize(None).normalize() if interval == "1d" else None
+    if capture_ts is None and sub is not None and len(sub.snapshots):
+        capture_ts = _capture_session_from_corpus(sub, symbol, source)
+
+    t0 = row.get("t0")
+    t0_ts = None if t0 is None or pd.isna(t0) else pd.Timestamp(t0)
+    published = row.get("published_at")
+    pub_ts = None if published is None or pd.isna(published) else pd.Timestamp(published)
+    if t0_ts is None and capture_ts is None:
+        raise PriceDataError(
+            f"article {article_id}: no day 0 (status {row.get('status')!s}) and no capture session "
+            "of its ticker box to centre the chart on; give it a publication time"
+        )
+    title = article_row if article_row is not None else row
+    heading = _text_title(title, article_id)
+
+    axes = _new_axes(ax)
+    if interval == "1d":
+        _draw_daily(axes, row, inst, t0_ts, pub_ts, capture_ts, days, source)
+    else:
+        _draw_intraday(axes, row, inst, t0_ts, pub_ts, capture_ts, days, interval, source)
+
+    state = row.get("market_state")
+    where = f"day 0 {t0_ts:%Y-%m-%d}" if t0_ts is not None and interval == "1d" else ""
+    if t0_ts is not None and interval != "1d":
+        where = f"day 0 bar {_local_naive([t0_ts], inst.tz)[0]:%Y-%m-%d %H:%M}"
+    if t0_ts is None:
+        where = f"no publication time ({row.get('status')!s}); centred on the capture session"
+    elif isinstance(state, str):
+        where += f" ({state})"
+    axes.set_title(f"{heading}\n{inst.name} ({symbol}) · {where}", fontsize=10, loc="left")
+    axes.set_ylabel(f"{inst.name} ({inst.currency or 'level'})")
+    axes.legend(loc="best", fontsize=8)
+    axes.grid(True, alpha=0.3)
+    return axes
+
+
+def _format_time_axis(ax: Axes, tz: str, intraday: bool) -> None:
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    what = "bar end" if intraday else "session close"
+    ax.set_xlabel(f"{what} ({tz})")
+
+
+def _draw_daily(
+    ax: Axes,
+    row: pd.Series,
+    inst: Any,
+    t0: pd.Timestamp | None,
+    published: pd.Timestamp | None,
+    capture: pd.Timestamp | None,
+    days: int,
+    source: PriceSource | None,
+) -> None:
+    from mktnews.prices.base import load_prices
+
+    centre = (t0 if t0 is not None else capture)
+    assert centre is not None
+    centre = pd.Timestamp(centre).tz_localize(None) if pd.Timestamp(centre).tzinfo else pd.Timestamp(centre)
+    anchors = [centre] + ([capture] if capture is not None else [])
+    span = pd.Timedelta(days=2 * days + 10)
+    lo = min(anchors) - span
+    hi = max(anchors) + span
+    prices = load_prices(inst.symbol, lo, hi, interval="1d", source=source)
+    if prices.empty:
+        raise PriceDataError(f"{inst.symbol}: no daily prices between {lo:%Y-%m-%d} and {hi:%Y-%m-%d}")
+    idx = pd.DatetimeIndex(prices.index).as_unit("ns")
+    pos = int(idx.searchsorted(centre.as_unit("ns")))
+    first = max(pos - days, 0)
+    last = min(pos + days, len(idx) - 1)
+    view = prices.iloc[first : last + 1]
+    close_utc = _daily_close_times(inst, idx)
+    x_all = _local_naive(close_utc, inst.tz)
+    x = x_all[first : last + 1]
+    ax.plot(x, view["close"].to_numpy(), marker="o", ms=3, lw=1.4, color="C0", gid="price",
+            label=f"{inst.name} close")
+
+    if t0 is not None:
+        t0d = pd.Timestamp(t0).normalize()
+        right_utc = _daily_close_times(inst, pd.DatetimeIndex([t0d]))[0]
+        k = int(idx.searchsorted(t0d.as_unit("ns")))  # position of t0 (or of the gap)
+        if k > 0:
+            left = x_all[k - 1]
+        else:
+            from mktnews.calendars import data_sessions
+
+            left = _local_naive(data_sessions(pd.DatetimeIndex([t0d]), inst.tz)["open"], inst.tz)[0]
+        right = _local_naive([right_utc], inst.tz)[0]
+        ax.axvspan(_num(left), _num(right), color="C1", alpha=0.15, gid="day0", label=f"day 0 ({t0d:%Y-%m-%d})")
+
+    if published is not None:
+        px = _local_naive([published], inst.tz)[0]
+        ax.axvline(_num(px), color="C3", ls="--", lw=1.2, gid="publication",
+                   label=f"published {px:%Y-%m-%d %H:%M}")
+
+    if capture is not None:
+        cap = pd.Timestamp(capture).normalize()
+        k = int(idx.searchsorted(cap.as_unit("ns")))
+        if k < len(idx) and idx[k] == cap and k > 0:
+            prev_close = float(prices["close"].iloc[k - 1])
+            level = _implied_level(prev_close, row)
+            if level is not None:
+                ax.hlines(level, _num(x_all[k - 1]), _num(x_all[k]), colors="C2", lw=2.2, gid="snapshot_level",
+                          label=_box_label(row, level) + f" (captured {cap:%Y-%m-%d})")
+    _format_time_axis(ax, inst.tz, intraday=False)
+
+
+def _draw_intraday(
+    ax: Axes,
+    row: pd.Series,
+    inst: Any,
+    t0: pd.Timestamp | None,
+    published: pd.Timestamp | None,
+    capture: pd.Timestamp | None,
+    days: int,
+    interval: str,
+    source: PriceSource | None,
+) -> None:
+    from mktnews.prices.base import load_prices
+
+    bar = _BAR[interval]
+    if t0 is not None:
+        centre_utc = pd.Timestamp(t0)
+        centre_utc = centre_utc.tz_localize("UTC") if centre_utc.tzinfo is None else centre_utc
+        centre_day = _local_naive([centre_utc], inst.tz)[0].normalize()
+    else:
+        assert capture is not None
+        centre_day = pd.Timestamp(capture).normalize()
+    span = pd.Timedelta(days=2 * days + 7)
+    lo = (centre_day - span).tz_localize(inst.tz).tz_convert("UTC")
+    hi = (centre_day + span).tz_localize(inst.tz).tz_convert("UTC")
+    bars = load_prices(inst.symbol, lo, hi, interval=interval, source=source)  # type: ignore[arg-type]
+    if bars.empty:
+        raise PriceDataError(f"{inst.symbol}: no {interval} bars between {lo} and {hi}")
+    start_local = _local_naive(bars.index, inst.tz)
+    local_day = start_local.normalize()
+    day_list = pd.DatetimeIndex(pd.unique(local_day))
+    p = int(day_list.searchsorted(centre_day))
+    keep_days = day_list[max(p - days, 0) : p + days + 1]
+    mask = np.asarray(local_day.isin(keep_days))
+    view = bars.loc[mask]
+    ends_utc = _bar_ends(inst, pd.DatetimeIndex(view.index), local_day[mask], bar)
+    x = _local_naive(ends_utc, inst.tz)
+    ax.plot(x, view["close"].to_numpy(), lw=1.2, color="C0", gid="price",
+            label=f"{inst.name} close ({interval} bars)")
+    if t0 is not None:
+        left = _local_naive([centre_utc], inst.tz)[0]
+        right_utc = _bar_ends(inst, pd.DatetimeIndex([centre_utc]), pd.DatetimeIndex([centre_day]), bar)
+        right = _local_naive(right_utc, inst.tz)[0]
+        ax.axvspan(_num(left), _num(right), color="C1", alpha=0.25, gid="day0", label="day-0 bar")
+    if published is not None:
+        px = _local_naive([published], inst.tz)[0]
+        ax.axvline(_num(px), color="C3", ls="--", lw=1.2, gid="publication",
+                   label=f"published {px:%Y-%m-%d %H:%M}")
+    if capture is not None:
+        cap = pd.Timestamp(capture).normalize()
+        prev_close = _previous_daily_close(inst.symbol, cap, source)
+        if prev_close is None:  # fall back to the last bar of the previous session
+            before = view.loc[np.asarray(local_day[mask] < cap)]
+            prev_close = float(before["close"].iloc[-1]) if len(before) else None
+        on_cap = np.asarray(local_day[mask] == cap)
+        if prev_close is not None and on_cap.any():
+            level = _implied_level(prev_close, row)
+            if level is not None:
+                xs = x[on_cap]
+                ax.hlines(level, _num(xs[0] - bar), _num(xs[-1]), colors="C2", lw=2.2, gid="snapshot_level",
+                          label=_box_label(row, level) + f" (captured {cap:%Y-%m-%d})")
+    _format_time_axis(ax, inst.tz, intraday=True)
+
+
+def _bar_ends(
+    inst: Any, starts: pd.DatetimeIndex, local_days: pd.DatetimeIndex, bar: pd.Timedelta
+) -> pd.DatetimeIndex:
+    """End instant (UTC) of each bar: start + bar size, but never after its session's close
+    (the last bar of a session is often shorter, e.g. 16:00-16:30 UTC for a 17:30 CET close)."""
+    ends = (pd.DatetimeIndex(starts) + bar).as_unit("ns")
+    if inst.calendar is None or len(starts) == 0:
+        return ends
+    from mktnews.calendars import sessions
+
+    cal = sessions(inst, local_days.min(), local_days.max())["close"]
+    close = pd.DatetimeIndex(cal.reindex(pd.DatetimeIndex(local_days)))
+    has = np.asarray(close.notna())
+    ends_ns = ends.asi8.copy()
+    ends_ns[has] = np.minimum(ends_ns[has], close.as_unit("ns").asi8[has])
+    return pd.DatetimeIndex(ends_ns, tz="UTC").as_unit("ns")
+
+
+def _previous_daily_close(symbol: str, session: pd.Timestamp, source: PriceSource | None) -> float | None:
+    """Official close of the session before ``session`` from daily bars, if the source has them."""
+    from mktnews.prices.base import load_prices
+
+    try:
+        daily = load_prices(symbol, session - pd.Timedelta(days=15), session, interval="1d", source=source)
+    except PriceDataError:
+        return None
+    before = daily.loc[pd.DatetimeIndex(daily.index) < session]
+    return float(before["close"].iloc[-1]) if len(before) else None
+
+
+# --------------------------------------------------------------------------- plot_timeline
+
+
+def plot_timeline(
+    corpus: Corpus,
+    *,
+    source: PriceSource | None = None,
+    instrument: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Articles per day over the instrument's daily closes.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        Articles with publication times (undated articles are not counted; the legend
+        says how many there are).
+    source : PriceSource, optional
+        Where prices come from (default: :func:`mktnews.default_source`).
+    instrument : str, optional
+        Instrument whose closes form the backdrop (default: the one the corpus's ticker
+        boxes name most often).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+        The axes with the closes (line ``gid="close"``, by session date); the daily article
+        counts are bars on a twin axes with ``gid="articles"`` (in ``ax.figure.axes``),
+        counted by calendar day in the instrument's time zone.
+
+    Raises
+    ------
+    PriceDataError
+        When no article has a publication time, or the source has no prices.
+    """
+    from mktnews.instruments import resolve_instrument, resolve_symbol
+    from mktnews.prices.base import load_prices
+
+    arts = corpus.articles
+    pub = pd.DatetimeIndex(arts["published_at"]) if len(arts) else pd.DatetimeIndex([], tz="UTC")
+    dated = pub[pub.notna()] if len(pub) else pub
+    if len(dated) == 0:
+        raise PriceDataError(
+            "plot_timeline: no article has a publication time (read them with published_at= or "
+            "time_col=, or date them with mktnews.date_articles)"
+        )
+    if instrument is None:
+        names = arts["instrument"].dropna().astype("str")
+        if names.empty:
+            raise InvalidOptionError("instrument", None, reason="the corpus names no instrument; pass one")
+        symbols = names.map(resolve_symbol)
+        instrument = str(symbols.value_counts().index[0])
+    inst = resolve_instrument(instrument, allow_unregistered_symbol=True)
+    days_local = _local_naive(dated, inst.tz).normalize()
+    counts = pd.Series(1, index=days_local).groupby(level=0).sum().sort_index()
+    lo = counts.index[0] - pd.Timedelta(days=7)
+    hi = counts.index[-1] + pd.Timedelta(days=7)
+    prices = load_prices(inst.symbol, lo, hi, interval="1d", source=source)
+    if prices.empty:
+        raise PriceDataError(f"{inst.symbol}: no daily prices between {lo:%Y-%m-%d} and {hi:%Y-%m-%d}")
+
+    axes = _new_axes(ax)
+    axes.plot(pd.DatetimeIndex(prices.index), prices["close"].to_numpy(), color="C0", lw=1.3,
+              gid="close", label=f"{inst.name} close")
+    axes.set_ylabel(f"{inst.name} close")
+    twin = axes.twinx()
+    twin.set_gid("articles")
+    undated = len(pub) - len(dated)
+    label = f"articles per day ({len(dated)} dated" + (f", {undated} undated not shown)" if undated else ")")
+    twin.bar(counts.index, counts.to_numpy(), width=0.8, color="C1", alpha=0.45, label=label)
+    twin.set_ylabel("articles per day")
+    twin.set_ylim(0, max(1.0, float(counts.max())) * 1.25)
+    axes.set_zorder(twin.get_zorder() + 1)
+    axes.patch.set_visible(False)
+    lines, labels = axes.get_legend_handles_labels()
+    tl, tlab = twin.get_legend_handles_labels()
+    axes.legend(lines + tl, labels + tlab, loc="upper left", fontsize=8)
+    axes.set_title(f"{len(dated)} articles over {inst.name} ({inst.symbol})", fontsize=10, loc="left")
+    _format_time_axis(axes, inst.tz, intraday=False)
+    axes.set_xlabel(f"date ({inst.tz})")
+    axes.grid(True, alpha=0.3)
+    return axes
+
+
