@@ -1,0 +1,212 @@
+"""Normal-return models, fitted for all events at once.
+
+Every model predicts the *normal* return of an event's instrument as
+``normal_t = alpha + beta * R_m,t`` with per-event parameters; the abnormal return is
+``AR_t = R_t - normal_t``.
+
+=================  =====================================  ===  =====================
+model              alpha, beta                            k    prediction factor C_t
+=================  =====================================  ===  =====================
+``raw``            0, 0 (AR = R)                          0    1
+``constant_mean``  mean R over the estimation window, 0   1    1 + 1/L
+``market_adjusted`` 0, 1 (AR = R - R_m)                   0    1
+``market_model``   OLS of R on R_m over the estimation    2    1 + 1/L + (R_m,t - mean R_m)^2 / Sxx
+                   window
+=================  =====================================  ===  =====================
+
+``L`` is the number of estimation-window days with a usable return (both the
+instrument's and, for the two benchmark models, the benchmark's), ``Sxx`` the sum of
+squared deviations of ``R_m`` from its estimation-window mean. The residual standard
+deviation is ``s = sqrt(SSR / (L - k))`` with ``SSR`` the sum of squared estimation-window
+residuals; for ``raw`` and ``market_adjusted`` nothing is estimated (k = 0), so
+``s = sqrt(sum AR^2 / L)`` over the estimation window.
+
+The variance of a CAR over ``L2`` event-window days includes the error of the estimated
+coefficients (Campbell, Lo and MacKinlay 1997, ch. 4):
+
+- ``market_model``: ``s^2 (L2 + L2^2/L + (sum_window (R_m,t - mean R_m))^2 / Sxx)``
+- ``constant_mean``: ``s^2 (L2 + L2^2/L)``
+- ``raw``, ``market_adjusted``: ``s^2 L2``
+
+All fits are closed form over ``(n_events, L_max)`` matrices with NaN marking missing
+days: no loop over events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mktnews._typing import ModelName, check_option
+
+__all__ = ["MODEL_K", "ModelFit", "fit_model", "needs_benchmark"]
+
+#: Number of parameters each model estimates.
+MODEL_K: dict[str, int] = {"raw": 0, "constant_mean": 1, "market_adjusted": 0, "market_model": 2}
+
+
+def needs_benchmark(model: str) -> bool:
+    """Whether ``model`` uses benchmark returns."""
+    return model in ("market_adjusted", "market_model")
+
+
+@dataclass(frozen=True)
+class ModelFit:
+    """Per-event parameters of a fitted normal-return model (arrays of length n_events).
+
+    Attributes
+    ----------
+    model : str
+    k : int
+        Parameters estimated (0, 1 or 2).
+    L : ndarray of int64
+        Estimation-window days used.
+    alpha, beta : ndarray of float64
+        ``normal = alpha + beta * R_m`` (fixed values for the models that estimate none).
+    mean : ndarray
+        Mean instrument return over the estimation days used.
+    market_mean : ndarray
+        Mean benchmark return over the estimation days used (NaN without benchmark).
+    sxx : ndarray
+        Sum of squared deviations of the benchmark return from ``market_mean``.
+    ssr : ndarray
+        Sum of squared estimation-window residuals.
+    s : ndarray
+        Residual standard deviation ``sqrt(ssr / (L - k))`` (NaN when ``L <= k``).
+    """
+
+    model: str
+    k: int
+    L: np.ndarray
+    alpha: np.ndarray
+    beta: np.ndarray
+    mean: np.ndarray
+    market_mean: np.ndarray
+    sxx: np.ndarray
+    ssr: np.ndarray
+    s: np.ndarray
+
+    @property
+    def uses_market(self) -> bool:
+        """Whether normal returns depend on the benchmark."""
+        return needs_benchmark(self.model)
+
+    def normal(self, market: np.ndarray, shape: tuple[int, ...] | None = None) -> np.ndarray:
+        """Normal returns, ``(n_events, n_days)``, given the benchmark returns on those days."""
+        market = np.asarray(market, dtype=np.float64)
+        if self.model == "raw":
+            return np.zeros(market.shape if shape is None else shape)
+        if self.model == "constant_mean":
+            out = np.broadcast_to(self.alpha[:, None], market.shape if shape is None else shape)
+            return np.array(out, dtype=np.float64)
+        return self.alpha[:, None] + self.beta[:, None] * market
+
+    def prediction_factor(self, market: np.ndarray) -> np.ndarray:
+        """The factor ``C_t`` of the prediction-error variance ``s^2 C_t`` per day."""
+        market = np.asarray(market, dtype=np.float64)
+        L = self.L.astype(np.float64)[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.model == "market_model":
+                dev = market - self.market_mean[:, None]
+                return 1.0 + 1.0 / L + dev**2 / self.sxx[:, None]
+            if self.model == "constant_mean":
+                return np.broadcast_to(1.0 + 1.0 / L, market.shape).copy()
+        return np.ones(market.shape)
+
+    def car_variance(self, market: np.ndarray, used: np.ndarray) -> np.ndarray:
+        """Variance of the CAR summed over the ``used`` days of a window.
+
+        Parameters
+        ----------
+        market : ndarray (n_events, n_days)
+            Benchmark returns on the window's days.
+        used : ndarray of bool (n_events, n_days)
+            Days whose AR enters the CAR (``L2`` is their count).
+        """
+        L2 = used.sum(axis=1).astype(np.float64)
+        L = self.L.astype(np.float64)
+        s2 = self.s**2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.model == "market_model":
+                dev = np.where(used, market - self.market_mean[:, None], 0.0).sum(axis=1)
+                return s2 * (L2 + L2**2 / L + dev**2 / self.sxx)
+            if self.model == "constant_mean":
+                return s2 * (L2 + L2**2 / L)
+        return s2 * L2
+
+
+def fit_model(model: ModelName, ret: np.ndarray, market: np.ndarray | None = None) -> ModelFit:
+    """Fit a normal-return model for every event at once.
+
+    Parameters
+    ----------
+    model : {"raw", "constant_mean", "market_adjusted", "market_model"}
+    ret : ndarray (n_events, n_days)
+        Instrument returns over each event's estimation window (NaN = missing).
+    market : ndarray (n_events, n_days), optional
+        Benchmark returns on the same days; required by the two benchmark models.
+
+    Returns
+    -------
+    ModelFit
+
+    Notes
+    -----
+    A day enters the estimation when the instrument's return is present and, for the
+    benchmark models, the benchmark's too. The market model is the closed-form OLS
+    ``beta = Sxy / Sxx``, ``alpha = mean R - beta mean R_m`` on centred sums.
+    """
+    check_option("model", model, ModelName)
+    ret = np.asarray(ret, dtype=np.float64)
+    n = ret.shape[0]
+    k = MODEL_K[model]
+    if needs_benchmark(model):
+        if market is None:
+            raise ValueError(f"model {model!r} needs benchmark returns")
+        market = np.asarray(market, dtype=np.float64)
+        used = np.isfinite(ret) & np.isfinite(market)
+    else:
+        used = np.isfinite(ret)
+    L = used.sum(axis=1)
+    Lf = L.astype(np.float64)
+    y = np.where(used, ret, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = y.sum(axis=1) / Lf
+        nan = np.full(n, np.nan)
+        market_mean, sxx = nan, nan
+        if model == "raw":
+            alpha, beta = np.zeros(n), np.zeros(n)
+            resid = y
+        elif model == "constant_mean":
+            alpha, beta = mean, np.zeros(n)
+            resid = np.where(used, ret - mean[:, None], 0.0)
+        else:
+            assert market is not None
+            x = np.where(used, market, 0.0)
+            market_mean = x.sum(axis=1) / Lf
+            dx = np.where(used, market - market_mean[:, None], 0.0)
+            sxx = (dx * dx).sum(axis=1)
+            if model == "market_adjusted":
+                alpha, beta = np.zeros(n), np.ones(n)
+                resid = np.where(used, ret - market, 0.0)
+            else:
+                dy = np.where(used, ret - mean[:, None], 0.0)
+                beta = (dx * dy).sum(axis=1) / sxx
+                alpha = mean - beta * market_mean
+                resid = np.where(used, dy - beta[:, None] * dx, 0.0)
+        ssr = (resid * resid).sum(axis=1)
+        dof = Lf - k
+        s = np.where(dof > 0, np.sqrt(ssr / np.where(dof > 0, dof, 1.0)), np.nan)
+    return ModelFit(
+        model=model,
+        k=k,
+        L=L.astype(np.int64),
+        alpha=alpha,
+        beta=beta,
+        mean=mean,
+        market_mean=market_mean,
+        sxx=sxx,
+        ssr=ssr,
+        s=s,
+    )

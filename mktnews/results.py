@@ -1,0 +1,449 @@
+"""Results of an event study: tidy frames, a printable summary, export and plots.
+
+:class:`EventStudyResults` is immutable: it is a frozen dataclass and every frame it
+exposes is a copy, so changing a frame you got from it never changes the results.
+
+Frames
+------
+``events``
+    The input events frame, one row per (article, instrument), plus ``group``,
+    ``study_event_id`` (the event it was counted in; <NA> when unused) and
+    ``stat_status`` (``ok`` or why the row was not used: the alignment status, or
+    ``no_price_row``, ``window_outside_data``, ``insufficient_estimation``,
+    ``degenerate_estimation`` of its event).
+``abnormal``
+    Long, indexed by (``event_id``, ``rel``) for every used event and every relative day
+    of the span ``min(a)..max(b)`` of the windows: ``group``, ``date`` (``datetime``
+    intraday), ``ret``, ``market`` (benchmark return, NaN without one), ``normal``,
+    ``ar``, ``sar`` (standardised AR ``ar / (s sqrt(C_t))``) and ``car``, the running
+    sum of the ARs from the first day of the span (missing ARs add nothing; ``car`` is
+    NaN on a day whose AR is missing).
+``car``
+    One row per used event and window: ``car``, ``bhar``, ``sd_car`` (with the
+    coefficient-error term), ``scar = t = car / sd_car``, ``p`` (two-sided, Student's t
+    with ``L - k`` dof), ``n_days`` (days with an AR), ``n_articles``.
+``caar``
+    Per group, window and relative day: ``aar`` (cross-sectional mean AR of the day),
+    ``caar`` (mean over events of the CAR from the window's first day to this day),
+    ``ci_low``/``ci_high`` (95% band, ``caar +- t_{0.975, n-1} sd / sqrt(n)`` over the
+    events' cumulative ARs), ``n`` (events) and ``n_day`` (events with an AR that day).
+``tests``
+    ``group, window, test, statistic, p_value, n, convention`` (``window`` is the
+    ``(a, b)`` tuple).
+``params``
+    Per event (all events that reached the model, with ``status``): ``alpha``, ``beta``
+    (normal = alpha + beta R_m; fixed values for models that estimate none), ``mean``
+    (mean estimation-window return), ``L``, ``s``, ``k``, ``n_articles``, ``article_ids``.
+``placebo``
+    The placebo draws: ``group, window, draw, caar`` (empty without ``placebo``).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mktnews.errors import InvalidOptionError
+
+__all__ = [
+    "CAAR_COLUMNS",
+    "CAR_COLUMNS",
+    "PLACEBO_COLUMNS",
+    "TEST_COLUMNS",
+    "EventStudyResults",
+    "Summary",
+]
+
+CAR_COLUMNS: tuple[str, ...] = (
+    "event_id", "group", "symbol", "t0", "n_articles", "window",
+    "car", "bhar", "sd_car", "scar", "t", "p", "n_days",
+)  # fmt: skip
+CAAR_COLUMNS: tuple[str, ...] = (
+    "group", "window", "rel", "aar", "caar", "ci_low", "ci_high", "n", "n_day",
+)  # fmt: skip
+TEST_COLUMNS: tuple[str, ...] = ("group", "window", "test", "statistic", "p_value", "n", "convention")
+PLACEBO_COLUMNS: tuple[str, ...] = ("group", "window", "draw", "caar")
+
+_FRAMES = ("events", "abnormal", "car", "caar", "tests", "params", "placebo")
+
+
+@dataclass(frozen=True, repr=False)
+class EventStudyResults:
+    """What :func:`mktnews.event_study` computed (see the module docstring for the frames).
+
+    Attributes
+    ----------
+    options : mapping
+        The options of the study (model, windows, estimation, benchmark, ...).
+    info : mapping
+        Counts: ``n_rows`` (event rows in), ``n_articles``, ``n_usable_rows`` (rows with
+        alignment status ok), ``n_events`` (after collapsing), ``n_events_ok``,
+        ``row_status`` and ``event_status`` (counts by status), ``groups``.
+    """
+
+    _events: pd.DataFrame = field(repr=False)
+    _abnormal: pd.DataFrame = field(repr=False)
+    _car: pd.DataFrame = field(repr=False)
+    _caar: pd.DataFrame = field(repr=False)
+    _tests: pd.DataFrame = field(repr=False)
+    _params: pd.DataFrame = field(repr=False)
+    _placebo: pd.DataFrame = field(repr=False)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+    # -- frames (copies) ------------------------------------------------------------
+    @property
+    def events(self) -> pd.DataFrame:
+        """One row per (article, instrument) with ``group``, ``study_event_id``, ``stat_status``."""
+        return self._events.copy()
+
+    @property
+    def abnormal(self) -> pd.DataFrame:
+        """Long abnormal returns indexed by (``event_id``, ``rel``)."""
+        return self._abnormal.copy()
+
+    @property
+    def car(self) -> pd.DataFrame:
+        """Per event and window: CAR, BHAR, SCAR, t, p."""
+        return self._car.copy()
+
+    @property
+    def caar(self) -> pd.DataFrame:
+        """Per group, window and relative day: AAR, CAAR and its confidence band."""
+        return self._caar.copy()
+
+    @property
+    def tests(self) -> pd.DataFrame:
+        """Test statistics per group and window."""
+        return self._tests.copy()
+
+    @property
+    def params(self) -> pd.DataFrame:
+        """Per event: model parameters, L, s, k, status."""
+        return self._params.copy()
+
+    @property
+    def placebo(self) -> pd.DataFrame:
+        """Placebo draws (``group, window, draw, caar``)."""
+        return self._placebo.copy()
+
+    # -- convenience -------------------------------------------------------------------
+    @property
+    def windows(self) -> list[tuple[int, int]]:
+        """The event windows."""
+        return [(int(w[0]), int(w[1])) for w in self.options.get("windows", [])]
+
+    @property
+    def groups(self) -> list[str]:
+        """Group labels with at least one event."""
+        return list(self.info.get("groups", []))
+
+    def summary(self) -> Summary:
+        """A statsmodels-style summary (``print`` it, or display it in Jupyter)."""
+        return Summary.from_results(self)
+
+    def plot(self, kind: str = "caar", **kwargs: Any) -> Any:
+        """Plot with :mod:`mktnews.plotting` (imported on first use).
+
+        Parameters
+        ----------
+        kind : str, default "caar"
+            Calls ``mktnews.plotting.plot_<kind>(self, **kwargs)``.
+
+        Returns
+        -------
+        matplotlib Axes (whatever the plotting function returns)
+        """
+        import importlib
+
+        plotting = importlib.import_module("mktnews.plotting")
+        func = getattr(plotting, f"plot_{kind}", None) if isinstance(kind, str) else None
+        if func is None:
+            accepted = sorted(n[5:] for n in dir(plotting) if n.startswith("plot_"))
+            raise InvalidOptionError("kind", kind, accepted)
+        return func(self, **kwargs)
+
+    # -- export --------------------------------------------------------------------
+    def to_parquet(self, path: str | Path) -> Path:
+        """Write every frame as ``<name>.parquet`` and the options as ``options.json``.
+
+        Windows are written as two integer columns ``window_start``, ``window_end``;
+        ``abnormal``'s index becomes columns.
+
+        Returns
+        -------
+        Path
+            The folder.
+        """
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in _FRAMES:
+            _export_frame(getattr(self, f"_{name}"), "parquet").to_parquet(
+                folder / f"{name}.parquet", index=False
+            )
+        self._write_meta(folder)
+        return folder
+
+    def to_csv(self, path: str | Path) -> Path:
+        """Write every frame as ``<name>.csv`` (UTF-8) and the options as ``options.json``.
+
+        Windows become ``window_start``, ``window_end``; lists (``article_ids``) are
+        written as JSON arrays.
+
+        Returns
+        -------
+        Path
+            The folder.
+        """
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in _FRAMES:
+            _export_frame(getattr(self, f"_{name}"), "csv").to_csv(
+                folder / f"{name}.csv", index=False
+            )
+        self._write_meta(folder)
+        return folder
+
+    def _write_meta(self, folder: Path) -> None:
+        meta = {"options": dict(self.options), "info": dict(self.info)}
+        (folder / "options.json").write_text(
+            json.dumps(meta, indent=2, default=_json_default), encoding="utf-8"
+        )
+
+    def __repr__(self) -> str:
+        o = self.options
+        return (
+            f"EventStudyResults(model={o.get('model')!r}, events={self.info.get('n_events_ok')}"
+            f"/{self.info.get('n_events')}, windows={o.get('windows')}, "
+            f"groups={len(self.groups)})"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
+
+def _json_default(obj: object) -> object:
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating,)):
+        return float(obj)
+    if isinstance(obj, tuple):
+        return list(obj)
+    return str(obj)
+
+
+def _export_frame(frame: pd.DataFrame, fmt: str) -> pd.DataFrame:
+    df = frame.reset_index() if isinstance(frame.index, pd.MultiIndex) else frame.copy()
+    if "window" in df.columns:
+        win = df.pop("window")
+        pos = list(df.columns).index("group") + 1 if "group" in df.columns else 0
+        df.insert(pos, "window_start", np.array([w[0] for w in win], dtype=np.int64))
+        df.insert(pos + 1, "window_end", np.array([w[1] for w in win], dtype=np.int64))
+    for col in df.columns:
+        is_list = df[col].dtype == object and len(df) and isinstance(df[col].iloc[0], list)
+        if is_list and fmt == "csv":
+            df[col] = df[col].map(json.dumps)
+    return df
+
+
+# ---------------------------------------------------------------------------------------
+# summary
+
+
+def _fmt(x: object, digits: int = 4) -> str:
+    if x is None:
+        return ""
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    try:
+        v = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(x)
+    if math.isnan(v):
+        return "nan"
+    if v != 0 and (abs(v) < 1e-4 or abs(v) >= 1e6):
+        return f"{v:.{digits}e}"
+    return f"{v:.{digits}f}" if abs(v) < 1 else f"{v:.{max(digits - 1, 2)}f}"
+
+
+@dataclass(frozen=True)
+class _Table:
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Summary of an event study, as text (``str``/``as_text``) and HTML (Jupyter).
+
+    Attributes
+    ----------
+    title : str
+    header : tuple of (str, str) pairs
+        The settings and counts block.
+    tables : tuple
+        Per group and window: the CAAR table and the tests table.
+    notes : tuple of str
+    """
+
+    title: str
+    header: tuple[tuple[str, str], ...]
+    tables: tuple[_Table, ...]
+    notes: tuple[str, ...]
+
+    @classmethod
+    def from_results(cls, res: EventStudyResults) -> Summary:
+        """Build the summary of ``res``."""
+        o, info = res.options, res.info
+        windows = ", ".join(f"({a}, {b})" for a, b in o.get("windows", []))
+        est = o.get("estimation")
+        n_rows = info.get("n_rows", 0)
+        n_use = info.get("n_usable_rows", 0)
+        n_ev = info.get("n_events", 0)
+        n_ok = info.get("n_events_ok", 0)
+        row_status = {k: v for k, v in dict(info.get("row_status", {})).items() if k != "ok"}
+        ev_status = {k: v for k, v in dict(info.get("event_status", {})).items() if k != "ok"}
+        header: list[tuple[str, str]] = [
+            ("Model:", str(o.get("model"))),
+            ("Benchmark:", str(o.get("benchmark") or "-")),
+            ("Returns:", str(o.get("returns"))),
+            ("Interval:", str(o.get("interval"))),
+            ("Estimation window:", f"({est[0]}, {est[1]})" if est else "-"),
+            ("Min. estimation:", str(o.get("min_estimation"))),
+            ("Event windows:", windows),
+            ("Group by:", ", ".join(o.get("group_by") or []) or "-"),
+            ("Event rows:", f"{n_rows} ({info.get('n_articles', 0)} articles)"),
+            ("Aligned (ok):", str(n_use)),
+            (
+                "Collapsed:" if o.get("collapse") else "Collapse:",
+                f"{n_use} article rows -> {n_ev} events" if o.get("collapse") else "off",
+            ),
+            ("Events used:", f"{n_ok} of {n_ev}"),
+            (
+                "Rows not aligned:",
+                ", ".join(f"{k} {v}" for k, v in sorted(row_status.items())) or "none",
+            ),
+            (
+                "Events dropped:",
+                ", ".join(f"{k} {v}" for k, v in sorted(ev_status.items())) or "none",
+            ),
+        ]
+        caar, tests = res._caar, res._tests
+        tables: list[_Table] = []
+        for g in res.groups:
+            for w in res.windows:
+                sel = caar[(caar["group"] == g) & (caar["window"].map(lambda x, w=w: tuple(x) == w))]
+                if sel.empty:
+                    continue
+                n = int(sel["n"].to_numpy(dtype=np.int64)[0])
+                rows = tuple(
+                    (f"{rel:+d}" if rel else "0", _fmt(a), _fmt(c), _fmt(lo), _fmt(hi), str(nd))
+                    for rel, a, c, lo, hi, nd in zip(
+                        sel["rel"].to_numpy(dtype=np.int64).tolist(),
+                        sel["aar"].to_numpy(dtype=np.float64).tolist(),
+                        sel["caar"].to_numpy(dtype=np.float64).tolist(),
+                        sel["ci_low"].to_numpy(dtype=np.float64).tolist(),
+                        sel["ci_high"].to_numpy(dtype=np.float64).tolist(),
+                        sel["n_day"].to_numpy(dtype=np.int64).tolist(),
+                        strict=True,
+                    )
+                )
+                label = f"Group: {g}   Window: ({w[0]}, {w[1]})   N = {n}"
+                tables.append(
+                    _Table(label, ("rel", "AAR", "CAAR", "CI low", "CI high", "n"), rows)
+                )
+                tsel = tests[(tests["group"] == g) & (tests["window"].map(lambda x, w=w: tuple(x) == w))]
+                if not tsel.empty:
+                    trows = tuple(
+                        (str(t), _fmt(st), _fmt(pv), str(nn))
+                        for t, st, pv, nn in zip(
+                            tsel["test"].tolist(),
+                            tsel["statistic"].to_numpy(dtype=np.float64).tolist(),
+                            tsel["p_value"].to_numpy(dtype=np.float64).tolist(),
+                            tsel["n"].to_numpy(dtype=np.int64).tolist(),
+                            strict=True,
+                        )
+                    )
+                    tables.append(_Table("", ("test", "statistic", "p-value", "N"), trows))
+        notes = (
+            f"CI: {round(100 * float(o.get('ci_level', 0.95)))}% cross-sectional band of the "
+            "events' cumulative ARs (Student t, n - 1 dof).",
+            "Relative days are rows of each instrument's price data (gaps are skipped).",
+            "Test conventions: results.tests['convention'].",
+        )
+        return cls("Event study results", tuple(header), tuple(tables), notes)
+
+    # -- text -----------------------------------------------------------------------
+    def as_text(self) -> str:
+        """The summary as plain text."""
+        width = 78
+        lines = [self.title.center(width), "=" * width]
+        half = (len(self.header) + 1) // 2
+        left, right = self.header[:half], self.header[half:]
+        for i in range(half):
+            l_k, l_v = left[i]
+            cell = f"{l_k:<20}{l_v:<19}"
+            if i < len(right):
+                r_k, r_v = right[i]
+                cell = cell + f"{r_k:<20}{r_v}"
+            lines.append(cell.rstrip())
+        lines.append("=" * width)
+        for t in self.tables:
+            if t.title:
+                lines.append(t.title)
+                lines.append("-" * width)
+            widths = [
+                max(len(h), *(len(r[i]) for r in t.rows)) if t.rows else len(h)
+                for i, h in enumerate(t.header)
+            ]
+            widths = [max(w, 10) for w in widths]
+            lines.append("".join(h.rjust(w + 2) for h, w in zip(t.header, widths, strict=True)))
+            for r in t.rows:
+                lines.append("".join(c.rjust(w + 2) for c, w in zip(r, widths, strict=True)))
+            lines.append("-" * width if not t.title else "")
+        lines.append("=" * width)
+        lines.extend(f"Note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def __repr__(self) -> str:
+        return self.as_text()
+
+    # -- html -----------------------------------------------------------------------
+    def as_html(self) -> str:
+        """The summary as an HTML fragment."""
+        esc = html.escape
+        parts = [f"<div class='mktnews-summary'><h4>{esc(self.title)}</h4>"]
+        parts.append("<table class='simpletable'>")
+        half = (len(self.header) + 1) // 2
+        left, right = self.header[:half], self.header[half:]
+        for i in range(half):
+            cells = f"<th>{esc(left[i][0])}</th><td>{esc(left[i][1])}</td>"
+            if i < len(right):
+                cells += f"<th>{esc(right[i][0])}</th><td>{esc(right[i][1])}</td>"
+            parts.append(f"<tr>{cells}</tr>")
+        parts.append("</table>")
+        for t in self.tables:
+            cap = f"<caption>{esc(t.title)}</caption>" if t.title else ""
+            head = "".join(f"<th>{esc(h)}</th>" for h in t.header)
+            body = "".join(
+                "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in t.rows
+            )
+            parts.append(f"<table class='simpletable'>{cap}<tr>{head}</tr>{body}</table>")
+        parts.append("".join(f"<p><small>Note: {esc(n)}</small></p>" for n in self.notes))
+        parts.append("</div>")
+        return "\n".join(parts)
+
+    def _repr_html_(self) -> str:
+        return self.as_html()

@@ -1,0 +1,1213 @@
+"""The event study: from aligned events (or a corpus) to :class:`EventStudyResults`.
+
+:func:`event_study` and :class:`EventStudy` string the steps together:
+
+1. events: a :class:`~mktnews.articles.Corpus` is aligned with
+   :func:`mktnews.events.align_events`; an events frame is used as it is;
+2. clustering: articles about the same instrument and day 0 become one event
+   (``collapse=True``), within each group of ``group_by``;
+3. prices of every instrument (and the benchmark) are loaded once;
+4. windows are gathered for all events at once (:class:`~mktnews.windows.ReturnPanel`),
+   the normal-return model is fitted for all events at once
+   (:func:`~mktnews.models.fit_model`), and abnormal returns, CARs, BHARs and their
+   standardised forms follow as array arithmetic;
+5. per group and window: AAR, CAAR with a cross-sectional confidence band, and the test
+   battery of :mod:`mktnews.inference` (plus the placebo test computed here).
+
+Conventions
+-----------
+- Relative day ``d`` is the row ``d`` positions from day 0 in the instrument's price data
+  (sessions, or bars intraday, that the data has; gaps are skipped, not filled).
+- Returns are close to close, simple or log. The benchmark's closes are taken on the
+  instrument's own dates (exact match) and its return covers the same interval as the
+  instrument's; where the benchmark lacks a date, the benchmark return of that day and of
+  the next is missing: those days drop out of the estimation window (``L`` counts the
+  days used) and the ARs of such event-window days are missing (``n_days`` counts the
+  days in each CAR).
+- An event is used (``stat_status == "ok"``) when its day 0 is a row of the data, every
+  day of the event span ``min(a)..max(b)`` is a row of the data, its estimation window
+  has at least ``min_estimation`` usable returns, and the fit is not degenerate
+  (``s > 0``; market model: the benchmark varies). Other events keep their rows in
+  ``events`` with the reason: ``no_price_row``, ``window_outside_data``,
+  ``insufficient_estimation``, ``degenerate_estimation`` (and every alignment status
+  other than ``ok`` is carried through).
+- ``t`` of an event's CAR is ``SCAR = CAR / sd(CAR)`` (variance with the coefficient
+  error term, see :mod:`mktnews.models`); its p-value is two-sided from Student's t with
+  ``L - k`` degrees of freedom (``k = 0`` for ``raw`` and ``market_adjusted``).
+- BHAR over a window: ``prod(1 + R_t) - prod(1 + normal_t)`` over the days with an AR for
+  simple returns; ``exp(sum R_t) - exp(sum normal_t)`` for log returns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from mktnews._typing import INTRADAY_INTERVALS, Interval, ModelName, ReturnType, TestName
+from mktnews._typing import check_option as _check_option
+from mktnews.errors import ConfigurationError, InvalidOptionError, StudyError
+from mktnews.models import MODEL_K, ModelFit, fit_model, needs_benchmark
+from mktnews.prices.base import PriceSource, load_prices
+from mktnews.results import EventStudyResults
+from mktnews.windows import EventWindow, Gathered, ReturnPanel, parse_estimation, parse_windows
+
+if TYPE_CHECKING:
+    from mktnews.articles import Corpus
+
+__all__ = ["STAT_STATUSES", "EventStudy", "event_study"]
+
+#: Event-level statuses the engine adds to the alignment statuses.
+STAT_STATUSES: tuple[str, ...] = (
+    "ok",
+    "no_price_row",
+    "window_outside_data",
+    "insufficient_estimation",
+    "degenerate_estimation",
+)
+
+#: Columns an events frame must have.
+REQUIRED_EVENT_COLUMNS: tuple[str, ...] = ("event_id", "article_id", "symbol", "t0", "status")
+
+#: Confidence level of the CAAR bands.
+CI_LEVEL = 0.95
+
+#: Placebo sessions come from this far before the first / after the last event of an
+#: instrument (as far as the data reaches).
+PLACEBO_MARGIN_DAILY = pd.Timedelta(days=365)
+PLACEBO_MARGIN_INTRADAY = pd.Timedelta(days=30)
+
+# Elements per chunk of the placebo kernel (events x days), bounds memory use.
+_PLACEBO_CHUNK = 4_000_000
+
+Benchmark = str | pd.Series | pd.DataFrame
+BenchmarkSpec = Benchmark | Mapping[str, Benchmark] | None
+
+
+# ---------------------------------------------------------------------------------------
+# options
+
+
+@dataclass(frozen=True)
+class _Spec:
+    windows: tuple[EventWindow, ...]
+    estimation: EventWindow
+    model: str
+    returns: str
+    interval: str
+    min_estimation: int
+    collapse: bool
+    group_by: tuple[str, ...] | None
+    tests: tuple[str, ...]
+    placebo: int
+    seed: int | np.random.Generator | None
+    benchmark: BenchmarkSpec
+
+    @property
+    def k(self) -> int:
+        return MODEL_K[self.model]
+
+    @property
+    def span(self) -> EventWindow:
+        return EventWindow(min(w.start for w in self.windows), max(w.end for w in self.windows))
+
+    @property
+    def intraday(self) -> bool:
+        return self.interval in INTRADAY_INTERVALS
+
+
+def _validate(
+    *,
+    windows: object,
+    estimation: object,
+    model: object,
+    benchmark: object,
+    returns: object,
+    collapse: object,
+    group_by: object,
+    tests: object,
+    placebo: object,
+    interval: object,
+    min_estimation: object,
+    seed: object,
+) -> _Spec:
+    model_s = _check_option("model", model, ModelName)
+    returns_s = _check_option("returns", returns, ReturnType)
+    interval_s = _check_option("interval", interval, Interval)
+    wins = parse_windows(windows)
+    est = parse_estimation(estimation, wins)
+    if not isinstance(collapse, (bool, np.bool_)):
+        raise InvalidOptionError("collapse", collapse, (True, False))
+    if isinstance(min_estimation, bool) or not isinstance(min_estimation, (int, np.integer)):
+        raise InvalidOptionError("min_estimation", min_estimation, reason="expected an integer")
+    k = MODEL_K[model_s]
+    if min_estimation < k + 1 or min_estimation < 2:
+        raise InvalidOptionError(
+            "min_estimation",
+            min_estimation,
+            reason=f"model {model_s!r} needs at least {max(k + 1, 2)} estimation returns",
+        )
+    if min_estimation > est.length:
+        raise ConfigurationError(
+            f"min_estimation={min_estimation} is more than the {est.length} days of the "
+            f"estimation window {est}: no event could be used"
+        )
+    if isinstance(placebo, bool) or not isinstance(placebo, (int, np.integer)) or placebo < 0:
+        raise InvalidOptionError("placebo", placebo, reason="expected a number of draws >= 0")
+    if seed is not None and not isinstance(seed, (int, np.integer, np.random.Generator)):
+        raise InvalidOptionError("seed", seed, reason="expected None, an int or a numpy Generator")
+    if isinstance(seed, bool):
+        raise InvalidOptionError("seed", seed, reason="expected None, an int or a numpy Generator")
+    # group_by
+    gb: tuple[str, ...] | None
+    if group_by is None:
+        gb = None
+    elif isinstance(group_by, str):
+        gb = (group_by,)
+    elif isinstance(group_by, Sequence) and group_by and all(isinstance(g, str) for g in group_by):
+        gb = tuple(group_by)
+    else:
+        raise InvalidOptionError(
+            "group_by", group_by, reason="expected None, a column name or a list of column names"
+        )
+    # tests
+    from typing import get_args
+
+    names: tuple[str, ...]
+    if tests is None:
+        names = ()
+    elif isinstance(tests, str):
+        if tests == "all":
+            names = (*_inference_tests(), "placebo") if placebo else _inference_tests()
+        else:
+            names = (_check_option("tests", tests, TestName),)
+    elif isinstance(tests, Sequence):
+        names = tuple(_check_option("tests", t, TestName) for t in tests)
+        if len(set(names)) != len(names):
+            raise InvalidOptionError("tests", tests, reason="a test is named twice")
+    else:
+        raise InvalidOptionError("tests", tests, ("all", *get_args(TestName)))
+    if "placebo" in names and not placebo:
+        raise ConfigurationError(
+            "tests includes 'placebo' but placebo=0: pass placebo=N (the number of draws)"
+        )
+    if placebo and "placebo" not in names:
+        raise ConfigurationError(
+            f"placebo={placebo} draws were asked for but tests={tests!r} does not include "
+            "'placebo': add it (or use tests='all')"
+        )
+    # benchmark
+    if needs_benchmark(model_s):
+        if benchmark is None:
+            raise ConfigurationError(
+                f"model={model_s!r} needs a benchmark: pass benchmark= an instrument or "
+                "symbol (e.g. '^STOXX' for the STOXX Europe 600), a price series, or a "
+                "mapping symbol -> benchmark"
+            )
+        _check_benchmark_value(benchmark)
+    elif benchmark is not None:
+        raise ConfigurationError(
+            f"benchmark={_label(benchmark)!r} is not used by model={model_s!r}; only "
+            "'market_adjusted' and 'market_model' use a benchmark"
+        )
+    return _Spec(
+        windows=wins,
+        estimation=est,
+        model=model_s,
+        returns=returns_s,
+        interval=interval_s,
+        min_estimation=int(min_estimation),
+        collapse=bool(collapse),
+        group_by=gb,
+        tests=names,
+        placebo=int(placebo),
+        seed=seed,  # type: ignore[arg-type]
+        benchmark=benchmark,  # type: ignore[arg-type]
+    )
+
+
+def _inference_tests() -> tuple[str, ...]:
+    from mktnews.inference import TESTS
+
+    return tuple(t for t in TESTS if t != "placebo")
+
+
+def _check_benchmark_value(benchmark: object) -> None:
+    def one(b: object, where: str) -> None:
+        if isinstance(b, str):
+            if not b.strip():
+                raise InvalidOptionError(where, b, reason="empty benchmark name")
+            return
+        if isinstance(b, pd.Series):
+            return
+        if isinstance(b, pd.DataFrame):
+            if "close" not in {str(c).lower() for c in b.columns}:
+                raise InvalidOptionError(
+                    where, "DataFrame", reason="a benchmark frame needs a 'close' column"
+                )
+            return
+        raise InvalidOptionError(
+            where,
+            b,
+            reason="expected an instrument/symbol, a Series of closes, a prices frame, or a "
+            "mapping symbol -> one of those",
+        )
+
+    if isinstance(benchmark, Mapping):
+        if not benchmark:
+            raise InvalidOptionError("benchmark", benchmark, reason="empty mapping")
+        for key, b in benchmark.items():
+            one(b, f"benchmark[{key!r}]")
+    else:
+        one(benchmark, "benchmark")
+
+
+def _label(b: object) -> str:
+    if isinstance(b, str):
+        return b
+    if isinstance(b, (pd.Series, pd.DataFrame)):
+        name = b.attrs.get("symbol") or getattr(b, "name", None)
+        return str(name) if name is not None else "user series"
+    if isinstance(b, Mapping):
+        return "{" + ", ".join(f"{k}: {_label(v)}" for k, v in b.items()) + "}"
+    return repr(b)
+
+
+# ---------------------------------------------------------------------------------------
+# the estimator
+
+
+class EventStudy:
+    """An event study, configured once and computed with :meth:`fit`.
+
+    The parameters are those of :func:`event_study`; they are validated on
+    construction (nothing is loaded until :meth:`fit`).
+    """
+
+    def __init__(
+        self,
+        corpus_or_events: Corpus | pd.DataFrame,
+        *,
+        source: PriceSource | None = None,
+        windows: object = ((-1, 1),),
+        estimation: tuple[int, int] = (-250, -11),
+        model: ModelName = "constant_mean",
+        benchmark: BenchmarkSpec = None,
+        returns: ReturnType = "simple",
+        collapse: bool = True,
+        group_by: str | Sequence[str] | None = None,
+        tests: str | Sequence[str] | None = "all",
+        placebo: int = 0,
+        interval: Interval = "1d",
+        min_estimation: int = 120,
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
+        self._spec = _validate(
+            windows=windows,
+            estimation=estimation,
+            model=model,
+            benchmark=benchmark,
+            returns=returns,
+            collapse=collapse,
+            group_by=group_by,
+            tests=tests,
+            placebo=placebo,
+            interval=interval,
+            min_estimation=min_estimation,
+            seed=seed,
+        )
+        from mktnews.articles import Corpus
+
+        if not isinstance(corpus_or_events, (Corpus, pd.DataFrame)):
+            raise InvalidOptionError(
+                "corpus_or_events",
+                type(corpus_or_events).__name__,
+                reason="expected a Corpus (mktnews.read_articles) or an events frame "
+                "(mktnews.align_events)",
+            )
+        self._input = corpus_or_events
+        self._source = source
+
+    @property
+    def options(self) -> Mapping[str, object]:
+        """The validated options."""
+        return MappingProxyType(_options(self._spec))
+
+    def fit(self) -> EventStudyResults:
+        """Compute the study.
+
+        Returns
+        -------
+        EventStudyResults
+
+        Raises
+        ------
+        StudyError
+            When no event can be used (the message counts the reasons).
+        ConfigurationError
+            When the benchmark is one of the event instruments, or the events were aligned
+            at another interval.
+        PriceDataError
+            When prices cannot be loaded.
+        """
+        return _run(self._spec, self._input, self._source)
+
+
+def event_study(
+    corpus_or_events: Corpus | pd.DataFrame,
+    *,
+    source: PriceSource | None = None,
+    windows: object = ((-1, 1),),
+    estimation: tuple[int, int] = (-250, -11),
+    model: ModelName = "constant_mean",
+    benchmark: BenchmarkSpec = None,
+    returns: ReturnType = "simple",
+    collapse: bool = True,
+    group_by: str | Sequence[str] | None = None,
+    tests: str | Sequence[str] | None = "all",
+    placebo: int = 0,
+    interval: Interval = "1d",
+    min_estimation: int = 120,
+    seed: int | np.random.Generator | None = None,
+) -> EventStudyResults:
+    """Run an event study on news events.
+
+    Parameters
+    ----------
+    corpus_or_events : Corpus or DataFrame
+        Articles (aligned here with :func:`mktnews.events.align_events`) or an events
+        frame as ``align_events`` returns it (one row per article and instrument with
+        ``event_id, article_id, symbol, t0, status``; extra columns may be grouped on).
+    source : PriceSource, optional
+        Where prices come from (default :func:`mktnews.default_source`).
+    windows : pair or sequence of pairs, default ((-1, 1),)
+        Event windows ``(a, b)``: inclusive relative days (sessions; bars intraday).
+        Several windows are computed in one pass.
+    estimation : pair, default (-250, -11)
+        Estimation window, inclusive relative days; it must end before the earliest
+        event window starts.
+    model : {"constant_mean", "raw", "market_adjusted", "market_model"}
+        Normal-return model (see :mod:`mktnews.models`).
+    benchmark : str, Series, DataFrame or mapping, optional
+        Market returns for ``market_adjusted`` / ``market_model`` (refused otherwise):
+        an instrument name or symbol loaded from ``source``, a Series of closes or a
+        prices frame indexed like the prices (session dates, or UTC bar starts), or a
+        mapping ``{symbol: benchmark}`` giving each event instrument its own benchmark.
+        A benchmark cannot be one of the event instruments.
+    returns : {"simple", "log"}
+        Close-to-close returns.
+    collapse : bool, default True
+        Merge articles with the same instrument and day 0 (within a group) into one
+        event carrying ``n_articles`` and their ``article_ids``.
+    group_by : str or list of str, optional
+        Columns of the events frame (article columns such as ``outlet``) to compute the
+        cross-sectional statistics by; None: one group ``"all"``. Missing values form a
+        group ``"<NA>"``.
+    tests : "all", list of str or None
+        Tests to run per group and window (names in :data:`mktnews.inference.TESTS` and
+        ``"placebo"``); "all" includes the placebo test when ``placebo > 0``.
+    placebo : int, default 0
+        Number of placebo draws (see Notes).
+    interval : str, default "1d"
+        Bar size; must match the events frame's ``attrs["interval"]``.
+    min_estimation : int, default 120
+        Events with fewer usable estimation returns get status
+        ``insufficient_estimation``.
+    seed : int or numpy Generator, optional
+        Seed of the placebo draws.
+
+    Returns
+    -------
+    EventStudyResults
+
+    Notes
+    -----
+    Placebo test: each draw replaces every event of a group by a random session (bar) of
+    the same instrument on which no article of the input fell (day 0 of no event row),
+    drawn without replacement within the instrument, from the instrument's data between
+    about one year (intraday: 30 days) before its first event and after its last, such
+    that the whole estimation window and event span lie in the data. The same kernel
+    computes the placebo events' CARs; draws whose events fail ``min_estimation`` leave
+    them out of that draw's CAAR. The statistic is the percentile (0-100) of the actual
+    CAAR among the draws, ``100 * #(placebo <= actual) / N``; the two-sided p-value is
+    ``min(1, 2 * min(1 + #(placebo <= actual), 1 + #(placebo >= actual)) / (N + 1))``.
+    The draws are in ``results.placebo``.
+    """
+    return EventStudy(
+        corpus_or_events,
+        source=source,
+        windows=windows,
+        estimation=estimation,
+        model=model,
+        benchmark=benchmark,
+        returns=returns,
+        collapse=collapse,
+        group_by=group_by,
+        tests=tests,
+        placebo=placebo,
+        interval=interval,
+        min_estimation=min_estimation,
+        seed=seed,
+    ).fit()
+
+
+def _options(spec: _Spec) -> dict[str, object]:
+    return {
+        "model": spec.model,
+        "returns": spec.returns,
+        "interval": spec.interval,
+        "estimation": spec.estimation.as_tuple(),
+        "windows": [w.as_tuple() for w in spec.windows],
+        "benchmark": None if spec.benchmark is None else _label(spec.benchmark),
+        "min_estimation": spec.min_estimation,
+        "collapse": spec.collapse,
+        "group_by": None if spec.group_by is None else list(spec.group_by),
+        "tests": list(spec.tests),
+        "placebo": spec.placebo,
+        "seed": spec.seed if not isinstance(spec.seed, np.random.Generator) else "Generator",
+        "k": spec.k,
+        "ci_level": CI_LEVEL,
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# events
+
+
+def _events_frame(obj: Corpus | pd.DataFrame, spec: _Spec, source: PriceSource | None) -> pd.DataFrame:
+    if isinstance(obj, pd.DataFrame):
+        events = obj
+    else:
+        from mktnews.events import align_events
+
+        events = align_events(obj, source=source, interval=spec.interval)
+    missing = [c for c in REQUIRED_EVENT_COLUMNS if c not in events.columns]
+    if missing:
+        raise InvalidOptionError(
+            "corpus_or_events",
+            "DataFrame",
+            reason=f"the events frame lacks the column(s) {missing}; build it with "
+            "mktnews.align_events (columns event_id, article_id, symbol, t0, status)",
+        )
+    ev_interval = events.attrs.get("interval")
+    if ev_interval is not None and ev_interval != spec.interval:
+        raise ConfigurationError(
+            f"the events were aligned to {ev_interval!r} bars but interval={spec.interval!r}; "
+            f"pass interval={ev_interval!r}"
+        )
+    ids = events["event_id"]
+    if ids.isna().any():
+        row = int(np.flatnonzero(ids.isna().to_numpy())[0])
+        raise InvalidOptionError("corpus_or_events", "DataFrame", reason=f"row {row} has no event_id")
+    dup = ids.duplicated(keep=False).to_numpy()
+    if dup.any():
+        rows = np.flatnonzero(dup)[:2]
+        raise InvalidOptionError(
+            "corpus_or_events",
+            "DataFrame",
+            reason=f"event_id {ids.iloc[rows[0]]!r} is duplicated (rows {rows[0]} and {rows[1]})",
+        )
+    t0 = events["t0"]
+    if not isinstance(t0.dtype, (pd.DatetimeTZDtype, np.dtype)) or t0.dtype.kind not in "M":
+        raise InvalidOptionError(
+            "corpus_or_events", "DataFrame", reason=f"column t0 has dtype {t0.dtype}, not datetime64"
+        )
+    tz = getattr(t0.dtype, "tz", None)
+    if spec.intraday and tz is None:
+        raise ConfigurationError(
+            f"interval={spec.interval!r} needs t0 as tz-aware bar starts; the events' t0 is tz-naive"
+        )
+    if not spec.intraday and tz is not None:
+        raise ConfigurationError(
+            "daily events need t0 as tz-naive session dates; the events' t0 is tz-aware "
+            "(were they aligned to intraday bars?)"
+        )
+    if spec.group_by is not None:
+        absent = [g for g in spec.group_by if g not in events.columns]
+        if absent:
+            raise InvalidOptionError(
+                "group_by", spec.group_by if len(spec.group_by) > 1 else spec.group_by[0],
+                list(events.columns),
+            )
+    out = events.copy()
+    out.attrs = dict(events.attrs)
+    return out
+
+
+def _t0_ns(t0: pd.Series, intraday: bool) -> np.ndarray:
+    idx = pd.DatetimeIndex(t0)
+    if intraday:
+        idx = idx.tz_convert("UTC")
+    idx = idx.as_unit("ns")
+    out = idx.asi8.copy()
+    out[idx.isna()] = np.iinfo(np.int64).min
+    return out
+
+
+def _group_labels(events: pd.DataFrame, group_by: tuple[str, ...] | None) -> pd.Series:
+    if group_by is None:
+        return pd.Series("all", index=events.index, dtype="str")
+    parts = []
+    for col in group_by:
+        s = events[col].astype("str")
+        parts.append(s.fillna("<NA>").astype("str"))
+    lab = parts[0]
+    for p in parts[1:]:
+        lab = lab.str.cat(p, sep=" | ")
+    return lab.astype("str")
+
+
+@dataclass(frozen=True)
+class _Clusters:
+    """Study events (one per cluster) and the map from article rows to them."""
+
+    table: pd.DataFrame  # event_id, group, symbol, t0 (Timestamp), t0_ns, n_articles, article_ids
+    row_event: np.ndarray  # per events-frame row: index into table, -1 when not used
+
+
+def _cluster(events: pd.DataFrame, groups: pd.Series, t0ns: np.ndarray, spec: _Spec) -> _Clusters:
+    usable = (
+        (events["status"].astype("str") == "ok").fillna(False).to_numpy(dtype=bool)
+        & events["symbol"].notna().to_numpy()
+        & (t0ns != np.iinfo(np.int64).min)
+    )
+    rows = np.flatnonzero(usable)
+    sub = pd.DataFrame(
+        {
+            "group": groups.to_numpy()[rows],
+            "symbol": events["symbol"].astype("str").to_numpy()[rows],
+            "t0_ns": t0ns[rows],
+            "article_id": events["article_id"].astype("str").to_numpy()[rows],
+            "event_id": events["event_id"].astype("str").to_numpy()[rows],
+        }
+    )
+    row_event = np.full(len(events), -1, dtype=np.int64)
+    if spec.collapse:
+        code = sub.groupby(["group", "symbol", "t0_ns"], sort=False).ngroup().to_numpy()
+        g = sub.groupby(code, sort=True)
+        table = pd.DataFrame(
+            {
+                "group": g["group"].first().to_numpy(),
+                "symbol": g["symbol"].first().to_numpy(),
+                "t0_ns": g["t0_ns"].first().to_numpy(),
+                "n_articles": g.size().to_numpy(),
+                "article_ids": g["article_id"].agg(list).to_numpy(),
+            }
+        )
+        t0_idx = _t0_index(table["t0_ns"].to_numpy(), spec.intraday)
+        stamp = (
+            t0_idx.strftime("%Y-%m-%dT%H:%M:%S") + "+00:00"
+            if spec.intraday
+            else t0_idx.strftime("%Y-%m-%d")
+        )
+        eid = pd.Series(table["symbol"], dtype="str") + "@" + pd.Series(stamp, dtype="str")
+        if spec.group_by is not None:
+            eid = eid + "|" + pd.Series(table["group"], dtype="str")
+        table.insert(0, "event_id", eid.to_numpy())
+        row_event[rows] = code
+    else:
+        table = pd.DataFrame(
+            {
+                "event_id": sub["event_id"].to_numpy(),
+                "group": sub["group"].to_numpy(),
+                "symbol": sub["symbol"].to_numpy(),
+                "t0_ns": sub["t0_ns"].to_numpy(),
+                "n_articles": np.ones(len(sub), dtype=np.int64),
+                "article_ids": pd.Series(sub["article_id"].to_numpy()).map(lambda a: [a]).to_numpy()
+                if len(sub)
+                else np.array([], dtype=object),
+            }
+        )
+        row_event[rows] = np.arange(len(rows))
+    table["t0"] = _t0_index(table["t0_ns"].to_numpy(), spec.intraday)
+    for col in ("event_id", "group", "symbol"):
+        table[col] = table[col].astype("str")
+    return _Clusters(table=table, row_event=row_event)
+
+
+def _t0_index(ns: np.ndarray, intraday: bool) -> pd.DatetimeIndex:
+    idx = pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]"))
+    return idx.tz_localize("UTC") if intraday else idx
+
+
+# ---------------------------------------------------------------------------------------
+# prices
+
+
+def _bar_length(interval: str) -> pd.Timedelta:
+    if interval.endswith("m"):
+        return pd.Timedelta(minutes=int(interval[:-1]))
+    if interval.endswith("h"):
+        return pd.Timedelta(hours=int(interval[:-1]))
+    return pd.Timedelta(days=1)
+
+
+def _load_history(
+    symbol: str,
+    first: pd.Timestamp,
+    last: pd.Timestamp,
+    before: int,
+    after: int,
+    spec: _Spec,
+    source: PriceSource | None,
+    extra: pd.Timedelta,
+) -> pd.DataFrame:
+    """Prices of ``symbol`` with at least ``before`` rows before ``first`` and ``after``
+    rows after ``last`` where the source has them.
+
+    The first request adds a calendar margin; when rows are still missing and the data
+    seems to reach further (its first/last row is near the requested bound) the range
+    is widened and fetched again (a few times at most). A failure of the first request
+    raises; a failure of a widening request keeps what was loaded (the events concerned
+    then get ``window_outside_data`` or ``insufficient_estimation``).
+    """
+    from mktnews.errors import PriceDataError
+
+    if spec.intraday:
+        bar = _bar_length(spec.interval)
+        m_before = bar * before * 3 + pd.Timedelta(days=3)
+        m_after = bar * after * 3 + pd.Timedelta(days=3)
+        slack = pd.Timedelta(days=4)
+    else:
+        m_before = pd.Timedelta(days=math.ceil(before * 7 / 5 * 1.1) + 20)
+        m_after = pd.Timedelta(days=math.ceil(after * 7 / 5 * 1.1) + 20)
+        slack = pd.Timedelta(days=10)
+    start, end = first - m_before - extra, last + m_after + extra
+    frame = load_prices(symbol, start, end, interval=spec.interval, source=source)  # type: ignore[arg-type]
+    for _ in range(6):
+        idx = pd.DatetimeIndex(frame.index)
+        if len(idx) == 0:
+            return frame
+        n_before = int(idx.searchsorted(first, side="left"))
+        n_after = len(idx) - int(idx.searchsorted(last, side="right"))
+        days = max((idx[-1] - idx[0]) / pd.Timedelta(days=1), 1.0)
+        density = max(len(idx) / days, 1e-3)  # rows per calendar day
+        more_before = n_before < before and idx[0] <= start + slack
+        more_after = n_after < after and idx[-1] >= end - slack
+        if not (more_before or more_after):
+            return frame
+        if more_before:
+            start = start - pd.Timedelta(days=math.ceil((before - n_before) / density * 1.5) + 10)
+        if more_after:
+            end = end + pd.Timedelta(days=math.ceil((after - n_after) / density * 1.5) + 10)
+        try:
+            frame = load_prices(symbol, start, end, interval=spec.interval, source=source)  # type: ignore[arg-type]
+        except PriceDataError:
+            return frame
+    return frame
+
+
+def _benchmark_series(
+    b: Benchmark,
+    lo: pd.Timestamp,
+    hi: pd.Timestamp,
+    spec: _Spec,
+    source: PriceSource | None,
+    cache: dict[str, pd.Series],
+) -> tuple[str, pd.Series]:
+    """(label, closes) of one benchmark spec over [lo, hi]."""
+    if isinstance(b, str):
+        from mktnews.instruments import resolve_symbol
+
+        sym = resolve_symbol(b)
+        if sym not in cache:
+            frame = load_prices(sym, lo, hi, interval=spec.interval, source=source)  # type: ignore[arg-type]
+            cache[sym] = frame["close"]
+        return sym, cache[sym]
+    if isinstance(b, pd.DataFrame):
+        cols = {str(c).lower(): c for c in b.columns}
+        ser = b[cols["close"]]
+        return _label(b), ser.astype("float64")
+    return _label(b), b.astype("float64")
+
+
+# ---------------------------------------------------------------------------------------
+# kernel
+
+
+@dataclass(frozen=True)
+class _Computed:
+    fit: ModelFit
+    est: Gathered
+    est_resid: np.ndarray  # (N, Le)
+    span: Gathered
+    normal: np.ndarray  # (N, S)
+    ar: np.ndarray  # (N, S)
+    sd_ar: np.ndarray  # (N, S)
+    status: np.ndarray  # (N,) object
+    car: dict[EventWindow, np.ndarray]
+    bhar: dict[EventWindow, np.ndarray]
+    var_car: dict[EventWindow, np.ndarray]
+    n_days: dict[EventWindow, np.ndarray]
+
+
+def _kernel(panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: _Spec) -> _Computed:
+    """Everything per event, for all events at once."""
+    est = panel.gather(inst, pos, spec.estimation.rel)
+    span_w = spec.span
+    span = panel.gather(inst, pos, span_w.rel)
+    fit = fit_model(spec.model, est.ret, est.market)  # type: ignore[arg-type]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        normal_est = fit.normal(est.market, est.ret.shape)
+        est_used = np.isfinite(est.ret) & (np.isfinite(est.market) if fit.uses_market else True)
+        est_resid = np.where(est_used, est.ret - normal_est, np.nan)
+        normal = fit.normal(span.market, span.ret.shape)
+        ar = span.ret - normal
+        sd_ar = fit.s[:, None] * np.sqrt(fit.prediction_factor(span.market))
+    degenerate = ~(np.isfinite(fit.s) & (fit.s > 0))
+    if spec.model == "market_model":
+        degenerate |= ~(np.isfinite(fit.sxx) & (fit.sxx > 0))
+    status = np.select(
+        [pos < 0, ~span.inside.all(axis=1), spec.min_estimation > fit.L, degenerate],
+        ["no_price_row", "window_outside_data", "insufficient_estimation", "degenerate_estimation"],
+        default="ok",
+    ).astype(object)
+    car, bhar, var_car, n_days = {}, {}, {}, {}
+    for w in spec.windows:  # loop per window
+        cols = slice(w.start - span_w.start, w.end - span_w.start + 1)
+        a = ar[:, cols]
+        used = np.isfinite(a)
+        nd = used.sum(axis=1)
+        with np.errstate(invalid="ignore", over="ignore"):
+            c = np.where(nd > 0, np.where(used, a, 0.0).sum(axis=1), np.nan)
+            r = np.where(used, span.ret[:, cols], 0.0)
+            nrm = np.where(used, normal[:, cols], 0.0)
+            if spec.returns == "simple":
+                bh = np.prod(1.0 + r, axis=1) - np.prod(1.0 + nrm, axis=1)
+            else:
+                bh = np.exp(r.sum(axis=1)) - np.exp(nrm.sum(axis=1))
+            bhar[w] = np.where(nd > 0, bh, np.nan)
+            var_car[w] = np.where(nd > 0, fit.car_variance(span.market[:, cols], used), np.nan)
+        car[w] = c
+        n_days[w] = nd
+    return _Computed(fit, est, est_resid, span, normal, ar, sd_ar, status, car, bhar, var_car, n_days)
+
+
+# ---------------------------------------------------------------------------------------
+# run
+
+
+def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) -> EventStudyResults:
+    events = _events_frame(obj, spec, source)
+    groups = _group_labels(events, spec.group_by)
+    t0ns = _t0_ns(events["t0"], spec.intraday)
+    clusters = _cluster(events, groups, t0ns, spec)
+    table = clusters.table
+    n_ev = len(table)
+
+    status_in = events["status"].astype("str").fillna("<NA>")
+    if n_ev == 0:
+        counts = status_in.value_counts()
+        raise StudyError(
+            "no event can be used: no row has status 'ok' with a symbol and t0 "
+            f"({', '.join(f'{k}: {v}' for k, v in counts.items()) or 'the events frame is empty'})"
+        )
+
+    # ---- prices
+    symbols = list(dict.fromkeys(table["symbol"].tolist()))
+    bench_map = _benchmark_map(spec, symbols)
+    before = max(-spec.estimation.start, -spec.span.start, 0) + 1
+    after = max(spec.span.end, 0)
+    extra = pd.Timedelta(0)
+    if spec.placebo:
+        extra = PLACEBO_MARGIN_INTRADAY if spec.intraday else PLACEBO_MARGIN_DAILY
+    prices: dict[str, pd.DataFrame] = {}
+    t0_all = table["t0"]
+    sym_col = table["symbol"].to_numpy()
+    for sym in symbols:  # loop per instrument
+        t = t0_all[sym_col == sym]
+        prices[sym] = _load_history(sym, t.min(), t.max(), before, after, spec, source, extra)
+
+    bench_series: dict[str, pd.Series | None] | None = None
+    bench_label: str | None = None
+    if bench_map is not None:
+        bench_series = {}
+        cache: dict[str, pd.Series] = {}
+        labels = []
+        for sym in symbols:
+            idx = prices[sym].index
+            if len(idx) == 0:
+                bench_series[sym] = None
+                continue
+            lab, ser = _benchmark_series(bench_map[sym], idx[0], idx[-1], spec, source, cache)
+            if lab == sym:
+                raise ConfigurationError(
+                    f"the benchmark of {sym!r} is {sym!r} itself: a {spec.model} of an instrument "
+                    "on itself is refused; choose another benchmark (a broader index) or drop "
+                    "these events"
+                )
+            bench_series[sym] = ser
+            labels.append(lab)
+        bench_label = ", ".join(dict.fromkeys(labels)) if labels else _label(spec.benchmark)
+
+    panel = ReturnPanel.from_prices(
+        prices, returns=spec.returns, benchmark=bench_series, interval=spec.interval  # type: ignore[arg-type]
+    )
+    inst, pos = panel.locate(table["symbol"].to_numpy(), table["t0_ns"].to_numpy())
+    comp = _kernel(panel, inst, pos, spec)
+    ok = comp.status == "ok"
+
+    # ---- events frame with statuses
+    ev_out = events.copy()
+    ev_out["group"] = groups.to_numpy()
+    rev = clusters.row_event
+    eid = table["event_id"].to_numpy()
+    study_id = np.where(rev >= 0, eid[np.maximum(rev, 0)], None)
+    ev_out["study_event_id"] = pd.Series(study_id, index=ev_out.index, dtype="str")
+    stat = np.where(rev >= 0, comp.status[np.maximum(rev, 0)], status_in.to_numpy(dtype=object))
+    ev_out["stat_status"] = pd.Series(stat, index=ev_out.index, dtype="str")
+
+    if not ok.any():
+        counts = pd.Series(comp.status).value_counts()
+        raise StudyError(
+            f"none of the {n_ev} events can be used: "
+            + ", ".join(f"{k}: {v}" for k, v in counts.items())
+            + f" (estimation window {spec.estimation}, min_estimation={spec.min_estimation}, "
+            f"event span {spec.span})"
+        )
+
+    params = _params_frame(table, comp, spec)
+    abnormal = _abnormal_frame(table, comp, spec, ok)
+    car = _car_frame(table, comp, spec, ok)
+    caar, tests, placebo = _aggregate(table, comp, spec, ok, panel, inst, pos, events, t0ns)
+    opts = _options(spec)
+    opts["benchmark"] = bench_label
+    info = {
+        "n_rows": len(events),
+        "n_articles": int(events["article_id"].nunique()),
+        "n_usable_rows": int((clusters.row_event >= 0).sum()),
+        "n_events": n_ev,
+        "n_events_ok": int(ok.sum()),
+        "row_status": status_in.value_counts().to_dict(),
+        "event_status": pd.Series(comp.status).value_counts().to_dict(),
+        "groups": sorted(pd.unique(table["group"]).tolist()),
+    }
+    return EventStudyResults(
+        _events=ev_out,
+        _abnormal=abnormal,
+        _car=car,
+        _caar=caar,
+        _tests=tests,
+        _params=params,
+        _placebo=placebo,
+        options=MappingProxyType(opts),
+        info=MappingProxyType(info),
+    )
+
+
+def _benchmark_map(spec: _Spec, symbols: list[str]) -> dict[str, Benchmark] | None:
+    b = spec.benchmark
+    if b is None:
+        return None
+    if isinstance(b, Mapping):
+        from mktnews.instruments import resolve_symbol
+
+        resolved: dict[str, Benchmark] = {}
+        for key, val in b.items():
+            resolved[resolve_symbol(str(key))] = val
+        missing = [s for s in symbols if s not in resolved]
+        if missing:
+            raise ConfigurationError(
+                f"benchmark mapping has no entry for {missing} (it covers {list(resolved)})"
+            )
+        return {s: resolved[s] for s in symbols}
+    return dict.fromkeys(symbols, b)
+
+
+# ---------------------------------------------------------------------------------------
+# frames
+
+
+def _params_frame(table: pd.DataFrame, comp: _Computed, spec: _Spec) -> pd.DataFrame:
+    f = comp.fit
+    return pd.DataFrame(
+        {
+            "event_id": table["event_id"].to_numpy(),
+            "group": table["group"].to_numpy(),
+            "symbol": table["symbol"].to_numpy(),
+            "t0": table["t0"].to_numpy(),
+            "n_articles": table["n_articles"].to_numpy(dtype=np.int64),
+            "article_ids": table["article_ids"].to_numpy(),
+            "status": pd.array(comp.status, dtype="str"),
+            "alpha": f.alpha,
+            "beta": f.beta,
+            "mean": f.mean,
+            "L": f.L,
+            "s": f.s,
+            "k": np.full(len(table), f.k, dtype=np.int64),
+        }
+    ).astype({"event_id": "str", "group": "str", "symbol": "str"})
+
+
+def _abnormal_frame(table: pd.DataFrame, comp: _Computed, spec: _Spec, ok: np.ndarray) -> pd.DataFrame:
+    rows = np.flatnonzero(ok)
+    rel = spec.span.rel
+    n, w = len(rows), len(rel)
+    sp = comp.span
+    ar = comp.ar[rows]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sar = ar / comp.sd_ar[rows]
+    car = np.cumsum(np.where(np.isfinite(ar), ar, 0.0), axis=1)
+    car = np.where(np.isfinite(ar), car, np.nan)
+    stamps = sp.stamps[rows].ravel()
+    date = _t0_index(np.where(sp.inside[rows].ravel(), stamps, np.iinfo(np.int64).min), spec.intraday)
+    index = pd.MultiIndex.from_arrays(
+        [
+            pd.array(np.repeat(table["event_id"].to_numpy()[rows], w), dtype="str"),
+            np.tile(rel, n),
+        ],
+        names=["event_id", "rel"],
+    )
+    return pd.DataFrame(
+        {
+            "group": pd.array(np.repeat(table["group"].to_numpy()[rows], w), dtype="str"),
+            "date" if not spec.intraday else "datetime": date,
+            "ret": sp.ret[rows].ravel(),
+            "market": sp.market[rows].ravel(),
+            "normal": comp.normal[rows].ravel(),
+            "ar": ar.ravel(),
+            "sar": sar.ravel(),
+            "car": car.ravel(),
+        },
+        index=index,
+    )
+
+
+def _car_frame(table: pd.DataFrame, comp: _Computed, spec: _Spec, ok: np.ndarray) -> pd.DataFrame:
+    rows = np.flatnonzero(ok)
+    dof = (comp.fit.L[rows] - comp.fit.k).astype(np.float64)
+    parts = []
+    for w in spec.windows:
+        c = comp.car[w][rows]
+        sd = np.sqrt(comp.var_car[w][rows])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scar = c / sd
+        p = 2.0 * stats.t.sf(np.abs(scar), dof)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "event_id": table["event_id"].to_numpy()[rows],
+                    "group": table["group"].to_numpy()[rows],
+                    "symbol": table["symbol"].to_numpy()[rows],
+                    "t0": table["t0"].to_numpy()[rows],
+                    "n_articles": table["n_articles"].to_numpy(dtype=np.int64)[rows],
+                    "window": pd.Series([w.as_tuple()] * len(rows), dtype=object).to_numpy(),
+                    "car": c,
+                    "bhar": comp.bhar[w][rows],
+                    "sd_car": sd,
+                    "scar": scar,
+                    "t": scar,
+                    "p": p,
+                    "n_days": comp.n_days[w][rows].astype(np.int64),
+                }
+            )
+        )
+    out = pd.concat(parts, ignore_index=True)
+    order = np.argsort(np.tile(np.arange(len(rows)), len(spec.windows)), kind="stable")
+    out = out.iloc[order].reset_index(drop=True)
+    return out.astype({"event_id": "str", "group": "str", "symbol": "str"})
+
+
+def _aggregate(
+    table: pd.DataFrame,
+    comp: _Computed,
+    spec: _Spec,
+    ok: np.ndarray,
+    panel: ReturnPanel,
+    inst: np.ndarray,
+    pos: np.ndarray,
+    events: pd.DataFrame,
+    t0ns: np.ndarray,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    from mktnews.results import CAAR_COLUMNS, PLACEBO_COLUMNS, TEST_COLUMNS
+
+    group_arr = table["group"].to_numpy()
+    caar_parts: list[pd.DataFrame] = []
+    test_rows: list[dict[str, Any]] = []
+    placebo_parts: list[pd.DataFrame] = []
+    inference_names = [t for t in spec.tests if t != "placebo"]
+    run_tests: Any = None
+    if inference_names:
+        from mktnews.inference import TestInput, run_tests
+
+    eligible = _placebo_eligible(panel, spec, events, t0ns) if spec.placebo else None
+    rng = np.random.default_rng(spec.seed) if spec.placebo else None
+
+    for g in sorted(pd.unique(group_arr[ok]).tolist()):  # loop per group
+        rows = np.flatnonzero(ok & (group_arr == g))
+        n = len(rows)
+        placebo_caar: dict[EventWindow, np.ndarray] = {}
+        if spec.placebo:
+            assert eligible is not None and rng is not None
+            placebo_caar = _placebo(panel, spec, inst[rows], eligible, rng, g)
+        for w in spec.windows:  # loop per window
+            cols = slice(w.start - spec.span.start, w.end - spec.span.start + 1)
+            a = comp.ar[rows, cols]
+            fin = np.isfinite(a)
+            cum = np.cumsum(np.where(fin, a, 0.0), axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                n_day = fin.sum(axis=0)
+                aar = np.where(n_day > 0, np.where(fin, a, 0.0).sum(axis=0) / np.maximum(n_day, 1), np.nan)
+                caar = cum.mean(axis=0)
+                sd = cum.std(axis=0, ddof=1) if n > 1 else np.full(w.length, np.nan)
+                half = stats.t.ppf(0.5 + CI_LEVEL / 2, n - 1) * sd / math.sqrt(n) if n > 1 else np.nan
+            caar_parts.append(
+                pd.DataFrame(
+                    {
+                        "group": g,
+                        "window": [w.as_tuple()] * w.length,
+                        "rel": w.rel,
+                        "aar": aar,
+                        "caar": caar,
+                        "ci_low": caar - half,
+                        "ci_high": caar + half,
+                        "n": np.full(w.length, n, dtype=np.int64),
+                        "n_day": n_day.astype(np.int64),
+                    }
+                )
+            )
+            if inference_names:
+                inp = TestInput(
+                    window=w.as_tuple(),
+                    ar=a,
+                    sd_ar=comp.sd_ar[rows, cols],
+                    car=comp.car[w][rows],
+                    sd_car=np.sqrt(comp.var_car[w][rows]),
+                    est_ar=comp.est_resid[rows],
+                    est_keys=np.where(np.isfinite(comp.est_resid[rows]), comp.est.keys[rows], -1),
+                    evt_keys=np.where(fin, comp.span.keys[rows, cols], -1),
+                    s=comp.fit.s[rows],
+                    L=comp.fit.L[rows],
+                    k=comp.fit.k,
+                )
+                for res in run_tests(inp, inference_names):
+                    test_rows.append(
+                        {
+                            "group": g,
+                            "window": w.as_tuple(),
+                            "test": res.test,
+                            "statistic": float(res.statistic),
+                            "p_value": float(res.p_value),
+                            "n": int(res.n),
+                            "convention": res.convention,
+                        }
+                    )
+            if spec.placebo:
+                draws = placebo_caar[w]
+                actual = float(np.mean(comp.car[w][rows]))
+                valid = draws[np.isfinite(draws)]
+                nd = len(valid)
+                le = int((valid <= actual).sum())
+                ge = int((valid >= actual).sum())
+                test_rows.append(
+                    {
+                        "group": g,
+                        "window": w.as_tuple(),
+                        "test": "placebo",
+                        "statistic": 100.0 * le / nd if nd else np.nan,
+                        "p_value": min(1.0, 2.0 * min(1 + le, 1 + ge) / (nd + 1)) if nd else np.nan,
+                        "n": n,
+                        "convention": (
+                            f"percentile (0-100) of the actual CAAR among {nd} placebo CAARs, each "
+                            "the mean CAR of the same number of random sessions of the same "
+                            "instruments on which no article fell; p two-sided = "
+                            "min(1, 2*min(1+#below-or-equal, 1+#above-or-equal)/(draws+1))"
+                        ),
+                    }
+                )
+                placebo_parts.append(
+                    pd.DataFrame(
+                        {
+                            "group": g,
+                            "window": [w.as_tuple()] * len(draws),
+                            "draw": np.arange(len(draws), dtype=np.int64),
+                            "caar": draws,
+                        }
+                    )
+                )
+    caar_df = pd.concat(caar_parts, ignore_index=True) if caar_parts else pd.DataFrame(columns=list(CAAR_COLUMNS))
+    caar_df["group"] = caar_df["group"].astype("str")
+    tests_df = pd.DataFrame(test_rows, columns=list(TEST_COLUMNS))
+    tests_df = tests_df.astype({"group": "str", "test": "str", "convention": "str"})
+    tests_df["n"] = tests_df["n"].astype(np.int64)
+    tests_df[["statistic", "p_value"]] = tests_df[["statistic", "p_value"]].astype(np.float64)
+    plac_df = (
+        pd.concat(placebo_parts, ignore_index=True)
+        if placebo_parts
+        else pd.DataFrame({c: [] for c in PLACEBO_COLUMNS})
+    )
+    plac_df["group"] = plac_df["group"].astype("str")
+    return caar_df, tests_df, plac_df
+
+
+# ---------------------------------------------------------------------------------------
+# placebo
+
+
+def _placebo_eligible(
+    panel: ReturnPanel, spec: _Spec, events: pd.DataFrame, t0ns: np.ndarray
+) -> dict[int, np.ndarray]:
+    """Per instrument of the panel: row positions a placebo day 0 may take."""
+    sym = events["symbol"].astype("str").to_numpy(dtype=object)
+    has_t0 = t0ns != np.iinfo(np.int64).min
+    lo_off = min(spec.estimation.start, spec.span.start)
+    out: dict[int, np.ndarray] = {}
+    for j, s in enumerate(panel.symbols):  # loop per instrument
+        st = panel.stamps[panel.instrument_rows(j)]
+        n = len(st)
+        p = np.arange(n)
+        article_days = t0ns[has_t0 & (sym == s)]
+        ok = (p + lo_off >= 1) & (p + spec.span.end <= n - 1) & ~np.isin(st, article_days)
+        out[j] = p[ok]
+    return out
+
+
+def _placebo(
+    panel: ReturnPanel,
+    spec: _Spec,
+    inst: np.ndarray,
+    eligible: dict[int, np.ndarray],
+    rng: np.random.Generator,
+    group: str,
+) -> dict[EventWindow, np.ndarray]:
+    """CAAR of ``spec.placebo`` draws for events on instruments ``inst`` (one group)."""
+    draws = spec.placebo
+    n = len(inst)
+    pos = np.empty((draws, n), dtype=np.int64)
+    for j in np.unique(inst):  # loop per instrument
+        cols = np.flatnonzero(inst == j)
+        cand = eligible[int(j)]
+        m = len(cols)
+        if len(cand) < m:
+            raise StudyError(
+                f"placebo: {panel.symbols[int(j)]!r} has {len(cand)} sessions on which no article "
+                f"fell with room for the windows, fewer than the {m} events of group {group!r}"
+            )
+        step = max(1, 2_000_000 // max(len(cand), 1))
+        for d0 in range(0, draws, step):  # chunks of draws
+            d1 = min(draws, d0 + step)
+            keys = rng.random((d1 - d0, len(cand)))
+            pick = np.argpartition(keys, m - 1, axis=1)[:, :m] if m < len(cand) else np.argsort(keys, axis=1)
+            pos[d0:d1, cols] = cand[pick]
+    out = {w: np.empty(draws) for w in spec.windows}
+    width = spec.estimation.length + spec.span.length
+    step = max(1, _PLACEBO_CHUNK // max(n * width, 1))
+    for d0 in range(0, draws, step):  # chunks of draws
+        d1 = min(draws, d0 + step)
+        p = pos[d0:d1].ravel()
+        i = np.tile(inst, d1 - d0)
+        comp = _kernel(panel, i, p, spec)
+        good = (comp.status == "ok").reshape(d1 - d0, n)
+        for w in spec.windows:
+            c = comp.car[w].reshape(d1 - d0, n)
+            c = np.where(good & np.isfinite(c), c, 0.0)
+            k = good.sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[w][d0:d1] = np.where(k > 0, c.sum(axis=1) / np.maximum(k, 1), np.nan)
+    return out

@@ -1,0 +1,409 @@
+"""Event windows and the vectorised gathering of returns around events.
+
+Relative days are *positions in the instrument's price rows*: day 0 is the row of the
+event's ``t0`` (a session date for daily bars, a bar start for intraday bars) and day
+``d`` is the row ``d`` positions later (earlier when negative). Sessions the data does
+not have are therefore skipped, not filled: relative days count the sessions (or bars)
+the data has.
+
+All events of all instruments are handled at once. The returns of every instrument are
+stored end to end in one flat array (:class:`ReturnPanel`); an event is the flat row
+index of its day 0, and a window is a set of offsets from it, so gathering an
+``(n_events, n_days)`` matrix is a single numpy fancy-indexing operation. Rows that fall
+outside the instrument's own data come back as NaN (missing keys as -1) together with a
+mask saying so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from mktnews._typing import INTRADAY_INTERVALS, ReturnType, check_option
+from mktnews.errors import ConfigurationError, InvalidOptionError
+
+__all__ = [
+    "EventWindow",
+    "Gathered",
+    "ReturnPanel",
+    "compute_returns",
+    "parse_estimation",
+    "parse_windows",
+]
+
+_NS_PER_DAY = 86_400_000_000_000
+
+
+@dataclass(frozen=True, order=True)
+class EventWindow:
+    """An inclusive range of relative days ``[start, end]`` (sessions, or bars intraday).
+
+    Parameters
+    ----------
+    start, end : int
+        First and last relative day, both included; ``start <= end``.
+
+    Examples
+    --------
+    >>> EventWindow(-1, 1).length
+    3
+    >>> EventWindow.coerce((0, 0))
+    EventWindow(start=0, end=0)
+    """
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise InvalidOptionError(
+                    f"window {name}", value, reason="relative days must be integers"
+                )
+            object.__setattr__(self, name, int(value))
+        if self.start > self.end:
+            raise InvalidOptionError(
+                "window",
+                (self.start, self.end),
+                reason="a window (a, b) needs a <= b (both days are included)",
+            )
+
+    @classmethod
+    def coerce(cls, value: object, parameter: str = "windows") -> EventWindow:
+        """Build a window from an ``EventWindow`` or a pair ``(a, b)``.
+
+        Raises
+        ------
+        InvalidOptionError
+            Naming ``parameter`` when ``value`` is not a pair of integers ``a <= b``.
+        """
+        if isinstance(value, EventWindow):
+            return value
+        if (
+            isinstance(value, (str, bytes))
+            or not isinstance(value, Sequence)
+            or len(value) != 2
+        ):
+            raise InvalidOptionError(
+                parameter, value, reason="expected a pair (a, b) of integer relative days"
+            )
+        a, b = value[0], value[1]
+        for v in (a, b):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+                raise InvalidOptionError(
+                    parameter, value, reason="relative days must be integers"
+                )
+        if a > b:
+            raise InvalidOptionError(
+                parameter, value, reason="a window (a, b) needs a <= b (both days are included)"
+            )
+        return cls(int(a), int(b))
+
+    @property
+    def length(self) -> int:
+        """Number of relative days in the window (``end - start + 1``)."""
+        return self.end - self.start + 1
+
+    @property
+    def rel(self) -> np.ndarray:
+        """The relative days ``start..end`` as an int64 array."""
+        return np.arange(self.start, self.end + 1, dtype=np.int64)
+
+    def as_tuple(self) -> tuple[int, int]:
+        """``(start, end)``."""
+        return (self.start, self.end)
+
+    def __str__(self) -> str:
+        return f"({self.start}, {self.end})"
+
+
+def _is_pair_of_ints(value: object) -> bool:
+    return (
+        isinstance(value, Sequence)
+        and not isinstance(value, (str, bytes))
+        and len(value) == 2
+        and all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value
+        )
+    )
+
+
+def parse_windows(windows: object) -> tuple[EventWindow, ...]:
+    """Normalise the ``windows`` option: one pair or a sequence of pairs.
+
+    Duplicates are refused (they would give duplicated rows in every result frame).
+
+    Raises
+    ------
+    InvalidOptionError
+        Naming ``windows`` and the offending value.
+    """
+    if isinstance(windows, EventWindow) or _is_pair_of_ints(windows):
+        return (EventWindow.coerce(windows),)
+    if isinstance(windows, (str, bytes)) or not isinstance(windows, Iterable):
+        raise InvalidOptionError(
+            "windows", windows, reason="expected a pair (a, b) or a sequence of pairs"
+        )
+    out = tuple(EventWindow.coerce(w) for w in windows)
+    if not out:
+        raise InvalidOptionError("windows", windows, reason="at least one window is needed")
+    seen: set[EventWindow] = set()
+    for w in out:
+        if w in seen:
+            raise InvalidOptionError("windows", windows, reason=f"window {w} is given twice")
+        seen.add(w)
+    return out
+
+
+def parse_estimation(estimation: object, windows: Sequence[EventWindow]) -> EventWindow:
+    """Normalise the ``estimation`` option and check it ends before every event window.
+
+    Raises
+    ------
+    InvalidOptionError
+        When ``estimation`` is not a pair of integers ``a <= b``.
+    ConfigurationError
+        When it overlaps or follows the earliest event window.
+    """
+    est = EventWindow.coerce(estimation, "estimation")
+    first = min(w.start for w in windows)
+    if est.end >= first:
+        raise ConfigurationError(
+            f"estimation window {est} must end before the earliest event window starts "
+            f"(day {first}); it overlaps or follows it. Use e.g. estimation=({est.start}, {first - 1}) "
+            "or a gap of several days before the event window."
+        )
+    return est
+
+
+def compute_returns(close: np.ndarray, returns: ReturnType) -> np.ndarray:
+    """Returns from closes: ``close[t] / close[t-1] - 1`` or its log; the first is NaN.
+
+    A missing or non-positive close (for log returns) gives NaN for its own row and the
+    next one (no return is computed across it).
+    """
+    check_option("returns", returns, ReturnType)
+    close = np.asarray(close, dtype=np.float64)
+    out = np.full(close.shape, np.nan)
+    if close.size > 1:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = close[1:] / close[:-1]
+            if returns == "simple":
+                out[1:] = ratio - 1.0
+            else:
+                ok = (close[1:] > 0) & (close[:-1] > 0)
+                out[1:] = np.where(ok, np.log(np.where(ok, ratio, 1.0)), np.nan)
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """Values of a set of events on a set of relative days, as ``(n_events, n_days)``.
+
+    Attributes
+    ----------
+    ret, market : ndarray of float64
+        Instrument and benchmark returns (NaN where missing or outside the data).
+    keys : ndarray of int64
+        Calendar keys of the rows (days since 1970-01-01 for daily bars, bar start in
+        ns for intraday); -1 outside the data.
+    stamps : ndarray of int64
+        Row stamps in ns (session date at midnight, or bar start UTC); ``iNaT`` outside.
+    inside : ndarray of bool
+        Whether the relative day is a row of the instrument's data.
+    """
+
+    ret: np.ndarray
+    market: np.ndarray
+    keys: np.ndarray
+    stamps: np.ndarray
+    inside: np.ndarray
+
+
+@dataclass(frozen=True)
+class ReturnPanel:
+    """Returns of several instruments stored end to end, for vectorised gathering.
+
+    Build it with :meth:`from_prices`. Instrument ``j`` occupies the flat rows
+    ``starts[j] : starts[j] + lengths[j]`` in date order.
+
+    Attributes
+    ----------
+    symbols : tuple of str
+    starts, lengths : ndarray of int64
+    stamps : ndarray of int64
+        Row stamps in ns: tz-naive session dates (daily) or UTC bar starts (intraday).
+    close, ret : ndarray of float64
+        Closes and returns of each row (the first row of each instrument has no return).
+    market : ndarray of float64
+        Benchmark return over the same interval as ``ret`` (NaN without a benchmark or
+        where the benchmark lacks one of the two stamps).
+    keys : ndarray of int64
+        Calendar keys: days since epoch (daily) or bar start ns (intraday).
+    interval : str
+    """
+
+    symbols: tuple[str, ...]
+    starts: np.ndarray
+    lengths: np.ndarray
+    stamps: np.ndarray
+    close: np.ndarray
+    ret: np.ndarray
+    market: np.ndarray
+    keys: np.ndarray
+    interval: str
+
+    @classmethod
+    def from_prices(
+        cls,
+        prices: Mapping[str, pd.DataFrame],
+        *,
+        returns: ReturnType = "simple",
+        benchmark: Mapping[str, pd.Series | None] | None = None,
+        interval: str = "1d",
+    ) -> ReturnPanel:
+        """Build the panel from prices frames (the prices contract).
+
+        Parameters
+        ----------
+        prices : mapping of str to DataFrame
+            Prices frame per symbol (index of session dates or UTC bar starts, ``close``).
+        returns : {"simple", "log"}
+        benchmark : mapping of str to Series, optional
+            Per symbol, the benchmark's closes indexed like the prices frames. The
+            benchmark close is taken on the instrument's own stamps (exact match) and its
+            return is computed over the same interval as the instrument's return, so both
+            returns always cover the same period. When the benchmark lacks a stamp the
+            instrument has, the benchmark return of that row and of the next is NaN (and
+            those days drop out of estimation; event-window ARs are NaN).
+        interval : str
+        """
+        check_option("returns", returns, ReturnType)
+        symbols = tuple(prices)
+        lengths = np.array([len(prices[s]) for s in symbols], dtype=np.int64)
+        starts = np.zeros(len(symbols), dtype=np.int64)
+        if len(symbols) > 1:
+            starts[1:] = np.cumsum(lengths)[:-1]
+        total = int(lengths.sum())
+        stamps = np.empty(total, dtype=np.int64)
+        close = np.empty(total, dtype=np.float64)
+        ret = np.empty(total, dtype=np.float64)
+        market = np.full(total, np.nan)
+        for j, sym in enumerate(symbols):
+            frame = prices[sym]
+            sl = slice(int(starts[j]), int(starts[j] + lengths[j]))
+            idx = _ns_index(frame.index, interval, where=f"prices of {sym}")
+            stamps[sl] = idx.asi8
+            c = frame["close"].to_numpy(dtype=np.float64, na_value=np.nan)
+            close[sl] = c
+            ret[sl] = compute_returns(c, returns)
+            if benchmark is not None and benchmark.get(sym) is not None:
+                bser = benchmark[sym]
+                assert bser is not None
+                bidx = _ns_index(bser.index, interval, where=f"benchmark of {sym}")
+                bvals = bser.to_numpy(dtype=np.float64, na_value=np.nan)
+                market[sl] = compute_returns(_align(bidx.asi8, bvals, idx.asi8), returns)
+        keys = stamps // _NS_PER_DAY if interval not in INTRADAY_INTERVALS else stamps.copy()
+        return cls(symbols, starts, lengths, stamps, close, ret, market, keys, interval)
+
+    def locate(
+        self, symbols: np.ndarray | Sequence[str], t0: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Instrument index and row position of each event's day 0.
+
+        Parameters
+        ----------
+        symbols : array of str
+            Symbol of each event.
+        t0 : ndarray of int64
+            Day 0 of each event in ns (as the panel's stamps).
+
+        Returns
+        -------
+        inst, pos : ndarray of int64
+            -1 where the symbol is not in the panel or ``t0`` is not one of its rows.
+        """
+        sym_arr = np.asarray(symbols, dtype=object)
+        t0 = np.asarray(t0, dtype=np.int64)
+        inst = np.full(len(sym_arr), -1, dtype=np.int64)
+        pos = np.full(len(sym_arr), -1, dtype=np.int64)
+        codes = {s: j for j, s in enumerate(self.symbols)}
+        uniq, inverse = np.unique(sym_arr.astype(str), return_inverse=True)
+        for u_i, sym in enumerate(uniq):  # loop per instrument
+            j = codes.get(str(sym))
+            if j is None:
+                continue
+            sel = np.flatnonzero(inverse == u_i)
+            st = self.stamps[self.starts[j] : self.starts[j] + self.lengths[j]]
+            p = np.searchsorted(st, t0[sel])
+            pc = np.minimum(p, max(len(st) - 1, 0))
+            hit = (p < len(st)) & (st[pc] == t0[sel]) if len(st) else np.zeros(len(sel), dtype=bool)
+            inst[sel] = j
+            pos[sel] = np.where(hit, p, -1)
+        return inst, pos
+
+    def gather(self, inst: np.ndarray, pos: np.ndarray, offsets: np.ndarray) -> Gathered:
+        """Values of events (``inst``, ``pos`` from :meth:`locate`) at day-0 ``offsets``.
+
+        Events with ``pos == -1`` come back entirely outside (NaN / -1).
+        """
+        inst = np.asarray(inst, dtype=np.int64)
+        pos = np.asarray(pos, dtype=np.int64)
+        offsets = np.asarray(offsets, dtype=np.int64)
+        n = len(pos)
+        if n == 0 or len(self.stamps) == 0:
+            shape = (n, len(offsets))
+            return Gathered(
+                np.full(shape, np.nan),
+                np.full(shape, np.nan),
+                np.full(shape, -1, dtype=np.int64),
+                np.full(shape, np.iinfo(np.int64).min, dtype=np.int64),
+                np.zeros(shape, dtype=bool),
+            )
+        valid = (inst >= 0) & (pos >= 0)
+        j = np.where(valid, inst, 0)
+        length = np.where(valid, self.lengths[j], 0)
+        rel = pos[:, None] + offsets[None, :]
+        inside = valid[:, None] & (rel >= 0) & (rel < length[:, None])
+        flat = self.starts[j][:, None] + np.clip(rel, 0, np.maximum(length - 1, 0)[:, None])
+        flat = np.where(inside, flat, 0)
+        ret = np.where(inside, self.ret[flat], np.nan)
+        market = np.where(inside, self.market[flat], np.nan)
+        keys = np.where(inside, self.keys[flat], -1)
+        stamps = np.where(inside, self.stamps[flat], np.iinfo(np.int64).min)
+        return Gathered(ret, market, keys, stamps, inside)
+
+    def instrument_rows(self, j: int) -> slice:
+        """Flat rows of instrument ``j``."""
+        return slice(int(self.starts[j]), int(self.starts[j] + self.lengths[j]))
+
+
+def _align(src_stamps: np.ndarray, values: np.ndarray, stamps: np.ndarray) -> np.ndarray:
+    """``values`` (at ``src_stamps``, sorted) taken at ``stamps`` by exact match, else NaN."""
+    out = np.full(len(stamps), np.nan)
+    if len(src_stamps):
+        p = np.minimum(np.searchsorted(src_stamps, stamps), len(src_stamps) - 1)
+        hit = src_stamps[p] == stamps
+        out[hit] = values[p[hit]]
+    return out
+
+
+def _ns_index(index: pd.Index, interval: str, *, where: str) -> pd.DatetimeIndex:
+    """The index as ``DatetimeIndex`` in ns: tz-naive (daily) or UTC (intraday)."""
+    idx = pd.DatetimeIndex(index)
+    if interval in INTRADAY_INTERVALS:
+        if idx.tz is None:
+            raise ConfigurationError(f"{where}: intraday rows need tz-aware bar starts")
+        idx = idx.tz_convert("UTC")
+    elif idx.tz is not None:
+        idx = idx.tz_localize(None)
+    idx = idx.as_unit("ns")
+    if len(idx) > 1 and (np.diff(idx.asi8) <= 0).any():
+        raise ConfigurationError(f"{where}: rows must be strictly increasing in time")
+    return idx
+
