@@ -1,0 +1,924 @@
+"""Text handling for the article reader: decoding, cleaning, numbers, ticker boxes, sign-offs.
+
+Everything here works on one text at a time and never raises for bad content:
+:func:`parse_article` returns a :class:`ParsedArticle` whose ``reason`` says why a text is
+not an article. :func:`mktnews.read_articles` loops over its inputs with these functions.
+
+The page layouts understood (see :func:`parse_article`):
+
+1. a *pair box*: an instrument name line, then a number line with the change in points
+   (``Euro STOXX 50`` / ``-28.8400``), several pairs may follow each other;
+2. *quote lines*: one instrument per line with its numbers (``DAX -0.78% 18532.99``,
+   ``Goldpreis -0.52% 2344.3 $``), under an optional title line
+   (``Berliner Tageblatt - <title>``) and an optional heading (``Börse``);
+3. a single quote line;
+4. no box at all.
+
+The article text follows the box; a sign-off ``(H.Schneide--BBZ)`` (byline, outlet code)
+may close it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html
+import math
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from mktnews import instruments as _instruments
+from mktnews.instruments import normalize_name
+
+__all__ = [
+    "OUTLETS",
+    "BoxRow",
+    "ParsedArticle",
+    "clean_text",
+    "decode_bytes",
+    "known_instrument_keys",
+    "outlet_code",
+    "parse_article",
+    "parse_number",
+    "register_outlet",
+]
+
+# ---------------------------------------------------------------------------------------
+# numbers
+
+#: Characters read as a minus sign: ASCII hyphen-minus, U+2212 minus, en dash, figure
+#: dash, hyphen, small and full-width hyphen-minus.
+_MINUS = "-\u2212\u2013\u2012\u2010\ufe63\uff0d"
+_PLUS = "+\uff0b\u00b1"  # "±0,00" is printed for an unchanged quote
+_SIGNS = _MINUS + _PLUS
+_ARROWS_UP = "▲△▴↑⬆↗"
+_ARROWS_DOWN = "▼▽▾↓⬇↘"
+_CURRENCY_CHARS = "$€£¥₣₿"
+# thousands separators that are never decimal marks
+_GROUP_CHARS = "'’\u00a0\u202f\u2009 "
+
+_NUMBER_BODY = re.compile(r"^(?:\d[\d.,'’\u00a0\u202f\u2009 ]*\d|\d|[.,]\d+)$")
+
+
+def _split_number(text: str) -> tuple[float, bool, bool, str] | None:
+    """Parse one number form without a decimal hint (see :func:`_parse_number_form`)."""
+    return _parse_number_form(text, None)
+
+
+def _parse_number_form(text: str, decimal_hint: str | None) -> tuple[float, bool, bool, str] | None:
+    """Parse one number; return (value, is_percent, explicitly_signed, decimal_mark).
+
+    ``decimal_mark`` is ``"."``/``","`` when the form shows it unambiguously, else ``""``.
+    Returns None when ``text`` is not a number.
+    """
+    s = text.strip()
+    while s[:1] in ("(", "[") and s[-1:] in (")", "]"):
+        s = s[1:-1].strip()
+    if not s:
+        return None
+    pct = False
+    if s.endswith("%"):
+        pct = True
+        s = s[:-1].rstrip()
+    sign = 1.0
+    signed = False
+    if s and s[0] in _SIGNS:
+        signed = True
+        if s[0] in _MINUS:
+            sign = -1.0
+        s = s[1:].lstrip()
+    if not s or _NUMBER_BODY.match(s) is None:
+        return None
+    for ch in _GROUP_CHARS:
+        if ch in s:
+            s = s.replace(ch, "_")
+    n_dot = s.count(".")
+    n_comma = s.count(",")
+    mark = ""
+    dec = ""
+    if n_dot and n_comma:
+        dec = "." if s.rfind(".") > s.rfind(",") else ","
+        if s.count(dec) != 1:
+            return None
+        s = s.replace("," if dec == "." else ".", "_")
+        mark = dec
+    elif n_dot or n_comma:
+        sep = "." if n_dot else ","
+        if s.count(sep) > 1:
+            s = s.replace(sep, "_")  # "1.234.567": thousands only
+        else:
+            pos = s.index(sep)
+            frac_len = len(s) - pos - 1
+            head = s[:pos]
+            other = "," if sep == "." else "."
+            if decimal_hint == other and frac_len == 3 and "_" not in s and 1 <= len(head) <= 3:
+                s = s.replace(sep, "_")  # "18.532" on a line that writes decimals with ","
+            else:
+                dec = sep
+                if frac_len != 3 or "_" in head:
+                    mark = sep
+    if dec:
+        int_part, _, frac_part = s.partition(dec)
+    else:
+        int_part, frac_part = s, ""
+    if "_" in frac_part:
+        return None
+    if "_" in int_part:
+        groups = int_part.split("_")
+        if not (1 <= len(groups[0]) <= 3) or any(len(g) != 3 for g in groups[1:]):
+            return None
+        int_part = "".join(groups)
+    if not (int_part + frac_part).isdigit():
+        return None
+    value = float(f"{int_part or '0'}.{frac_part or '0'}") * sign
+    return value, pct, signed, mark
+
+
+def parse_number(text: str, *, decimal: str | None = None) -> float:
+    """Parse a number as news sites print it.
+
+    Accepted forms: ``-28.8400``, ``+177.4300``, ``−28,84`` (U+2212 minus and a decimal
+    comma), ``-1.234,56`` (German thousands), ``1,234.56`` (English thousands),
+    ``18 532,99`` with a (narrow) no-break or thin space, ``11'950.5`` (Swiss), ``±0,00``,
+    ``(-0,61%)``. A trailing ``%`` is allowed and ignored: the value is returned in percent
+    units (``"-0,61%"`` gives ``-0.61``).
+
+    A single separator is read as the decimal mark (``"1,234"`` is 1.234 and ``"18.532"``
+    is 18.532) unless ``decimal`` names the other character as the decimal mark and the
+    separator is followed by exactly three digits; two different separators make the
+    last one the decimal mark; one separator repeated (``"1.234.567"``) groups thousands.
+
+    Parameters
+    ----------
+    text : str
+        The number as printed.
+    decimal : {".", ","}, optional
+        The decimal mark used by the surrounding text, to read ``"18.532"`` as 18532
+        when it is ``","``.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If ``text`` is not a number in one of these forms.
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"not a number: {text!r}")
+    parsed = _parse_number_form(text, decimal)
+    if parsed is None:
+        raise ValueError(f"not a number: {text!r}")
+    return parsed[0]
+
+
+# ---------------------------------------------------------------------------------------
+# decoding and cleaning
+
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "PDF document"),
+    (b"\x89PNG", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF8", "GIF image"),
+    (b"PK\x03\x04", "ZIP archive or office document"),
+    (b"\x1f\x8b", "gzip data"),
+    (b"BZh", "bzip2 data"),
+    (b"\xfd7zXZ\x00", "xz data"),
+    (b"7z\xbc\xaf", "7z archive"),
+    (b"\x7fELF", "executable"),
+    (b"MZ", "Windows executable"),
+    (b"PAR1", "Parquet file"),
+    (b"SQLite format 3\x00", "SQLite database"),
+    (b"\xd0\xcf\x11\xe0", "OLE/legacy office document"),
+    (b"RIFF", "RIFF media"),
+    (b"OggS", "Ogg media"),
+    (b"ID3", "MP3 audio"),
+)
+
+# C0 controls except tab/newline/vertical tab/form feed/carriage return/escape, DEL, C1.
+_CONTROL = re.compile(r"[\x01-\x08\x0e-\x1a\x1c-\x1f\x7f-\x9f\ufffe\uffff]")
+_CONTROL_LIMIT = 0.05  # more than 5% control characters is binary
+
+
+def _control_share(text: str) -> float:
+    if not text or _CONTROL.search(text) is None:
+        return 0.0
+    return len(_CONTROL.findall(text)) / len(text)
+
+
+def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str | None, str | None, str]:
+    """Decode a text file's bytes.
+
+    Byte-order marks select UTF-8, UTF-16 or UTF-32; without one, UTF-16 is recognised by
+    its NUL pattern, then UTF-8 is tried and cp1252 (Latin-1 for its five undefined bytes)
+    is the fallback. Files that are binary (a known magic number, many NULs or control
+    characters) are not decoded.
+
+    Parameters
+    ----------
+    data : bytes
+    encoding : str, optional
+        Decode with this codec only (a leading byte-order mark is dropped).
+
+    Returns
+    -------
+    (text, reason, note)
+        ``text`` is None when the bytes are not text; ``reason`` then says why. ``note``
+        describes anything done on the way (a fallback encoding, NULs removed) or is "".
+    """
+    if not data:
+        return None, "empty file", ""
+    if encoding is not None:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            return None, f"cannot decode as {encoding}: {exc.reason} at byte {exc.start}", ""
+        text = text.lstrip("\ufeff")
+        if _control_share(text) > _CONTROL_LIMIT:
+            return None, f"binary content ({encoding} decoding gives control characters)", ""
+        return text, None, ""
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            return None, f"binary content ({what})", ""
+    bom: tuple[bytes, str] | None = None
+    for mark, codec in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF32_LE, "utf-32-le"),
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if data.startswith(mark):
+            bom = (mark, codec)
+            break
+    note = ""
+    if bom is not None:
+        mark, codec = bom
+        try:
+            text = data[len(mark) :].decode(codec)
+        except UnicodeDecodeError as exc:
+            if codec == "utf-8":  # a BOM followed by something else: sniff the rest
+                return decode_bytes(data[len(mark) :], None)
+            return None, f"invalid {codec} text after its byte-order mark ({exc.reason})", ""
+        if codec != "utf-8":
+            note = f"decoded as {codec}"
+    else:
+        n = len(data)
+        nuls = data.count(0)
+        text = ""
+        decoded = False
+        if nuls >= n * 0.2 and n >= 4:
+            even = data[0::2].count(0)
+            odd = data[1::2].count(0)
+            half = n / 2
+            for codec, zeros in (("utf-16-le", odd), ("utf-16-be", even)):
+                if zeros >= 0.3 * half and zeros >= 0.9 * nuls and n % 2 == 0:
+                    try:
+                        text = data.decode(codec)
+                    except UnicodeDecodeError:
+                        continue
+                    decoded = True
+                    note = f"decoded as {codec} (no byte-order mark)"
+                    break
+            if not decoded:
+                return None, f"binary content ({nuls} NUL bytes of {n})", ""
+        elif nuls:
+            if nuls > n * 0.05:
+                return None, f"binary content ({nuls} NUL bytes of {n})", ""
+            data = data.replace(b"\x00", b"")
+            note = f"removed {nuls} NUL byte{'s' if nuls > 1 else ''}"
+        if not decoded:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                try:
+                    text = data.decode("cp1252")
+                    fallback = "cp1252"
+                except UnicodeDecodeError:
+                    text = data.decode("latin-1")
+                    fallback = "latin-1"
+                note = f"{note}; decoded as {fallback}" if note else f"decoded as {fallback}"
+    share = _control_share(text)
+    if share > _CONTROL_LIMIT:
+        return None, f"binary content ({share:.0%} control characters)", ""
+    return text, None, note
+
+
+_HTML_HINT = re.compile(
+    r"<(?:/?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?|!--.*?--)>|&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});",
+    re.S,
+)
+_HTML_BLOCK_HINT = re.compile(
+    r"<\s*(?:br|p|div|h[1-6]|li|tr|table|section|article|blockquote)\b", re.I
+)
+_HTML_DROP = re.compile(r"<(script|style|head)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+_HTML_BREAK = re.compile(
+    r"<\s*br\s*/?\s*>|<\s*/?\s*(?:p|div|h[1-6]|li|ul|ol|tr|table|section|article|blockquote|"
+    r"header|footer|pre|hr|dd|dt|dl)\b[^>]*>",
+    re.I,
+)
+_HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z!][^<>]*>")
+_SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
+
+
+def _html_to_text(text: str) -> str:
+    if _HTML_BLOCK_HINT.search(text):
+        # markup with block structure: source line breaks are plain spaces in HTML
+        text = _HTML_DROP.sub("", text)
+        text = text.replace("\n", " ")
+        text = _HTML_BREAK.sub("\n", text)
+        text = _HTML_TAG.sub("", text)
+        text = html.unescape(text)
+        lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+        return "\n".join(line for line in lines if line)
+    text = _HTML_DROP.sub("", text)
+    text = _HTML_TAG.sub("", text)
+    return html.unescape(text)
+
+
+def clean_text(text: str) -> tuple[str, list[str]]:
+    """Normalise a text: NULs and byte-order marks removed, CRLF/CR to LF, HTML to text.
+
+    HTML is recognised by tags (``<p>``, ``<br>``, ``<div>``, ...) or character
+    references (``&amp;``, ``&auml;``, ``&#8212;``): tags become line breaks or nothing,
+    references their characters.
+
+    Returns
+    -------
+    (text, notes)
+        The cleaned text and what was done (for the articles' ``notes``).
+    """
+    notes: list[str] = []
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+        notes.append("removed NUL characters")
+    if "\ufeff" in text:
+        text = text.replace("\ufeff", "")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if ("<" in text or "&" in text) and _HTML_HINT.search(text):
+        text = _html_to_text(text)
+        notes.append("HTML converted to text")
+    return text, notes
+
+
+# ---------------------------------------------------------------------------------------
+# instruments and outlets
+
+_known_lock = threading.Lock()
+
+
+def known_instrument_keys() -> dict[str, str]:
+    """A snapshot of the instrument registry: normalised printed name -> symbol."""
+    with _instruments._lock:
+        return dict(_instruments._BY_KEY)
+
+
+#: Outlet codes of the site family and the names their pages print.
+OUTLETS: dict[str, str] = {
+    "BBZ": "Berliner Börsen-Zeitung",
+    "NZN": "Zürcher Nachrichten",
+    "BTB": "Berliner Tageblatt",
+}
+_OUTLET_KEYS: dict[str, str] = {}
+
+
+def register_outlet(code: str, name: str, *, aliases: Iterable[str] = ()) -> None:
+    """Teach the reader an outlet: its sign-off code and the name its title lines print.
+
+    Articles whose title line starts with ``name`` (or an alias) then get ``code`` as
+    their ``outlet``; title lines ``"<name> - <title>"`` are split even without a box.
+
+    Parameters
+    ----------
+    code : str
+        Sign-off code, e.g. ``"BBZ"``.
+    name : str
+        Name as printed, e.g. ``"Berliner Börsen-Zeitung"``.
+    aliases : iterable of str, optional
+        Other printed names.
+    """
+    code = str(code).strip()
+    if not code or not str(name).strip():
+        raise ValueError("register_outlet needs a non-empty code and name")
+    with _known_lock:
+        OUTLETS[code] = str(name).strip()
+        for label in (code, name, *aliases):
+            _OUTLET_KEYS[normalize_name(label)] = code
+
+
+for _code, _name in list(OUTLETS.items()):
+    register_outlet(_code, _name)
+
+
+def outlet_code(name: str) -> str | None:
+    """The code of a known outlet name or code (``"Berliner Tageblatt"`` -> ``"BTB"``)."""
+    return _OUTLET_KEYS.get(normalize_name(name))
+
+
+# ---------------------------------------------------------------------------------------
+# ticker boxes
+
+
+@dataclass(frozen=True, slots=True)
+class BoxRow:
+    """One instrument of a ticker box."""
+
+    instrument: str
+    change: float
+    change_pct: float
+    level: float
+    raw: str
+    recognised: bool  # the name is in the registry, or the row is a name/number pair
+
+    @property
+    def zero_flag(self) -> bool:
+        """The box printed an exact zero change (often a stale box)."""
+        if not math.isnan(self.change):
+            return self.change == 0.0
+        return self.change_pct == 0.0
+
+
+_UNITS = frozenset(
+    {
+        "$",
+        "€",
+        "£",
+        "¥",
+        "eur",
+        "usd",
+        "chf",
+        "gbp",
+        "jpy",
+        "dollar",
+        "us-dollar",
+        "euro",
+        "franken",
+        "pkt",
+        "pkt.",
+        "pkte",
+        "pkte.",
+        "punkte",
+        "pts",
+        "pts.",
+        "pt",
+        "pt.",
+        "points",
+        "pips",
+        "bp",
+        "bp.",
+        "usd/oz",
+        "$/oz",
+        "$/unze",
+        "$/fass",
+        "$/barrel",
+        "usd/bbl",
+        "$/bbl",
+        "index",
+        "idx",
+        "=",
+        ":",
+        "|",
+        "/",
+    }
+)
+_PERCENT_WORDS = frozenset({"%", "prozent", "proz.", "pct", "pct."})
+_BULLET = re.compile(r"^[•·▪►▸*–—-]\s+")
+_LETTER = re.compile(r"[^\W\d_]")
+_SENTENCE_END = ("!", "?", ",", ";")
+
+#: Box headings that sit between a title line and the box; a single pre-box line equal
+#: to one of these is a heading, not a title (compared case-folded, without ":").
+BOX_HEADINGS = frozenset(
+    {
+        "börse",
+        "börsen",
+        "märkte",
+        "markt",
+        "marktdaten",
+        "marktüberblick",
+        "kurse",
+        "aktuelle kurse",
+        "indizes",
+        "indices",
+        "börsenticker",
+        "ticker",
+        "finanzmärkte",
+        "markets",
+        "market data",
+        "börse aktuell",
+        "marktbericht",
+        "rohstoffe",
+        "devisen",
+        "kurse & indizes",
+        "börsendaten",
+    }
+)
+
+# (kind "num"/"unit"/"pct"/"arrow", value, is_percent, explicitly_signed, decimal_mark)
+_Token = tuple[str, float, bool, bool, str]
+
+
+def _classify(token: str, hint: str | None) -> _Token | None:
+    """Classify one whitespace-separated token of a box line; None for a word."""
+    t = token.strip("()[]")
+    if not t:
+        return ("unit", math.nan, False, False, "")
+    low = t.casefold()
+    if low in _UNITS:
+        return ("unit", math.nan, False, False, "")
+    if low in _PERCENT_WORDS:
+        return ("pct", math.nan, True, False, "")
+    arrow = 0.0
+    if t[0] in _ARROWS_UP or t[0] in _ARROWS_DOWN:
+        arrow = 1.0 if t[0] in _ARROWS_UP else -1.0
+        t = t[1:].lstrip()
+        if not t:
+            return ("arrow", arrow, False, False, "")
+    t = t.strip(_CURRENCY_CHARS).strip()
+    for suffix in ("Pkt.", "Pkt", "pts", "Pkte."):
+        if t.endswith(suffix) and len(t) > len(suffix):
+            t = t[: -len(suffix)].rstrip()
+    parsed = _parse_number_form(t, hint)
+    if parsed is None:
+        return None
+    value, pct, signed, mark = parsed
+    if arrow and not signed:
+        value, signed = abs(value) * arrow, True
+    return ("num", value, pct, signed, mark)
+
+
+def _line_decimal_hint(tokens: list[str]) -> str | None:
+    for tok in tokens:
+        parsed = _split_number(tok.strip("()[]%$€£¥").strip(_ARROWS_UP + _ARROWS_DOWN))
+        if parsed is not None and parsed[3]:
+            return parsed[3]
+    return None
+
+
+def _assign(nums: list[_Token], default_change: bool) -> tuple[float, float, float]:
+    """(change, change_pct, level) from a line's number tokens."""
+    change = pct = level = math.nan
+    plain: list[float] = []
+    for _kind, value, is_pct, signed, _mark in nums:
+        if is_pct:
+            if math.isnan(pct):
+                pct = value
+        elif signed:
+            if math.isnan(change):
+                change = value
+        else:
+            plain.append(value)
+    if plain:
+        if math.isnan(change) and ((default_change and len(plain) == 1) or plain[0] == 0.0):
+            change = plain.pop(0)
+        if plain:
+            level = plain[0]
+            if math.isnan(change) and len(plain) > 1 and default_change:
+                change = plain[1]
+    return change, pct, level
+
+
+def _tail_tokens(tokens: list[str], hint: str | None) -> tuple[int, list[_Token | None]]:
+    """Index where the trailing run of number/unit tokens starts, and all classifications."""
+    kinds: list[_Token | None] = [None] * len(tokens)
+    start = len(tokens)
+    for i in range(len(tokens) - 1, -1, -1):
+        c = _classify(tokens[i], hint)
+        if c is None:
+            break
+        kinds[i] = c
+        start = i
+    return start, kinds
+
+
+def _numbers_of(kinds: list[_Token | None]) -> list[_Token]:
+    """Number tokens with standalone "%" words and arrows folded into their neighbours."""
+    out: list[_Token] = []
+    arrow = 0.0
+    for c in kinds:
+        if c is None:
+            continue
+        kind = c[0]
+        if kind == "num":
+            kind_, value, pct, signed, mark = c
+            if arrow and not signed:
+                value, signed = abs(value) * arrow, True
+            arrow = 0.0
+            out.append((kind_, value, pct, signed, mark))
+        elif kind == "pct" and out and not out[-1][2]:
+            k, v, _p, s, m = out[-1]
+            out[-1] = (k, v, True, s, m)
+        elif kind == "arrow":
+            arrow = c[1]
+    return out
+
+
+def _clean_name(words: list[str]) -> str:
+    name = " ".join(words).strip()
+    return name.rstrip(":=|").strip()
+
+
+def _valid_name(name: str) -> bool:
+    return (
+        0 < len(name) <= 50
+        and name.count(" ") < 6
+        and _LETTER.search(name) is not None
+        and not name.endswith(_SENTENCE_END)
+    )
+
+
+def _quote_line(line: str, known: dict[str, str]) -> BoxRow | None:
+    """``NAME numbers...`` on one line, or None."""
+    if len(line) > 120 or not any(ch.isdigit() for ch in line):
+        return None
+    body = _BULLET.sub("", line)
+    tokens = body.split()
+    if len(tokens) < 2:
+        return None
+    hint = _line_decimal_hint(tokens)
+    start, kinds = _tail_tokens(tokens, hint)
+    start = max(start, 1)
+    num_idx = [
+        i for i in range(start, len(tokens)) if (c := kinds[i]) is not None and c[0] == "num"
+    ]
+    if not num_idx:
+        return None
+    # the name may end in digits ("Euro STOXX 50"): prefer the longest name the registry
+    # knows that still leaves a number on the line
+    best: int | None = None
+    for k in range(num_idx[-1], start - 1, -1):
+        name = _clean_name(tokens[:k])
+        if normalize_name(name) in known:
+            best = k
+            break
+    recognised = best is not None
+    if best is None:
+        k = start
+        first = tokens[k] if k < len(tokens) else ""
+        nums_after = [i for i in num_idx if i > k]
+        if first.isdigit() and len(first) <= 4 and len(nums_after) >= 2:
+            k += 1  # "Foo Index 30 -0,5% 1.234,5": the integer belongs to the name
+        best = k
+    name = _clean_name(tokens[:best])
+    if not _valid_name(name):
+        return None
+    nums = _numbers_of(kinds[best:])
+    if not nums:
+        return None
+    if not recognised and not any(n[3] for n in nums):
+        return None  # an unknown name needs a signed change or percent to be a quote
+    change, pct, level = _assign(nums, default_change=False)
+    return BoxRow(_SPACES.sub(" ", name), change, pct, level, line, recognised)
+
+
+def _name_line(line: str) -> str | None:
+    """A line that is only an instrument name (layout 1), or None."""
+    if len(line) > 50:
+        return None
+    name = _clean_name(_BULLET.sub("", line).split())
+    if not _valid_name(name):
+        return None
+    for tok in name.split():
+        if tok.isdigit():
+            continue  # "Nikkei 225"
+        if any(ch.isdigit() for ch in tok) and _classify(tok, None) is not None:
+            return None  # a number with a sign, decimals or "%": a quote, not a name
+    return _SPACES.sub(" ", name)
+
+
+def _number_line(line: str) -> list[_Token] | None:
+    """A line of numbers only (layout 1's change line), or None."""
+    if len(line) > 60 or not any(ch.isdigit() for ch in line):
+        return None
+    tokens = line.split()
+    hint = _line_decimal_hint(tokens)
+    kinds = [_classify(t, hint) for t in tokens]
+    if any(k is None for k in kinds):
+        return None
+    nums = _numbers_of(kinds)
+    if not nums:
+        return None
+    if not any(n[2] or n[3] for n in nums) and not any(("." in t or "," in t) for t in tokens):
+        return None  # "2024" alone is not a change line
+    return nums
+
+
+def _find_box(lines: list[str], known: dict[str, str]) -> tuple[int, int, list[BoxRow]] | None:
+    """Find the box among the first non-empty lines: (first line, line after, rows)."""
+    for s in range(min(3, len(lines))):
+        rows: list[BoxRow] = []
+        recognised = False
+        i = s
+        while i < len(lines):
+            line = lines[i]
+            if i + 1 < len(lines):
+                name = _name_line(line)
+                if name is not None:
+                    nums = _number_line(lines[i + 1])
+                    if nums is not None:
+                        change, pct, level = _assign(nums, default_change=True)
+                        rows.append(
+                            BoxRow(name, change, pct, level, f"{line}\n{lines[i + 1]}", True)
+                        )
+                        recognised = True
+                        i += 2
+                        continue
+            row = _quote_line(line, known)
+            if row is None:
+                break
+            rows.append(row)
+            recognised = recognised or row.recognised
+            i += 1
+        if rows and recognised:
+            return s, i, rows
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# titles and sign-offs
+
+_TITLE_SPLIT = re.compile(r"^(?P<left>\S.{0,58}?)\s+[-–—|]\s+(?P<right>\S.*)$")
+_CAP_WORD = re.compile(r"^[A-ZÄÖÜ0-9&][\w&.'’-]*$")
+_SIGNOFF_LINE = re.compile(
+    r"^\(\s*(?P<b1>[^()\n]{0,60}?)\s*(?:-{2,}|—|–)\s*(?P<o1>[A-Z][A-Za-z0-9]{1,11})\s*\)$"
+    r"|^(?P<b2>[^()\n]{0,60}?)\s*-{2,}\s*(?P<o2>[A-Z][A-Za-z0-9]{1,11})$"
+)
+_SIGNOFF_END = re.compile(
+    r"\s\(\s*(?P<b>[^()\n]{0,60}?)\s*(?:-{2,}|—|–)\s*(?P<o>[A-Z][A-Za-z0-9]{1,11})\s*\)\s*$"
+)
+
+
+def _split_title(line: str, heuristic: bool) -> tuple[str, str | None]:
+    """(title, outlet) from ``"<outlet> - <title>"`` (or ``"<title> | <outlet>"``)."""
+    m = _TITLE_SPLIT.match(line)
+    if m is None:
+        return line, None
+    left, right = m.group("left").strip(), m.group("right").strip()
+    code = outlet_code(left)
+    if code is not None:
+        return right, code
+    code = outlet_code(right)
+    if code is not None:
+        return left, code
+    if heuristic:
+        words = left.split()
+        if 1 <= len(words) <= 4 and all(_CAP_WORD.match(w) for w in words):
+            return right, left
+    return line, None
+
+
+def _signoff(line: str) -> tuple[str | None, str] | None:
+    """(byline, outlet) when ``line`` is a sign-off."""
+    if len(line) > 80:
+        return None
+    m = _SIGNOFF_LINE.match(line)
+    if m is None:
+        return None
+    byline = (m.group("b1") if m.group("o1") else m.group("b2")) or ""
+    outlet = m.group("o1") or m.group("o2")
+    byline = byline.strip().strip("-–—").strip()
+    if byline and _LETTER.search(byline) is None:
+        return None
+    return (byline or None), outlet
+
+
+# ---------------------------------------------------------------------------------------
+# one article
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedArticle:
+    """What :func:`parse_article` found in one text.
+
+    Attributes
+    ----------
+    body : str
+        The article text ("" when rejected).
+    title, byline, outlet : str or None
+    box : tuple of BoxRow
+        The ticker box's instruments in printed order.
+    notes : tuple of str
+        What was cleaned or inferred.
+    reason : str or None
+        Why the text is not an article; None for an article.
+    """
+
+    body: str
+    title: str | None = None
+    byline: str | None = None
+    outlet: str | None = None
+    box: tuple[BoxRow, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+    reason: str | None = None
+
+
+_HEAD_LINES = 24  # a box (with title and heading) must lie within the first lines
+
+
+def parse_article(
+    text: str,
+    *,
+    known: dict[str, str] | None = None,
+    check_binary: bool = True,
+) -> ParsedArticle:
+    """Split one article text into ticker box, title, body and sign-off.
+
+    Parameters
+    ----------
+    text : str
+        The article as a string (decoded).
+    known : dict, optional
+        Registry snapshot from :func:`known_instrument_keys` (taken when omitted).
+    check_binary : bool, default True
+        Reject texts whose start is mostly control characters.
+
+    Returns
+    -------
+    ParsedArticle
+        ``reason`` is set when the text is not an article (empty, whitespace only,
+        binary, a box without text, a lone sign-off, a title without text, no letters).
+    """
+    if known is None:
+        known = known_instrument_keys()
+    if not isinstance(text, str):
+        return ParsedArticle("", reason=f"not a string ({type(text).__name__})")
+    if not text:
+        return ParsedArticle("", reason="empty text")
+    if check_binary and _control_share(text[:2000]) > _CONTROL_LIMIT:
+        return ParsedArticle("", reason="binary content (control characters)")
+    text, notes = clean_text(text)
+    text = text.strip()
+    if not text:
+        return ParsedArticle("", notes=tuple(notes), reason="only whitespace")
+
+    head = text.split("\n", _HEAD_LINES)
+    rest = head.pop() if len(head) > _HEAD_LINES else None
+    idx = [i for i, line in enumerate(head) if line.strip()]
+    lines = [head[i].strip() for i in idx]
+
+    title: str | None = None
+    title_outlet: str | None = None
+    box: list[BoxRow] = []
+    found = _find_box(lines, known)
+    body_from = 0  # index into ``head``
+    if found is not None:
+        s, e, box = found
+        pre = lines[:s]
+        heading: str | None = None
+        if len(pre) >= 2 or (pre and pre[-1].casefold().rstrip(":") in BOX_HEADINGS):
+            heading = pre.pop()
+        if pre:
+            title, title_outlet = _split_title(" ".join(pre), heuristic=True)
+        if heading is not None and title is None:
+            notes.append(f"box heading {heading!r}")
+        body_from = idx[e - 1] + 1
+    elif lines:
+        t, o = _split_title(lines[0], heuristic=False)
+        if o is not None:
+            title, title_outlet = t, o
+            body_from = idx[0] + 1
+
+    parts = head[body_from:]
+    if rest is not None:
+        parts.append(rest)
+    body = "\n".join(parts).strip()
+
+    byline: str | None = None
+    outlet: str | None = None
+    if body:
+        cut = body.rfind("\n")
+        last = body[cut + 1 :].strip()
+        sign = _signoff(last)
+        if sign is not None:
+            byline, outlet = sign
+            body = body[: max(cut, 0)].rstrip()
+        elif last.endswith(")"):
+            last_raw = body[cut + 1 :]
+            m = _SIGNOFF_END.search(last_raw)
+            if m is not None and _LETTER.search(last_raw[: m.start()]):
+                byline = m.group("b").strip().strip("-–—").strip() or None
+                outlet = m.group("o")
+                body = (body[: cut + 1] + last_raw[: m.start()]).rstrip()
+    if outlet is None:
+        outlet = title_outlet
+    elif title_outlet is not None and title_outlet != outlet:
+        notes.append(f"title line names outlet {title_outlet!r}")
+
+    reason: str | None = None
+    if not body:
+        if box:
+            reason = "ticker box without article text"
+        elif outlet is not None and title is None:
+            reason = "sign-off without article text"
+        elif title is not None:
+            reason = "title without article text"
+        else:
+            reason = "no article text"
+    elif _LETTER.search(body) is None:
+        reason = "no article text (no letters)"
+    if reason is not None:
+        return ParsedArticle("", title, byline, outlet, tuple(box), tuple(notes), reason)
+    return ParsedArticle(body, title, byline, outlet, tuple(box), tuple(notes), None)
