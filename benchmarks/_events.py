@@ -157,7 +157,7 @@ def _group_calendar(bench: pd.DataFrame, members: dict[str, pd.DataFrame]) -> pd
     for df in members.values():
         span = (dates >= df.index[0]) & (dates <= df.index[-1])
         keep &= ~span | dates.isin(df.index)
-    return dates[keep]
+    return pd.DatetimeIndex(dates[keep])
 
 
 def build_events(
@@ -242,7 +242,7 @@ def build_events(
 
     syms = [members_all[i] for i in inst_idx]
     dates = pd.DatetimeIndex(
-        [returns[s].index[p] for s, p in zip(syms, pos_out, strict=True)]
+        [returns[s].index[int(p)] for s, p in zip(syms, pos_out, strict=True)]
     ).as_unit("ns")
     bench_of = {m: b for b, ms in groups.items() for m in ms}
     published = _noon_utc(syms, dates)
@@ -319,7 +319,7 @@ def gather(es: EventSet) -> Gathered:
         take = pos[rows, None] + rel[None, :]
         ret[rows] = pair["ret"].to_numpy()[take]
         mkt[rows] = pair["mkt"].to_numpy()[take]
-        days = pair.index.as_unit("ns").asi8 // 86_400_000_000_000
+        days = pd.DatetimeIndex(pair.index).as_unit("ns").asi8 // 86_400_000_000_000
         keys[rows] = days[take]
     est_cols = slice(es.estimation[0] - a, es.estimation[1] - a + 1)
     win_cols = slice(es.window[0] - a, es.window[1] - a + 1)

@@ -1,0 +1,795 @@
+"""Time mktnews against its peers on the same 1,000 market-model events.
+
+Run from the repository root::
+
+    /work/venv/bin/python benchmarks/bench_peers.py            # 1,000 events, 7 runs each
+    /work/venv/bin/python benchmarks/bench_peers.py --runs 3 --no-write
+
+Every tool gets the same events and data (:mod:`_events`: ten real indices, benchmark
+^STOXX or ^GSPC, estimation (-260, -11), event window (-5, 5), market model, simple
+returns) and runs one after the other in this process:
+
+- ``eventstudy`` 0.1a12 (PyPI): returns CSVs (its input form), ``Single.market_model``
+  per event, ``Multiple`` to aggregate;
+- ``statspai``: ``statspai.abnormal_returns`` on a long returns frame;
+- a naive pandas loop, as a user writes it by hand, with statsmodels OLS and with numpy
+  ``lstsq``;
+- the numpy floor: the same formulas on pre-gathered (N x T) arrays (gathering not timed);
+- mktnews, when ``mktnews.study.event_study`` exists, through ``run_mktnews`` in
+  ``benchmarks/bench_engine.py`` (see :func:`mktnews_tool` for the contract).
+
+Each tool is run once untimed on a few events (imports, lazy initialisation), then
+``--runs`` times on all events; the table reports the median, min and max wall-clock
+seconds, scaled to seconds per 1,000 events. A tool whose probe on ``--probe`` events
+extrapolates beyond ``--max-seconds`` per run is timed on the probe size and scaled
+(the table says so). Input conversion into the form a peer demands (CSV files for
+``eventstudy``, a long frame for ``statspai``) is timed separately ("prep") and is not in
+the headline number. CARs of every tool are compared with the naive loop on every event,
+and test statistics that share a definition are compared across tools.
+
+Results go to ``benchmarks/results/peers.md`` (and ``peers.json``) unless ``--no-write``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import importlib.metadata as md
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+from _events import EventSet, Gathered, build_events, gather  # noqa: E402
+
+RESULTS = HERE / "results"
+
+
+# --------------------------------------------------------------------------------------
+# Tools
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tool:
+    """A contestant.
+
+    ``prepare(es)`` turns the event set into the tool's input form (timed separately as
+    "prep"); ``run(state)`` is the timed call; ``cars(result, es)`` returns CAR(-5, 5) as
+    a Series indexed by ``event_id``; ``tests(result)`` the names of the tests computed.
+    """
+
+    name: str
+    prepare: Callable[[EventSet], Any]
+    run: Callable[[Any], Any]
+    cars: Callable[[Any, EventSet], pd.Series]
+    tests: Callable[[Any], list[str]]
+    note: str = ""
+    stats: Callable[[Any], dict[str, float]] = field(default=lambda r: {})
+
+
+def _est_win(es: EventSet) -> tuple[int, int, int, int]:
+    (e0, e1), (w0, w1) = es.estimation, es.window
+    return e0, e1, w0, w1
+
+
+# ---- eventstudy (0.1a12) --------------------------------------------------------------
+
+
+def eventstudy_prepare(es: EventSet) -> dict[str, Any]:
+    """Write one returns CSV per benchmark group (date + one column per ticker)."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench_eventstudy_"))
+    paths: dict[str, str] = {}
+    for bench, members in es.groups.items():
+        dates = es.returns[bench].dropna().index
+        wide = es.returns.loc[dates, [bench, *members]].copy()
+        wide.index = pd.Index(pd.DatetimeIndex(wide.index).strftime("%Y-%m-%d"), name="date")
+        path = tmp / f"returns_{bench.strip('^')}.csv"
+        wide.to_csv(path)
+        paths[bench] = str(path)
+    return {"paths": paths, "events": es.events, "es": es}
+
+
+def eventstudy_run(state: dict[str, Any]) -> Any:
+    """Import each group's CSV, run ``Single.market_model`` per event, aggregate."""
+    import eventstudy as evs
+
+    es: EventSet = state["es"]
+    e0, e1, w0, w1 = _est_win(es)
+    estimation_size = e1 - e0 + 1
+    buffer_size = w0 - e1 - 1
+    singles: list[Any] = []
+    ids: list[str] = []
+    ev = state["events"]
+    for bench, path in state["paths"].items():
+        evs.Single.import_returns(path)
+        sub = ev[ev["benchmark"] == bench]
+        for eid, sym, day in zip(sub["event_id"], sub["symbol"], sub["event_date"], strict=True):
+            singles.append(
+                evs.Single.market_model(
+                    security_ticker=sym,
+                    market_ticker=bench,
+                    event_date=np.datetime64(day.date()),
+                    event_window=(w0, w1),
+                    estimation_size=estimation_size,
+                    buffer_size=buffer_size,
+                )
+            )
+            ids.append(eid)
+    agg = evs.Multiple(singles, errors=[])
+    return {"agg": agg, "ids": ids}
+
+
+def eventstudy_cars(res: dict[str, Any], es: EventSet) -> pd.Series:
+    return pd.Series([s.CAR[-1] for s in res["agg"].sample], index=res["ids"], dtype=float)
+
+
+def eventstudy_stats(res: dict[str, Any]) -> dict[str, float]:
+    agg = res["agg"]
+    return {"caar": float(agg.CAAR[-1]), "caar_t": float(agg.tstat[-1])}
+
+
+EVENTSTUDY = Tool(
+    name="eventstudy 0.1a12",
+    prepare=eventstudy_prepare,
+    run=eventstudy_run,
+    cars=eventstudy_cars,
+    tests=lambda r: [
+        "per-event CAR t (s² with ddof 0, no coefficient-error term, t(L-1))",
+        "CAAR t per window day (sum of event variances / N², t(Σ(L-1)))",
+        "CAR distribution (mean, var, skew, kurtosis, quantiles)",
+    ],
+    note="input: one returns CSV per benchmark group, read by Single.import_returns (in the timed part)",
+    stats=eventstudy_stats,
+)
+
+
+# ---- statspai ----------------------------------------------------------------------------
+
+
+def statspai_prepare(es: EventSet) -> dict[str, Any]:
+    """Long returns frame (id, date, ret, mkt) and an events frame (id, event_date)."""
+    members = [m for ms in es.groups.values() for m in ms]
+    data = pd.concat([es.pair(s).assign(id=s) for s in members]).rename_axis("date").reset_index()
+    events = pd.DataFrame(
+        {"id": es.events["symbol"].to_numpy(), "event_date": es.events["event_date"].to_numpy()}
+    )
+    return {"data": data, "events": events, "es": es}
+
+
+def statspai_run(state: dict[str, Any]) -> Any:
+    import statspai as sp
+
+    es: EventSet = state["es"]
+    return sp.abnormal_returns(
+        state["data"],
+        state["events"],
+        model="market",
+        market="mkt",
+        event_window=es.window,
+        estimation_window=es.estimation,
+    )
+
+
+def statspai_cars(res: Any, es: EventSet) -> pd.Series:
+    ids = es.events["event_id"].to_numpy()[res.events.index.to_numpy()]
+    return pd.Series(res.events["car"].to_numpy(), index=ids, dtype=float)
+
+
+def statspai_stats(res: Any) -> dict[str, float]:
+    out = {"caar": float(res.caar)}
+    for name, row in res.tests.iterrows():
+        out[str(name)] = float(row["statistic"])
+    return out
+
+
+STATSPAI = Tool(
+    name="statspai",
+    prepare=statspai_prepare,
+    run=statspai_run,
+    cars=statspai_cars,
+    tests=lambda r: [
+        "per-event CAR t (with coefficient-error term, t(L-2))",
+        *[str(t) for t in r.tests.index],
+    ],
+    note="input: long frame id/date/ret/mkt built from the same returns (prep)",
+    stats=statspai_stats,
+)
+
+
+# ---- naive loops -------------------------------------------------------------------------
+
+
+def naive_statsmodels(es: EventSet) -> dict[str, Any]:
+    """What a user writes by hand: per event, slice, statsmodels OLS, AR, CAR; then a t."""
+    import statsmodels.api as sm
+
+    e0, e1, w0, w1 = _est_win(es)
+    pairs = {}
+    for bench, members in es.groups.items():
+        for sym in members:
+            pairs[sym] = es.returns[[sym, bench]].dropna()
+    cars = {}
+    for row in es.events.itertuples(index=False):
+        pair = pairs[str(row.symbol)]
+        i = int(pair.index.get_loc(row.event_date))  # type: ignore[arg-type]
+        est = pair.iloc[i + e0 : i + e1 + 1]
+        win = pair.iloc[i + w0 : i + w1 + 1]
+        fit = sm.OLS(est[row.symbol], sm.add_constant(est[row.benchmark])).fit()
+        ar = win[row.symbol] - (fit.params["const"] + fit.params[row.benchmark] * win[row.benchmark])
+        cars[row.event_id] = ar.sum()
+    car = pd.Series(cars)
+    n = len(car)
+    t = car.mean() / (car.std(ddof=1) / np.sqrt(n))
+    return {"car": car, "t": float(t), "p": float(2 * stats.t.sf(abs(t), n - 1))}
+
+
+def naive_numpy(es: EventSet) -> dict[str, Any]:
+    """The same loop with numpy arrays per instrument and ``np.linalg.lstsq``."""
+    e0, e1, w0, w1 = _est_win(es)
+    arrays = {}
+    for bench, members in es.groups.items():
+        for sym in members:
+            pair = es.returns[[sym, bench]].dropna()
+            arrays[sym] = (pair.index, pair[sym].to_numpy(), pair[bench].to_numpy())
+    cars = {}
+    for row in es.events.itertuples(index=False):
+        idx, y, x = arrays[str(row.symbol)]
+        i = int(idx.get_loc(row.event_date))  # type: ignore[arg-type]
+        ye, xe = y[i + e0 : i + e1 + 1], x[i + e0 : i + e1 + 1]
+        coef, *_ = np.linalg.lstsq(np.column_stack([np.ones_like(xe), xe]), ye, rcond=None)
+        ar = y[i + w0 : i + w1 + 1] - (coef[0] + coef[1] * x[i + w0 : i + w1 + 1])
+        cars[row.event_id] = ar.sum()
+    car = pd.Series(cars)
+    n = len(car)
+    t = car.mean() / (car.std(ddof=1) / np.sqrt(n))
+    return {"car": car, "t": float(t), "p": float(2 * stats.t.sf(abs(t), n - 1))}
+
+
+NAIVE_SM = Tool(
+    name="naive loop (pandas + statsmodels)",
+    prepare=lambda es: es,
+    run=naive_statsmodels,
+    cars=lambda r, es: r["car"],
+    tests=lambda r: ["cross-sectional t"],
+    stats=lambda r: {"caar": float(r["car"].mean()), "cross_sectional": r["t"]},
+)
+NAIVE_NP = Tool(
+    name="naive loop (pandas + numpy lstsq)",
+    prepare=lambda es: es,
+    run=naive_numpy,
+    cars=lambda r, es: r["car"],
+    tests=lambda r: ["cross-sectional t"],
+    stats=lambda r: {"caar": float(r["car"].mean()), "cross_sectional": r["t"]},
+)
+
+
+# ---- numpy floor -------------------------------------------------------------------------
+
+
+def _ranks(a: np.ndarray) -> np.ndarray:
+    """Row-wise ranks 1..T (continuous data: no ties)."""
+    order = a.argsort(axis=1)
+    out = np.empty(a.shape)
+    np.put_along_axis(out, order, np.broadcast_to(np.arange(1.0, a.shape[1] + 1), a.shape), axis=1)
+    return out
+
+
+def floor_core(g: Gathered) -> dict[str, Any]:
+    """Market model, AR, CAR, CAR variance and the parametric and sign tests.
+
+    On (N x T) arrays: columns ``g.est_cols`` are the estimation window, ``g.win_cols``
+    the event window. Tests: per-event CAR t with p-values (variance with the
+    coefficient-error term, t(L-2)); cross-sectional t; pooled t (MacKinlay's J1: CAAR
+    over the root of the summed CAR variances / N); Patell Z; BMP t; sign test;
+    generalized sign test (Cowan 1992); Wilcoxon signed-rank z on the CARs.
+    """
+    y, x = g.ret[:, g.est_cols], g.mkt[:, g.est_cols]
+    yw, xw = g.ret[:, g.win_cols], g.mkt[:, g.win_cols]
+    n, L = y.shape
+    W = yw.shape[1]
+    xm = x.mean(axis=1)
+    ym = y.mean(axis=1)
+    dx = x - xm[:, None]
+    sxx = np.einsum("ij,ij->i", dx, dx)
+    beta = np.einsum("ij,ij->i", dx, y - ym[:, None]) / sxx
+    alpha = ym - beta * xm
+    resid = y - alpha[:, None] - beta[:, None] * x
+    s2 = np.einsum("ij,ij->i", resid, resid) / (L - 2)
+    ar = yw - alpha[:, None] - beta[:, None] * xw
+    car = ar.sum(axis=1)
+    sd_ar = np.sqrt(s2[:, None] * (1.0 + 1.0 / L + (xw - xm[:, None]) ** 2 / sxx[:, None]))
+    var_car = s2 * (W + W * W / L + (xw.sum(axis=1) - W * xm) ** 2 / sxx)
+    scar = car / np.sqrt(var_car)
+    dof = L - 2
+    p_event = 2 * stats.t.sf(np.abs(scar), dof)
+
+    out: dict[str, float] = {"caar": float(car.mean())}
+    sqn = np.sqrt(n)
+    out["cross_sectional"] = float(car.mean() / (car.std(ddof=1) / sqn))
+    out["pooled_t"] = float(car.mean() / (np.sqrt(var_car.sum()) / n))
+    out["patell"] = float(scar.sum() / np.sqrt(n * dof / (dof - 2.0)))
+    out["bmp"] = float(scar.mean() / (scar.std(ddof=1) / sqn))
+    pos = float((car > 0).sum())
+    out["sign"] = float((pos / n - 0.5) * sqn / 0.5)
+    p_hat = float((resid > 0).mean())
+    out["generalized_sign"] = float((pos - n * p_hat) / np.sqrt(n * p_hat * (1 - p_hat)))
+    r_abs = np.empty(n)
+    r_abs[np.abs(car).argsort()] = np.arange(1.0, n + 1)
+    wplus = r_abs[car > 0].sum()
+    out["sign_rank"] = float(
+        (wplus - n * (n + 1) / 4.0) / np.sqrt(n * (n + 1) * (2 * n + 1) / 24.0)
+    )
+    pvals = {k: float(2 * stats.norm.sf(abs(v))) for k, v in out.items() if k != "caar"}
+    pvals["cross_sectional"] = float(2 * stats.t.sf(abs(out["cross_sectional"]), n - 1))
+    pvals["bmp"] = float(2 * stats.t.sf(abs(out["bmp"]), n - 1))
+    return {
+        "car": car,
+        "ar": ar,
+        "sd_ar": sd_ar,
+        "var_car": var_car,
+        "resid": resid,
+        "s2": s2,
+        "scar": scar,
+        "p_event": p_event,
+        "stats": out,
+        "pvalues": pvals,
+    }
+
+
+def floor_ranks(core: dict[str, Any]) -> dict[str, Any]:
+    """Add the two rank tests to :func:`floor_core`'s output.
+
+    Rank test (Corrado 1989; multi-day form of Cowan 1992): each event's estimation
+    residuals and window ARs ranked together. Generalized rank test (Kolari and
+    Pynnönen 2011): standardised estimation residuals plus the standardised CAR rescaled
+    by its cross-sectional s.d., ranked together; t(T-2) transformation.
+    """
+    resid, ar, s2, scar = core["resid"], core["ar"], core["s2"], core["scar"]
+    L, W = resid.shape[1], ar.shape[1]
+    out = dict(core["stats"])
+    u = _ranks(np.concatenate([resid, ar], axis=1)) / (L + W + 1.0) - 0.5
+    ubar = u.mean(axis=0)
+    out["rank"] = float(ubar[L:].sum() / (np.sqrt(W) * np.sqrt(np.mean(ubar**2))))
+    z_est = resid / np.sqrt(s2)[:, None]
+    gb = np.concatenate([z_est, (scar / scar.std(ddof=1))[:, None]], axis=1)
+    tg = gb.shape[1]
+    gbar = (_ranks(gb) / (tg + 1.0) - 0.5).mean(axis=0)
+    zg = gbar[-1] / np.sqrt(np.mean(gbar**2))
+    out["grank"] = float(zg * np.sqrt((tg - 2) / (tg - 1 - zg * zg)))
+    pvals = dict(core["pvalues"])
+    pvals["rank"] = float(2 * stats.norm.sf(abs(out["rank"])))
+    pvals["grank"] = float(2 * stats.t.sf(abs(out["grank"]), tg - 2))
+    return {**core, "stats": out, "pvalues": pvals}
+
+
+def numpy_floor(g: Gathered) -> dict[str, Any]:
+    """:func:`floor_core` then :func:`floor_ranks`: every test the floor has."""
+    return floor_ranks(floor_core(g))
+
+
+FLOOR_CORE_TESTS = [
+    "per-event CAR t (coefficient-error term, t(L-2))",
+    "cross_sectional",
+    "pooled_t (J1)",
+    "patell",
+    "bmp",
+    "sign",
+    "generalized_sign",
+    "sign_rank (Wilcoxon z)",
+]
+FLOOR_TESTS = [*FLOOR_CORE_TESTS, "rank (Corrado/Cowan)", "grank"]
+FLOOR_NOTE = (
+    "gathering the (N x 266) arrays is prep, not timed; no calendar-time "
+    "correlation (adj. Patell / Kolari-Pynnönen)"
+)
+
+
+def _floor_cars(r: dict[str, Any], es: EventSet) -> pd.Series:
+    return pd.Series(r["car"], index=es.events["event_id"].to_numpy())
+
+
+FLOOR = Tool(
+    name="numpy floor, all tests",
+    prepare=gather,
+    run=numpy_floor,
+    cars=_floor_cars,
+    tests=lambda r: FLOOR_TESTS,
+    note=FLOOR_NOTE,
+    stats=lambda r: r["stats"],
+)
+FLOOR_CORE = Tool(
+    name="numpy floor, no rank tests",
+    prepare=gather,
+    run=floor_core,
+    cars=_floor_cars,
+    tests=lambda r: FLOOR_CORE_TESTS,
+    note=FLOOR_NOTE,
+    stats=lambda r: r["stats"],
+)
+
+
+# ---- mktnews -----------------------------------------------------------------------------
+
+
+def mktnews_tool() -> tuple[Tool | None, str]:
+    """mktnews through ``benchmarks/bench_engine.py``, when the engine exists.
+
+    Integration contract (``bench_engine`` is the engine helper's file):
+
+    - ``run_mktnews(es: EventSet) -> result`` (required, timed): the whole study from
+      ``es.events`` (event_id, symbol, benchmark, event_date = day 0, published_at) and
+      ``es.prices`` (prices frames by symbol), market model, ``es.estimation``,
+      ``es.window``, with all the tests mktnews computes;
+    - ``prepare_mktnews(es) -> state`` (optional, timed as prep; ``run_mktnews`` then
+      receives the state instead of ``es``);
+    - ``mktnews_car(result, es) -> Series`` (optional, untimed): CAR over ``es.window``
+      indexed by ``event_id``, for the agreement check;
+    - ``mktnews_tests(result) -> list[str]`` and ``mktnews_stats(result) -> dict``
+      (optional, untimed): test names, and statistics keyed like the floor's
+      (``cross_sectional``, ``patell``, ``bmp``, ``grank``, ...).
+    """
+    try:
+        study = importlib.import_module("mktnews.study")
+    except ImportError as exc:
+        return None, f"mktnews.study not importable ({exc})"
+    if not hasattr(study, "event_study"):
+        return None, "mktnews.study has no event_study yet"
+    try:
+        be = importlib.import_module("bench_engine")
+    except ImportError as exc:
+        return None, f"benchmarks/bench_engine.py not importable ({exc})"
+    if not hasattr(be, "run_mktnews"):
+        return None, "benchmarks/bench_engine.py has no run_mktnews yet"
+    version = md.version("mktnews")
+
+    def no_cars(r: Any, es: EventSet) -> pd.Series:
+        return pd.Series(dtype=float)
+
+    return (
+        Tool(
+            name=f"mktnews {version}",
+            prepare=getattr(be, "prepare_mktnews", lambda es: es),
+            run=be.run_mktnews,
+            cars=getattr(be, "mktnews_car", no_cars),
+            tests=getattr(be, "mktnews_tests", lambda r: ["(bench_engine.mktnews_tests missing)"]),
+            note="through benchmarks/bench_engine.run_mktnews",
+            stats=getattr(be, "mktnews_stats", lambda r: {}),
+        ),
+        "",
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Timing
+# --------------------------------------------------------------------------------------
+
+
+def subset(es: EventSet, n: int) -> EventSet:
+    """The first ``n`` events of ``es`` (same data)."""
+    return replace(es, events=es.events.iloc[:n].reset_index(drop=True))
+
+
+@dataclass
+class Timing:
+    tool: str
+    n_timed: int
+    runs: list[float]
+    prep: list[float]
+    scaled: bool
+    tests: list[str]
+    note: str
+
+    def per_1000(self, values: list[float]) -> list[float]:
+        return [v * 1000.0 / self.n_timed for v in values]
+
+    @property
+    def median(self) -> float:
+        return float(np.median(self.per_1000(self.runs)))
+
+
+def _time(fn: Callable[[], Any]) -> tuple[float, Any]:
+    gc.collect()
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def _bind(fn: Callable[[Any], Any], arg: Any) -> Callable[[], Any]:
+    return lambda: fn(arg)
+
+
+def bench_tool(
+    tool: Tool, es: EventSet, *, runs: int, probe: int, max_seconds: float
+) -> tuple[Timing, Any]:
+    """Warm up, decide full vs scaled, then time ``runs`` runs; return the last result."""
+    small = subset(es, min(probe, len(es.events)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # a peer dropping events is an error here
+        _, state = _time(lambda: tool.prepare(small))
+        _, _ = _time(lambda: tool.run(state))  # warm-up (imports, lazy init)
+        t_probe, _ = _time(lambda: tool.run(state))
+        target = es
+        scaled = False
+        if t_probe * len(es.events) / len(small.events) > max_seconds:
+            target, scaled = small, True
+        run_times: list[float] = []
+        prep_times: list[float] = []
+        result: Any = None
+        for _ in range(runs):
+            tp, state = _time(lambda: tool.prepare(target))
+            tr, result = _time(_bind(tool.run, state))
+            prep_times.append(tp)
+            run_times.append(tr)
+    timing = Timing(
+        tool=tool.name,
+        n_timed=len(target.events),
+        runs=run_times,
+        prep=prep_times,
+        scaled=scaled,
+        tests=tool.tests(result),
+        note=tool.note,
+    )
+    return timing, (result, target)
+
+
+# --------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------
+
+
+def machine_info() -> dict[str, str]:
+    def sh(cmd: str) -> str:
+        try:
+            return subprocess.run(cmd, shell=True, capture_output=True, text=True, check=False).stdout.strip()
+        except OSError:
+            return ""
+
+    versions = {}
+    for pkg in ("mktnews", "numpy", "pandas", "scipy", "statsmodels", "eventstudy", "statspai"):
+        try:
+            versions[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            versions[pkg] = "not installed"
+    model = sh("lscpu | grep 'Model name'").split(":", 1)[-1].strip()
+    return {
+        "nproc": sh("nproc"),
+        "cpu": model,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "loadavg": " ".join(f"{v:.2f}" for v in os.getloadavg()),
+        **{f"v_{k}": v for k, v in versions.items()},
+    }
+
+
+def _fmt(x: float) -> str:
+    if not np.isfinite(x):
+        return "n/a"
+    if x >= 100:
+        return f"{x:.0f}"
+    if x >= 1:
+        return f"{x:.2f}"
+    if x >= 0.01:
+        return f"{x:.3f}"
+    return f"{x:.2e}"
+
+
+def render(
+    timings: list[Timing],
+    agreement: list[dict[str, Any]],
+    sample: pd.DataFrame,
+    stat_table: pd.DataFrame,
+    info: dict[str, str],
+    info_end: dict[str, str],
+    es: EventSet,
+    args: argparse.Namespace,
+    skipped: list[str],
+) -> str:
+    floor = next((t for t in timings if t.tool == FLOOR.name), None)
+    mk = next((t for t in timings if t.tool.startswith("mktnews")), None)
+    lines = [
+        "# mktnews vs peers: 1,000 market-model events",
+        "",
+        "Written by `benchmarks/bench_peers.py` (rerun: see `benchmarks/README.md`).",
+        "",
+        "## Setup",
+        "",
+        f"- Machine: {info['nproc']} cores, {info['cpu']}; {info['platform']}; Python {info['python']}.",
+        f"- Load average at start / end: {info['loadavg']} / {info_end['loadavg']} "
+        "(the 2 cores are shared with other sessions; medians damp that).",
+        "- Versions: "
+        + ", ".join(f"{k[2:]} {v}" for k, v in info.items() if k.startswith("v_"))
+        + ".",
+        f"- Events: {len(es.events)} distinct (index, date) pairs, seed {es.seed}, dates "
+        f"{es.events['event_date'].min().date()}..{es.events['event_date'].max().date()}, "
+        "drawn uniformly over ten real indices and their eligible dates "
+        "(`benchmarks/_events.py`).",
+        "- Indices and market benchmarks: "
+        + "; ".join(f"{', '.join(ms)} against {b}" for b, ms in es.groups.items())
+        + ". Each group is put on one calendar (benchmark dates minus dates a member lacks "
+        "within its span), so every tool pairs the same returns.",
+        f"- Market model OLS on estimation window {es.estimation}, event window {es.window} "
+        "(relative trading days), simple close-to-close returns.",
+        f"- {args.runs} timed runs per tool after one untimed warm-up; seconds per 1,000 "
+        "events (median, and min-max spread). \"prep\" is converting our data into the "
+        "input form the tool demands; it is not in the headline number.",
+        "",
+        "## Timings",
+        "",
+        "| tool | s / 1,000 events (median) | min - max | prep (median, s) | events timed | "
+        + ("x mktnews | " if mk else "")
+        + ("x numpy floor (all tests) |" if floor else "|"),
+        "|---|---|---|---|---|" + ("---|" if mk else "") + ("---|" if floor else ""),
+    ]
+    for t in timings:
+        per = t.per_1000(t.runs)
+        row = (
+            f"| {t.tool} | {_fmt(t.median)} | {_fmt(min(per))} - {_fmt(max(per))} | "
+            f"{_fmt(float(np.median(t.prep)))} | {t.n_timed}"
+            + (" (scaled to 1,000)" if t.scaled else "")
+            + " |"
+        )
+        if mk:
+            row += f" {_fmt(t.median / mk.median)} |"
+        if floor:
+            row += f" {_fmt(t.median / floor.median)} |"
+        lines.append(row)
+    if skipped:
+        lines += ["", "Not run: " + "; ".join(skipped) + "."]
+    lines += ["", "## Tests each tool computed", ""]
+    for t in timings:
+        lines.append(f"- **{t.tool}**: " + "; ".join(t.tests) + (f". _{t.note}_" if t.note else ""))
+    lines += [
+        "",
+        "## Agreement (apples to apples)",
+        "",
+        "CAR(-5, 5) of every event compared with the naive statsmodels loop:",
+        "",
+        "| tool | events compared | max abs diff | max rel diff |",
+        "|---|---|---|---|",
+    ]
+    for a in agreement:
+        lines.append(
+            f"| {a['tool']} | {a['n']} | {a['max_abs']:.2e} | {a['max_rel']:.2e} |"
+        )
+    lines += ["", "Five events, CAR(-5, 5) per tool:", "", sample.to_markdown(floatfmt=".10f"), ""]
+    lines += [
+        "Test statistics over the same events (rows: statistic; blank = not computed by "
+        "that tool). Same name = same definition, except eventstudy's `caar_t`, which is "
+        "the pooled t with its own variance (ddof 0, no coefficient-error term) and t(Σ(L-1)).",
+        "",
+        stat_table.map(lambda v: "" if pd.isna(v) else f"{v:.6f}").to_markdown(),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--events", type=int, default=1000)
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--probe", type=int, default=100, help="events in the warm-up/probe run")
+    ap.add_argument(
+        "--max-seconds",
+        type=float,
+        default=60.0,
+        help="time a tool on --probe events (and scale) if a full run would take longer",
+    )
+    ap.add_argument("--only", nargs="*", default=None, help="substrings of tool names to run")
+    ap.add_argument("--no-write", action="store_true", help="print, do not write results/")
+    args = ap.parse_args(argv)
+
+    info = machine_info()
+    es = build_events(args.events, seed=args.seed)
+    tools: list[Tool] = [EVENTSTUDY, STATSPAI, NAIVE_SM, NAIVE_NP, FLOOR, FLOOR_CORE]
+    skipped: list[str] = []
+    mk, why = mktnews_tool()
+    if mk is not None:
+        tools.insert(0, mk)
+    else:
+        skipped.append(f"mktnews ({why})")
+    if args.only:
+        tools = [t for t in tools if any(s.lower() in t.name.lower() for s in args.only)]
+
+    timings: list[Timing] = []
+    results: dict[str, tuple[Any, EventSet]] = {}
+    for tool in tools:
+        print(f"timing {tool.name} ...", flush=True)
+        timing, res = bench_tool(
+            tool, es, runs=args.runs, probe=args.probe, max_seconds=args.max_seconds
+        )
+        timings.append(timing)
+        results[tool.name] = res
+        per = timing.per_1000(timing.runs)
+        print(
+            f"  {timing.median:.4f} s / 1,000 events (min {min(per):.4f}, max {max(per):.4f}); "
+            f"timed on {timing.n_timed}",
+            flush=True,
+        )
+    info_end = machine_info()
+
+    # agreement: CARs vs the naive statsmodels loop on the full event set
+    ref = naive_statsmodels(es)["car"]
+    agreement = []
+    cars_by_tool: dict[str, pd.Series] = {}
+    stats_by_tool: dict[str, dict[str, float]] = {}
+    for tool in tools:
+        res, target = results[tool.name]
+        if len(target.events) != len(es.events):
+            res = tool.run(tool.prepare(es))  # a scaled tool: one full run for agreement
+        cars = tool.cars(res, es)
+        stats_by_tool[tool.name] = tool.stats(res)
+        if cars.empty:
+            continue
+        cars_by_tool[tool.name] = cars
+        common = ref.index.intersection(cars.index)
+        diff = (cars[common] - ref[common]).abs()
+        agreement.append(
+            {
+                "tool": tool.name,
+                "n": len(common),
+                "missing": len(ref) - len(common),
+                "max_abs": float(diff.max()),
+                "max_rel": float((diff / ref[common].abs()).max()),
+            }
+        )
+    sample_ids = es.events["event_id"].iloc[:5].tolist()
+    sample = pd.DataFrame(
+        {"symbol": es.events.set_index("event_id").loc[sample_ids, "symbol"]}
+        | {"date": es.events.set_index("event_id").loc[sample_ids, "event_date"].dt.date}
+        | {name: c.reindex(sample_ids) for name, c in cars_by_tool.items()}
+    )
+    stat_table = pd.DataFrame(stats_by_tool)
+
+    text = render(timings, agreement, sample, stat_table, info, info_end, es, args, skipped)
+    print()
+    print(text)
+    if not args.no_write:
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "peers.md").write_text(text + "\n", encoding="utf-8")
+        raw = {
+            "machine": info,
+            "machine_end": info_end,
+            "events": len(es.events),
+            "seed": es.seed,
+            "timings": [
+                {
+                    "tool": t.tool,
+                    "n_timed": t.n_timed,
+                    "scaled": t.scaled,
+                    "run_seconds": t.runs,
+                    "prep_seconds": t.prep,
+                    "median_s_per_1000": t.median,
+                    "tests": t.tests,
+                }
+                for t in timings
+            ],
+            "agreement": agreement,
+            "stats": stats_by_tool,
+            "skipped": skipped,
+        }
+        (RESULTS / "peers.json").write_text(json.dumps(raw, indent=2), encoding="utf-8")
+        print(f"\nwrote {RESULTS / 'peers.md'} and peers.json")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
