@@ -83,6 +83,8 @@ class EventWindow:
         """
         if isinstance(value, EventWindow):
             return value
+        if isinstance(value, np.ndarray) and value.ndim == 1:
+            value = value.tolist()
         if (
             isinstance(value, (str, bytes))
             or not isinstance(value, Sequence)
@@ -122,6 +124,8 @@ class EventWindow:
 
 
 def _is_pair_of_ints(value: object) -> bool:
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        value = value.tolist()
     return (
         isinstance(value, Sequence)
         and not isinstance(value, (str, bytes))
