@@ -829,3 +829,28 @@ def test_random_configurations_match_reference(
         else:
             assert r.statistic == pytest.approx(stat, rel=1e-9, abs=1e-12), name
             assert r.p_value == pytest.approx(p, rel=1e-9, abs=1e-12), name
+
+
+def test_window_day_missing_for_every_event() -> None:
+    # day +1 of the window exists for no event (e.g. a data gap): W counts the 2 days left
+    window = (-1, 1)
+    events = generate(51, 15, window)
+    for e in events:
+        del e.win[1]
+        e.car = sum(v for _, v in e.win.values())
+        e.sd_car = e.s * math.sqrt(2 + 4 / e.L)
+    inp = build(events, window, (-120, -11), k=1)
+    assert np.isnan(inp.ar[:, 2]).all()
+    assert_matches(run_tests(inp, "all"), reference(events, window, k=1))
+    cda = by_name(inp, "cda_t")["cda_t"]
+    assert cda.statistic == pytest.approx(
+        np.mean([e.car for e in events]) / (ref_cda_sd(events) * math.sqrt(2)), rel=REL
+    )
+
+
+def ref_cda_sd(events: list[Ev]) -> float:
+    by_day: dict[int, list[float]] = defaultdict(list)
+    for e in events:
+        for d, (_, v) in e.est.items():
+            by_day[d].append(v)
+    return float(np.std([np.mean(v) for v in by_day.values()], ddof=1))
