@@ -1282,3 +1282,377 @@ def align_events(
         "unknown_instruments": sorted(str(k) for k, v in resolved.items() if v is None),
     }
     return out
+
+
+# ---------------------------------------------------------------------------
+# capture_sessions
+# ---------------------------------------------------------------------------
+
+#: Columns of :func:`capture_sessions`' frame.
+CAPTURE_COLUMNS: tuple[str, ...] = (
+    "article_id",
+    "position",
+    "instrument",
+    "symbol",
+    "change",
+    "change_pct",
+    "level",
+    "status",
+    "capture_session",
+    "n_candidates",
+    "candidates",
+    "intraday_candidates",
+    "page_status",
+    "page_session",
+    "captured_after",
+    "captured_before",
+    "published_at",
+    "t0",
+    "capture_lag",
+    "lag_flag",
+)
+
+_C_UNIQUE, _C_AMBIG, _C_NONE, _C_ZERO, _C_UNKNOWN, _C_NODATA = range(6)
+_PAGE_STATUSES: tuple[str, ...] = ("single", "agree", "ambiguous", "disagree", "none")
+_FAR = np.iinfo(np.int64).max
+#: Cells of the (box value x session) table evaluated at once for intraday candidates.
+_STAB_CHUNK = 4_000_000
+
+
+def _search_bounds(search: Sequence[object] | None) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    if search is None:
+        return None
+    try:
+        pair = tuple(search)
+        if len(pair) != 2:
+            raise ValueError("two values needed")
+        lo = pd.Timestamp(pair[0])  # type: ignore[arg-type]
+        hi = pd.Timestamp(pair[1])  # type: ignore[arg-type]
+        lo = lo.tz_localize(None) if lo.tzinfo else lo
+        hi = hi.tz_localize(None) if hi.tzinfo else hi
+    except (TypeError, ValueError) as exc:
+        raise InvalidOptionError(
+            "search", search, reason="expected (start, end) session dates, e.g. ('2024-01-01', '2024-12-31')"
+        ) from exc
+    lo, hi = lo.normalize().as_unit("ns"), hi.normalize().as_unit("ns")
+    if hi < lo:
+        raise InvalidOptionError("search", search, reason="end is before start")
+    return lo, hi
+
+
+def _stab(
+    qc: np.ndarray,
+    qp: np.ndarray,
+    ql: np.ndarray,
+    hc: np.ndarray,
+    hp: np.ndarray,
+    hl: np.ndarray,
+    d: _Daily,
+    sessions: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """All (query, session) pairs whose session's low-high range contains every printed
+    number (sessions restricted to ``sessions``), evaluated in chunks."""
+    nq, ns = len(qc), len(sessions)
+    if nq == 0 or ns == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    per = max(1, _STAB_CHUNK // ns)
+    qs: list[np.ndarray] = []
+    ss: list[np.ndarray] = []
+    for a in range(0, nq, per):
+        b = min(nq, a + per)
+        qi = np.repeat(np.arange(a, b), ns)
+        si = np.tile(sessions, b - a)
+        ok = _in_range(qc[qi], qp[qi], ql[qi], hc[qi], hp[qi], hl[qi], d, si)
+        qs.append(qi[ok])
+        ss.append(si[ok])
+    return np.concatenate(qs), np.concatenate(ss)
+
+
+def _interval_bounds(
+    sdates: np.ndarray, sess: SessionArrays
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Capture interval [close of S, open of the next session) and S's position in
+    ``sess`` for session dates ``sdates`` (dates the calendar lacks: from S's local
+    midnight at its end)."""
+    n = len(sess)
+    i = np.searchsorted(sess.dates, sdates, side="left")
+    ic = np.minimum(i, n - 1)
+    is_sess = (i < n) & (sess.dates[ic] == sdates)
+    left = np.where(is_sess, sess.closes[ic], 0)
+    if (~is_sess).any():
+        ends = pd.DatetimeIndex((sdates[~is_sess] + _NS_DAY).view("M8[ns]"))
+        left[~is_sess] = ends.tz_localize(sess.tz, ambiguous="NaT", nonexistent="shift_forward").tz_convert("UTC").as_unit("ns").asi8
+    nxt = np.where(is_sess, i + 1, i)
+    right = np.where(nxt < n, sess.opens[np.minimum(nxt, n - 1)], _FAR)
+    return left, right, i
+
+
+@dataclass
+class _CaptureParts:
+    snaps: pd.DataFrame  # per snapshot (CAPTURE_COLUMNS)
+    windows: pd.DataFrame  # art, lo, hi: capture windows consistent with all voting boxes
+    art_ids: pd.Series
+
+
+def _capture(
+    corpus: Corpus | pd.DataFrame,
+    source: PriceSource | None,
+    search: Sequence[object] | None,
+    tz: str | None = None,
+) -> _CaptureParts:
+    corp = _as_corpus(corpus)
+    arts = corp.articles
+    bounds = _search_bounds(search)
+    pub_art = _published_ns(arts, tz)
+    rows, resolved = _event_rows(corp, "snapshot", None)
+    printed = ~(np.isnan(rows.change) & np.isnan(rows.pct) & np.isnan(rows.level))
+    keep = np.flatnonzero(printed)
+    R = keep.size
+    art = rows.art[keep]
+    qc, qp, ql = rows.change[keep], rows.pct[keep], rows.level[keep]
+    raw = rows.raw.iloc[keep].reset_index(drop=True) if len(rows.raw) else pd.Series([None] * R, dtype=object)
+    zero = rows.zero[keep] | (qc == 0) | (qp == 0)
+    sym = _map_symbols(rows.instrument[keep], resolved)
+    codes, uniq = pd.factorize(pd.Series(sym, dtype=object), use_na_sentinel=True)
+    pub = pub_art[art] if R else np.empty(0, np.int64)
+
+    status = np.full(R, _C_UNKNOWN, dtype=np.int8)
+    t0 = np.full(R, _INAT, dtype=np.int64)
+    t0pos = np.full(R, -1, dtype=np.int64)
+    hc = _half_unit(printed_decimals(raw, qc))
+    hp = _half_unit(printed_decimals(raw, qp))
+    hl = _half_unit(printed_decimals(raw, ql))
+    cand_parts: list[pd.DataFrame] = []
+    intra_parts: list[pd.DataFrame] = []
+    errors: dict[str, str] = {}
+
+    for code, idx in _group_positions(codes):
+        symbol = str(uniq[code])
+        inst = next(v for v in resolved.values() if v is not None and v.symbol == symbol)
+        if bounds is None:
+            start, end = pd.Timestamp("1900-01-01"), pd.Timestamp("2100-12-31")
+        else:
+            start, end = bounds[0] - DAILY_MARGIN, bounds[1]
+        frame = _get_prices(symbol, start, end, "1d", source, None, errors)
+        status[idx] = np.where(zero[idx], _C_ZERO, _C_NODATA)
+        if frame is None:
+            continue
+        cal = _calendar_arrays(inst)
+        sess = cal if cal is not None else _data_session_arrays(pd.DatetimeIndex(frame.index), inst.tz)
+        d = _daily_table(frame, cal.dates if cal is not None else None)
+        allowed = np.ones(d.n, dtype=bool)
+        if bounds is not None:
+            allowed = (d.dates >= bounds[0].value) & (d.dates <= bounds[1].value)
+        if not (allowed & np.isfinite(d.prev)).any():
+            errors[symbol] = f"{symbol}: no session with a previous close in the searched range"
+            continue
+        # publication -> day 0 (for the lag)
+        pos, _ = find_sessions(pub[idx], sess)
+        okp = (pos >= 0) & (pos < len(sess))
+        t0[idx[okp]] = sess.dates[pos[okp]]
+        t0pos[idx[okp]] = pos[okp]
+        live = idx[~zero[idx]]
+        if live.size == 0:
+            continue
+        qf = pd.DataFrame({"c": qc[live], "p": qp[live], "l": ql[live], "hc": hc[live], "hp": hp[live], "hl": hl[live]})
+        ucode = qf.groupby(list(qf.columns), sort=False, dropna=False).ngroup().to_numpy()
+        firsts = np.unique(ucode, return_index=True)[1]
+        u = qf.iloc[firsts]
+        inv = np.empty(len(firsts), dtype=np.int64)
+        inv[ucode[firsts]] = np.arange(len(firsts))
+        uq = inv[ucode]
+        ua = [u[c].to_numpy() for c in ("c", "p", "l", "hc", "hp", "hl")]
+        qi, si = _match_pairs(ua[0], ua[1], ua[2], ua[3], ua[4], ua[5], d, allowed)
+        n_match = np.bincount(qi, minlength=len(firsts))
+        per_row = n_match[uq]
+        status[live] = np.where(per_row == 0, _C_NONE, np.where(per_row == 1, _C_UNIQUE, _C_AMBIG))
+        if qi.size:
+            # expand unique-query matches to rows
+            order = np.argsort(uq, kind="stable")
+            starts_q = np.concatenate([[0], np.cumsum(n_match)[:-1]])
+            cnt = per_row[order]
+            tot = int(cnt.sum())
+            if tot:
+                r_rows = np.repeat(live[order], cnt)
+                offs = np.arange(tot) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+                s_pos = si[np.repeat(starts_q[uq[order]], cnt) + offs]
+                sdates = d.dates[s_pos]
+                left, right, cpos = _interval_bounds(sdates, sess)
+                cand_parts.append(
+                    pd.DataFrame({"row": r_rows, "session": sdates, "left": left, "right": right, "cpos": cpos})
+                )
+        # intraday candidates for boxes whose close matches nowhere
+        none_u = np.flatnonzero(n_match == 0)
+        if none_u.size:
+            searchable = np.flatnonzero(allowed & np.isfinite(d.prev))
+            sub = [a[none_u] for a in ua]
+            zi, zs = _stab(sub[0], sub[1], sub[2], sub[3], sub[4], sub[5], d, searchable)
+            if zi.size:
+                # back to rows
+                z_u = none_u[zi]
+                rows_of_u = pd.DataFrame({"u": uq, "row": live})
+                zf = pd.DataFrame({"u": z_u, "session": d.dates[zs]}).merge(rows_of_u, on="u")
+                intra_parts.append(zf[["row", "session"]])
+
+    cand = (
+        pd.concat(cand_parts, ignore_index=True)
+        if cand_parts
+        else pd.DataFrame({"row": np.empty(0, np.int64), "session": np.empty(0, np.int64),
+                           "left": np.empty(0, np.int64), "right": np.empty(0, np.int64),
+                           "cpos": np.empty(0, np.int64)})
+    )
+    cand = cand.sort_values(["row", "session"], kind="stable").reset_index(drop=True)
+    cand["art"] = art[cand["row"].to_numpy()] if R else np.empty(0, np.int64)
+
+    # --- page level: capture windows consistent with every voting box of the page
+    voters = cand[["art", "row"]].drop_duplicates()
+    n_vote = voters.groupby("art").size()
+    points = cand[["art", "left"]].drop_duplicates().rename(columns={"left": "x"})
+    pairs = points.merge(voters, on="art")
+    pairs = pairs.sort_values("x", kind="stable")
+    ivals = cand[["row", "left", "right", "session", "cpos"]].sort_values("left", kind="stable")
+    hit = pd.merge_asof(pairs, ivals, left_on="x", right_on="left", by="row", direction="backward")
+    hit = hit.loc[hit["left"].notna() & (hit["x"] < hit["right"])].copy()
+    grp = hit.groupby(["art", "x"])
+    full = grp["row"].transform("size").to_numpy() == n_vote.reindex(hit["art"]).to_numpy()
+    hit = hit.loc[full].copy()
+    hit["lo"] = hit.groupby(["art", "x"])["left"].transform("max").astype(np.int64)
+    hit["hi"] = hit.groupby(["art", "x"])["right"].transform("min").astype(np.int64)
+    windows = hit[["art", "lo", "hi"]].drop_duplicates().reset_index(drop=True)
+    n_win = windows.groupby("art").size()
+
+    n_art = len(arts)
+    nv = np.zeros(n_art, dtype=np.int64)
+    nv[n_vote.index.to_numpy(dtype=np.int64)] = n_vote.to_numpy()
+    nw = np.zeros(n_art, dtype=np.int64)
+    nw[n_win.index.to_numpy(dtype=np.int64)] = n_win.to_numpy()
+    page = np.where(nv == 0, 4, np.where(nw == 0, 3, np.where(nw > 1, 2, np.where(nv >= 2, 1, 0))))
+    resolved_art = page <= 1
+    win_lo = np.full(n_art, _INAT, dtype=np.int64)
+    win_hi = np.full(n_art, _INAT, dtype=np.int64)
+    one = windows.loc[resolved_art[windows["art"].to_numpy()]]
+    win_lo[one["art"].to_numpy()] = one["lo"].to_numpy()
+    win_hi[one["art"].to_numpy()] = np.where(one["hi"].to_numpy() == _FAR, _INAT, one["hi"].to_numpy())
+    page_sess = np.full(R, _INAT, dtype=np.int64)
+    page_pos = np.full(R, -1, dtype=np.int64)
+    chosen = hit.loc[resolved_art[hit["art"].to_numpy()]].drop_duplicates("row")
+    page_sess[chosen["row"].to_numpy()] = chosen["session"].to_numpy(dtype=np.int64)
+    page_pos[chosen["row"].to_numpy()] = chosen["cpos"].to_numpy(dtype=np.int64)
+
+    # --- per-snapshot candidate lists
+    n_cand = np.bincount(cand["row"].to_numpy(), minlength=R) if R else np.zeros(0, np.int64)
+    own = np.full(R, _INAT, dtype=np.int64)
+    single = cand.loc[n_cand[cand["row"].to_numpy()] == 1]
+    own[single["row"].to_numpy()] = single["session"].to_numpy()
+    cand_lists = _lists(cand["row"].to_numpy(), cand["session"].to_numpy(), R)
+    intra = pd.concat(intra_parts, ignore_index=True) if intra_parts else pd.DataFrame({"row": [], "session": []})
+    intra = intra.sort_values(["row", "session"], kind="stable")
+    intra_lists = _lists(intra["row"].to_numpy(dtype=np.int64), intra["session"].to_numpy(dtype=np.int64), R)
+
+    lag = np.where((page_pos >= 0) & (t0pos >= 0), page_pos - t0pos, np.iinfo(np.int64).min)
+    lag_s = pd.array(np.where(lag == np.iinfo(np.int64).min, 0, lag), dtype="Int64")
+    lag_s[lag == np.iinfo(np.int64).min] = pd.NA
+    art_ids = arts["article_id"].astype("str").reset_index(drop=True)
+    out = pd.DataFrame(
+        {
+            "article_id": art_ids.take(art).reset_index(drop=True),
+            "position": pd.Series(_positions(corp, rows, keep), dtype="int64"),
+            "instrument": pd.Series(rows.instrument[keep], dtype="str"),
+            "symbol": pd.Series(sym, dtype="str"),
+            "change": qc,
+            "change_pct": qp,
+            "level": ql,
+            "status": _codes_to_str(status, _CAPTURE_STATUSES),
+            "capture_session": pd.Series(own.view("M8[ns]")),
+            "n_candidates": n_cand.astype(np.int64),
+            "candidates": cand_lists,
+            "intraday_candidates": intra_lists,
+            "page_status": _codes_to_str(page[art], _PAGE_STATUSES),
+            "page_session": pd.Series(page_sess.view("M8[ns]")),
+            "captured_after": pd.Series(pd.DatetimeIndex(win_lo[art].view("M8[ns]")).tz_localize("UTC")),
+            "captured_before": pd.Series(pd.DatetimeIndex(win_hi[art].view("M8[ns]")).tz_localize("UTC")),
+            "published_at": pd.Series(pd.DatetimeIndex(pub.view("M8[ns]")).tz_localize("UTC")),
+            "t0": pd.Series(t0.view("M8[ns]")),
+            "capture_lag": lag_s,
+            "lag_flag": np.asarray(lag_s.fillna(0).to_numpy(dtype=np.int64) < -1),
+        }
+    )
+    out.attrs = {"price_errors": errors, "search": None if bounds is None else (bounds[0], bounds[1])}
+    win = windows.copy()
+    return _CaptureParts(out, win, art_ids)
+
+
+def _positions(corp: Corpus, rows: _Rows, keep: np.ndarray) -> np.ndarray:
+    """Box position of each kept row: order of the row within its article."""
+    art = rows.art[keep]
+    if art.size == 0:
+        return np.empty(0, np.int64)
+    first = np.r_[True, art[1:] != art[:-1]]
+    starts = np.flatnonzero(first)
+    run = np.repeat(starts, np.diff(np.r_[starts, art.size]))
+    return np.arange(art.size) - run
+
+
+def _lists(row: np.ndarray, sess: np.ndarray, n: int) -> pd.Series:
+    """Object column of lists of session Timestamps per row (rows sorted)."""
+    out: list[list[pd.Timestamp]] = [[] for _ in range(n)]
+    if row.size:
+        stamps = pd.DatetimeIndex(np.asarray(sess, dtype=np.int64).view("M8[ns]"))
+        cuts = np.flatnonzero(np.diff(row)) + 1
+        for chunk in np.split(np.arange(row.size), cuts):
+            out[int(row[chunk[0]])] = list(stamps[chunk])
+    return pd.Series(out, dtype=object)
+
+
+def capture_sessions(
+    corpus: Corpus | pd.DataFrame,
+    *,
+    source: PriceSource | None = None,
+    search: tuple[object, object] | None = None,
+    tz: str | None = None,
+) -> pd.DataFrame:
+    """Which session's close-to-close change each ticker box shows (when the page was captured).
+
+    A box printed during a session shows an intraday change; one printed after the close of
+    session S and before the next open shows S's close-to-close change. This function finds,
+    per box, every session of the data whose change (percent change for percent boxes,
+    and the close too when a level is printed) equals the printed value within its printed
+    precision (see the module docstring for the tolerance).
+
+    Parameters
+    ----------
+    corpus : Corpus or DataFrame
+    source : PriceSource, optional
+        Daily prices; each instrument's whole history is loaded once (``search`` limits it).
+    search : (start, end), optional
+        Session dates (inclusive) to search; default: all the data.
+    tz : str, optional
+        Time zone of tz-naive ``published_at`` values.
+
+    Returns
+    -------
+    DataFrame
+        One row per printed box value (:data:`CAPTURE_COLUMNS`), in corpus order:
+
+        - ``status``: ``unique`` (one session matches; ``capture_session``), ``ambiguous``
+          (several: all in ``candidates``), ``no_match`` (none: captured intraday, or outside
+          the data/search range), ``zero`` (a 0.0000 box, often stale, not searched),
+          ``unknown_instrument``, ``no_data`` (reason in ``attrs["price_errors"]``);
+        - ``candidates``: list of the matching session dates; ``n_candidates``;
+        - ``intraday_candidates``: for ``no_match`` boxes, the sessions whose low-high range
+          (relative to the previous close) contains the printed value (empty otherwise);
+        - page level (same for all boxes of one article): a box of session S was captured
+          between S's close and the next session's open; the page's boxes must share a
+          capture moment. ``page_status`` is ``single`` (one box voted, one session),
+          ``agree`` (several boxes, one common capture window), ``ambiguous`` (several
+          windows remain), ``disagree`` (no common window: the boxes were not captured
+          together, or one is wrong) or ``none`` (no box matched). ``no_match`` and ``zero``
+          boxes do not vote. When the page resolves, ``captured_after``/``captured_before``
+          bound the capture instant (UTC; ``captured_before`` is NaT when the next session
+          is beyond the calendar) and ``page_session`` is each voting box's session;
+        - ``t0``: day 0 of publication (daily rule of :func:`align_events`);
+          ``capture_lag``: page session minus day 0, in sessions of the instrument
+          (calendar, or data dates); it is at least -1 for a correct timestamp and box, and
+          ``lag_flag`` marks smaller values.
+    """
+    return _capture(corpus, source, search, tz).snaps
