@@ -830,12 +830,16 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
         bench_series = {}
         cache: dict[str, pd.Series] = {}
         labels = []
+        loaded = [prices[s].index for s in symbols if len(prices[s].index)]
+        # one range for every benchmark: the union of the instruments' loaded rows
+        lo = min((i[0] for i in loaded), default=None)
+        hi = max((i[-1] for i in loaded), default=None)
         for sym in symbols:
             idx = prices[sym].index
-            if len(idx) == 0:
+            if len(idx) == 0 or lo is None or hi is None:
                 bench_series[sym] = None
                 continue
-            lab, ser = _benchmark_series(bench_map[sym], idx[0], idx[-1], spec, source, cache)
+            lab, ser = _benchmark_series(bench_map[sym], lo, hi, spec, source, cache)
             if lab == sym:
                 raise ConfigurationError(
                     f"the benchmark of {sym!r} is {sym!r} itself: a {spec.model} of an instrument "

@@ -133,7 +133,7 @@ def test_gather_matches_a_loop(daily_dir: Path) -> None:
     frames = {s: _prices(daily_dir, s).loc["2019-01-01":"2021-12-31"] for s in ("^GDAXI", "^FCHI", "^FTSE")}
     panel = ReturnPanel.from_prices(frames, returns="log")
     rng = np.random.default_rng(0)
-    syms = np.array(rng.choice(list(frames) + ["^NOPE"], size=60), dtype=object)
+    syms = np.array(rng.choice([*list(frames), "^NOPE"], size=60), dtype=object)
     t0 = []
     for s in syms:
         if s == "^NOPE":
