@@ -1,15 +1,62 @@
 """Reading news articles and their ticker boxes into a :class:`Corpus`.
 
-(The reader itself is being written; this module currently holds the Corpus contract.)
+:func:`read_articles` reads text files, folders of them, tables (CSV, JSON Lines, JSON,
+Parquet, DataFrames) and plain strings. Every input ends up either as one row of
+``Corpus.articles`` or as one row of ``Corpus.rejected`` with the reason; content never
+makes the reader raise.
+
+Text layouts (see :func:`mktnews._text.parse_article` for the rules):
+
+1. ``Euro STOXX 50`` / ``-28.8400`` / article / ``(H.Schneide--BBZ)``: an instrument line,
+   the change in points, the text, a sign-off with byline and outlet code;
+2. ``Berliner Tageblatt - <title>`` / ``Börse`` / ``DAX -0.78% 18532.99`` / ... / article:
+   a title line, a heading and one instrument per line with percent and level;
+3. ``Euro STOXX 50 -0.56% 3777.38`` / article: a one-line box;
+4. an article without a box.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import codecs
+import csv
+import html as _html
+import io
+import json
+import math
+import os
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["ARTICLE_COLUMNS", "REJECTED_COLUMNS", "SNAPSHOT_COLUMNS", "Corpus"]
+from mktnews._pubtime import UTC_NS, parse_times
+from mktnews._text import (
+    BoxRow,
+    ParsedArticle,
+    decode_bytes,
+    known_instrument_keys,
+    parse_article,
+    parse_number,
+    register_outlet,
+)
+from mktnews.errors import ArticleError, InvalidOptionError
+from mktnews.instruments import normalize_name
+
+__all__ = [
+    "ARTICLE_COLUMNS",
+    "REJECTED_COLUMNS",
+    "SNAPSHOT_COLUMNS",
+    "Corpus",
+    "ParsedArticle",
+    "parse_article",
+    "parse_number",
+    "read_articles",
+    "register_outlet",
+]
 
 #: Columns every ``Corpus.articles`` frame has, in this order (extra table columns follow).
 ARTICLE_COLUMNS: tuple[str, ...] = (
@@ -25,6 +72,7 @@ ARTICLE_COLUMNS: tuple[str, ...] = (
     "byline",  # str or <NA>
     "outlet",  # str or <NA>
     "source",  # str: path, "path:row" or "<input #i>"
+    "notes",  # str or <NA>: what the reader did or noticed ("; "-joined), e.g. renamed ids
 )
 
 #: Columns of ``Corpus.snapshots``: one row per instrument printed in a box.
@@ -41,6 +89,14 @@ SNAPSHOT_COLUMNS: tuple[str, ...] = (
 
 #: Columns of ``Corpus.rejected``.
 REJECTED_COLUMNS: tuple[str, ...] = ("source", "reason")
+
+_STR_ARTICLE = ("article_id", "instrument", "snapshot_raw", "title", "body", "byline")
+_STR_ARTICLE_ALL = (*_STR_ARTICLE, "outlet", "source", "notes")
+_FLOAT_ARTICLE = ("snapshot_change", "snapshot_pct", "snapshot_level")
+
+
+# ---------------------------------------------------------------------------------------
+# the Corpus
 
 
 @dataclass(frozen=True, repr=False)
@@ -79,3 +135,1179 @@ class Corpus:
             f"Corpus({len(self.articles)} articles, {len(self.snapshots)} snapshots, "
             f"{len(self.rejected)} rejected, of {self.n_inputs} inputs)"
         )
+
+    # -- conveniences ----------------------------------------------------------------
+
+    def summary(self) -> pd.Series:
+        """Counts that describe the corpus.
+
+        Returns
+        -------
+        Series
+            ``inputs``, ``articles``, ``rejected``, ``with_box`` (articles whose box named
+            an instrument), ``with_published_at``, ``snapshots``, ``zero_snapshots`` (boxes
+            that printed an exact 0 change), ``instruments`` and ``outlets`` (distinct
+            values), ``renamed_ids`` (duplicate ids made unique).
+        """
+        a = self.articles
+        notes = a["notes"] if "notes" in a else pd.Series([], dtype="str")
+        renamed = int(notes.str.contains("renamed to", regex=False).fillna(False).sum())
+        zero = self.snapshots["zero_flag"] if "zero_flag" in self.snapshots else pd.Series([])
+        return pd.Series(
+            {
+                "inputs": self.n_inputs,
+                "articles": len(a),
+                "rejected": len(self.rejected),
+                "with_box": int(a["snapshot_raw"].notna().sum()) if len(a) else 0,
+                "with_published_at": int(a["published_at"].notna().sum()) if len(a) else 0,
+                "snapshots": len(self.snapshots),
+                "zero_snapshots": int(zero.astype(bool).sum()),
+                "instruments": int(a["instrument"].nunique()) if len(a) else 0,
+                "outlets": int(a["outlet"].nunique()) if len(a) else 0,
+                "renamed_ids": renamed,
+            },
+            name="corpus",
+            dtype="int64",
+        )
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        head = (
+            f"<p><strong>Corpus</strong>: {s['articles']} articles "
+            f"({s['with_box']} with a ticker box, {s['with_published_at']} with a publication "
+            f"time), {s['snapshots']} snapshots, {s['rejected']} rejected, of "
+            f"{s['inputs']} inputs</p>"
+        )
+        parts = [head]
+        if len(self.articles):
+            cols = [
+                c
+                for c in (
+                    "article_id",
+                    "instrument",
+                    "snapshot_change",
+                    "snapshot_pct",
+                    "published_at",
+                    "title",
+                    "outlet",
+                    "body",
+                )
+                if c in self.articles
+            ]
+            preview = self.articles[cols].head(10).copy()
+            preview["body"] = preview["body"].str.slice(0, 80)
+            parts.append(preview.to_html(index=False, na_rep="", max_cols=len(cols)))
+            if len(self.articles) > 10:
+                parts.append(f"<p>… {len(self.articles) - 10} more articles</p>")
+        if len(self.rejected):
+            reasons = self.rejected["reason"].value_counts().head(10)
+            table = "".join(
+                f"<tr><td>{_html.escape(str(r))}</td><td>{c}</td></tr>" for r, c in reasons.items()
+            )
+            parts.append(
+                "<p>Rejected inputs by reason:</p><table><tr><th>reason</th><th>count</th></tr>"
+                f"{table}</table>"
+            )
+        return "<div>" + "".join(parts) + "</div>"
+
+    @classmethod
+    def from_frames(
+        cls,
+        articles: pd.DataFrame,
+        snapshots: pd.DataFrame | None = None,
+        rejected: pd.DataFrame | None = None,
+        n_inputs: int | None = None,
+    ) -> Corpus:
+        """Build a corpus from frames made elsewhere (checked and conformed).
+
+        Parameters
+        ----------
+        articles : DataFrame
+            Needs ``article_id`` (unique); the other :data:`ARTICLE_COLUMNS` are added as
+            missing values when absent. ``published_at`` must be tz-aware (or all
+            missing); it is converted to UTC nanoseconds. Other columns are kept after.
+        snapshots : DataFrame, optional
+            :data:`SNAPSHOT_COLUMNS`; when omitted, one row per article with an
+            ``instrument`` is made from its ``snapshot_*`` columns.
+        rejected : DataFrame, optional
+            ``source``, ``reason``.
+        n_inputs : int, optional
+            Defaults to ``len(articles) + len(rejected)``.
+
+        Raises
+        ------
+        ArticleError
+            For a missing or duplicated ``article_id``, naive ``published_at``, or
+            snapshots of unknown articles.
+        """
+        a = _conform_articles(articles)
+        if snapshots is None:
+            has = a["instrument"].notna()
+            s = pd.DataFrame(
+                {
+                    "article_id": a.loc[has, "article_id"],
+                    "position": 0,
+                    "instrument": a.loc[has, "instrument"],
+                    "change": a.loc[has, "snapshot_change"],
+                    "change_pct": a.loc[has, "snapshot_pct"],
+                    "level": a.loc[has, "snapshot_level"],
+                    "raw": a.loc[has, "snapshot_raw"],
+                }
+            )
+            s["zero_flag"] = _zero_flags(s["change"].to_numpy(), s["change_pct"].to_numpy())
+            snaps = _conform_snapshots(s)
+        else:
+            snaps = _conform_snapshots(snapshots)
+            unknown = ~snaps["article_id"].isin(a["article_id"])
+            if unknown.any():
+                raise ArticleError(
+                    "snapshots name articles that are not in the articles frame: "
+                    + ", ".join(repr(x) for x in snaps.loc[unknown, "article_id"].head(5))
+                )
+        rej = _conform_rejected(rejected)
+        total = len(a) + len(rej) if n_inputs is None else int(n_inputs)
+        if total != len(a) + len(rej):
+            raise ArticleError(
+                f"n_inputs={n_inputs} but there are {len(a)} articles and {len(rej)} rejected"
+            )
+        return cls(a, snaps, rej, total)
+
+    @classmethod
+    def concat(cls, corpora: Iterable[Corpus]) -> Corpus:
+        """Join corpora read from several sources into one.
+
+        Article ids that repeat across corpora are made unique the same way
+        :func:`read_articles` does (``id#2``, ``id#3``, ...), with a note; snapshots follow
+        their articles. Extra columns are unioned (missing values where a corpus lacks one).
+        """
+        items = list(corpora)
+        if not items:
+            return _empty_corpus()
+        frames: list[pd.DataFrame] = []
+        snaps: list[pd.DataFrame] = []
+        offset = 0
+        for k, c in enumerate(items):
+            a = c.articles.copy()
+            a["__key"] = [f"{k}\x1f{x}" for x in a["article_id"]]
+            s = c.snapshots.copy()
+            s["__key"] = [f"{k}\x1f{x}" for x in s["article_id"]]
+            frames.append(a)
+            snaps.append(s)
+            offset += len(a)
+        allart = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        ids = allart["article_id"].astype("str").tolist()
+        notes = allart["notes"].tolist()
+        new_ids, id_notes = _unique_ids(ids)
+        for pos, note in id_notes.items():
+            notes[pos] = _join_note(notes[pos], note)
+        allart["article_id"] = pd.Series(new_ids, dtype="str")
+        allart["notes"] = pd.Series(notes, dtype="str")
+        key_to_id = dict(zip(allart["__key"], new_ids, strict=True))
+        allsnap = pd.concat(snaps, ignore_index=True)
+        allsnap["article_id"] = pd.Series(allsnap["__key"].map(key_to_id), dtype="str")
+        allart = allart.drop(columns="__key")
+        allsnap = allsnap.drop(columns="__key")
+        rej = pd.concat([c.rejected for c in items], ignore_index=True)
+        return cls(
+            _conform_articles(allart),
+            _conform_snapshots(allsnap),
+            _conform_rejected(rej),
+            sum(c.n_inputs for c in items),
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# frame conformance
+
+
+def _zero_flags(change: np.ndarray, pct: np.ndarray) -> np.ndarray:
+    change = np.asarray(change, dtype=float)
+    pct = np.asarray(pct, dtype=float)
+    return np.where(np.isnan(change), pct == 0.0, change == 0.0)
+
+
+def _conform_articles(df: pd.DataFrame) -> pd.DataFrame:
+    if "article_id" not in df.columns:
+        raise ArticleError("the articles frame needs an 'article_id' column")
+    n = len(df)
+    out: dict[Hashable, Any] = {}
+    for col in ARTICLE_COLUMNS:
+        if col in df.columns:
+            values = df[col].reset_index(drop=True)
+        elif col == "body":
+            values = pd.Series([""] * n, dtype="str")
+        else:
+            values = pd.Series([None] * n, dtype="object")
+        if col in _STR_ARTICLE_ALL:
+            values = (
+                values.astype("str")
+                if values.notna().any()
+                else pd.Series([np.nan] * n, dtype="str")
+            )
+            if col == "body":
+                values = values.fillna("")
+        elif col in _FLOAT_ARTICLE:
+            values = pd.to_numeric(values, errors="coerce").astype("float64")
+        elif col == "published_at":
+            if isinstance(values.dtype, pd.DatetimeTZDtype):
+                values = values.dt.tz_convert("UTC").dt.as_unit("ns")
+            elif values.notna().any():
+                raise ArticleError(
+                    "articles.published_at must be tz-aware datetimes (or all missing); "
+                    "localise them first, e.g. s.dt.tz_localize('Europe/Berlin')"
+                )
+            else:
+                values = pd.Series(pd.NaT, index=range(n), dtype=UTC_NS)
+        out[col] = values
+    if out["article_id"].isna().any():
+        raise ArticleError("articles.article_id has missing values")
+    dup = out["article_id"].duplicated()
+    if dup.any():
+        raise ArticleError(
+            "articles.article_id must be unique; repeated: "
+            + ", ".join(repr(x) for x in out["article_id"][dup].unique()[:5])
+        )
+    extras = [c for c in df.columns if c not in ARTICLE_COLUMNS]
+    frame = pd.DataFrame(out)
+    if extras:
+        frame = pd.concat([frame, df[extras].reset_index(drop=True)], axis=1)
+    return frame
+
+
+def _conform_snapshots(df: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in ("article_id", "instrument") if c not in df.columns]
+    if missing:
+        raise ArticleError(f"the snapshots frame needs the columns {missing}")
+    n = len(df)
+    d = df.reset_index(drop=True)
+
+    def col(name: str, default: object) -> pd.Series:
+        return d[name] if name in d.columns else pd.Series([default] * n, dtype=object)
+
+    change = pd.to_numeric(col("change", np.nan), errors="coerce").astype("float64")
+    pct = pd.to_numeric(col("change_pct", np.nan), errors="coerce").astype("float64")
+    zero = (
+        col("zero_flag", False).fillna(False).astype(bool)
+        if "zero_flag" in d.columns
+        else pd.Series(_zero_flags(change.to_numpy(), pct.to_numpy()), dtype=bool)
+    )
+    return pd.DataFrame(
+        {
+            "article_id": d["article_id"].astype("str"),
+            "position": pd.to_numeric(col("position", 0)).fillna(0).astype("int64"),
+            "instrument": d["instrument"].astype("str"),
+            "change": change,
+            "change_pct": pct,
+            "level": pd.to_numeric(col("level", np.nan), errors="coerce").astype("float64"),
+            "raw": col("raw", np.nan).astype("str"),
+            "zero_flag": zero,
+        }
+    )
+
+
+def _conform_rejected(df: pd.DataFrame | None) -> pd.DataFrame:
+    if df is None or len(df) == 0:
+        return pd.DataFrame(
+            {"source": pd.Series([], dtype="str"), "reason": pd.Series([], dtype="str")}
+        )
+    return pd.DataFrame(
+        {
+            "source": df["source"].astype("str").reset_index(drop=True),
+            "reason": df["reason"].astype("str").reset_index(drop=True),
+        }
+    )
+
+
+def _empty_corpus() -> Corpus:
+    return Corpus(
+        _conform_articles(pd.DataFrame({"article_id": pd.Series([], dtype="str")})),
+        _conform_snapshots(
+            pd.DataFrame(
+                {"article_id": pd.Series([], dtype="str"), "instrument": pd.Series([], dtype="str")}
+            )
+        ),
+        _conform_rejected(None),
+        0,
+    )
+
+
+def _join_note(old: object, new: str) -> str:
+    if isinstance(old, str) and old:
+        return f"{old}; {new}"
+    return new
+
+
+def _unique_ids(ids: list[str]) -> tuple[list[str], dict[int, str]]:
+    """Make ids unique: later repeats become ``id#2``, ``id#3``... (never an existing id)."""
+    s = pd.Series(ids, dtype="str")
+    dup = s.duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return ids, {}
+    out = list(ids)
+    taken = set(ids)
+    counter: dict[str, int] = {}
+    first_pos: dict[str, int] = {}
+    renamed: dict[str, list[str]] = {}
+    notes: dict[int, str] = {}
+    dup_positions = np.flatnonzero(dup)
+    dup_values = {ids[p] for p in dup_positions}
+    for p, x in enumerate(ids):
+        if x in dup_values and x not in first_pos:
+            first_pos[x] = p
+    for dp in dup_positions.tolist():
+        p = int(dp)
+        x = ids[p]
+        k = counter.get(x, 1)
+        while True:
+            k += 1
+            cand = f"{x}#{k}"
+            if cand not in taken:
+                break
+        counter[x] = k
+        taken.add(cand)
+        out[p] = cand
+        renamed.setdefault(x, []).append(cand)
+        notes[int(p)] = f"duplicate article_id {x!r} renamed to {cand!r}"
+    for x, p in first_pos.items():
+        notes[p] = f"article_id {x!r} repeats in the input; later ones renamed " + ", ".join(
+            repr(c) for c in renamed[x]
+        )
+    return out, notes
+
+
+# ---------------------------------------------------------------------------------------
+# inputs
+
+
+@dataclass
+class _Batch:
+    """Inputs collected from a source, one entry per input (before parsing)."""
+
+    sources: list[str]
+    ids: list[str]  # the id of each input (file stem, id column, row number, key)
+    texts: list[object]  # str, None (no text), or anything else (rejected)
+    reasons: list[str | None]  # already rejected (unreadable file, ...)
+    notes: list[str]
+    check_binary: bool = True
+    instruments: list[object] | None = None
+    times: pd.Series | None = None
+    time_what: str = ""
+    extras: pd.DataFrame | None = None
+    fills: dict[str, list[object]] = field(default_factory=dict)
+    extra_rejects: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+
+
+_TEXT_SUFFIXES = (".txt", ".text")
+_TABLE_SUFFIXES = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+#: Column names detected (case-insensitively, in this order) when not given.
+TEXT_COLUMNS: tuple[str, ...] = (
+    "text",
+    "body",
+    "content",
+    "article",
+    "article_text",
+    "artikel",
+    "inhalt",
+)
+ID_COLUMNS: tuple[str, ...] = ("article_id", "id", "doc_id", "document_id")
+TIME_COLUMNS: tuple[str, ...] = (
+    "published_at",
+    "published",
+    "publication_time",
+    "pub_date",
+    "pubdate",
+    "datetime",
+    "timestamp",
+    "time",
+    "date",
+    "datum",
+)
+INSTRUMENT_COLUMNS: tuple[str, ...] = ("instrument", "ticker", "symbol")
+_FILL_COLUMNS = ("title", "byline", "outlet")
+
+
+def _walk_folder(folder: Path) -> list[Path]:
+    found: list[tuple[str, Path]] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        rel_root = os.path.relpath(root, folder)
+        for name in files:
+            if name.startswith(".") or not name.lower().endswith(_TEXT_SUFFIXES):
+                continue
+            rel = name if rel_root == "." else f"{rel_root}/{name}"
+            found.append((rel.replace(os.sep, "/"), Path(root) / name))
+    found.sort(key=lambda t: t[0])
+    return [p for _, p in found]
+
+
+def _file_batch(paths: Sequence[Path], encoding: str | None) -> _Batch:
+    n = len(paths)
+    texts: list[object] = [None] * n
+    reasons: list[str | None] = [None] * n
+    notes = [""] * n
+    for i, path in enumerate(paths):
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            reasons[i] = f"cannot read file: {exc.strerror or exc}"
+            continue
+        text, reason, note = decode_bytes(data, encoding)
+        if text is None:
+            reasons[i] = reason
+        else:
+            texts[i] = text
+            notes[i] = note
+    return _Batch(
+        sources=[str(p) for p in paths],
+        ids=[p.stem for p in paths],
+        texts=texts,
+        reasons=reasons,
+        notes=notes,
+        check_binary=False,
+    )
+
+
+def _iterable_batch(source: Iterable[object]) -> _Batch:
+    if isinstance(source, pd.Series):
+        labels = [str(x) for x in source.index]
+        items = source.tolist()
+    elif isinstance(source, Mapping):
+        labels = [str(k) for k in source]
+        items = list(source.values())
+    else:
+        items = list(source)
+        labels = [str(i) for i in range(len(items))]
+    n = len(items)
+    texts: list[object] = [None] * n
+    reasons: list[str | None] = [None] * n
+    notes = [""] * n
+    for i, item in enumerate(items):
+        if isinstance(item, str):
+            texts[i] = item
+        elif isinstance(item, bytes | bytearray):
+            text, reason, note = decode_bytes(bytes(item))
+            if text is None:
+                reasons[i] = reason
+            else:
+                texts[i], notes[i] = text, note
+        elif item is None or (isinstance(item, float) and math.isnan(item)):
+            reasons[i] = "no text (missing value)"
+        else:
+            reasons[i] = f"not a text: a {type(item).__name__}"
+    return _Batch(
+        sources=[f"<input #{i}>" for i in range(n)],
+        ids=labels,
+        texts=texts,
+        reasons=reasons,
+        notes=notes,
+    )
+
+
+def _find_column(
+    columns: Sequence[Hashable], given: str | None, candidates: Sequence[str], arg: str, origin: str
+) -> Hashable | None:
+    if given is not None:
+        if given in columns:
+            return given
+        lower = {str(c).casefold(): c for c in columns}
+        if str(given).casefold() in lower:
+            return lower[str(given).casefold()]
+        raise ArticleError(
+            f"{arg}={given!r}: no such column in {origin}; its columns are "
+            + ", ".join(repr(str(c)) for c in columns)
+        )
+    lower = {}
+    for c in columns:
+        lower.setdefault(str(c).casefold(), c)
+    for name in candidates:
+        if name in lower:
+            return lower[name]
+    return None
+
+
+def _id_strings(values: pd.Series) -> list[object]:
+    """Ids as strings; integral floats lose their ".0"; missing ids stay None."""
+    if pd.api.types.is_float_dtype(values.dtype):
+        arr = values.to_numpy()
+        return [
+            None if math.isnan(v) else (str(int(v)) if float(v).is_integer() else str(v))
+            for v in arr
+        ]
+    out: list[object] = []
+    for v in values.tolist():
+        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+            out.append(None)
+        elif isinstance(v, str):
+            out.append(v.strip() or None)
+        else:
+            out.append(str(v))
+    return out
+
+
+def _table_batch(
+    df: pd.DataFrame,
+    origin: str,
+    *,
+    rows: Sequence[int] | None,
+    text_col: str | None,
+    id_col: str | None,
+    time_col: str | None,
+    instrument_col: str | None,
+    encoding: str | None,
+) -> _Batch:
+    cols = list(df.columns)
+    t_col = _find_column(cols, text_col, TEXT_COLUMNS, "text_col", origin)
+    i_col = _find_column(cols, id_col, ID_COLUMNS, "id_col", origin)
+    p_col = _find_column(cols, time_col, TIME_COLUMNS, "time_col", origin)
+    n_col = _find_column(cols, instrument_col, INSTRUMENT_COLUMNS, "instrument_col", origin)
+    if t_col is None and n_col is None:
+        raise ArticleError(
+            f"{origin} has no text column (looked for {', '.join(TEXT_COLUMNS)}) and no "
+            f"instrument column (looked for {', '.join(INSTRUMENT_COLUMNS)}); its columns are "
+            + ", ".join(repr(str(c)) for c in cols)
+            + ". Name them with text_col= / instrument_col=."
+        )
+    used = [c for c in (t_col, i_col, p_col, n_col) if c is not None]
+    if len(set(map(str, used))) != len(used):
+        raise ArticleError(
+            f"text_col, id_col, time_col and instrument_col must name different columns of "
+            f"{origin} (got {[str(c) for c in used]})"
+        )
+    n = len(df)
+    positions = list(range(n)) if rows is None else list(rows)
+    sources = [f"{origin}:{r}" for r in positions]
+    if i_col is not None:
+        raw_ids = _id_strings(df[i_col])
+        ids = [str(r) if x is None else str(x) for x, r in zip(raw_ids, positions, strict=True)]
+        id_notes = [
+            "" if x is not None else "no id in the id column: row number used" for x in raw_ids
+        ]
+    elif not isinstance(df.index, pd.RangeIndex):
+        ids = [str(x) for x in df.index]
+        id_notes = [""] * n
+    else:
+        ids = [str(r) for r in positions]
+        id_notes = [""] * n
+    texts: list[object]
+    reasons: list[str | None] = [None] * n
+    notes = id_notes
+    if t_col is not None:
+        texts = df[t_col].tolist()
+        for i, t in enumerate(texts):
+            if isinstance(t, str):
+                continue
+            if t is None or t is pd.NA or (isinstance(t, float) and math.isnan(t)):
+                texts[i] = None
+            elif isinstance(t, bytes | bytearray):
+                text, reason, note = decode_bytes(bytes(t), encoding)
+                texts[i] = text
+                if text is None:
+                    reasons[i] = reason
+                elif note:
+                    notes[i] = _join_note(notes[i], note)
+            else:
+                texts[i] = None
+                reasons[i] = f"text in column {str(t_col)!r} is not a string: a {type(t).__name__}"
+    else:
+        texts = [None] * n
+    fills: dict[str, list[object]] = {}
+    lower = {str(c).casefold(): c for c in cols}
+    for name in _FILL_COLUMNS:
+        c = lower.get(name)
+        if c is not None and c not in used:
+            fills[name] = [
+                v.strip() if isinstance(v, str) and v.strip() else None for v in df[c].tolist()
+            ]
+            used.append(c)
+    extras = df.drop(columns=used)
+    extras = extras.reset_index(drop=True)
+    rename = {c: f"{c}_input" for c in extras.columns if c in ARTICLE_COLUMNS}
+    if rename:
+        extras = extras.rename(columns=rename)
+    return _Batch(
+        sources=sources,
+        ids=ids,
+        texts=texts,
+        reasons=reasons,
+        notes=notes,
+        instruments=df[n_col].tolist() if n_col is not None else None,
+        times=df[p_col].reset_index(drop=True) if p_col is not None else None,
+        time_what=f"column {str(p_col)!r}",
+        extras=extras if len(extras.columns) else None,
+        fills=fills,
+    )
+
+
+def _rejected_file(path: Path, reason: str) -> _Batch:
+    return _Batch(sources=[str(path)], ids=[path.stem], texts=[None], reasons=[reason], notes=[""])
+
+
+def _read_csv_text(
+    text: str, sep: str, str_cols: Sequence[str]
+) -> tuple[pd.DataFrame, list[int], list[tuple[int, str]]]:
+    """Parse CSV text; malformed records become (record number, reason) pairs."""
+    header = pd.read_csv(io.StringIO(text), sep=sep, nrows=0)
+    lower = {str(c).casefold(): str(c) for c in header.columns}
+    dtypes = {lower[c]: "str" for c in str_cols if c in lower}
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=dtypes)
+        return df, list(range(len(df))), []
+    except pd.errors.ParserError:
+        pass
+    # find the malformed records with the csv module, keep the rest
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    head = next(reader)
+    good = io.StringIO()
+    writer = csv.writer(good, delimiter=sep)
+    writer.writerow(head)
+    rows: list[int] = []
+    bad: list[tuple[int, str]] = []
+    for k, record in enumerate(reader):
+        if not record:
+            continue
+        if len(record) != len(head):
+            bad.append(
+                (
+                    k,
+                    f"malformed CSV record (line {reader.line_num}): {len(record)} fields, "
+                    f"expected {len(head)}",
+                )
+            )
+        else:
+            writer.writerow(record)
+            rows.append(k)
+    df = pd.read_csv(io.StringIO(good.getvalue()), sep=sep, dtype=dtypes)
+    return df, rows, bad
+
+
+def _read_table_file(
+    path: Path,
+    kind: str,
+    *,
+    encoding: str | None,
+    text_col: str | None,
+    id_col: str | None,
+    time_col: str | None,
+    instrument_col: str | None,
+) -> _Batch:
+    origin = str(path)
+    args = {
+        "text_col": text_col,
+        "id_col": id_col,
+        "time_col": time_col,
+        "instrument_col": instrument_col,
+        "encoding": encoding,
+    }
+    bad: list[tuple[int, str]] = []
+    rows: list[int] | None = None
+    if kind == "parquet":
+        try:
+            df = pd.read_parquet(path)
+        except OSError as exc:
+            return _rejected_file(path, f"cannot read file: {exc}")
+        except Exception as exc:  # pyarrow raises many types for corrupt files
+            return _rejected_file(path, f"not a readable Parquet file: {exc}")
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return _rejected_file(path, f"cannot read file: {exc.strerror or exc}")
+        text, reason, _note = decode_bytes(data, encoding)
+        if text is None:
+            return _rejected_file(path, reason or "not text")
+        if kind in ("csv", "tsv"):
+            str_cols = [
+                c.casefold()
+                for c in (
+                    text_col,
+                    id_col,
+                    time_col,
+                    instrument_col,
+                    *TEXT_COLUMNS,
+                    *ID_COLUMNS,
+                    *TIME_COLUMNS,
+                    *INSTRUMENT_COLUMNS,
+                    *_FILL_COLUMNS,
+                )
+                if c
+            ]
+            try:
+                df, rows, bad = _read_csv_text(text, "\t" if kind == "tsv" else ",", str_cols)
+            except pd.errors.EmptyDataError:
+                return _rejected_file(path, "empty table (no header)")
+            except (pd.errors.ParserError, csv.Error, ValueError) as exc:
+                return _rejected_file(path, f"not a readable CSV file: {exc}")
+        elif kind == "jsonl":
+            df, rows, bad = _read_jsonl_text(text)
+        else:
+            try:
+                obj = json.loads(text)
+            except ValueError as exc:
+                return _rejected_file(path, f"invalid JSON: {exc}")
+            if not isinstance(obj, list):
+                return _rejected_file(path, "JSON file is not a list of records")
+            keep = [k for k, r in enumerate(obj) if isinstance(r, dict)]
+            bad = [
+                (k, f"JSON record is not an object: a {type(r).__name__}")
+                for k, r in enumerate(obj)
+                if not isinstance(r, dict)
+            ]
+            df = pd.DataFrame([obj[k] for k in keep])
+            rows = keep
+    batch = _table_batch(df, origin, rows=rows, **args)
+    batch.extra_rejects = [(f"{origin}:{k}", r) for k, r in bad]
+    return batch
+
+
+def _read_jsonl_text(text: str) -> tuple[pd.DataFrame, list[int], list[tuple[int, str]]]:
+    lines = [line for line in text.split("\n") if line.strip()]
+    try:
+        df = pd.read_json(
+            io.StringIO("\n".join(lines)), lines=True, dtype=False, convert_dates=False
+        )
+        if len(df) == len(lines):
+            return df, list(range(len(df))), []
+    except ValueError:
+        pass
+    records: list[dict[str, object]] = []
+    rows: list[int] = []
+    bad: list[tuple[int, str]] = []
+    for k, line in enumerate(lines):
+        try:
+            rec = json.loads(line)
+        except ValueError as exc:
+            bad.append((k, f"invalid JSON line: {exc}"))
+            continue
+        if not isinstance(rec, dict):
+            bad.append((k, f"JSON line is not an object: a {type(rec).__name__}"))
+            continue
+        records.append(rec)
+        rows.append(k)
+    return pd.DataFrame(records), rows, bad
+
+
+# ---------------------------------------------------------------------------------------
+# assembling the corpus
+
+
+def _key(name: str, known: Mapping[str, str], cache: dict[str, str]) -> str:
+    k = cache.get(name)
+    if k is None:
+        norm = normalize_name(name)
+        k = known.get(norm, norm)
+        cache[name] = k
+    return k
+
+
+def _assemble(
+    batch: _Batch,
+    *,
+    published_at: object,
+    tz: str | None,
+    outlet: str | None,
+) -> Corpus:
+    n = len(batch.sources)
+    reasons = list(batch.reasons)
+    times: pd.Series | None = None
+    if batch.times is not None:
+        times, time_reasons = parse_times(
+            batch.times, tz=tz, what=batch.time_what, where=batch.sources
+        )
+    else:
+        time_reasons = [None] * n
+    known = known_instrument_keys()
+    key_cache: dict[str, str] = {}
+    instruments = batch.instruments
+    check_binary = batch.check_binary
+
+    acc: list[int] = []
+    inst_col: list[object] = []
+    chg: list[float] = []
+    pct: list[float] = []
+    lvl: list[float] = []
+    raw: list[object] = []
+    title: list[object] = []
+    body: list[str] = []
+    byline: list[object] = []
+    outl: list[object] = []
+    notes_out: list[object] = []
+    s_art: list[int] = []  # index into acc
+    s_pos: list[int] = []
+    s_inst: list[str] = []
+    s_chg: list[float] = []
+    s_pct: list[float] = []
+    s_lvl: list[float] = []
+    s_raw: list[object] = []
+    nan = math.nan
+
+    for i in range(n):
+        if reasons[i] is not None:
+            continue
+        given: str | None = None
+        if instruments is not None:
+            g = instruments[i]
+            if isinstance(g, str) and g.strip():
+                given = " ".join(g.split())
+            elif g is not None and not (isinstance(g, float) and math.isnan(g)) and g is not pd.NA:
+                given = str(g)
+        text = batch.texts[i]
+        parsed: ParsedArticle | None = None
+        if isinstance(text, str) and not (given is not None and not text.strip()):
+            parsed = parse_article(text, known=known, check_binary=check_binary)
+            if parsed.reason is not None:
+                reasons[i] = parsed.reason
+                continue
+        elif given is None:
+            reasons[i] = (
+                "no text and no instrument"
+                if instruments is not None
+                else ("no text (missing value)" if text is None else "empty text")
+            )
+            continue
+        if time_reasons[i] is not None:
+            reasons[i] = time_reasons[i]
+            continue
+        k = len(acc)
+        acc.append(i)
+        note_parts: list[str] = [batch.notes[i]] if batch.notes[i] else []
+        box: tuple[BoxRow, ...] = parsed.box if parsed is not None else ()
+        if parsed is not None:
+            note_parts.extend(parsed.notes)
+            title.append(parsed.title)
+            body.append(parsed.body)
+            byline.append(parsed.byline)
+            outl.append(parsed.outlet)
+        else:
+            title.append(None)
+            body.append("")
+            byline.append(None)
+            outl.append(None)
+        for j, row in enumerate(box):
+            s_art.append(k)
+            s_pos.append(j)
+            s_inst.append(row.instrument)
+            s_chg.append(row.change)
+            s_pct.append(row.change_pct)
+            s_lvl.append(row.level)
+            s_raw.append(row.raw)
+        raw.append("\n".join(r.raw for r in box) if box else None)
+        chosen: BoxRow | None = box[0] if box else None
+        if given is not None:
+            chosen = None
+            gk = _key(given, known, key_cache)
+            for row in box:
+                if _key(row.instrument, known, key_cache) == gk:
+                    chosen = row
+                    break
+            if chosen is None:
+                s_art.append(k)
+                s_pos.append(len(box))
+                s_inst.append(given)
+                s_chg.append(nan)
+                s_pct.append(nan)
+                s_lvl.append(nan)
+                s_raw.append(None)
+                if box:
+                    note_parts.append(f"instrument {given!r} (from the table) is not in the box")
+            inst_col.append(given)
+        else:
+            inst_col.append(chosen.instrument if chosen is not None else None)
+        if chosen is not None:
+            chg.append(chosen.change)
+            pct.append(chosen.change_pct)
+            lvl.append(chosen.level)
+        else:
+            chg.append(nan)
+            pct.append(nan)
+            lvl.append(nan)
+        notes_out.append("; ".join(note_parts) if note_parts else None)
+
+    ids = [batch.ids[i] for i in acc]
+    new_ids, id_notes = _unique_ids(ids)
+    for pos, note in id_notes.items():
+        notes_out[pos] = _join_note(notes_out[pos], note)
+
+    for name, values in batch.fills.items():
+        target = {"title": title, "byline": byline, "outlet": outl}[name]
+        for k, i in enumerate(acc):
+            v = values[i]
+            if v is not None:
+                target[k] = v
+    if outlet is not None:
+        outl = [outlet if o is None else o for o in outl]
+
+    acc_arr = np.asarray(acc, dtype=np.int64)
+    if times is not None:
+        pub = pd.Series(times.to_numpy()[acc_arr], dtype=UTC_NS)
+    else:
+        pub = pd.Series(pd.NaT, index=range(len(acc)), dtype=UTC_NS)
+    rejected_ids = {batch.ids[i] for i in range(n) if reasons[i] is not None}
+    n_inputs = n + len(batch.extra_rejects)
+    pub = _apply_published_at(pub, new_ids, published_at, tz, n_inputs, rejected_ids)
+
+    articles = pd.DataFrame(
+        {
+            "article_id": pd.Series(new_ids, dtype="str"),
+            "instrument": pd.Series(inst_col, dtype="str"),
+            "snapshot_change": np.asarray(chg, dtype="float64"),
+            "snapshot_pct": np.asarray(pct, dtype="float64"),
+            "snapshot_level": np.asarray(lvl, dtype="float64"),
+            "snapshot_raw": pd.Series(raw, dtype="str"),
+            "published_at": pub,
+            "title": pd.Series(title, dtype="str"),
+            "body": pd.Series(body, dtype="str"),
+            "byline": pd.Series(byline, dtype="str"),
+            "outlet": pd.Series(outl, dtype="str"),
+            "source": pd.Series([batch.sources[i] for i in acc], dtype="str"),
+            "notes": pd.Series(notes_out, dtype="str"),
+        }
+    )
+    if batch.extras is not None:
+        articles = pd.concat([articles, batch.extras.iloc[acc_arr].reset_index(drop=True)], axis=1)
+    s_art_arr = np.asarray(s_art, dtype=np.int64)
+    id_arr = np.asarray(new_ids, dtype=object)
+    change_arr = np.asarray(s_chg, dtype="float64")
+    pct_arr = np.asarray(s_pct, dtype="float64")
+    snapshots = pd.DataFrame(
+        {
+            "article_id": pd.Series(id_arr[s_art_arr] if len(s_art) else [], dtype="str"),
+            "position": np.asarray(s_pos, dtype="int64"),
+            "instrument": pd.Series(s_inst, dtype="str"),
+            "change": change_arr,
+            "change_pct": pct_arr,
+            "level": np.asarray(s_lvl, dtype="float64"),
+            "raw": pd.Series(s_raw, dtype="str"),
+            "zero_flag": _zero_flags(change_arr, pct_arr).astype(bool),
+        }
+    )
+    rej_idx = [i for i in range(n) if reasons[i] is not None]
+    rej_src = [batch.sources[i] for i in rej_idx] + [s for s, _ in batch.extra_rejects]
+    rej_why = [reasons[i] for i in rej_idx] + [r for _, r in batch.extra_rejects]
+    rejected = pd.DataFrame(
+        {
+            "source": pd.Series(rej_src, dtype="str"),
+            "reason": pd.Series(rej_why, dtype="str"),
+        }
+    )
+    return Corpus(articles, snapshots, rejected, n + len(batch.extra_rejects))
+
+
+def _apply_published_at(
+    pub: pd.Series,
+    ids: list[str],
+    published_at: object,
+    tz: str | None,
+    n_inputs: int,
+    rejected_ids: set[str],
+) -> pd.Series:
+    if published_at is None:
+        return pub
+    what = "the published_at= argument"
+    if isinstance(published_at, Mapping | pd.Series):
+        mapping = (
+            published_at.to_dict() if isinstance(published_at, pd.Series) else dict(published_at)
+        )
+        keys = [str(k) for k in mapping]
+        pos = {x: p for p, x in enumerate(ids)}
+        unknown = [k for k in keys if k not in pos and k not in rejected_ids]
+        if unknown:
+            raise ArticleError(
+                f"{what} names article ids that were not read: "
+                + ", ".join(repr(k) for k in unknown[:5])
+                + (f" (and {len(unknown) - 5} more)" if len(unknown) > 5 else "")
+            )
+        values = pd.Series(list(mapping.values()), dtype=object)
+        if values.map(lambda v: isinstance(v, pd.Timestamp | np.datetime64)).all():
+            values = pd.Series(pd.DatetimeIndex(values.tolist()))
+        parsed, bad = parse_times(values, tz=tz, what=what, where=[f"id {k!r}" for k in keys])
+        for k, reason in zip(keys, bad, strict=True):
+            if reason is not None:
+                raise ArticleError(f"{reason} (for article {k!r})")
+        arr = pub.to_numpy(copy=True)
+        new = parsed.to_numpy()
+        for k, v in zip(keys, new, strict=True):
+            p = pos.get(k)
+            if p is not None:
+                arr[p] = v
+        return pd.Series(arr, dtype=UTC_NS)
+    if n_inputs != 1:
+        raise ArticleError(
+            f"{what} is a single time but there are {n_inputs} inputs; pass a mapping "
+            "article_id -> time (or a time column in a table)"
+        )
+    single = pd.Series([published_at], dtype=object)
+    if isinstance(published_at, pd.Timestamp | np.datetime64):
+        single = pd.Series(pd.DatetimeIndex([published_at]))
+    parsed, bad = parse_times(single, tz=tz, what=what, where=["the single article"])
+    if bad[0] is not None:
+        raise ArticleError(bad[0])
+    if len(pub) == 1:
+        return pd.Series(parsed.to_numpy(), dtype=UTC_NS)
+    return pub
+
+
+# ---------------------------------------------------------------------------------------
+# the reader
+
+
+def read_articles(
+    source: object,
+    *,
+    time_col: str | None = None,
+    id_col: str | None = None,
+    text_col: str | None = None,
+    instrument_col: str | None = None,
+    published_at: object = None,
+    tz: str | None = None,
+    encoding: str | None = None,
+    outlet: str | None = None,
+) -> Corpus:
+    """Read news articles (with their ticker boxes) into a :class:`Corpus`.
+
+    Parameters
+    ----------
+    source : path, DataFrame, or iterable of str
+        - a ``.txt`` file: one article;
+        - a folder: every ``*.txt`` below it (recursively; hidden files and folders are
+          skipped; other files are ignored), in sorted order of their relative paths;
+        - a table: ``.csv``, ``.tsv``, ``.jsonl``/``.ndjson``, ``.json`` (a list of
+          records) or ``.parquet``/``.pq`` file, or a :class:`pandas.DataFrame`: one
+          article (or event) per row;
+        - an iterable of strings (each one article), a Series or a mapping id -> text.
+    time_col : str, optional
+        Column with the publication time. Detected when omitted (first of
+        ``published_at, published, publication_time, pub_date, pubdate, datetime,
+        timestamp, time, date, datum``, case-insensitive).
+    id_col : str, optional
+        Column with the article id. Detected when omitted (``article_id, id, doc_id,
+        document_id``); else the DataFrame's index when it is not a RangeIndex; else the
+        0-based row number.
+    text_col : str, optional
+        Column with the article text. Detected when omitted (``text, body, content,
+        article, article_text, artikel, inhalt``). A table without text but with an
+        instrument column is a table of events.
+    instrument_col : str, optional
+        Column naming the instrument of each row (detected: ``instrument, ticker,
+        symbol``). It sets ``articles.instrument``; the snapshot columns come from the
+        box row of that instrument when the text prints one, else they are NaN and a
+        snapshot row with NaN numbers is added so later steps see the instrument.
+    published_at : mapping, Series, or scalar, optional
+        Publication times given by the caller: a mapping article_id -> time (it wins
+        over a table's time column), or one time when there is exactly one input.
+    tz : str, optional
+        IANA time zone of naive publication times (table values and ``published_at=``).
+        Without it, naive times raise :class:`~mktnews.errors.ArticleError`.
+    encoding : str, optional
+        Codec of text files and CSV/JSON files. Default: detected (byte-order marks,
+        UTF-16 by its NULs, UTF-8, then cp1252).
+    outlet : str, optional
+        Outlet to record for articles whose text names none (no sign-off, no known
+        outlet in a title line, no ``outlet`` column).
+
+    Returns
+    -------
+    Corpus
+        ``articles`` (columns :data:`ARTICLE_COLUMNS`, then the table's other columns;
+        a table column named like an article column is renamed ``<name>_input``, except
+        ``title``/``byline``/``outlet`` whose values are used where given),
+        ``snapshots``, ``rejected`` and ``n_inputs`` with
+        ``len(articles) + len(rejected) == n_inputs``.
+
+    Raises
+    ------
+    ArticleError
+        For call errors only: a missing path, an unknown file type, a folder without
+        ``.txt`` files, an unknown column name, a table with neither text nor instrument
+        column, naive publication times without ``tz=``, unusable ``published_at=``.
+    InvalidOptionError
+        For an unknown ``tz`` or ``encoding``.
+
+    Notes
+    -----
+    Content never raises: empty, whitespace-only or binary inputs, a box without text, a
+    lone sign-off, unparseable publication times, malformed table records are rows of
+    ``rejected`` with the reason.
+
+    Ids: a file's id is its name without suffix; a table's is the id column's value (or
+    row number). Repeated ids are made unique (``id``, ``id#2``, ``id#3``, ...) and the
+    renaming is written to the ``notes`` column of the articles concerned. Table rows
+    are numbered from 0 in ``source`` (``"file.csv:0"`` is the first data row).
+    """
+    if tz is not None:
+        try:
+            ZoneInfo(str(tz))
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise InvalidOptionError("tz", tz, reason="not an IANA time zone") from exc
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            raise InvalidOptionError("encoding", encoding, reason="unknown codec") from exc
+    table_args = {
+        "text_col": text_col,
+        "id_col": id_col,
+        "time_col": time_col,
+        "instrument_col": instrument_col,
+    }
+    batch: _Batch
+    is_table = False
+    if isinstance(source, pd.DataFrame):
+        is_table = True
+        batch = _table_batch(source, "<DataFrame>", rows=None, encoding=encoding, **table_args)
+    elif isinstance(source, str | os.PathLike):
+        path = Path(source)
+        if not path.exists():
+            raise ArticleError(
+                f"no such file or folder: {str(path)!r}"
+                + (
+                    "; to read article text itself, pass a list of strings"
+                    if isinstance(source, str) and ("\n" in source or len(source) > 255)
+                    else ""
+                )
+            )
+        if path.is_dir():
+            files = _walk_folder(path)
+            if not files:
+                raise ArticleError(f"folder {str(path)!r} has no .txt files (hidden ones skipped)")
+            batch = _file_batch(files, encoding)
+        else:
+            suffix = path.suffix.lower()
+            if suffix in _TEXT_SUFFIXES:
+                batch = _file_batch([path], encoding)
+            elif suffix in _TABLE_SUFFIXES:
+                is_table = True
+                batch = _read_table_file(
+                    path,
+                    _TABLE_SUFFIXES[suffix],
+                    encoding=encoding,
+                    **table_args,
+                )
+            else:
+                raise ArticleError(
+                    f"unknown file type {suffix or '(none)'!r} of {str(path)!r}; read are "
+                    + ", ".join(sorted({*_TEXT_SUFFIXES, *_TABLE_SUFFIXES}))
+                    + " files and folders of .txt files"
+                )
+    elif isinstance(source, bytes | bytearray):
+        raise ArticleError(
+            "read_articles got bytes; pass a path, or a list of texts (bytes items are decoded)"
+        )
+    elif isinstance(source, Iterable):
+        batch = _iterable_batch(source)
+    else:
+        raise ArticleError(
+            f"cannot read articles from a {type(source).__name__}; pass a path, a DataFrame "
+            "or an iterable of strings"
+        )
+    if not is_table and any(v is not None for v in table_args.values()):
+        given = ", ".join(f"{k}={v!r}" for k, v in table_args.items() if v is not None)
+        raise ArticleError(f"{given} apply to tables only (CSV, JSON Lines, Parquet, DataFrame)")
+    return _assemble(batch, published_at=published_at, tz=tz, outlet=outlet)
