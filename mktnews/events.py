@@ -1518,7 +1518,18 @@ def _capture(
     hit = hit.loc[full].copy()
     hit["lo"] = hit.groupby(["art", "x"])["left"].transform("max").astype(np.int64)
     hit["hi"] = hit.groupby(["art", "x"])["right"].transform("min").astype(np.int64)
-    windows = hit[["art", "lo", "hi"]].drop_duplicates().reset_index(drop=True)
+    inst_names = rows.instrument[keep]
+    hit["label"] = (
+        pd.Series(inst_names[hit["row"].to_numpy(dtype=np.int64)], index=hit.index, dtype="str")
+        + " "
+        + pd.Series(pd.DatetimeIndex(hit["session"].to_numpy(dtype=np.int64).view("M8[ns]")).strftime("%Y-%m-%d"), index=hit.index, dtype="str")
+    )
+    windows = (
+        hit.sort_values(["art", "lo", "hi", "row"], kind="stable")
+        .groupby(["art", "lo", "hi"], sort=True)["label"]
+        .agg(lambda x: ", ".join(dict.fromkeys(x)))
+        .reset_index()
+    )
     n_win = windows.groupby("art").size()
 
     n_art = len(arts)

@@ -1,0 +1,497 @@
+"""Candidate publication dates for articles whose page does not say when it was published.
+
+Evidence, and how it is combined (:func:`date_articles`):
+
+1. **Capture bound** (hard). A ticker box showing session S's close-to-close change was
+   captured after S's close and before the next session opened (see
+   :func:`mktnews.capture_sessions`); the page existed then, so publication came before
+   that opening. When a page's boxes leave several capture windows, each gives a bound.
+2. **Search range** (hard, from the caller): publication dates outside it are excluded.
+3. **Look-back** (an assumption, ``lookback`` days, default 7): the page was captured
+   within ``lookback`` calendar days after publication, so the candidates are the
+   ``lookback`` dates ending with the bound's date. Seven days hold each weekday once, which
+   is what makes weekday words decisive. It is an assumption, not a fact: sites that are
+   crawled months later (pages of this site family from March 2024 carry November 2024
+   boxes) need ``lookback=None``, which keeps every date from the start of the search range
+   up to the bound, and the answer is then honestly ambiguous more often.
+4. **Text** (soft). News copy names the day it reports on by weekday ("am Mittwoch",
+   "Mittwochabend", "in der Nacht zum Freitag", "on Wednesday"; German agencies do not
+   write "heute") and sometimes by date ("27. November", "27.11.2024", "November 27",
+   "2024-11-27"). Rule: the publication date is the candidate the text names most often,
+   counting one point per weekday word naming its weekday and one per explicit date naming
+   it (a date without a year names that day and month in any year). Weekday words also
+   name days before or after publication ("Am Donnerstag steht dann ... auf der Agenda");
+   the rule relies on the day of publication being named most, which is how wire copy is
+   written but not a law. When several candidates tie (or the text names no candidate), all
+   of them remain and ``published_date`` is NaT: the result says it is ambiguous rather
+   than guessing.
+
+Habitual forms ("mittwochs", "Wednesdays") do not count; compounds with a time of day
+("Mittwochabend", "Mittwochmorgen", "Mittwochnachmittag", ...) count for that weekday;
+"Sonnabend" is Saturday.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from mktnews.articles import Corpus
+from mktnews.errors import InvalidOptionError
+from mktnews.events import _as_corpus, _capture, _published_ns, _search_bounds
+from mktnews.instruments import resolve_instrument
+from mktnews.prices.base import PriceSource
+
+__all__ = ["DATE_COLUMNS", "date_articles", "date_mentions", "weekday_mentions"]
+
+#: Columns of :func:`date_articles`' frame.
+DATE_COLUMNS: tuple[str, ...] = (
+    "article_id",
+    "published_date",
+    "date_status",
+    "n_candidates",
+    "candidates",
+    "evidence",
+    "capture_status",
+    "captured_before",
+    "window_start",
+    "window_end",
+    "weekdays",
+    "dates",
+    "tz",
+    "published_at",
+    "known_date_is_candidate",
+)
+
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_DE_TIME = r"(?:abend|morgen|mittag|nachmittag|vormittag|nacht|früh)?"
+_WEEKDAY_PATTERNS: tuple[str, ...] = (
+    rf"\b(?:Montag{_DE_TIME}|Monday)\b",
+    rf"\b(?:Dienstag{_DE_TIME}|Tuesday)\b",
+    rf"\b(?:Mittwoch{_DE_TIME}|Wednesday)\b",
+    rf"\b(?:Donnerstag{_DE_TIME}|Thursday)\b",
+    rf"\b(?:Freitag{_DE_TIME}|Friday)\b",
+    rf"\b(?:Samstag{_DE_TIME}|Sonnabend|Saturday)\b",
+    rf"\b(?:Sonntag{_DE_TIME}|Sunday)\b",
+)
+
+_MONTHS: dict[str, int] = {}
+for _num, _names in enumerate(
+    (
+        ("Januar", "Jänner", "January", "Jan"),
+        ("Februar", "February", "Feb"),
+        ("März", "Maerz", "March", "Mär", "Mar"),
+        ("April", "Apr"),
+        ("Mai", "May"),
+        ("Juni", "June", "Jun"),
+        ("Juli", "July", "Jul"),
+        ("August", "Aug"),
+        ("September", "Sept", "Sep"),
+        ("Oktober", "October", "Okt", "Oct"),
+        ("November", "Nov"),
+        ("Dezember", "December", "Dez", "Dec"),
+    ),
+    start=1,
+):
+    for _n in _names:
+        _MONTHS[_n] = _num
+_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DATE_PATTERNS: tuple[tuple[str, str], ...] = (
+    # 2024-11-27
+    ("ymd", r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b"),
+    # 27.11.2024 / 27.11.24 / 27.11.
+    ("dmy", r"(?<![\d.,])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}|\d{2}(?!\d))?"),
+    # 27. November (2024) / 27 November 2024
+    ("d_month", rf"(?<![\d.,])(?P<d>\d{{1,2}})(?:\.|st|nd|rd|th)?\s+(?P<mn>{_MONTH_RE})\b\.?(?:\s+(?P<y>\d{{4}})\b)?"),
+    # November 27(, 2024)
+    ("month_d", rf"\b(?P<mn>{_MONTH_RE})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?!\.\d)(?:,?\s+(?P<y>\d{{4}})\b)?"),
+)
+
+
+def weekday_mentions(text: pd.Series) -> np.ndarray:
+    """How often each text names each weekday (Monday = column 0), German or English.
+
+    Parameters
+    ----------
+    text : Series of str
+
+    Returns
+    -------
+    ndarray of int64, shape (len(text), 7)
+    """
+    s = pd.Series(text, copy=False).fillna("").astype("str")
+    out = np.zeros((len(s), 7), dtype=np.int64)
+    for wd, pattern in enumerate(_WEEKDAY_PATTERNS):
+        out[:, wd] = s.str.count(pattern).to_numpy(dtype=np.int64)
+    return out
+
+
+def date_mentions(text: pd.Series) -> pd.DataFrame:
+    """Explicit calendar dates named in each text.
+
+    Parameters
+    ----------
+    text : Series of str
+
+    Returns
+    -------
+    DataFrame
+        One row per valid mention: ``row`` (position in ``text``), ``day``, ``month``,
+        ``year`` (Int64, <NA> when the text gives none), ``match`` (as written).
+    """
+    s = pd.Series(text, copy=False).fillna("").astype(object).reset_index(drop=True)
+    parts: list[pd.DataFrame] = []
+    for kind, pattern in _DATE_PATTERNS:
+        found = s.str.extractall(pattern)
+        if found.empty:
+            continue
+        rows = found.index.get_level_values(0).to_numpy(dtype=np.int64)
+        day = pd.to_numeric(found["d"]).to_numpy(dtype=np.int64)
+        if "mn" in found.columns:
+            month = found["mn"].map(_MONTHS).to_numpy(dtype=np.int64)
+        else:
+            month = pd.to_numeric(found["m"]).to_numpy(dtype=np.int64)
+        year = pd.to_numeric(found["y"], errors="coerce").to_numpy(dtype=np.float64)
+        year = np.where(year < 100, 2000 + year, year)
+        full = s.str.extractall(f"(?P<all>{_strip_names(pattern)})")["all"].to_numpy()
+        parts.append(
+            pd.DataFrame(
+                {"row": rows, "day": day, "month": month, "year": year, "match": full, "kind": kind}
+            )
+        )
+    if not parts:
+        return pd.DataFrame(
+            {
+                "row": np.empty(0, np.int64),
+                "day": np.empty(0, np.int64),
+                "month": np.empty(0, np.int64),
+                "year": pd.array([], dtype="Int64"),
+                "match": pd.Series([], dtype="str"),
+            }
+        )
+    m = pd.concat(parts, ignore_index=True)
+    # a valid day of that month (in a leap year when no year is given)
+    yr = np.where(np.isnan(m["year"].to_numpy()), 2000, m["year"].to_numpy()).astype(np.int64)
+    ok = (m["month"].between(1, 12) & m["day"].between(1, 31)).to_numpy()
+    dt = pd.to_datetime(
+        pd.DataFrame({"year": yr[ok], "month": m["month"].to_numpy()[ok], "day": m["day"].to_numpy()[ok]}),
+        errors="coerce",
+    )
+    valid = np.zeros(len(m), dtype=bool)
+    valid[np.flatnonzero(ok)] = dt.notna().to_numpy()
+    m = m.loc[valid].sort_values(["row"], kind="stable").reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "row": m["row"].to_numpy(dtype=np.int64),
+            "day": m["day"].to_numpy(dtype=np.int64),
+            "month": m["month"].to_numpy(dtype=np.int64),
+            "year": pd.array(m["year"].to_numpy(), dtype="Int64"),
+            "match": pd.Series(m["match"].to_numpy(), dtype="str"),
+        }
+    )
+
+
+def _strip_names(pattern: str) -> str:
+    """The pattern with its named groups made anonymous (to capture the whole match)."""
+    return re.sub(r"\(\?P<\w+>", "(?:", pattern)
+
+
+def _article_tz(corp: Corpus, snaps: pd.DataFrame, tz: str | None) -> np.ndarray:
+    """Time zone per article: ``tz``; else its first voting box's instrument's; else its
+    first box's; else UTC."""
+    n = len(corp.articles)
+    if tz is not None:
+        return np.full(n, tz, dtype=object)
+    out = np.full(n, "UTC", dtype=object)
+    if len(snaps) == 0:
+        return out
+    pos = pd.Index(corp.articles["article_id"].astype("str")).get_indexer(pd.Index(snaps["article_id"]))
+    voting = snaps["status"].isin(["unique", "ambiguous"]).to_numpy()
+    order = np.lexsort((np.arange(len(snaps)), ~voting, pos))
+    first = pd.Series(pos[order]).drop_duplicates().index.to_numpy()
+    chosen = order[first]
+    tzs: dict[str, str] = {}
+    for sym in pd.unique(snaps["symbol"].dropna()):
+        try:
+            tzs[str(sym)] = resolve_instrument(str(sym)).tz
+        except Exception:  # an unregistered symbol: keep UTC
+            continue
+    for i in chosen:
+        s = snaps["symbol"].iat[i]
+        if isinstance(s, str) and s in tzs:
+            out[pos[i]] = tzs[s]
+    return out
+
+
+def _local_date(instants: pd.Series, tzs: np.ndarray) -> np.ndarray:
+    """Local date (naive ns) of UTC instants, each in its own time zone."""
+    v = pd.DatetimeIndex(instants).as_unit("ns")
+    out = np.full(len(v), np.iinfo(np.int64).min, dtype=np.int64)
+    for z in pd.unique(tzs):
+        sel = tzs == z
+        out[sel] = v[sel].tz_convert(str(z)).tz_localize(None).normalize().as_unit("ns").asi8
+    return out
+
+
+def date_articles(
+    corpus: Corpus | pd.DataFrame,
+    *,
+    source: PriceSource | None = None,
+    search: Sequence[object] | None = None,
+    lookback: int | None = 7,
+    tz: str | None = None,
+) -> pd.DataFrame:
+    """Candidate publication dates per article, from its ticker box and its text.
+
+    See the module docstring for the evidence and the rule that combines it.
+
+    Parameters
+    ----------
+    corpus : Corpus or DataFrame
+    source : PriceSource, optional
+        Daily prices to date the boxes (see :func:`mktnews.capture_sessions`).
+    search : (start, end), optional
+        Dates (inclusive) publication may lie in; it also limits the sessions the boxes
+        are matched against. Without it, only articles with a capture bound get
+        candidates (the ``lookback`` days up to the bound).
+    lookback : int or None, default 7
+        Days up to the capture bound that publication is assumed to lie in (the page was
+        captured within that many days after publication). ``None``: no assumption (then
+        ``search`` is required).
+    tz : str, optional
+        Time zone in which dates are counted. Default: the zone of the instrument of the
+        article's first matching box, else UTC. Also read for naive ``published_at``.
+
+    Returns
+    -------
+    DataFrame
+        One row per article (:data:`DATE_COLUMNS`), in corpus order:
+        ``published_date`` (the one remaining candidate, else NaT), ``date_status``
+        (``unique``, ``ambiguous``, ``no_candidate``: the window is empty, e.g. the capture
+        bound lies before the search range; ``no_evidence``: neither a capture bound nor a
+        search range), ``candidates`` (list of dates) with ``evidence`` (list of str, one
+        per candidate), ``capture_status`` (the page status of
+        :func:`~mktnews.capture_sessions`), ``captured_before`` (the capture bound, UTC;
+        the latest one when several windows remain), ``window_start``/``window_end``
+        (the dates considered), ``weekdays`` (weekday words found, e.g.
+        ``"Wednesday×2, Thursday×1"``), ``dates`` (explicit dates found), ``tz``,
+        ``published_at`` and ``known_date_is_candidate`` (for articles whose publication
+        time is known: whether its date is among the candidates -- a check of the method).
+
+    Raises
+    ------
+    InvalidOptionError
+        For a bad ``search`` or ``lookback``, or ``lookback=None`` without ``search``.
+    """
+    if lookback is not None and (not isinstance(lookback, int | np.integer) or lookback < 1):
+        raise InvalidOptionError("lookback", lookback, reason="a positive number of days, or None")
+    bounds = _search_bounds(search)
+    if lookback is None and bounds is None:
+        raise InvalidOptionError(
+            "lookback", None, reason="without a look-back the search range bounds the dates: pass search=(start, end)"
+        )
+    corp = _as_corpus(corpus)
+    arts = corp.articles
+    n = len(arts)
+    parts = _capture(corp, source, search, tz)
+    snaps = parts.snaps
+    art_ids = parts.art_ids
+    tzs = _article_tz(corp, snaps, tz)
+    day = np.int64(86_400_000_000_000)
+
+    # page status per article
+    cap_status = np.full(n, "none", dtype=object)
+    if len(snaps):
+        pos = pd.Index(art_ids).get_indexer(pd.Index(snaps["article_id"]))
+        cap_status[pos] = snaps["page_status"].to_numpy(dtype=object)
+
+    # --- windows of candidate dates: (art, start, end, bound instant)
+    win = parts.windows
+    w_art = win["art"].to_numpy(dtype=np.int64)
+    w_hi = win["hi"].to_numpy(dtype=np.int64)
+    far = w_hi == np.iinfo(np.int64).max
+    w_bound_date = np.full(len(win), np.iinfo(np.int64).max, dtype=np.int64)
+    if (~far).any():
+        inst = pd.Series(pd.DatetimeIndex((w_hi[~far] - 1).view("M8[ns]")).tz_localize("UTC"))
+        w_bound_date[~far] = _local_date(inst, tzs[w_art[~far]])
+    s_lo = bounds[0].value if bounds is not None else np.iinfo(np.int64).min
+    s_hi = bounds[1].value if bounds is not None else np.iinfo(np.int64).max
+    w_end = np.minimum(w_bound_date, s_hi)
+    if lookback is not None:
+        w_start = np.where(far, s_lo, w_bound_date - (lookback - 1) * day)
+        w_start = np.maximum(w_start, s_lo)
+    else:
+        w_start = np.full(len(win), s_lo, dtype=np.int64)
+    bound_inst = np.where(far, np.iinfo(np.int64).min, w_hi)
+    w_label = win["label"].to_numpy(dtype=object) if "label" in win else np.full(len(win), "", dtype=object)
+    # articles without a capture window: the search range alone
+    has_win = np.zeros(n, dtype=bool)
+    has_win[w_art] = True
+    free = np.flatnonzero(~has_win)
+    if bounds is not None and free.size:
+        w_art = np.r_[w_art, free]
+        w_start = np.r_[w_start, np.full(free.size, s_lo)]
+        w_end = np.r_[w_end, np.full(free.size, s_hi)]
+        bound_inst = np.r_[bound_inst, np.full(free.size, np.iinfo(np.int64).min)]
+        w_label = np.r_[w_label, np.full(free.size, "", dtype=object)]
+    unbounded = (w_start == np.iinfo(np.int64).min) | (w_end == np.iinfo(np.int64).max)
+    if unbounded.any():  # a window reaching beyond the calendar with no search range
+        keep_w = ~unbounded
+        w_art, w_start, w_end, bound_inst, w_label = (
+            w_art[keep_w], w_start[keep_w], w_end[keep_w], bound_inst[keep_w], w_label[keep_w]
+        )
+    length = np.maximum((w_end - w_start) // day + 1, 0)
+
+    # --- expand windows to candidate dates
+    tot = int(length.sum())
+    c_art = np.repeat(w_art, length)
+    offs = np.arange(tot) - np.repeat(np.cumsum(length) - length, length)
+    c_date = np.repeat(w_start, length) + offs * day
+    c_bound = np.repeat(bound_inst, length)
+    c_label = np.repeat(w_label, length)
+    cand = pd.DataFrame({"art": c_art, "date": c_date, "bound": c_bound, "label": c_label})
+    cand = cand.sort_values(["art", "date", "bound"], ascending=[True, True, False], kind="stable")
+    cand = cand.drop_duplicates(["art", "date"]).reset_index(drop=True)
+    dates = pd.DatetimeIndex(cand["date"].to_numpy().view("M8[ns]"))
+
+    # --- text evidence
+    title = arts["title"].fillna("").astype("str") if "title" in arts else pd.Series([""] * n, dtype="str")
+    body = arts["body"].fillna("").astype("str") if "body" in arts else pd.Series([""] * n, dtype="str")
+    text = (title.reset_index(drop=True) + "\n" + body.reset_index(drop=True))
+    wd = weekday_mentions(text)
+    dm = date_mentions(text)
+    ca = cand["art"].to_numpy(dtype=np.int64)
+    cwd = dates.dayofweek.to_numpy()
+    wd_score = wd[ca, cwd] if len(cand) else np.zeros(0, np.int64)
+    dm_score = np.zeros(len(cand), dtype=np.int64)
+    dm_text = np.full(len(cand), "", dtype=object)
+    if len(dm) and len(cand):
+        cf = pd.DataFrame({"i": np.arange(len(cand)), "row": ca, "month": dates.month, "day": dates.day, "year": dates.year})
+        j = cf.merge(dm, on=["row", "month", "day"], suffixes=("", "_m"))
+        j = j.loc[j["year_m"].isna().to_numpy() | (j["year_m"].to_numpy(dtype=np.float64, na_value=np.nan) == j["year"].to_numpy())]
+        if len(j):
+            cnt = j.groupby("i").size()
+            dm_score[cnt.index.to_numpy()] = cnt.to_numpy()
+            txt = j.groupby("i")["match"].agg(lambda x: ", ".join(f"'{v}'" for v in x))
+            dm_text[txt.index.to_numpy()] = txt.to_numpy()
+    score = wd_score + dm_score
+    cand["score"] = score
+    best = cand.groupby("art")["score"].transform("max").to_numpy() if len(cand) else np.zeros(0, np.int64)
+    final = cand.loc[score == best].copy()
+    f_idx = final.index.to_numpy()
+
+    # --- evidence strings for the remaining candidates
+    f_dates = dates[f_idx]
+    f_art = final["art"].to_numpy(dtype=np.int64)
+    ev = pd.Series(f_dates.strftime("%a %Y-%m-%d"), dtype="str") + ": "
+    wparts = np.where(
+        wd_score[f_idx] > 0,
+        "text names " + pd.Series(f_dates.day_name()).to_numpy(dtype=str) + " " + wd_score[f_idx].astype(str) + "×; ",
+        "",
+    )
+    dparts = np.where(dm_score[f_idx] > 0, "text names this date (" + dm_text[f_idx].astype(str) + "); ", "")
+    fb = final["bound"].to_numpy(dtype=np.int64)
+    bparts = np.full(len(final), "", dtype=object)
+    has_b = fb != np.iinfo(np.int64).min
+    if has_b.any():
+        loc = pd.Series(pd.DatetimeIndex(fb[has_b].view("M8[ns]")).tz_localize("UTC"))
+        txt = np.empty(has_b.sum(), dtype=object)
+        for z in pd.unique(tzs[f_art[has_b]]):
+            sel = tzs[f_art[has_b]] == z
+            txt[sel] = pd.DatetimeIndex(loc[sel]).tz_convert(str(z)).strftime(f"%Y-%m-%d %H:%M {z}")
+        look = f"within {lookback} days before it" if lookback is not None else "no look-back assumed"
+        lab = final["label"].to_numpy(dtype=object)[has_b].astype(str)
+        bparts[has_b] = (
+            "box shows the close-to-close change of " + lab + ", so the page was captured before "
+            + txt.astype(str) + f" ({look}); "
+        )
+    no_b = ~has_b
+    bparts[no_b] = "no capture bound (search range only); "
+    sparts = "in search range" if bounds is not None else "no search range"
+    evidence = (ev + wparts + dparts + bparts.astype(str) + sparts).to_numpy(dtype=object)
+
+    n_cand = np.bincount(f_art, minlength=n)
+    cand_lists: list[list[pd.Timestamp]] = [[] for _ in range(n)]
+    ev_lists: list[list[str]] = [[] for _ in range(n)]
+    if len(final):
+        cuts = np.flatnonzero(np.diff(f_art)) + 1
+        for chunk in np.split(np.arange(len(final)), cuts):
+            a = int(f_art[chunk[0]])
+            cand_lists[a] = list(f_dates[chunk])
+            ev_lists[a] = [str(e) for e in evidence[chunk]]
+    pub_date = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    single = n_cand == 1
+    if single.any():
+        first_of = pd.Series(np.arange(len(final))).groupby(f_art).first()
+        arts_single = np.flatnonzero(single)
+        pub_date[arts_single] = f_dates.asi8[first_of.reindex(arts_single).to_numpy()]
+    had_window = np.zeros(n, dtype=bool)
+    had_window[w_art] = True
+    status = np.where(
+        n_cand == 1, "unique", np.where(n_cand > 1, "ambiguous", np.where(had_window, "no_candidate", "no_evidence"))
+    )
+
+    # window extent and latest capture bound per article
+    wstart = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    wend = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    cb = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    if len(w_art):
+        wf = pd.DataFrame({"art": w_art, "s": w_start, "e": w_end, "b": bound_inst})
+        wf = wf.loc[wf["e"] >= wf["s"]]
+        g = wf.groupby("art")
+        wstart[g["s"].min().index.to_numpy()] = g["s"].min().to_numpy()
+        wend[g["e"].max().index.to_numpy()] = g["e"].max().to_numpy()
+        gb = wf.loc[wf["b"] != np.iinfo(np.int64).min].groupby("art")["b"].max()
+        cb[gb.index.to_numpy()] = gb.to_numpy()
+
+    wd_text = _weekday_text(wd)
+    dm_lists: list[list[str]] = [[] for _ in range(n)]
+    if len(dm):
+        rr = dm["row"].to_numpy(dtype=np.int64)
+        mm = dm["match"].to_numpy(dtype=object)
+        for r, mtext in zip(rr, mm, strict=True):
+            dm_lists[int(r)].append(str(mtext))
+    pub_ns = _published_ns(arts, tz)
+    pub_s = pd.Series(pd.DatetimeIndex(pub_ns.view("M8[ns]")).tz_localize("UTC"))
+    known_date = _local_date(pub_s, tzs)
+    known = pub_ns != np.iinfo(np.int64).min
+    is_cand = pd.array([pd.NA] * n, dtype="boolean")
+    if known.any():
+        kd = pd.DataFrame({"art": np.flatnonzero(known), "date": known_date[known]})
+        hit = kd.merge(pd.DataFrame({"art": f_art, "date": f_dates.asi8}), on=["art", "date"], how="left", indicator=True)
+        is_cand[kd["art"].to_numpy()] = (hit["_merge"] == "both").to_numpy()
+
+    out = pd.DataFrame(
+        {
+            "article_id": art_ids,
+            "published_date": pd.Series(pub_date.view("M8[ns]")),
+            "date_status": pd.Series(status, dtype="str"),
+            "n_candidates": n_cand.astype(np.int64),
+            "candidates": pd.Series(cand_lists, dtype=object),
+            "evidence": pd.Series(ev_lists, dtype=object),
+            "capture_status": pd.Series(cap_status, dtype="str"),
+            "captured_before": pd.Series(pd.DatetimeIndex(cb.view("M8[ns]")).tz_localize("UTC")),
+            "window_start": pd.Series(wstart.view("M8[ns]")),
+            "window_end": pd.Series(wend.view("M8[ns]")),
+            "weekdays": pd.Series(wd_text, dtype="str"),
+            "dates": pd.Series(dm_lists, dtype=object),
+            "tz": pd.Series(tzs, dtype="str"),
+            "published_at": pub_s,
+            "known_date_is_candidate": is_cand,
+        }
+    )
+    out.attrs = {"lookback": lookback, "search": bounds, "price_errors": snaps.attrs.get("price_errors", {})}
+    return out
+
+
+def _weekday_text(wd: np.ndarray) -> np.ndarray:
+    out = np.full(len(wd), "", dtype=object)
+    for k, name in enumerate(_WEEKDAY_NAMES):
+        c = wd[:, k]
+        part = np.where(c > 0, name + "×" + c.astype(str), "")
+        sep = np.where((out != "") & (part != ""), ", ", "")
+        out = out + sep + part
+    return out
