@@ -288,12 +288,15 @@ class Gathered:
     """Pre-gathered (N x T) arrays, columns = relative days ``est[0] .. window[1]``.
 
     ``ret`` and ``mkt`` are the instrument's and the benchmark's returns; ``keys`` the
-    dates as int64 days since 1970-01-01; ``rel`` the relative day of each column.
+    dates as int64 days since 1970-01-01; ``codes`` the dates as positions in the union
+    of all symbols' dates (``EventSet.returns.index``), so that events of different
+    calendars can be matched by date; ``rel`` the relative day of each column.
     """
 
     ret: np.ndarray
     mkt: np.ndarray
     keys: np.ndarray
+    codes: np.ndarray
     rel: np.ndarray
     est_cols: slice
     win_cols: slice
@@ -311,6 +314,8 @@ def gather(es: EventSet) -> Gathered:
     ret = np.empty((n, len(rel)))
     mkt = np.empty((n, len(rel)))
     keys = np.empty((n, len(rel)), dtype=np.int64)
+    codes = np.empty((n, len(rel)), dtype=np.int64)
+    union = pd.DatetimeIndex(es.returns.index)
     sym = es.events["symbol"].to_numpy()
     pos = es.events["pos"].to_numpy()
     for s in np.unique(sym):
@@ -321,6 +326,7 @@ def gather(es: EventSet) -> Gathered:
         mkt[rows] = pair["mkt"].to_numpy()[take]
         days = pd.DatetimeIndex(pair.index).as_unit("ns").asi8 // 86_400_000_000_000
         keys[rows] = days[take]
+        codes[rows] = union.get_indexer(pair.index)[take]
     est_cols = slice(es.estimation[0] - a, es.estimation[1] - a + 1)
     win_cols = slice(es.window[0] - a, es.window[1] - a + 1)
-    return Gathered(ret=ret, mkt=mkt, keys=keys, rel=rel, est_cols=est_cols, win_cols=win_cols)
+    return Gathered(ret=ret, mkt=mkt, keys=keys, codes=codes, rel=rel, est_cols=est_cols, win_cols=win_cols)

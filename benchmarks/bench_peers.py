@@ -193,10 +193,23 @@ def statspai_cars(res: Any, es: EventSet) -> pd.Series:
     return pd.Series(res.events["car"].to_numpy(), index=ids, dtype=float)
 
 
+#: statspai's test names -> the names used in the comparison table (mktnews' names where
+#: the definition is the same; statspai's adj_patell / kp use its own r̄, see the report).
+STATSPAI_NAMES = {
+    "cross_sectional": "cs_t",
+    "patell": "patell",
+    "bmp": "bmp",
+    "adj_patell": "kp_patell (statspai r̄)",
+    "kp": "kp_bmp (statspai r̄)",
+    "grank": "grank",
+    "sign_rank": "wilcoxon_z",
+}
+
+
 def statspai_stats(res: Any) -> dict[str, float]:
-    out = {"caar": float(res.caar)}
+    out = {"caar": float(res.caar), "rbar (statspai)": float(res.mean_correlation)}
     for name, row in res.tests.iterrows():
-        out[str(name)] = float(row["statistic"])
+        out[STATSPAI_NAMES.get(str(name), str(name))] = float(row["statistic"])
     return out
 
 
@@ -269,7 +282,7 @@ NAIVE_SM = Tool(
     run=naive_statsmodels,
     cars=lambda r, es: r["car"],
     tests=lambda r: ["cross-sectional t"],
-    stats=lambda r: {"caar": float(r["car"].mean()), "cross_sectional": r["t"]},
+    stats=lambda r: {"caar": float(r["car"].mean()), "cs_t": r["t"]},
 )
 NAIVE_NP = Tool(
     name="naive loop (pandas + numpy lstsq)",
@@ -277,7 +290,7 @@ NAIVE_NP = Tool(
     run=naive_numpy,
     cars=lambda r, es: r["car"],
     tests=lambda r: ["cross-sectional t"],
-    stats=lambda r: {"caar": float(r["car"].mean()), "cross_sectional": r["t"]},
+    stats=lambda r: {"caar": float(r["car"].mean()), "cs_t": r["t"]},
 )
 
 
@@ -295,11 +308,20 @@ def _ranks(a: np.ndarray) -> np.ndarray:
 def floor_core(g: Gathered) -> dict[str, Any]:
     """Market model, AR, CAR, CAR variance and the parametric and sign tests.
 
-    On (N x T) arrays: columns ``g.est_cols`` are the estimation window, ``g.win_cols``
-    the event window. Tests: per-event CAR t with p-values (variance with the
-    coefficient-error term, t(L-2)); cross-sectional t; pooled t (MacKinlay's J1: CAAR
-    over the root of the summed CAR variances / N); Patell Z; BMP t; sign test;
-    generalized sign test (Cowan 1992); Wilcoxon signed-rank z on the CARs.
+    On complete (N x T) arrays: columns ``g.est_cols`` are the estimation window,
+    ``g.win_cols`` the event window; L estimation days, W window days, k = 2. Statistics
+    (keys as mktnews names its tests):
+
+    - per-event CAR t = CAR / sd_CAR with p from t(L-2); sd_CAR includes the
+      coefficient-error term, s² [W + W²/L + (Σx_w - W x̄)² / Sxx];
+    - ``cs_t``: CAAR / (sd(CAR) / √N), t(N-1);
+    - ``bw_t``: CAAR / (√(Σ W s_i²) / N), normal (Brown-Warner, pooled own variances);
+    - ``cda_t``: CAAR / (sd(AAR over the estimation days) √W), t(L-1);
+    - ``patell``: Σ SCAR / √(N (L-2)/(L-4)), normal; ``bmp``: mean SCAR / (sd(SCAR)/√N);
+    - ``sign``: (w - N/2) / √(N/4), w = number of positive CARs;
+    - ``gen_sign``: (w - N p̂) / √(N p̂ (1-p̂)), p̂ = share of positive estimation residuals;
+    - ``wilcoxon_z``: Wilcoxon signed-rank z on the CARs (no ties in continuous data),
+      and ``wilcoxon_W`` = min(W+, W-), the statistic scipy reports.
     """
     y, x = g.ret[:, g.est_cols], g.mkt[:, g.est_cols]
     yw, xw = g.ret[:, g.win_cols], g.mkt[:, g.win_cols]
@@ -321,25 +343,35 @@ def floor_core(g: Gathered) -> dict[str, Any]:
     dof = L - 2
     p_event = 2 * stats.t.sf(np.abs(scar), dof)
 
-    out: dict[str, float] = {"caar": float(car.mean())}
+    caar = float(car.mean())
     sqn = np.sqrt(n)
-    out["cross_sectional"] = float(car.mean() / (car.std(ddof=1) / sqn))
-    out["pooled_t"] = float(car.mean() / (np.sqrt(var_car.sum()) / n))
+    out: dict[str, float] = {"caar": caar}
+    out["cs_t"] = float(caar / (car.std(ddof=1) / sqn))
+    out["bw_t"] = float(caar / (np.sqrt(W * s2.sum()) / n))
+    out["cda_t"] = float(caar / (resid.mean(axis=0).std(ddof=1) * np.sqrt(W)))
     out["patell"] = float(scar.sum() / np.sqrt(n * dof / (dof - 2.0)))
     out["bmp"] = float(scar.mean() / (scar.std(ddof=1) / sqn))
-    pos = float((car > 0).sum())
-    out["sign"] = float((pos / n - 0.5) * sqn / 0.5)
+    w_pos = float((car > 0).sum())
+    out["sign"] = float((w_pos - n / 2.0) / np.sqrt(n / 4.0))
     p_hat = float((resid > 0).mean())
-    out["generalized_sign"] = float((pos - n * p_hat) / np.sqrt(n * p_hat * (1 - p_hat)))
+    out["gen_sign"] = float((w_pos - n * p_hat) / np.sqrt(n * p_hat * (1 - p_hat)))
     r_abs = np.empty(n)
     r_abs[np.abs(car).argsort()] = np.arange(1.0, n + 1)
     wplus = r_abs[car > 0].sum()
-    out["sign_rank"] = float(
+    out["wilcoxon_z"] = float(
         (wplus - n * (n + 1) / 4.0) / np.sqrt(n * (n + 1) * (2 * n + 1) / 24.0)
     )
-    pvals = {k: float(2 * stats.norm.sf(abs(v))) for k, v in out.items() if k != "caar"}
-    pvals["cross_sectional"] = float(2 * stats.t.sf(abs(out["cross_sectional"]), n - 1))
-    pvals["bmp"] = float(2 * stats.t.sf(abs(out["bmp"]), n - 1))
+    out["wilcoxon_W"] = float(min(wplus, n * (n + 1) / 2.0 - wplus))
+    pvals = {
+        "cs_t": 2 * stats.t.sf(abs(out["cs_t"]), n - 1),
+        "bw_t": 2 * stats.norm.sf(abs(out["bw_t"])),
+        "cda_t": 2 * stats.t.sf(abs(out["cda_t"]), L - 1),
+        "patell": 2 * stats.norm.sf(abs(out["patell"])),
+        "bmp": 2 * stats.t.sf(abs(out["bmp"]), n - 1),
+        "sign": 2 * stats.norm.sf(abs(out["sign"])),
+        "gen_sign": 2 * stats.norm.sf(abs(out["gen_sign"])),
+        "wilcoxon_z": 2 * stats.norm.sf(abs(out["wilcoxon_z"])),
+    }
     return {
         "car": car,
         "ar": ar,
@@ -350,24 +382,25 @@ def floor_core(g: Gathered) -> dict[str, Any]:
         "scar": scar,
         "p_event": p_event,
         "stats": out,
-        "pvalues": pvals,
+        "pvalues": {k: float(v) for k, v in pvals.items()},
     }
 
 
 def floor_ranks(core: dict[str, Any]) -> dict[str, Any]:
     """Add the two rank tests to :func:`floor_core`'s output.
 
-    Rank test (Corrado 1989; multi-day form of Cowan 1992): each event's estimation
-    residuals and window ARs ranked together. Generalized rank test (Kolari and
-    Pynnönen 2011): standardised estimation residuals plus the standardised CAR rescaled
-    by its cross-sectional s.d., ranked together; t(T-2) transformation.
+    ``corrado``: each event's estimation residuals and window ARs ranked together,
+    U = rank/(T+1) - 1/2, z = Σ_window Ū_t / (√W √(mean_t Ū_t²)) (Corrado 1989; the
+    multi-day form of Cowan 1992). ``grank``: standardised estimation residuals plus the
+    standardised CAR rescaled by its cross-sectional s.d., ranked together;
+    t = Z √((T-2)/(T-1-Z²)), t(T-2) (Kolari and Pynnönen 2011).
     """
     resid, ar, s2, scar = core["resid"], core["ar"], core["s2"], core["scar"]
     L, W = resid.shape[1], ar.shape[1]
     out = dict(core["stats"])
     u = _ranks(np.concatenate([resid, ar], axis=1)) / (L + W + 1.0) - 0.5
     ubar = u.mean(axis=0)
-    out["rank"] = float(ubar[L:].sum() / (np.sqrt(W) * np.sqrt(np.mean(ubar**2))))
+    out["corrado"] = float(ubar[L:].sum() / (np.sqrt(W) * np.sqrt(np.mean(ubar**2))))
     z_est = resid / np.sqrt(s2)[:, None]
     gb = np.concatenate([z_est, (scar / scar.std(ddof=1))[:, None]], axis=1)
     tg = gb.shape[1]
@@ -375,31 +408,104 @@ def floor_ranks(core: dict[str, Any]) -> dict[str, Any]:
     zg = gbar[-1] / np.sqrt(np.mean(gbar**2))
     out["grank"] = float(zg * np.sqrt((tg - 2) / (tg - 1 - zg * zg)))
     pvals = dict(core["pvalues"])
-    pvals["rank"] = float(2 * stats.norm.sf(abs(out["rank"])))
+    pvals["corrado"] = float(2 * stats.norm.sf(abs(out["corrado"])))
     pvals["grank"] = float(2 * stats.t.sf(abs(out["grank"]), tg - 2))
     return {**core, "stats": out, "pvalues": pvals}
 
 
+KP_MIN_OVERLAP = 30
+
+
+def kp_rbar(g: Gathered, resid: np.ndarray, *, min_overlap: int = KP_MIN_OVERLAP) -> tuple[float, int]:
+    """Kolari-Pynnönen mean correlation r̄ over all pairs of events, by calendar date.
+
+    A pair whose event windows share dates contributes the Pearson correlation of the two
+    events' estimation residuals on their common dates times ``shared / W``; a pair
+    whose windows share no date contributes 0; pairs with fewer than ``min_overlap``
+    common estimation dates are left out of the mean (mktnews' definition of r̄). Only
+    overlapping pairs are visited: events sorted by window start, partners found with
+    ``searchsorted``; the partner's residuals are read on the first event's dates from
+    a small (N x span) table indexed by union-calendar code. Assumes complete data (no
+    NaN), as the event set has.
+
+    Returns ``(rbar, n_overlapping_pairs)``.
+    """
+    n = resid.shape[0]
+    wc = g.codes[:, g.win_cols]
+    ec = g.codes[:, g.est_cols]
+    W = wc.shape[1]
+    total = n * (n - 1) // 2
+    order = np.argsort(wc[:, 0], kind="stable")
+    start, end = wc[order, 0], wc[order, -1]
+    hi = np.searchsorted(start, end, side="right")
+    counts = hi - np.arange(n) - 1
+    a_sorted = np.repeat(np.arange(n), counts)
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    b_sorted = a_sorted + 1 + (np.arange(counts.sum()) - first)
+    pi, pj = order[a_sorted], order[b_sorted]
+    shared = (wc[pi][:, :, None] == wc[pj][:, None, :]).sum(axis=(1, 2))
+    keep = shared > 0
+    pi, pj, shared = pi[keep], pj[keep], shared[keep]
+    if pi.size == 0:
+        return 0.0, 0
+    base = ec[:, 0]
+    width = int((ec[:, -1] - base).max()) + 1
+    cells = (ec - base[:, None] + (np.arange(n) * width)[:, None]).ravel()
+    table = np.zeros(n * width)
+    table[cells] = resid.ravel()
+    present = np.zeros(n * width, dtype=bool)
+    present[cells] = True
+    rel = ec[pi] - base[pj][:, None]
+    inside = (rel >= 0) & (rel < width)
+    flat = np.where(inside, rel, 0) + (pj * width)[:, None]
+    match = inside & present[flat]
+    xj = table[flat] * match
+    xi = resid[pi] * match
+    m = match.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sx, sy = xi.sum(axis=1), xj.sum(axis=1)
+        cov = np.einsum("ij,ij->i", xi, xj) - sx * sy / m
+        vx = np.einsum("ij,ij->i", xi, xi) - sx * sx / m
+        vy = np.einsum("ij,ij->i", xj, xj) - sy * sy / m
+        rho = cov / np.sqrt(vx * vy)
+    good = (m >= min_overlap) & np.isfinite(rho)
+    counted = total - int((~good).sum())
+    return float(np.sum(rho[good] * shared[good] / W) / counted), int(pi.size)
+
+
+def floor_kp(g: Gathered, ranked: dict[str, Any]) -> dict[str, Any]:
+    """Add ``kp_patell`` = Z_patell √(1/(1+(N-1)r̄)) and ``kp_bmp`` = t_bmp √((1-r̄)/(1+(N-1)r̄))."""
+    n = ranked["resid"].shape[0]
+    rbar, pairs = kp_rbar(g, ranked["resid"])
+    out = dict(ranked["stats"])
+    denom = 1.0 + (n - 1) * rbar
+    out["kp_patell"] = float(out["patell"] * np.sqrt(1.0 / denom))
+    out["kp_bmp"] = float(out["bmp"] * np.sqrt((1.0 - rbar) / denom))
+    out["rbar"] = rbar
+    pvals = dict(ranked["pvalues"])
+    pvals["kp_patell"] = float(2 * stats.norm.sf(abs(out["kp_patell"])))
+    pvals["kp_bmp"] = float(2 * stats.t.sf(abs(out["kp_bmp"]), n - 1))
+    return {**ranked, "stats": out, "pvalues": pvals, "kp_pairs": pairs}
+
+
 def numpy_floor(g: Gathered) -> dict[str, Any]:
-    """:func:`floor_core` then :func:`floor_ranks`: every test the floor has."""
-    return floor_ranks(floor_core(g))
+    """Every statistic the floor has: core, rank tests, Kolari-Pynnönen adjustments."""
+    return floor_kp(g, floor_ranks(floor_core(g)))
 
 
 FLOOR_CORE_TESTS = [
     "per-event CAR t (coefficient-error term, t(L-2))",
-    "cross_sectional",
-    "pooled_t (J1)",
+    "cs_t",
+    "bw_t",
+    "cda_t",
     "patell",
     "bmp",
     "sign",
-    "generalized_sign",
-    "sign_rank (Wilcoxon z)",
+    "gen_sign",
+    "wilcoxon_z / wilcoxon_W",
 ]
-FLOOR_TESTS = [*FLOOR_CORE_TESTS, "rank (Corrado/Cowan)", "grank"]
-FLOOR_NOTE = (
-    "gathering the (N x 266) arrays is prep, not timed; no calendar-time "
-    "correlation (adj. Patell / Kolari-Pynnönen)"
-)
+FLOOR_TESTS = [*FLOOR_CORE_TESTS, "corrado", "grank", "kp_patell", "kp_bmp (calendar-time r̄)"]
+FLOOR_NOTE = "gathering the (N x 266) arrays is prep, not timed"
 
 
 def _floor_cars(r: dict[str, Any], es: EventSet) -> pd.Series:
@@ -416,7 +522,7 @@ FLOOR = Tool(
     stats=lambda r: r["stats"],
 )
 FLOOR_CORE = Tool(
-    name="numpy floor, no rank tests",
+    name="numpy floor, no rank or KP tests",
     prepare=gather,
     run=floor_core,
     cars=_floor_cars,
@@ -429,22 +535,63 @@ FLOOR_CORE = Tool(
 # ---- mktnews -----------------------------------------------------------------------------
 
 
+def mktnews_car_default(result: Any, es: EventSet) -> pd.Series:
+    """CAR over ``es.window`` by ``event_id``, from ``EventStudyResults.car``.
+
+    mktnews keys events by (symbol, day 0); the event set has one event per pair, so the
+    mapping back to ``event_id`` is one to one. Events mktnews did not compute are
+    absent (the agreement table counts them).
+    """
+    car = result.car
+    car = car[car["window"].astype(str) == str(tuple(es.window))]
+    key = pd.MultiIndex.from_arrays(
+        [car["symbol"].astype(str), pd.DatetimeIndex(car["t0"]).as_unit("ns")]
+    )
+    val = pd.Series(car["car"].to_numpy(dtype=float), index=key)
+    ev = pd.MultiIndex.from_arrays(
+        [es.events["symbol"].astype(str), pd.DatetimeIndex(es.events["event_date"]).as_unit("ns")]
+    )
+    got = val.reindex(ev)
+    return pd.Series(got.to_numpy(), index=es.events["event_id"].to_numpy()).dropna()
+
+
+#: mktnews test names -> names in the comparison table (same name = same definition).
+MKTNEWS_NAMES = {"wilcoxon": "wilcoxon_W"}
+
+
+def mktnews_stats_default(result: Any) -> dict[str, float]:
+    """Statistics of the one group and window, from ``EventStudyResults.tests``."""
+    tests = result.tests
+    out: dict[str, float] = {}
+    if "caar" in dir(result):
+        caar = result.caar
+        if "caar" in caar.columns and len(caar) >= 1:
+            out["caar"] = float(caar["caar"].iloc[-1])
+    for name, stat in zip(tests["test"], tests["statistic"], strict=True):
+        out[MKTNEWS_NAMES.get(str(name), str(name))] = float(stat)
+    out["n (mktnews)"] = float(tests["n"].max())
+    return out
+
+
+def mktnews_tests_default(result: Any) -> list[str]:
+    return [str(t) for t in result.tests["test"]]
+
+
 def mktnews_tool() -> tuple[Tool | None, str]:
     """mktnews through ``benchmarks/bench_engine.py``, when the engine exists.
 
     Integration contract (``bench_engine`` is the engine helper's file):
 
-    - ``run_mktnews(es: EventSet) -> result`` (required, timed): the whole study from
-      ``es.events`` (event_id, symbol, benchmark, event_date = day 0, published_at) and
-      ``es.prices`` (prices frames by symbol), market model, ``es.estimation``,
-      ``es.window``, with all the tests mktnews computes;
+    - ``run_mktnews(es: EventSet) -> EventStudyResults`` (required, timed): the whole
+      study from ``es.events`` (event_id, symbol, benchmark, event_date = day 0,
+      published_at) and ``es.prices`` (prices frames by symbol), market model,
+      ``es.estimation``, ``es.window``, all the tests mktnews computes;
     - ``prepare_mktnews(es) -> state`` (optional, timed as prep; ``run_mktnews`` then
       receives the state instead of ``es``);
-    - ``mktnews_car(result, es) -> Series`` (optional, untimed): CAR over ``es.window``
-      indexed by ``event_id``, for the agreement check;
-    - ``mktnews_tests(result) -> list[str]`` and ``mktnews_stats(result) -> dict``
-      (optional, untimed): test names, and statistics keyed like the floor's
-      (``cross_sectional``, ``patell``, ``bmp``, ``grank``, ...).
+    - ``mktnews_car(result, es) -> Series``, ``mktnews_tests(result) -> list[str]`` and
+      ``mktnews_stats(result) -> dict`` (optional, untimed): override the defaults here,
+      which read ``result.car`` / ``result.tests`` (CAR by ``event_id``; test names;
+      statistics keyed by test name).
     """
     try:
         study = importlib.import_module("mktnews.study")
@@ -459,19 +606,15 @@ def mktnews_tool() -> tuple[Tool | None, str]:
     if not hasattr(be, "run_mktnews"):
         return None, "benchmarks/bench_engine.py has no run_mktnews yet"
     version = md.version("mktnews")
-
-    def no_cars(r: Any, es: EventSet) -> pd.Series:
-        return pd.Series(dtype=float)
-
     return (
         Tool(
             name=f"mktnews {version}",
             prepare=getattr(be, "prepare_mktnews", lambda es: es),
             run=be.run_mktnews,
-            cars=getattr(be, "mktnews_car", no_cars),
-            tests=getattr(be, "mktnews_tests", lambda r: ["(bench_engine.mktnews_tests missing)"]),
+            cars=getattr(be, "mktnews_car", mktnews_car_default),
+            tests=getattr(be, "mktnews_tests", mktnews_tests_default),
             note="through benchmarks/bench_engine.run_mktnews",
-            stats=getattr(be, "mktnews_stats", lambda r: {}),
+            stats=getattr(be, "mktnews_stats", mktnews_stats_default),
         ),
         "",
     )
@@ -591,6 +734,32 @@ def _fmt(x: float) -> str:
     return f"{x:.2e}"
 
 
+def _targets(timings: list[Timing], mk: Timing | None, floor: Timing | None) -> list[str]:
+    """Issue 7's targets as seconds per 1,000 events, and whether mktnews meets them."""
+    by = {t.tool: t for t in timings}
+    goals: list[tuple[str, float]] = []
+    if EVENTSTUDY.name in by:
+        goals.append(("≥ 20x faster than eventstudy", by[EVENTSTUDY.name].median / 20))
+    if STATSPAI.name in by:
+        goals.append(("≥ 200x faster than statspai", by[STATSPAI.name].median / 200))
+    if floor is not None:
+        goals.append(("within 3x of the numpy floor (all tests)", floor.median * 3))
+    if not goals:
+        return []
+    out = [
+        "",
+        "## Targets (issue 7) in seconds per 1,000 events",
+        "",
+        "| target | mktnews must take at most | mktnews | met |",
+        "|---|---|---|---|",
+    ]
+    for label, bound in goals:
+        got = _fmt(mk.median) if mk else "not run"
+        met = ("yes" if mk.median <= bound else "no") if mk else ""
+        out.append(f"| {label} | {_fmt(bound)} | {got} | {met} |")
+    return out
+
+
 def render(
     timings: list[Timing],
     agreement: list[dict[str, Any]],
@@ -653,6 +822,7 @@ def render(
         lines.append(row)
     if skipped:
         lines += ["", "Not run: " + "; ".join(skipped) + "."]
+    lines += _targets(timings, mk, floor)
     lines += ["", "## Tests each tool computed", ""]
     for t in timings:
         lines.append(f"- **{t.tool}**: " + "; ".join(t.tests) + (f". _{t.note}_" if t.note else ""))
@@ -662,18 +832,23 @@ def render(
         "",
         "CAR(-5, 5) of every event compared with the naive statsmodels loop:",
         "",
-        "| tool | events compared | max abs diff | max rel diff |",
-        "|---|---|---|---|",
+        "| tool | events compared | events missing | max abs diff | max rel diff |",
+        "|---|---|---|---|---|",
     ]
     for a in agreement:
         lines.append(
-            f"| {a['tool']} | {a['n']} | {a['max_abs']:.2e} | {a['max_rel']:.2e} |"
+            f"| {a['tool']} | {a['n']} | {a['missing']} | {a['max_abs']:.2e} | {a['max_rel']:.2e} |"
         )
     lines += ["", "Five events, CAR(-5, 5) per tool:", "", sample.to_markdown(floatfmt=".10f"), ""]
     lines += [
-        "Test statistics over the same events (rows: statistic; blank = not computed by "
-        "that tool). Same name = same definition, except eventstudy's `caar_t`, which is "
-        "the pooled t with its own variance (ddof 0, no coefficient-error term) and t(Σ(L-1)).",
+        "Test statistics over the same events (rows: statistic, named as mktnews names "
+        "its tests; blank = not computed by that tool). Same row = same definition, except: "
+        "eventstudy's `caar_t` is a pooled t with its own variance (s² with ddof 0, no "
+        "coefficient-error term) on t(Σ(L-1)); statspai's Kolari-Pynnönen rows use its r̄ "
+        "(mean correlation over pairs of events with at least 3 common estimation dates, "
+        "regardless of whether their event windows overlap), mktnews and the floor use r̄ "
+        "over all pairs, weighted by the share of event-window dates two events have in "
+        "common (0 for disjoint windows).",
         "",
         stat_table.map(lambda v: "" if pd.isna(v) else f"{v:.6f}").to_markdown(),
         "",
