@@ -734,6 +734,24 @@ def _fmt(x: float) -> str:
     return f"{x:.2e}"
 
 
+def _md_table(df: pd.DataFrame, fmt: Callable[[Any], str]) -> str:
+    """A DataFrame as a Markdown table (index first), cells through ``fmt``."""
+    head = ["", *[str(c) for c in df.columns]]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for idx, row in df.iterrows():
+        rows.append("| " + " | ".join([str(idx), *[fmt(v) for v in row]]) + " |")
+    return "\n".join(rows)
+
+
+def _num(digits: int) -> Callable[[Any], str]:
+    def f(v: Any) -> str:
+        if isinstance(v, (float, np.floating)):
+            return "" if pd.isna(v) else f"{v:.{digits}f}"
+        return str(v)
+
+    return f
+
+
 def _targets(timings: list[Timing], mk: Timing | None, floor: Timing | None) -> list[str]:
     """Issue 7's targets as seconds per 1,000 events, and whether mktnews meets them."""
     by = {t.tool: t for t in timings}
@@ -839,7 +857,19 @@ def render(
         lines.append(
             f"| {a['tool']} | {a['n']} | {a['missing']} | {a['max_abs']:.2e} | {a['max_rel']:.2e} |"
         )
-    lines += ["", "Five events, CAR(-5, 5) per tool:", "", sample.to_markdown(floatfmt=".10f"), ""]
+    if floor is not None and floor.tool in stat_table.columns:
+        ref = stat_table[floor.tool]
+        lines += ["", "Statistics shared with the numpy floor (same name, same definition):", ""]
+        for col in stat_table.columns:
+            if col == floor.tool:
+                continue
+            both = stat_table[col].notna() & ref.notna() & (stat_table.index != "caar")
+            if not both.any():
+                continue
+            rel = ((stat_table.loc[both, col] - ref[both]).abs() / ref[both].abs()).max()
+            names = ", ".join(str(i) for i in stat_table.index[both])
+            lines.append(f"- {col}: {names}; max relative difference {rel:.1e}")
+    lines += ["", "Five events, CAR(-5, 5) per tool:", "", _md_table(sample, _num(10)), ""]
     lines += [
         "Test statistics over the same events (rows: statistic, named as mktnews names "
         "its tests; blank = not computed by that tool). Same row = same definition, except: "
@@ -850,7 +880,7 @@ def render(
         "over all pairs, weighted by the share of event-window dates two events have in "
         "common (0 for disjoint windows).",
         "",
-        stat_table.map(lambda v: "" if pd.isna(v) else f"{v:.6f}").to_markdown(),
+        _md_table(stat_table, _num(6)),
         "",
     ]
     return "\n".join(lines)
