@@ -484,3 +484,21 @@ def test_each_file_read_once(daily_dir: Path, monkeypatch: pytest.MonkeyPatch) -
     b.loc["2024-11-27", "close"] = -1.0
     again = load_prices("^STOXX50E", "2024-11-27", "2024-11-27", source=src)
     assert again["close"].tolist() == [4733.1499]
+
+
+def test_daily_bars_stamped_with_a_time(tmp_path: Path) -> None:
+    (tmp_path / "X.csv").write_text(
+        "Datetime,Close\n2024-11-26T22:00:00Z,4761.9902\n2024-11-27T22:00:00Z,4733.1499\n"
+    )
+    with pytest.raises(PriceDataError, match=r"one bar per day, stamped with a time of day \(line 2: 2024-11-26 22:00:00\)"):
+        FileSource(tmp_path).read("X")
+    # declared intraday, the same file is read as UTC bar starts
+    df = FileSource(tmp_path, interval="1h").read("X")
+    assert df.index[1] == pd.Timestamp("2024-11-27 22:00", tz="UTC")
+
+
+def test_default_source_from_environment(daily_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MKTNEWS_PRICES_DIR", str(daily_dir))
+    df = load_prices("Euro STOXX 50", "2024-11-27", "2024-11-27")
+    assert df["close"].tolist() == [4733.1499]
+    assert df.attrs["source"] == str(daily_dir / "^STOXX50E.csv")

@@ -561,8 +561,11 @@ def _build(
         else:
             found = _detect_intraday(stamps)
             if found is None:
+                pos = int(np.argmax(~np.asarray(midnight)))
                 raise PriceDataError(
-                    f"{path}: cannot tell the bar size from the time stamps; pass interval="
+                    f"{path}: cannot tell the bar size: there is one bar per day, stamped with "
+                    f"a time of day ({labels[pos]}: {stamps.wall[pos]}). Daily bars must be "
+                    "dated by day (a date, or midnight); for intraday bars pass interval="
                 )
             if found not in INTRADAY_INTERVALS:
                 raise PriceDataError(
