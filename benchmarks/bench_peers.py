@@ -722,6 +722,21 @@ def machine_info() -> dict[str, str]:
     }
 
 
+def import_seconds(modules: tuple[str, ...] = ("mktnews", "eventstudy", "statspai")) -> dict[str, float]:
+    """Seconds to import each module in a fresh interpreter (once; not in the timings)."""
+    out: dict[str, float] = {}
+    for mod in modules:
+        code = (
+            "import time, importlib; t = time.perf_counter(); "
+            f"importlib.import_module({mod!r}); print(time.perf_counter() - t)"
+        )
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=False
+        )
+        out[mod] = float(proc.stdout.strip()) if proc.returncode == 0 else float("nan")
+    return out
+
+
 def _fmt(x: float) -> str:
     if not np.isfinite(x):
         return "n/a"
@@ -788,6 +803,7 @@ def render(
     es: EventSet,
     args: argparse.Namespace,
     skipped: list[str],
+    imports: dict[str, float],
 ) -> str:
     floor = next((t for t in timings if t.tool == FLOOR.name), None)
     mk = next((t for t in timings if t.tool.startswith("mktnews")), None)
@@ -803,6 +819,11 @@ def render(
         "(the 2 cores are shared with other sessions; medians damp that).",
         "- Versions: "
         + ", ".join(f"{k[2:]} {v}" for k, v in info.items() if k.startswith("v_"))
+        + ".",
+        "- Peers: installed from PyPI into the project's environment (pandas 3, numpy 2) "
+        "and run unmodified; both import and run there, no separate environment was needed.",
+        "- Import time in a fresh interpreter (one-off, not in the timings): "
+        + ", ".join(f"{k} {v:.2f} s" for k, v in imports.items())
         + ".",
         f"- Events: {len(es.events)} distinct (index, date) pairs, seed {es.seed}, dates "
         f"{es.events['event_date'].min().date()}..{es.events['event_date'].max().date()}, "
@@ -964,7 +985,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     stat_table = pd.DataFrame(stats_by_tool)
 
-    text = render(timings, agreement, sample, stat_table, info, info_end, es, args, skipped)
+    imports = import_seconds()
+    text = render(
+        timings, agreement, sample, stat_table, info, info_end, es, args, skipped, imports
+    )
     print()
     print(text)
     if not args.no_write:
@@ -990,6 +1014,7 @@ def main(argv: list[str] | None = None) -> int:
             "agreement": agreement,
             "stats": stats_by_tool,
             "skipped": skipped,
+            "import_seconds": imports,
         }
         (RESULTS / "peers.json").write_text(json.dumps(raw, indent=2), encoding="utf-8")
         print(f"\nwrote {RESULTS / 'peers.md'} and peers.json")
