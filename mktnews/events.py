@@ -873,9 +873,6 @@ def _get_prices(
     except PriceDataError as exc:
         errors[label] = str(exc)
         return None
-    if len(frame) == 0:
-        errors[label] = f"{symbol}: no {interval} bars between {start} and {end}"
-        return None
     return frame
 
 
@@ -923,6 +920,8 @@ def _align_daily(
     t0 = np.full(m, _INAT, dtype=np.int64)
     session = np.full(m, _INAT, dtype=np.int64)
     base = np.full(m, np.nan)
+    if d is not None and d.n == 0:  # the source has no bars near these publications
+        status[known] = _OUTSIDE
     if sess is None or len(sess) == 0:
         return _Block(status, state, t0, session, base)
     pos, state = find_sessions(pub, sess)
@@ -964,14 +963,16 @@ def _align_intraday(
     t0 = np.full(m, _INAT, dtype=np.int64)
     session = np.full(m, _INAT, dtype=np.int64)
     base = np.full(m, np.nan)
+    if bars is not None and len(bars) == 0:  # the source has no bars near these publications
+        status[known] = _OUTSIDE
     if sess is None or len(sess) == 0:
         return _Block(status, state, t0, session, base)
     pos, state = find_sessions(pub, sess)
     n = len(sess)
     inside = known & (pos < n)
-    session[inside] = sess.dates[pos[inside]]
     if bars is None or len(bars) == 0:
         return _Block(status, state, t0, session, base)
+    session[inside] = sess.dates[pos[inside]]
     starts = pd.DatetimeIndex(bars.index).as_unit("ns").asi8
     close = bars["close"].to_numpy(dtype=np.float64)
     ends = bar_ends(starts, interval, sess.closes if calendar_based else None)
