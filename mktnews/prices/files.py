@@ -398,6 +398,12 @@ def _parse_stamps(path: Path, table: _Table, tz: str | None) -> _Stamps:
             raise PriceDataError(f"{path}: {table.labels[bad[0]]} has no date")
         return _Stamps(wall=idx, utc=None)
     cells = raw.astype(str).str.strip()
+    try:  # fast path: plain ISO dates
+        plain = pd.DatetimeIndex(pd.to_datetime(cells, format="%Y-%m-%d"))
+        if not plain.hasnans:
+            return _Stamps(wall=plain.as_unit("ns"), utc=None)
+    except (ValueError, TypeError):
+        pass
     empty = np.flatnonzero((cells == "").to_numpy())
     if len(empty):
         raise PriceDataError(f"{path}: {table.labels[empty[0]]} has no date")
@@ -460,6 +466,11 @@ def _to_numbers(
 ) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(cells.dtype) and not pd.api.types.is_bool_dtype(cells.dtype):
         return cells.to_numpy(dtype="float64", na_value=np.nan)
+    if not decimal_comma:
+        try:  # fast path: every cell a plain number
+            return cells.astype("float64").to_numpy()
+        except (TypeError, ValueError):
+            pass
     text = cells.astype(str).str.strip()
     missing = text.str.casefold().isin(_NA_STRINGS).to_numpy()
     if decimal_comma:
