@@ -74,6 +74,8 @@ class ModelFit:
         Sum of squared estimation-window residuals.
     s : ndarray
         Residual standard deviation ``sqrt(ssr / (L - k))`` (NaN when ``L <= k``).
+    resid : ndarray (n_events, n_days)
+        Estimation-window residuals ``R - normal`` (NaN on days not used).
     """
 
     model: str
@@ -86,6 +88,7 @@ class ModelFit:
     sxx: np.ndarray
     ssr: np.ndarray
     s: np.ndarray
+    resid: np.ndarray
 
     @property
     def uses_market(self) -> bool:
@@ -161,43 +164,54 @@ def fit_model(model: ModelName, ret: np.ndarray, market: np.ndarray | None = Non
     ret = np.asarray(ret, dtype=np.float64)
     n = ret.shape[0]
     k = MODEL_K[model]
+    used = np.isfinite(ret)
     if needs_benchmark(model):
         if market is None:
             raise ValueError(f"model {model!r} needs benchmark returns")
         market = np.asarray(market, dtype=np.float64)
-        used = np.isfinite(ret) & np.isfinite(market)
-    else:
-        used = np.isfinite(ret)
+        used &= np.isfinite(market)
+    complete = bool(used.all())  # fast path: no masking needed
     L = used.sum(axis=1)
     Lf = L.astype(np.float64)
-    y = np.where(used, ret, 0.0)
+    y = ret if complete else np.where(used, ret, 0.0)
+    nan = np.full(n, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = y.sum(axis=1) / Lf
-        nan = np.full(n, np.nan)
         market_mean, sxx = nan, nan
         if model == "raw":
             alpha, beta = np.zeros(n), np.zeros(n)
             resid = y
         elif model == "constant_mean":
             alpha, beta = mean, np.zeros(n)
-            resid = np.where(used, ret - mean[:, None], 0.0)
+            resid = y - np.nan_to_num(mean)[:, None]
+            if not complete:
+                resid *= used
         else:
             assert market is not None
-            x = np.where(used, market, 0.0)
+            x = market if complete else np.where(used, market, 0.0)
             market_mean = x.sum(axis=1) / Lf
-            dx = np.where(used, market - market_mean[:, None], 0.0)
-            sxx = (dx * dx).sum(axis=1)
+            dx = x - np.nan_to_num(market_mean)[:, None]
+            if not complete:
+                dx *= used
+            sxx = np.einsum("ij,ij->i", dx, dx)
             if model == "market_adjusted":
                 alpha, beta = np.zeros(n), np.ones(n)
-                resid = np.where(used, ret - market, 0.0)
+                resid = y - x
             else:
-                dy = np.where(used, ret - mean[:, None], 0.0)
-                beta = (dx * dy).sum(axis=1) / sxx
+                dy = y - np.nan_to_num(mean)[:, None]
+                if not complete:
+                    dy *= used
+                beta = np.einsum("ij,ij->i", dx, dy) / sxx
                 alpha = mean - beta * market_mean
-                resid = np.where(used, dy - beta[:, None] * dx, 0.0)
-        ssr = (resid * resid).sum(axis=1)
+                resid = dy
+                resid -= np.nan_to_num(beta)[:, None] * dx
+        ssr = np.einsum("ij,ij->i", resid, resid)
         dof = Lf - k
         s = np.where(dof > 0, np.sqrt(ssr / np.where(dof > 0, dof, 1.0)), np.nan)
+    if resid is ret:
+        resid = resid.copy()
+    if not complete:
+        resid = np.where(used, resid, np.nan)
     return ModelFit(
         model=model,
         k=k,
@@ -209,4 +223,5 @@ def fit_model(model: ModelName, ret: np.ndarray, market: np.ndarray | None = Non
         sxx=sxx,
         ssr=ssr,
         s=s,
+        resid=resid,
     )

@@ -185,10 +185,17 @@ class EventStudyResults:
         """
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         for name in _FRAMES:
-            _export_frame(getattr(self, f"_{name}"), "parquet").to_parquet(
-                folder / f"{name}.parquet", index=False
-            )
+            df = _export_frame(getattr(self, f"_{name}"), "parquet")
+            table = pa.Table.from_pandas(df, preserve_index=False)
+            # without pandas' metadata: list columns (article_ids) then read back with
+            # any pandas version (their Arrow dtype in the metadata trips some readers)
+            if any(pa.types.is_list(f.type) for f in table.schema):
+                table = table.replace_schema_metadata(None)
+            pq.write_table(table, folder / f"{name}.parquet")
         self._write_meta(folder)
         return folder
 
@@ -247,10 +254,11 @@ def _export_frame(frame: pd.DataFrame, fmt: str) -> pd.DataFrame:
         pos = list(df.columns).index("group") + 1 if "group" in df.columns else 0
         df.insert(pos, "window_start", np.array([w[0] for w in win], dtype=np.int64))
         df.insert(pos + 1, "window_end", np.array([w[1] for w in win], dtype=np.int64))
-    for col in df.columns:
-        is_list = df[col].dtype == object and len(df) and isinstance(df[col].iloc[0], list)
-        if is_list and fmt == "csv":
-            df[col] = df[col].map(json.dumps)
+    if fmt == "csv":
+        for col in df.columns:
+            dt = df[col].dtype
+            if isinstance(dt, pd.ArrowDtype) and "list" in str(dt.pyarrow_dtype):
+                df[col] = pd.Series([json.dumps(v) for v in df[col].tolist()], index=df.index)
     return df
 
 

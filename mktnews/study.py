@@ -44,7 +44,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -98,9 +98,9 @@ BenchmarkSpec = Benchmark | Mapping[str, Benchmark] | None
 class _Spec:
     windows: tuple[EventWindow, ...]
     estimation: EventWindow
-    model: str
-    returns: str
-    interval: str
+    model: ModelName
+    returns: ReturnType
+    interval: Interval
     min_estimation: int
     collapse: bool
     group_by: tuple[str, ...] | None
@@ -219,9 +219,9 @@ def _validate(
     return _Spec(
         windows=wins,
         estimation=est,
-        model=model_s,
-        returns=returns_s,
-        interval=interval_s,
+        model=cast(ModelName, model_s),
+        returns=cast(ReturnType, returns_s),
+        interval=cast(Interval, interval_s),
         min_estimation=int(min_estimation),
         collapse=bool(collapse),
         group_by=gb,
@@ -540,6 +540,9 @@ def _events_frame(obj: Corpus | pd.DataFrame, spec: _Spec, source: PriceSource |
     return out
 
 
+_NAT = np.iinfo(np.int64).min
+
+
 def _t0_ns(t0: pd.Series, intraday: bool) -> np.ndarray:
     idx = pd.DatetimeIndex(t0)
     if intraday:
@@ -567,67 +570,89 @@ def _group_labels(events: pd.DataFrame, group_by: tuple[str, ...] | None) -> pd.
 class _Clusters:
     """Study events (one per cluster) and the map from article rows to them."""
 
-    table: pd.DataFrame  # event_id, group, symbol, t0 (Timestamp), t0_ns, n_articles, article_ids
+    table: pd.DataFrame  # event_id, group, symbol, t0_ns, t0, n_articles, article_ids
     row_event: np.ndarray  # per events-frame row: index into table, -1 when not used
 
 
+def _first_appearance_codes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Codes of the distinct pairs ``(a[i], b[i])``, numbered in order of first appearance."""
+    n = len(a)
+    order = np.lexsort((np.arange(n), b, a))  # by a, then b, then position
+    sa, sb = a[order], b[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = (sa[1:] != sa[:-1]) | (sb[1:] != sb[:-1])
+    gid = np.cumsum(new) - 1  # group id in sorted order
+    first = order[new]  # first position of each group
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    code = np.empty(n, dtype=np.int64)
+    code[order] = rank[gid]
+    return code
+
+
 def _cluster(events: pd.DataFrame, groups: pd.Series, t0ns: np.ndarray, spec: _Spec) -> _Clusters:
+    """One study event per (group, symbol, t0) with ``collapse``, else one per usable row.
+
+    Vectorised: the clusters are found by factorising the keys and sorting the codes; the
+    article ids of each event are an Arrow list column built from offsets.
+    """
+    import pyarrow as pa
+
     usable = (
         (events["status"].astype("str") == "ok").fillna(False).to_numpy(dtype=bool)
         & events["symbol"].notna().to_numpy()
-        & (t0ns != np.iinfo(np.int64).min)
+        & (t0ns != _NAT)
     )
     rows = np.flatnonzero(usable)
-    sub = pd.DataFrame(
+    sym_rows = events["symbol"].astype("str").iloc[rows]
+    grp_rows = groups.iloc[rows]
+    t0_rows = t0ns[rows]
+    if spec.collapse and len(rows):
+        g_code, _ = pd.factorize(grp_rows)
+        s_code, s_uni = pd.factorize(sym_rows)
+        pair = g_code.astype(np.int64) * max(len(s_uni), 1) + s_code
+        code = _first_appearance_codes(pair, t0_rows)
+    else:
+        code = np.arange(len(rows), dtype=np.int64)
+    n_ev = int(code.max()) + 1 if len(code) else 0
+    order = np.argsort(code, kind="stable")
+    bounds = np.flatnonzero(np.diff(code[order])) + 1
+    starts = np.concatenate([[0], bounds]).astype(np.int64) if len(code) else np.zeros(0, np.int64)
+    first = order[starts]  # first article row (corpus order) of each event
+    counts = np.diff(np.concatenate([starts, [len(code)]])).astype(np.int64)
+    art = events["article_id"].astype("str").to_numpy(dtype=object)[rows[order]]
+    offsets = np.concatenate([starts, [len(code)]]).astype(np.int32)
+    article_ids = pd.Series(
+        pd.arrays.ArrowExtensionArray(
+            pa.ListArray.from_arrays(pa.array(offsets), pa.array(art, type=pa.string()))
+        )
+    )
+    t0_ev = t0_rows[first]
+    symbol = sym_rows.iloc[first].reset_index(drop=True)
+    group = grp_rows.iloc[first].reset_index(drop=True)
+    if spec.collapse:
+        unit = "s" if spec.intraday else "D"
+        stamp = np.datetime_as_string(t0_ev.view("datetime64[ns]"), unit=unit)  # type: ignore[call-overload]
+        sfx = "+00:00" if spec.intraday else ""
+        eid = symbol + "@" + pd.Series(stamp, dtype="str") + sfx
+        if spec.group_by is not None:
+            eid = eid + "|" + group
+    else:
+        eid = events["event_id"].astype("str").iloc[rows[first]].reset_index(drop=True)
+    table = pd.DataFrame(
         {
-            "group": groups.to_numpy()[rows],
-            "symbol": events["symbol"].astype("str").to_numpy()[rows],
-            "t0_ns": t0ns[rows],
-            "article_id": events["article_id"].astype("str").to_numpy()[rows],
-            "event_id": events["event_id"].astype("str").to_numpy()[rows],
+            "event_id": eid.astype("str"),
+            "group": group.astype("str"),
+            "symbol": symbol.astype("str"),
+            "t0_ns": t0_ev,
+            "t0": _t0_index(t0_ev, spec.intraday),
+            "n_articles": counts,
+            "article_ids": article_ids,
         }
     )
     row_event = np.full(len(events), -1, dtype=np.int64)
-    if spec.collapse:
-        code = sub.groupby(["group", "symbol", "t0_ns"], sort=False).ngroup().to_numpy()
-        g = sub.groupby(code, sort=True)
-        table = pd.DataFrame(
-            {
-                "group": g["group"].first().to_numpy(),
-                "symbol": g["symbol"].first().to_numpy(),
-                "t0_ns": g["t0_ns"].first().to_numpy(),
-                "n_articles": g.size().to_numpy(),
-                "article_ids": g["article_id"].agg(list).to_numpy(),
-            }
-        )
-        t0_idx = _t0_index(table["t0_ns"].to_numpy(), spec.intraday)
-        stamp = (
-            t0_idx.strftime("%Y-%m-%dT%H:%M:%S") + "+00:00"
-            if spec.intraday
-            else t0_idx.strftime("%Y-%m-%d")
-        )
-        eid = pd.Series(table["symbol"], dtype="str") + "@" + pd.Series(stamp, dtype="str")
-        if spec.group_by is not None:
-            eid = eid + "|" + pd.Series(table["group"], dtype="str")
-        table.insert(0, "event_id", eid.to_numpy())
-        row_event[rows] = code
-    else:
-        table = pd.DataFrame(
-            {
-                "event_id": sub["event_id"].to_numpy(),
-                "group": sub["group"].to_numpy(),
-                "symbol": sub["symbol"].to_numpy(),
-                "t0_ns": sub["t0_ns"].to_numpy(),
-                "n_articles": np.ones(len(sub), dtype=np.int64),
-                "article_ids": pd.Series(sub["article_id"].to_numpy()).map(lambda a: [a]).to_numpy()
-                if len(sub)
-                else np.array([], dtype=object),
-            }
-        )
-        row_event[rows] = np.arange(len(rows))
-    table["t0"] = _t0_index(table["t0_ns"].to_numpy(), spec.intraday)
-    for col in ("event_id", "group", "symbol"):
-        table[col] = table[col].astype("str")
+    row_event[rows] = code
+    assert len(table) == n_ev
     return _Clusters(table=table, row_event=row_event)
 
 
@@ -679,7 +704,7 @@ def _load_history(
         m_after = pd.Timedelta(days=math.ceil(after * 7 / 5 * 1.1) + 20)
         slack = pd.Timedelta(days=10)
     start, end = first - m_before - extra, last + m_after + extra
-    frame = load_prices(symbol, start, end, interval=spec.interval, source=source)  # type: ignore[arg-type]
+    frame = load_prices(symbol, start, end, interval=spec.interval, source=source)
     for _ in range(6):
         idx = pd.DatetimeIndex(frame.index)
         if len(idx) == 0:
@@ -697,7 +722,7 @@ def _load_history(
         if more_after:
             end = end + pd.Timedelta(days=math.ceil((after - n_after) / density * 1.5) + 10)
         try:
-            frame = load_prices(symbol, start, end, interval=spec.interval, source=source)  # type: ignore[arg-type]
+            frame = load_prices(symbol, start, end, interval=spec.interval, source=source)
         except PriceDataError:
             return frame
     return frame
@@ -717,7 +742,7 @@ def _benchmark_series(
 
         sym = resolve_symbol(b)
         if sym not in cache:
-            frame = load_prices(sym, lo, hi, interval=spec.interval, source=source)  # type: ignore[arg-type]
+            frame = load_prices(sym, lo, hi, interval=spec.interval, source=source)
             cache[sym] = frame["close"]
         return sym, cache[sym]
     if isinstance(b, pd.DataFrame):
@@ -752,11 +777,13 @@ def _kernel(panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: _Spec) 
     est = panel.gather(inst, pos, spec.estimation.rel)
     span_w = spec.span
     span = panel.gather(inst, pos, span_w.rel)
-    fit = fit_model(spec.model, est.ret, est.market)  # type: ignore[arg-type]
+    fit = fit_model(
+        spec.model,
+        est.ret,
+        est.market if needs_benchmark(spec.model) else None,
+    )
+    est_resid = fit.resid
     with np.errstate(invalid="ignore", divide="ignore"):
-        normal_est = fit.normal(est.market, est.ret.shape)
-        est_used = np.isfinite(est.ret) & (np.isfinite(est.market) if fit.uses_market else True)
-        est_resid = np.where(est_used, est.ret - normal_est, np.nan)
         normal = fit.normal(span.market, span.ret.shape)
         ar = span.ret - normal
         sd_ar = fit.s[:, None] * np.sqrt(fit.prediction_factor(span.market))
@@ -851,7 +878,7 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
         bench_label = ", ".join(dict.fromkeys(labels)) if labels else _label(spec.benchmark)
 
     panel = ReturnPanel.from_prices(
-        prices, returns=spec.returns, benchmark=bench_series, interval=spec.interval  # type: ignore[arg-type]
+        prices, returns=spec.returns, benchmark=bench_series, interval=spec.interval
     )
     inst, pos = panel.locate(table["symbol"].to_numpy(), table["t0_ns"].to_numpy())
     comp = _kernel(panel, inst, pos, spec)
@@ -879,7 +906,7 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
     params = _params_frame(table, comp, spec)
     abnormal = _abnormal_frame(table, comp, spec, ok)
     car = _car_frame(table, comp, spec, ok)
-    caar, tests, placebo = _aggregate(table, comp, spec, ok, panel, inst, pos, events, t0ns)
+    caar, tests, placebo = _aggregate(table, comp, spec, ok, panel, inst, events, t0ns)
     opts = _options(spec)
     opts["benchmark"] = bench_label
     info = {
@@ -930,23 +957,15 @@ def _benchmark_map(spec: _Spec, symbols: list[str]) -> dict[str, Benchmark] | No
 
 def _params_frame(table: pd.DataFrame, comp: _Computed, spec: _Spec) -> pd.DataFrame:
     f = comp.fit
-    return pd.DataFrame(
-        {
-            "event_id": table["event_id"].to_numpy(),
-            "group": table["group"].to_numpy(),
-            "symbol": table["symbol"].to_numpy(),
-            "t0": table["t0"].to_numpy(),
-            "n_articles": table["n_articles"].to_numpy(dtype=np.int64),
-            "article_ids": table["article_ids"].to_numpy(),
-            "status": pd.array(comp.status, dtype="str"),
-            "alpha": f.alpha,
-            "beta": f.beta,
-            "mean": f.mean,
-            "L": f.L,
-            "s": f.s,
-            "k": np.full(len(table), f.k, dtype=np.int64),
-        }
-    ).astype({"event_id": "str", "group": "str", "symbol": "str"})
+    out = table[["event_id", "group", "symbol", "t0", "n_articles", "article_ids"]].copy()
+    out["status"] = pd.array(comp.status, dtype="str")
+    out["alpha"] = f.alpha
+    out["beta"] = f.beta
+    out["mean"] = f.mean
+    out["L"] = f.L
+    out["s"] = f.s
+    out["k"] = np.full(len(table), f.k, dtype=np.int64)
+    return out
 
 
 def _abnormal_frame(table: pd.DataFrame, comp: _Computed, spec: _Spec, ok: np.ndarray) -> pd.DataFrame:
@@ -955,22 +974,20 @@ def _abnormal_frame(table: pd.DataFrame, comp: _Computed, spec: _Spec, ok: np.nd
     n, w = len(rows), len(rel)
     sp = comp.span
     ar = comp.ar[rows]
+    fin = np.isfinite(ar)
     with np.errstate(invalid="ignore", divide="ignore"):
         sar = ar / comp.sd_ar[rows]
-    car = np.cumsum(np.where(np.isfinite(ar), ar, 0.0), axis=1)
-    car = np.where(np.isfinite(ar), car, np.nan)
-    stamps = sp.stamps[rows].ravel()
-    date = _t0_index(np.where(sp.inside[rows].ravel(), stamps, np.iinfo(np.int64).min), spec.intraday)
-    index = pd.MultiIndex.from_arrays(
-        [
-            pd.array(np.repeat(table["event_id"].to_numpy()[rows], w), dtype="str"),
-            np.tile(rel, n),
-        ],
+    car = np.cumsum(np.where(fin, ar, 0.0), axis=1)
+    car[~fin] = np.nan
+    date = _t0_index(sp.stamps[rows].ravel(), spec.intraday)
+    index = pd.MultiIndex(
+        levels=[pd.Index(table["event_id"].iloc[rows], dtype="str"), pd.Index(rel)],
+        codes=[np.repeat(np.arange(n), w), np.tile(np.arange(w), n)],  # type: ignore[list-item]
         names=["event_id", "rel"],
+        verify_integrity=False,
     )
     return pd.DataFrame(
         {
-            "group": pd.array(np.repeat(table["group"].to_numpy()[rows], w), dtype="str"),
             "date" if not spec.intraday else "datetime": date,
             "ret": sp.ret[rows].ravel(),
             "market": sp.market[rows].ravel(),
@@ -985,37 +1002,34 @@ def _abnormal_frame(table: pd.DataFrame, comp: _Computed, spec: _Spec, ok: np.nd
 
 def _car_frame(table: pd.DataFrame, comp: _Computed, spec: _Spec, ok: np.ndarray) -> pd.DataFrame:
     rows = np.flatnonzero(ok)
+    nw = len(spec.windows)
     dof = (comp.fit.L[rows] - comp.fit.k).astype(np.float64)
-    parts = []
-    for w in spec.windows:
-        c = comp.car[w][rows]
-        sd = np.sqrt(comp.var_car[w][rows])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            scar = c / sd
-        p = 2.0 * stats.t.sf(np.abs(scar), dof)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "event_id": table["event_id"].to_numpy()[rows],
-                    "group": table["group"].to_numpy()[rows],
-                    "symbol": table["symbol"].to_numpy()[rows],
-                    "t0": table["t0"].to_numpy()[rows],
-                    "n_articles": table["n_articles"].to_numpy(dtype=np.int64)[rows],
-                    "window": pd.Series([w.as_tuple()] * len(rows), dtype=object).to_numpy(),
-                    "car": c,
-                    "bhar": comp.bhar[w][rows],
-                    "sd_car": sd,
-                    "scar": scar,
-                    "t": scar,
-                    "p": p,
-                    "n_days": comp.n_days[w][rows].astype(np.int64),
-                }
-            )
-        )
-    out = pd.concat(parts, ignore_index=True)
-    order = np.argsort(np.tile(np.arange(len(rows)), len(spec.windows)), kind="stable")
-    out = out.iloc[order].reset_index(drop=True)
-    return out.astype({"event_id": "str", "group": "str", "symbol": "str"})
+    car = np.column_stack([comp.car[w][rows] for w in spec.windows])
+    bhar = np.column_stack([comp.bhar[w][rows] for w in spec.windows])
+    sd = np.sqrt(np.column_stack([comp.var_car[w][rows] for w in spec.windows]))
+    n_days = np.column_stack([comp.n_days[w][rows] for w in spec.windows]).astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scar = car / sd
+    p = 2.0 * stats.t.sf(np.abs(scar), dof[:, None])
+    take = np.repeat(rows, nw)  # event-major: every window of an event together
+    out = table[["event_id", "group", "symbol", "t0", "n_articles"]].iloc[take].reset_index(drop=True)
+    windows = np.empty(nw, dtype=object)
+    windows[:] = [w.as_tuple() for w in spec.windows]
+    out["window"] = np.tile(windows, len(rows))
+    out["car"] = car.ravel()
+    out["bhar"] = bhar.ravel()
+    out["sd_car"] = sd.ravel()
+    out["scar"] = scar.ravel()
+    out["t"] = scar.ravel()
+    out["p"] = p.ravel()
+    out["n_days"] = n_days.ravel()
+    return out
+
+
+def _window_array(windows: list[tuple[int, int]]) -> np.ndarray:
+    out = np.empty(len(windows), dtype=object)
+    out[:] = windows
+    return out
 
 
 def _aggregate(
@@ -1025,16 +1039,14 @@ def _aggregate(
     ok: np.ndarray,
     panel: ReturnPanel,
     inst: np.ndarray,
-    pos: np.ndarray,
     events: pd.DataFrame,
     t0ns: np.ndarray,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    from mktnews.results import CAAR_COLUMNS, PLACEBO_COLUMNS, TEST_COLUMNS
-
-    group_arr = table["group"].to_numpy()
-    caar_parts: list[pd.DataFrame] = []
-    test_rows: list[dict[str, Any]] = []
-    placebo_parts: list[pd.DataFrame] = []
+    """Per group and window: AAR/CAAR with the band, the tests and the placebo draws."""
+    group_arr = table["group"].to_numpy(dtype=object)
+    caar_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "rel", "aar", "caar", "half", "n", "n_day")}
+    test_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "test", "statistic", "p_value", "n", "convention")}
+    plac_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "draw", "caar")}
     inference_names = [t for t in spec.tests if t != "placebo"]
     run_tests: Any = None
     if inference_names:
@@ -1042,8 +1054,10 @@ def _aggregate(
 
     eligible = _placebo_eligible(panel, spec, events, t0ns) if spec.placebo else None
     rng = np.random.default_rng(spec.seed) if spec.placebo else None
+    est_keys_all = np.where(np.isfinite(comp.est_resid), comp.est.keys, -1) if inference_names else None
+    tq: dict[int, float] = {}
 
-    for g in sorted(pd.unique(group_arr[ok]).tolist()):  # loop per group
+    for g in sorted(set(group_arr[ok].tolist())):  # loop per group
         rows = np.flatnonzero(ok & (group_arr == g))
         n = len(rows)
         placebo_caar: dict[EventWindow, np.ndarray] = {}
@@ -1054,99 +1068,112 @@ def _aggregate(
             cols = slice(w.start - spec.span.start, w.end - spec.span.start + 1)
             a = comp.ar[rows, cols]
             fin = np.isfinite(a)
-            cum = np.cumsum(np.where(fin, a, 0.0), axis=1)
+            a0 = np.where(fin, a, 0.0)
+            cum = np.cumsum(a0, axis=1)
+            n_day = fin.sum(axis=0)
             with np.errstate(invalid="ignore", divide="ignore"):
-                n_day = fin.sum(axis=0)
-                aar = np.where(n_day > 0, np.where(fin, a, 0.0).sum(axis=0) / np.maximum(n_day, 1), np.nan)
-                caar = cum.mean(axis=0)
-                sd = cum.std(axis=0, ddof=1) if n > 1 else np.full(w.length, np.nan)
-                half = stats.t.ppf(0.5 + CI_LEVEL / 2, n - 1) * sd / math.sqrt(n) if n > 1 else np.nan
-            caar_parts.append(
-                pd.DataFrame(
-                    {
-                        "group": g,
-                        "window": [w.as_tuple()] * w.length,
-                        "rel": w.rel,
-                        "aar": aar,
-                        "caar": caar,
-                        "ci_low": caar - half,
-                        "ci_high": caar + half,
-                        "n": np.full(w.length, n, dtype=np.int64),
-                        "n_day": n_day.astype(np.int64),
-                    }
-                )
-            )
+                aar = np.where(n_day > 0, a0.sum(axis=0) / np.maximum(n_day, 1), np.nan)
+            caar = cum.mean(axis=0)
+            if n > 1:
+                if n not in tq:
+                    tq[n] = float(stats.t.ppf(0.5 + CI_LEVEL / 2, n - 1))
+                half = tq[n] * cum.std(axis=0, ddof=1) / math.sqrt(n)
+            else:
+                half = np.full(w.length, np.nan)
+            wt = w.as_tuple()
+            caar_cols["group"].append(np.full(w.length, g, dtype=object))
+            caar_cols["window"].append(_window_array([wt] * w.length))
+            caar_cols["rel"].append(w.rel)
+            caar_cols["aar"].append(aar)
+            caar_cols["caar"].append(caar)
+            caar_cols["half"].append(half)
+            caar_cols["n"].append(np.full(w.length, n, dtype=np.int64))
+            caar_cols["n_day"].append(n_day.astype(np.int64))
             if inference_names:
+                assert est_keys_all is not None
                 inp = TestInput(
-                    window=w.as_tuple(),
+                    window=wt,
                     ar=a,
                     sd_ar=comp.sd_ar[rows, cols],
                     car=comp.car[w][rows],
                     sd_car=np.sqrt(comp.var_car[w][rows]),
                     est_ar=comp.est_resid[rows],
-                    est_keys=np.where(np.isfinite(comp.est_resid[rows]), comp.est.keys[rows], -1),
+                    est_keys=est_keys_all[rows],
                     evt_keys=np.where(fin, comp.span.keys[rows, cols], -1),
                     s=comp.fit.s[rows],
                     L=comp.fit.L[rows],
                     k=comp.fit.k,
                 )
                 for res in run_tests(inp, inference_names):
-                    test_rows.append(
-                        {
-                            "group": g,
-                            "window": w.as_tuple(),
-                            "test": res.test,
-                            "statistic": float(res.statistic),
-                            "p_value": float(res.p_value),
-                            "n": int(res.n),
-                            "convention": res.convention,
-                        }
-                    )
+                    test_cols["group"].append(g)
+                    test_cols["window"].append(wt)
+                    test_cols["test"].append(res.test)
+                    test_cols["statistic"].append(float(res.statistic))
+                    test_cols["p_value"].append(float(res.p_value))
+                    test_cols["n"].append(int(res.n))
+                    test_cols["convention"].append(res.convention)
             if spec.placebo:
                 draws = placebo_caar[w]
-                actual = float(np.mean(comp.car[w][rows]))
+                cars = comp.car[w][rows]
+                actual = float(cars[np.isfinite(cars)].mean())
                 valid = draws[np.isfinite(draws)]
                 nd = len(valid)
                 le = int((valid <= actual).sum())
                 ge = int((valid >= actual).sum())
-                test_rows.append(
-                    {
-                        "group": g,
-                        "window": w.as_tuple(),
-                        "test": "placebo",
-                        "statistic": 100.0 * le / nd if nd else np.nan,
-                        "p_value": min(1.0, 2.0 * min(1 + le, 1 + ge) / (nd + 1)) if nd else np.nan,
-                        "n": n,
-                        "convention": (
-                            f"percentile (0-100) of the actual CAAR among {nd} placebo CAARs, each "
-                            "the mean CAR of the same number of random sessions of the same "
-                            "instruments on which no article fell; p two-sided = "
-                            "min(1, 2*min(1+#below-or-equal, 1+#above-or-equal)/(draws+1))"
-                        ),
-                    }
+                test_cols["group"].append(g)
+                test_cols["window"].append(wt)
+                test_cols["test"].append("placebo")
+                test_cols["statistic"].append(100.0 * le / nd if nd else np.nan)
+                test_cols["p_value"].append(min(1.0, 2.0 * min(1 + le, 1 + ge) / (nd + 1)) if nd else np.nan)
+                test_cols["n"].append(n)
+                test_cols["convention"].append(
+                    f"percentile (0-100) of the actual CAAR among {nd} placebo CAARs, each "
+                    "the mean CAR of the same number of random sessions of the same "
+                    "instruments on which no article fell; p two-sided = "
+                    "min(1, 2*min(1+#below-or-equal, 1+#above-or-equal)/(draws+1))"
                 )
-                placebo_parts.append(
-                    pd.DataFrame(
-                        {
-                            "group": g,
-                            "window": [w.as_tuple()] * len(draws),
-                            "draw": np.arange(len(draws), dtype=np.int64),
-                            "caar": draws,
-                        }
-                    )
-                )
-    caar_df = pd.concat(caar_parts, ignore_index=True) if caar_parts else pd.DataFrame(columns=list(CAAR_COLUMNS))
-    caar_df["group"] = caar_df["group"].astype("str")
-    tests_df = pd.DataFrame(test_rows, columns=list(TEST_COLUMNS))
-    tests_df = tests_df.astype({"group": "str", "test": "str", "convention": "str"})
-    tests_df["n"] = tests_df["n"].astype(np.int64)
-    tests_df[["statistic", "p_value"]] = tests_df[["statistic", "p_value"]].astype(np.float64)
-    plac_df = (
-        pd.concat(placebo_parts, ignore_index=True)
-        if placebo_parts
-        else pd.DataFrame({c: [] for c in PLACEBO_COLUMNS})
+                plac_cols["group"].append(np.full(len(draws), g, dtype=object))
+                plac_cols["window"].append(_window_array([wt] * len(draws)))
+                plac_cols["draw"].append(np.arange(len(draws), dtype=np.int64))
+                plac_cols["caar"].append(draws)
+
+    def cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+
+    caar_v = cat(caar_cols["caar"], np.float64)
+    half_v = cat(caar_cols["half"], np.float64)
+    caar_df = pd.DataFrame(
+        {
+            "group": pd.array(cat(caar_cols["group"], object), dtype="str"),
+            "window": cat(caar_cols["window"], object),
+            "rel": cat(caar_cols["rel"], np.int64),
+            "aar": cat(caar_cols["aar"], np.float64),
+            "caar": caar_v,
+            "ci_low": caar_v - half_v,
+            "ci_high": caar_v + half_v,
+            "n": cat(caar_cols["n"], np.int64),
+            "n_day": cat(caar_cols["n_day"], np.int64),
+        }
     )
-    plac_df["group"] = plac_df["group"].astype("str")
+    tests_df = pd.DataFrame(
+        {
+            "group": pd.array(test_cols["group"], dtype="str"),
+            "window": _window_array(test_cols["window"]),
+            "test": pd.array(test_cols["test"], dtype="str"),
+            "statistic": np.array(test_cols["statistic"], dtype=np.float64),
+            "p_value": np.array(test_cols["p_value"], dtype=np.float64),
+            "n": np.array(test_cols["n"], dtype=np.int64),
+            "convention": pd.array(test_cols["convention"], dtype="str"),
+        }
+    )
+    plac_df = pd.DataFrame(
+        {
+            "group": pd.array(cat(plac_cols["group"], object), dtype="str"),
+            "window": cat(plac_cols["window"], object),
+            "draw": cat(plac_cols["draw"], np.int64),
+            "caar": cat(plac_cols["caar"], np.float64),
+        }
+    )
     return caar_df, tests_df, plac_df
 
 

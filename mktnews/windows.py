@@ -17,7 +17,8 @@ mask saying so.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -205,28 +206,54 @@ def compute_returns(close: np.ndarray, returns: ReturnType) -> np.ndarray:
     return out
 
 
+_INT_NA = np.iinfo(np.int64).min
+
+
 @dataclass(frozen=True)
 class Gathered:
     """Values of a set of events on a set of relative days, as ``(n_events, n_days)``.
 
+    The arrays are taken from the panel on first access (only what is used is gathered).
+
     Attributes
     ----------
+    flat : ndarray of int64
+        Flat panel row of each cell; the panel's sentinel row where outside the data.
+    inside : ndarray of bool
+        Whether the relative day is a row of the instrument's data.
     ret, market : ndarray of float64
         Instrument and benchmark returns (NaN where missing or outside the data).
     keys : ndarray of int64
         Calendar keys of the rows (days since 1970-01-01 for daily bars, bar start in
         ns for intraday); -1 outside the data.
     stamps : ndarray of int64
-        Row stamps in ns (session date at midnight, or bar start UTC); ``iNaT`` outside.
-    inside : ndarray of bool
-        Whether the relative day is a row of the instrument's data.
+        Row stamps in ns (session date at midnight, or bar start UTC); the minimum int64
+        (``NaT``) outside.
     """
 
-    ret: np.ndarray
-    market: np.ndarray
-    keys: np.ndarray
-    stamps: np.ndarray
+    panel: ReturnPanel = field(repr=False)
+    flat: np.ndarray
     inside: np.ndarray
+
+    @cached_property
+    def ret(self) -> np.ndarray:
+        """Instrument returns."""
+        return self.panel.ret[self.flat]
+
+    @cached_property
+    def market(self) -> np.ndarray:
+        """Benchmark returns."""
+        return self.panel.market[self.flat]
+
+    @cached_property
+    def keys(self) -> np.ndarray:
+        """Calendar keys (-1 outside the data)."""
+        return self.panel.keys[self.flat]
+
+    @cached_property
+    def stamps(self) -> np.ndarray:
+        """Row stamps in ns (NaT outside the data)."""
+        return self.panel.stamps[self.flat]
 
 
 @dataclass(frozen=True)
@@ -234,7 +261,9 @@ class ReturnPanel:
     """Returns of several instruments stored end to end, for vectorised gathering.
 
     Build it with :meth:`from_prices`. Instrument ``j`` occupies the flat rows
-    ``starts[j] : starts[j] + lengths[j]`` in date order.
+    ``starts[j] : starts[j] + lengths[j]`` in date order; one more row at the end (index
+    ``sentinel``) holds the values of "outside the data" (NaN, key -1, NaT), so a gather
+    is a single fancy-indexing operation per field.
 
     Attributes
     ----------
@@ -261,6 +290,11 @@ class ReturnPanel:
     market: np.ndarray
     keys: np.ndarray
     interval: str
+
+    @property
+    def sentinel(self) -> int:
+        """Index of the "outside the data" row."""
+        return len(self.stamps) - 1
 
     @classmethod
     def from_prices(
@@ -294,11 +328,11 @@ class ReturnPanel:
         if len(symbols) > 1:
             starts[1:] = np.cumsum(lengths)[:-1]
         total = int(lengths.sum())
-        stamps = np.empty(total, dtype=np.int64)
-        close = np.empty(total, dtype=np.float64)
-        ret = np.empty(total, dtype=np.float64)
-        market = np.full(total, np.nan)
-        for j, sym in enumerate(symbols):
+        stamps = np.full(total + 1, _INT_NA, dtype=np.int64)
+        close = np.full(total + 1, np.nan)
+        ret = np.full(total + 1, np.nan)
+        market = np.full(total + 1, np.nan)
+        for j, sym in enumerate(symbols):  # loop per instrument
             frame = prices[sym]
             sl = slice(int(starts[j]), int(starts[j] + lengths[j]))
             idx = _ns_index(frame.index, interval, where=f"prices of {sym}")
@@ -312,7 +346,8 @@ class ReturnPanel:
                 bidx = _ns_index(bser.index, interval, where=f"benchmark of {sym}")
                 bvals = bser.to_numpy(dtype=np.float64, na_value=np.nan)
                 market[sl] = compute_returns(_align(bidx.asi8, bvals, idx.asi8), returns)
-        keys = stamps // _NS_PER_DAY if interval not in INTRADAY_INTERVALS else stamps.copy()
+        keys = stamps.copy() if interval in INTRADAY_INTERVALS else stamps // _NS_PER_DAY
+        keys[total] = -1
         return cls(symbols, starts, lengths, stamps, close, ret, market, keys, interval)
 
     def locate(
@@ -332,21 +367,23 @@ class ReturnPanel:
         inst, pos : ndarray of int64
             -1 where the symbol is not in the panel or ``t0`` is not one of its rows.
         """
-        sym_arr = np.asarray(symbols, dtype=object)
         t0 = np.asarray(t0, dtype=np.int64)
-        inst = np.full(len(sym_arr), -1, dtype=np.int64)
-        pos = np.full(len(sym_arr), -1, dtype=np.int64)
-        codes = {s: j for j, s in enumerate(self.symbols)}
-        uniq, inverse = np.unique(sym_arr.astype(str), return_inverse=True)
+        codes, uniq = pd.factorize(pd.Index(np.asarray(symbols, dtype=object)).astype("str"))
+        inst = np.full(len(t0), -1, dtype=np.int64)
+        pos = np.full(len(t0), -1, dtype=np.int64)
+        where = {s: j for j, s in enumerate(self.symbols)}
         for u_i, sym in enumerate(uniq):  # loop per instrument
-            j = codes.get(str(sym))
+            j = where.get(str(sym))
             if j is None:
                 continue
-            sel = np.flatnonzero(inverse == u_i)
-            st = self.stamps[self.starts[j] : self.starts[j] + self.lengths[j]]
+            sel = np.flatnonzero(codes == u_i)
+            st = self.stamps[self.instrument_rows(j)]
+            if not len(st):
+                inst[sel] = j
+                continue
             p = np.searchsorted(st, t0[sel])
-            pc = np.minimum(p, max(len(st) - 1, 0))
-            hit = (p < len(st)) & (st[pc] == t0[sel]) if len(st) else np.zeros(len(sel), dtype=bool)
+            pc = np.minimum(p, len(st) - 1)
+            hit = st[pc] == t0[sel]
             inst[sel] = j
             pos[sel] = np.where(hit, p, -1)
         return inst, pos
@@ -359,28 +396,19 @@ class ReturnPanel:
         inst = np.asarray(inst, dtype=np.int64)
         pos = np.asarray(pos, dtype=np.int64)
         offsets = np.asarray(offsets, dtype=np.int64)
-        n = len(pos)
-        if n == 0 or len(self.stamps) == 0:
-            shape = (n, len(offsets))
-            return Gathered(
-                np.full(shape, np.nan),
-                np.full(shape, np.nan),
-                np.full(shape, -1, dtype=np.int64),
-                np.full(shape, np.iinfo(np.int64).min, dtype=np.int64),
-                np.zeros(shape, dtype=bool),
-            )
         valid = (inst >= 0) & (pos >= 0)
         j = np.where(valid, inst, 0)
-        length = np.where(valid, self.lengths[j], 0)
+        if len(self.lengths):
+            length = np.where(valid, self.lengths[j], 0)
+            start = self.starts[j]
+        else:
+            length = np.zeros(len(pos), dtype=np.int64)
+            start = length
         rel = pos[:, None] + offsets[None, :]
-        inside = valid[:, None] & (rel >= 0) & (rel < length[:, None])
-        flat = self.starts[j][:, None] + np.clip(rel, 0, np.maximum(length - 1, 0)[:, None])
-        flat = np.where(inside, flat, 0)
-        ret = np.where(inside, self.ret[flat], np.nan)
-        market = np.where(inside, self.market[flat], np.nan)
-        keys = np.where(inside, self.keys[flat], -1)
-        stamps = np.where(inside, self.stamps[flat], np.iinfo(np.int64).min)
-        return Gathered(ret, market, keys, stamps, inside)
+        inside = (rel >= 0) & (rel < length[:, None])
+        rel += start[:, None]
+        flat = np.where(inside, rel, self.sentinel)
+        return Gathered(self, flat, inside)
 
     def instrument_rows(self, j: int) -> slice:
         """Flat rows of instrument ``j``."""
