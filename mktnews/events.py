@@ -614,6 +614,7 @@ class _Rows:
     """(article, instrument) rows before alignment."""
 
     art: np.ndarray  # int positions into articles
+    position: np.ndarray  # int: position in the box (snapshot mode) or in the list
     instrument: np.ndarray  # object (str or None)
     change: np.ndarray
     pct: np.ndarray
@@ -709,6 +710,7 @@ def _event_rows(
     corpus: Corpus,
     instruments: str | Sequence[str],
     prices: Mapping[str, pd.DataFrame] | None,
+    dedupe: bool = True,
 ) -> tuple[_Rows, dict[Any, Instrument | None]]:
     arts = corpus.articles
     n_art = len(arts)
@@ -720,6 +722,8 @@ def _event_rows(
         # one row per (article, symbol): a box naming the same instrument twice keeps its first
         key = pd.DataFrame({"art": snap["art"], "sym": pd.Series(sym, dtype=object)})
         dup = key.duplicated() & key["sym"].notna()
+        if not dedupe:
+            dup[:] = False
         dmask = dup.to_numpy()
         dropped = [
             (str(arts["article_id"].iat[int(a)]), str(nm))
@@ -748,6 +752,7 @@ def _event_rows(
             )
         rows = _Rows(
             art=snap["art"].to_numpy(np.int64),
+            position=snap["position"].to_numpy(np.int64),
             instrument=snap["instrument"].to_numpy(object),
             change=snap["change"].to_numpy(np.float64),
             pct=snap["pct"].to_numpy(np.float64),
@@ -812,6 +817,9 @@ def _event_rows(
 
     rows = _Rows(
         art=art_idx,
+        position=np.tile(np.arange(len(inst) // max(n_art, 1), dtype=np.int64), n_art)
+        if len(inst) and n_art
+        else np.zeros(len(inst), np.int64),
         instrument=inst,
         change=take("change", np.nan).astype(np.float64),
         pct=take("pct", np.nan).astype(np.float64),
@@ -1405,7 +1413,7 @@ def _capture(
     arts = corp.articles
     bounds = _search_bounds(search)
     pub_art = _published_ns(arts, tz)
-    rows, resolved = _event_rows(corp, "snapshot", None)
+    rows, resolved = _event_rows(corp, "snapshot", None, dedupe=False)
     printed = ~(np.isnan(rows.change) & np.isnan(rows.pct) & np.isnan(rows.level))
     keep = np.flatnonzero(printed)
     R = keep.size
@@ -1568,7 +1576,7 @@ def _capture(
     out = pd.DataFrame(
         {
             "article_id": art_ids.take(art).reset_index(drop=True),
-            "position": pd.Series(_positions(corp, rows, keep), dtype="int64"),
+            "position": pd.Series(rows.position[keep], dtype="int64"),
             "instrument": pd.Series(rows.instrument[keep], dtype="str"),
             "symbol": pd.Series(sym, dtype="str"),
             "change": qc,
@@ -1592,17 +1600,6 @@ def _capture(
     out.attrs = {"price_errors": errors, "search": None if bounds is None else (bounds[0], bounds[1])}
     win = windows.copy()
     return _CaptureParts(out, win, art_ids)
-
-
-def _positions(corp: Corpus, rows: _Rows, keep: np.ndarray) -> np.ndarray:
-    """Box position of each kept row: order of the row within its article."""
-    art = rows.art[keep]
-    if art.size == 0:
-        return np.empty(0, np.int64)
-    first = np.r_[True, art[1:] != art[:-1]]
-    starts = np.flatnonzero(first)
-    run = np.repeat(starts, np.diff(np.r_[starts, art.size]))
-    return np.arange(art.size) - run
 
 
 def _lists(row: np.ndarray, sess: np.ndarray, n: int) -> pd.Series:
