@@ -502,3 +502,8 @@ def test_default_source_from_environment(daily_dir: Path, monkeypatch: pytest.Mo
     df = load_prices("Euro STOXX 50", "2024-11-27", "2024-11-27")
     assert df["close"].tolist() == [4733.1499]
     assert df.attrs["source"] == str(daily_dir / "^STOXX50E.csv")
+
+
+def test_adjusted_close_only(tmp_path: Path) -> None:
+    (tmp_path / "A.csv").write_text("Date,Adj Close\n2024-11-26,4761.9902\n2024-11-27,4733.1499\n")
+    assert FileSource(tmp_path).read("A")["close"].tolist() == [4761.9902, 4733.1499]

@@ -276,6 +276,8 @@ def _table_from_frame(
             f"{path}: no date column (columns: {', '.join(names)}); expected Date, Datetime, "
             "Data or Timestamp"
         )
+    if "close" not in roles and "adjclose" in roles:
+        roles["close"] = roles.pop("adjclose")  # a file with only an adjusted close
     if "close" not in roles:
         loose = [i for i in unknown if i != stamp_role]
         if len(loose) == 1 and not any(r in roles for r in ("open", "high", "low")):
@@ -333,6 +335,8 @@ def _read_parquet_table(path: Path, symbol: str | None) -> _Table:
             )
         stamp_role = dt_cols[0]
         unknown.remove(stamp_role)
+    if "close" not in roles and "adjclose" in roles:
+        roles["close"] = roles.pop("adjclose")  # a file with only an adjusted close
     if "close" not in roles:
         if len(unknown) == 1 and not any(r in roles for r in ("open", "high", "low")):
             roles["close"] = unknown[0]
