@@ -239,6 +239,7 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
             import msvcrt
             import time
 
+            fh.seek(0)
             while True:
                 try:
                     msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
