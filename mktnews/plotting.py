@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from mktnews.prices.base import PriceSource
 
-__all__ = ["plot_article", "plot_timeline"]
+__all__ = ["plot_ar", "plot_article", "plot_caar", "plot_placebo", "plot_timeline"]
 
 _BAR = {
     "1m": pd.Timedelta(minutes=1),
@@ -124,11 +124,12 @@ def _capture_session_from_corpus(
     cap = capture_sessions(corpus, source=source)
     if cap.empty:
         return None
-    syms = cap["instrument"].astype("str").map(resolve_symbol) if "symbol" not in cap else cap["symbol"]
-    rows = cap.loc[(syms == symbol).to_numpy(dtype=bool) & (cap["status"] == "unique").to_numpy(dtype=bool)]
+    syms = cap["symbol"] if "symbol" in cap else cap["instrument"].astype("str").map(resolve_symbol)
+    mask = (syms == symbol).fillna(False).to_numpy(dtype=bool)
+    rows = cap.loc[mask & (cap["status"] == "unique").fillna(False).to_numpy(dtype=bool)]
     if rows.empty:
         return None
-    val = rows["session"].iloc[0]
+    val = rows["capture_session"].iloc[0]
     return None if pd.isna(val) else pd.Timestamp(val)
 
 
@@ -221,6 +222,7 @@ def plot_article(
     days: int = 10,
     interval: Interval = "1d",
     instrument: str | None = None,
+    title: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """The instrument's price path around one article's publication.
@@ -246,6 +248,9 @@ def plot_article(
         Bar size. An events frame must have been aligned with the same interval.
     instrument : str, optional
         Which of the article's instruments to draw (default: the first known one).
+    title : str, optional
+        First line of the chart's title (default: the article's title, else the start of
+        its text when a corpus is given, else its id).
     ax : matplotlib Axes, optional
 
     Returns
@@ -309,8 +314,9 @@ def plot_article(
             f"article {article_id}: no day 0 (status {row.get('status')!s}) and no capture session "
             "of its ticker box to centre the chart on; give it a publication time"
         )
-    title = article_row if article_row is not None else row
-    heading = _text_title(title, article_id)
+    heading = title if title is not None else _text_title(
+        article_row if article_row is not None else row, article_id
+    )
 
     axes = _new_axes(ax)
     if interval == "1d":
@@ -584,3 +590,251 @@ def plot_timeline(
     return axes
 
 
+
+
+# --------------------------------------------------------------------------- results plots
+
+
+def _window_key(value: Any) -> tuple[int, int]:
+    pair = tuple(value)
+    if len(pair) != 2:
+        raise ValueError(f"not a window: {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _pick_window(results: Any, window: object, *, frame: pd.DataFrame | None = None) -> tuple[int, int]:
+    """``window`` checked against the study's windows; default: the widest one."""
+    windows = [tuple(w) for w in results.windows]
+    if frame is not None and len(frame):
+        present = {_window_key(w) for w in frame["window"]}
+        windows = [w for w in windows if w in present]
+    if not windows:
+        raise InvalidOptionError("window", window, reason="the results hold no window with data")
+    if window is None:
+        return _window_key(max(windows, key=lambda w: (w[1] - w[0], -w[0])))
+    try:
+        key = _window_key(window)
+    except (TypeError, ValueError) as exc:
+        raise InvalidOptionError("window", window, windows) from exc
+    if key not in windows:
+        raise InvalidOptionError("window", window, windows)
+    return key
+
+
+def _pick_groups(results: Any, groups: object) -> list[str]:
+    have = list(results.groups)
+    if groups is None:
+        return have
+    wanted = [groups] if isinstance(groups, str) else list(groups)  # type: ignore[call-overload]
+    bad = [g for g in wanted if g not in have]
+    if bad:
+        raise InvalidOptionError("groups", bad[0] if len(bad) == 1 else bad, have)
+    return [str(g) for g in wanted]
+
+
+def _percent_axis(ax: Axes) -> None:
+    from matplotlib.ticker import PercentFormatter
+
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=1))
+
+
+def _rel_label(results: Any) -> str:
+    interval = str(results.options.get("interval", "1d"))
+    return "relative day (sessions in the data)" if interval == "1d" else f"relative bar ({interval})"
+
+
+def _select_window(frame: pd.DataFrame, window: tuple[int, int]) -> pd.DataFrame:
+    keys = frame["window"].map(_window_key)
+    return frame.loc[(keys == window).to_numpy(dtype=bool)]
+
+
+def plot_caar(
+    results: Any,
+    *,
+    window: tuple[int, int] | None = None,
+    groups: str | list[str] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """CAAR over the relative days of one event window, with its 95% band, one line per group.
+
+    Parameters
+    ----------
+    results : EventStudyResults
+    window : (int, int), optional
+        One of the study's windows (default: the widest).
+    groups : str or list of str, optional
+        Groups to draw (default: all).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+        Line ``gid="caar:<group>"`` (x: relative day, y: CAAR as a fraction, cumulated from
+        the window's first day) and band ``gid="band:<group>"`` (``ci_low``..``ci_high`` of
+        ``results.caar``; absent where the band is undefined, e.g. a single event).
+    """
+    caar = results.caar
+    win = _pick_window(results, window, frame=caar)
+    sel = _select_window(caar, win)
+    names = _pick_groups(results, groups)
+    axes = _new_axes(ax, figsize=(8.0, 4.8))
+    for i, g in enumerate(names):
+        rows = sel.loc[(sel["group"] == g).to_numpy(dtype=bool)].sort_values("rel")
+        if rows.empty:
+            continue
+        rel = rows["rel"].to_numpy(dtype=np.int64)
+        val = rows["caar"].to_numpy(dtype=np.float64)
+        lo = rows["ci_low"].to_numpy(dtype=np.float64)
+        hi = rows["ci_high"].to_numpy(dtype=np.float64)
+        n = int(rows["n"].to_numpy(dtype=np.int64).max())
+        color = f"C{i % 10}"
+        axes.plot(rel, val, marker="o", ms=4, lw=1.6, color=color, gid=f"caar:{g}",
+                  label=f"{g} (N = {n})" if len(names) > 1 or g != "all" else f"CAAR (N = {n})")
+        ok = np.isfinite(lo) & np.isfinite(hi)
+        if ok.any():
+            axes.fill_between(rel, lo, hi, where=ok, color=color, alpha=0.18, lw=0, gid=f"band:{g}",
+                              label="95% band" if len(names) == 1 else None)
+    axes.axhline(0.0, color="0.4", lw=0.8)
+    axes.axvline(0.0, color="0.4", lw=0.8, ls=":")
+    axes.set_xlabel(_rel_label(results))
+    axes.set_ylabel("CAAR")
+    _percent_axis(axes)
+    model = results.options.get("model")
+    axes.set_title(f"Cumulative average abnormal return, window ({win[0]}, {win[1]}), {model}",
+                   fontsize=10, loc="left")
+    axes.legend(loc="best", fontsize=8)
+    axes.grid(True, alpha=0.3)
+    return axes
+
+
+def plot_ar(results: Any, event_id: str, ax: Axes | None = None) -> Axes:
+    """Abnormal returns (bars) and their running sum (line) of one event.
+
+    Parameters
+    ----------
+    results : EventStudyResults
+    event_id : str
+        A study event id (``results.car["event_id"]``, e.g. ``"^STOXX50E@2024-11-27"``) or
+        an event row's id (``"<article_id>|<symbol>"``), or an article id.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+        Bars ``gid="ar"`` (x: relative day, height: AR) and line ``gid="car"`` (the
+        running sum of the ARs over the windows' span, ``results.abnormal["car"]``).
+    """
+    abn = results.abnormal
+    ids = abn.index.get_level_values("event_id")
+    key = str(event_id)
+    if key not in set(ids):
+        ev = results.events
+        hit = ev.loc[((ev["event_id"] == key) | (ev["article_id"] == key)).fillna(False).to_numpy(dtype=bool)]
+        used = hit["study_event_id"].dropna() if "study_event_id" in hit else pd.Series(dtype="str")
+        if hit.empty:
+            shown = ", ".join(pd.unique(ids)[:5].tolist())
+            raise InvalidOptionError("event_id", event_id, reason=f"not in the results (e.g. {shown})")
+        if used.empty:
+            why = hit["stat_status"].iloc[0] if "stat_status" in hit else hit["status"].iloc[0]
+            raise InvalidOptionError("event_id", event_id, reason=f"this event was not used ({why})")
+        key = str(used.iloc[0])
+    rows = abn.xs(key, level="event_id").sort_index()
+    rel = rows.index.to_numpy(dtype=np.int64)
+    axes = _new_axes(ax, figsize=(8.0, 4.4))
+    ar = rows["ar"].to_numpy(dtype=np.float64)
+    colors = np.where(ar >= 0, "C2", "C3")
+    bars = axes.bar(rel, np.nan_to_num(ar), width=0.7, color=list(colors), alpha=0.75, label="AR")
+    for patch in bars.patches:
+        patch.set_gid("ar")
+    axes.plot(rel, rows["car"].to_numpy(dtype=np.float64), color="C0", marker="o", ms=4, lw=1.6,
+              gid="car", label="CAR (running sum)")
+    axes.axhline(0.0, color="0.4", lw=0.8)
+    axes.axvspan(-0.5, 0.5, color="C1", alpha=0.12, label="day 0")
+    axes.set_xlabel(_rel_label(results))
+    axes.set_ylabel("abnormal return")
+    _percent_axis(axes)
+    info = results.car
+    meta = info.loc[(info["event_id"] == key).to_numpy(dtype=bool)]
+    extra = ""
+    if len(meta):
+        m = meta.iloc[0]
+        extra = f" · {int(m['n_articles'])} article(s)"
+    axes.set_title(f"Abnormal returns of {key}{extra}", fontsize=10, loc="left")
+    axes.legend(loc="best", fontsize=8)
+    axes.grid(True, alpha=0.3)
+    return axes
+
+
+def plot_placebo(
+    results: Any,
+    *,
+    window: tuple[int, int] | None = None,
+    groups: str | list[str] | None = None,
+    bins: int = 30,
+    ax: Axes | None = None,
+) -> Axes:
+    """The placebo distribution of CAARs with the observed CAAR marked.
+
+    Parameters
+    ----------
+    results : EventStudyResults
+        From a study run with ``placebo=N``.
+    window : (int, int), optional
+        One of the study's windows (default: the widest).
+    groups : str or list of str, optional
+        Groups to draw (default: all), each its own histogram.
+    bins : int, default 30
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+        Histogram patches ``gid="placebo:<group>"`` of the draws' CAARs
+        (``results.placebo``) and a vertical line ``gid="observed:<group>"`` at the observed
+        CAAR over the whole window; the legend gives the placebo percentile and p-value.
+
+    Raises
+    ------
+    ConfigurationError
+        When the study ran without placebo draws.
+    """
+    from mktnews.errors import ConfigurationError
+
+    draws = results.placebo
+    if draws.empty:
+        raise ConfigurationError("the study ran without placebo draws: pass placebo=N to event_study")
+    win = _pick_window(results, window, frame=draws)
+    sel = _select_window(draws, win)
+    names = [g for g in _pick_groups(results, groups) if (sel["group"] == g).any()]
+    caar = _select_window(results.caar, win)
+    tests = results.tests
+    tests = _select_window(tests, win) if len(tests) else tests
+    axes = _new_axes(ax, figsize=(8.0, 4.4))
+    for i, g in enumerate(names):
+        color = f"C{i % 10}"
+        values = sel.loc[(sel["group"] == g).to_numpy(dtype=bool), "caar"].to_numpy(dtype=np.float64)
+        values = values[np.isfinite(values)]
+        _n, _edges, patches = axes.hist(values, bins=bins, color=color, alpha=0.45,
+                                        label=f"placebo CAARs, {g} ({len(values)} draws)")
+        for patch in list(patches):  # type: ignore[arg-type]
+            patch.set_gid(f"placebo:{g}")
+        crow = caar.loc[(caar["group"] == g).to_numpy(dtype=bool)].sort_values("rel")
+        if crow.empty:
+            continue
+        observed = float(crow["caar"].iloc[-1])
+        label = f"observed CAAR {observed:+.2%}"
+        if len(tests):
+            t = tests.loc[((tests["group"] == g) & (tests["test"] == "placebo")).to_numpy(dtype=bool)]
+            if len(t):
+                label += f" (percentile {float(t['statistic'].iloc[0]):.1f}, p = {float(t['p_value'].iloc[0]):.3f})"
+        axes.axvline(observed, color=color, lw=2.0, gid=f"observed:{g}", label=label)
+    axes.set_xlabel(f"CAAR over ({win[0]}, {win[1]})")
+    axes.set_ylabel("draws")
+    from matplotlib.ticker import PercentFormatter
+
+    axes.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=1))
+    axes.set_title("Placebo: the same instruments on random sessions without articles", fontsize=10,
+                   loc="left")
+    axes.legend(loc="best", fontsize=8)
+    axes.grid(True, alpha=0.3)
+    return axes

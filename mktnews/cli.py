@@ -1,0 +1,759 @@
+"""The ``mktnews`` command.
+
+Subcommands::
+
+    mktnews study PATH... [options] --out DIR   run an event study, write a report folder
+    mktnews study --sample --out DIR            the same on the bundled sample (offline)
+    mktnews read PATH... [--out FILE]           articles, ticker-box snapshots and rejects
+    mktnews prices SYMBOL --start D --end D     fetch prices (into the cache), summarise them
+    mktnews capture PATH...                     which session each ticker box shows
+    mktnews date PATH... --search A:B           candidate publication dates of undated articles
+    mktnews instruments                         the instrument registry
+
+Exit status: 0 success; 1 a failure that is not the user's call (prices cannot be had, a
+price file is malformed, an internal error); 2 a usage error (unknown option, bad value,
+missing path); 3 when no event could be computed. Errors are one line on stderr;
+``--debug`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+
+import pandas as pd
+
+from mktnews._typing import Interval, ModelName
+from mktnews.errors import (
+    ArticleError,
+    ConfigurationError,
+    InvalidOptionError,
+    MktNewsError,
+    StudyError,
+    UnknownInstrumentError,
+)
+
+if TYPE_CHECKING:
+    from mktnews.articles import Corpus
+    from mktnews.prices.base import PriceSource
+
+__all__ = ["EXIT_FAILURE", "EXIT_NO_EVENT", "EXIT_OK", "EXIT_USAGE", "UsageError", "build_parser", "main"]
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_NO_EVENT = 3
+
+PROG = "mktnews"
+
+#: Event windows of ``mktnews study`` when no --window is given (a first look: the day,
+#: the three days around it, and the two weeks around it).
+DEFAULT_WINDOWS: tuple[tuple[int, int], ...] = ((0, 0), (-1, 1), (-5, 5))
+
+
+class UsageError(Exception):
+    """A command line that cannot be run as given (exit status 2)."""
+
+
+class NoEventError(Exception):
+    """The study ran but no event could be computed (exit status 3)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors raised as :class:`UsageError` (one line, exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        where = "" if self.prog == PROG else f"{self.prog.removeprefix(PROG + ' ')}: "
+        raise UsageError(f"{where}{message} (see '{self.prog} --help')")
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _get_choices(literal: object) -> list[str]:
+    from typing import get_args
+
+    return [str(a) for a in get_args(literal)]
+
+
+def _int_range(text: str, option: str) -> tuple[int, int]:
+    """``"-1:1"`` -> ``(-1, 1)``; also ``"-1,1"`` and ``"-1..1"``."""
+    m = re.fullmatch(r"\s*([+-]?\d+)\s*(?::|,|\.\.)\s*([+-]?\d+)\s*", text)
+    if not m:
+        raise UsageError(f"{option} {text!r}: expected A:B with whole numbers, e.g. -1:1")
+    a, b = int(m.group(1)), int(m.group(2))
+    if a > b:
+        raise UsageError(f"{option} {text!r}: the start {a} is after the end {b}")
+    return a, b
+
+
+def _date_range(text: str, option: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``"2023-10-01:2025-01-31"`` (or ``..``) -> two timestamps."""
+    parts = re.split(r"\.\.|:(?=\d{4}-)", text.strip())
+    if len(parts) != 2:
+        raise UsageError(f"{option} {text!r}: expected START:END dates, e.g. 2023-10-01:2025-01-31")
+    try:
+        a, b = pd.Timestamp(parts[0]), pd.Timestamp(parts[1])
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"{option} {text!r}: {_one_line(str(exc))}") from exc
+    if pd.isna(a) or pd.isna(b):
+        raise UsageError(f"{option} {text!r}: not dates")
+    if a > b:
+        raise UsageError(f"{option} {text!r}: the start is after the end")
+    return a, b
+
+
+_RANGE_OPTIONS = ("--window", "--estimation", "-w")
+
+
+def _join_negative_ranges(argv: list[str]) -> list[str]:
+    """Let ``--window -1:1`` through: argparse would take ``-1:1`` for an option."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if (
+            arg in _RANGE_OPTIONS
+            and i + 1 < len(argv)
+            and re.fullmatch(r"-\d+\s*(?::|,|\.\.)\s*[+-]?\d+", argv[i + 1])
+        ):
+            out.append(f"{arg}{argv[i + 1]}" if arg == "-w" else f"{arg}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(arg)
+        i += 1
+    return out
+
+
+def _existing_paths(paths: Sequence[str]) -> list[Path]:
+    out = []
+    for p in paths:
+        path = Path(p)
+        if not path.exists():
+            raise UsageError(f"no such file or folder: {p}")
+        out.append(path)
+    return out
+
+
+def _progress(desc: str, *, total: int | None, quiet: bool, unit: str = "it") -> Any:
+    from tqdm.auto import tqdm
+
+    # disable=None: no bar when stderr is not a terminal (pipes, CI, tests)
+    return tqdm(total=total, desc=desc, unit=unit, disable=True if quiet else None,
+                file=sys.stderr, leave=False)
+
+
+class _ProgressSource:
+    """A price source that shows a progress bar of its fetches (one tick per symbol)."""
+
+    def __init__(self, inner: PriceSource, *, quiet: bool) -> None:
+        self.inner = inner
+        self.name = str(getattr(inner, "name", type(inner).__name__))
+        self._bar = _progress("prices", total=None, quiet=quiet, unit=" fetch")
+
+    def fetch(self, symbol: str, start: pd.Timestamp, end: pd.Timestamp, interval: Interval) -> pd.DataFrame:
+        self._bar.set_postfix_str(f"{symbol} {interval}", refresh=False)
+        try:
+            return self.inner.fetch(symbol, start, end, interval)
+        finally:
+            self._bar.update(1)
+
+    def close(self) -> None:
+        self._bar.close()
+
+    def __getattr__(self, item: str) -> Any:
+        return getattr(self.inner, item)
+
+
+def _make_source(ns: argparse.Namespace) -> PriceSource:
+    """The price source the options ask for."""
+    if getattr(ns, "sample", False):
+        from mktnews.datasets import sample_source
+
+        return sample_source()
+    prices_dir = getattr(ns, "prices", None)
+    if prices_dir:
+        folder = Path(prices_dir)
+        if not folder.is_dir():
+            raise UsageError(f"--prices {prices_dir}: no such folder")
+        from mktnews.prices.files import FileSource
+
+        return FileSource(folder)
+    if getattr(ns, "offline", False):
+        from mktnews.prices.yahoo import YahooSource
+
+        return YahooSource(offline=True)
+    from mktnews.prices.base import default_source
+
+    return default_source()
+
+
+def _read_published_at(path: str | None) -> dict[str, str] | None:
+    """A CSV of ``article_id,published_at`` (the first two columns if not so named)."""
+    if path is None:
+        return None
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"--published-at {path}: no such file")
+    try:
+        table = pd.read_csv(p, dtype="str", keep_default_na=False)
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--published-at {path}: cannot read it as CSV ({_one_line(str(exc))})") from exc
+    cols = {c.strip().lower(): c for c in table.columns}
+    id_col = cols.get("article_id") or cols.get("id")
+    time_col = cols.get("published_at") or cols.get("time") or cols.get("datetime")
+    if id_col is None or time_col is None:
+        if len(table.columns) < 2:
+            raise UsageError(
+                f"--published-at {path}: needs two columns, article_id and published_at "
+                f"(it has {list(table.columns)})"
+            )
+        id_col, time_col = table.columns[0], table.columns[1]
+    dup = table[id_col].duplicated()
+    if dup.any():
+        raise UsageError(f"--published-at {path}: article id {table[id_col][dup].iloc[0]!r} appears twice")
+    return dict(zip(table[id_col].astype("str"), table[time_col].astype("str"), strict=True))
+
+
+def _read_corpus(ns: argparse.Namespace) -> Corpus:
+    """Read the PATHs (one corpus; several paths are read one by one and concatenated)."""
+    paths = _existing_paths(ns.paths)
+    from mktnews.articles import Corpus, read_articles
+
+    published = _read_published_at(getattr(ns, "published_at", None))
+    kwargs: dict[str, Any] = {"tz": getattr(ns, "tz", None)}
+    for opt in ("time_col", "id_col", "text_col", "instrument_col", "encoding", "outlet"):
+        val = getattr(ns, opt, None)
+        if val is not None:
+            kwargs[opt] = val
+    corpora = []
+    for path in paths:
+        corpora.append(read_articles(path, published_at=published, **kwargs))
+    if len(corpora) == 1:
+        corpus = corpora[0]
+    else:
+        articles = pd.concat([c.articles for c in corpora], ignore_index=True)
+        dup = articles["article_id"].duplicated()
+        if dup.any():
+            first = articles.loc[dup, "article_id"].iloc[0]
+            raise UsageError(
+                f"article id {first!r} occurs in more than one of the PATHs; give each input "
+                "unique ids (or put the files in one folder)"
+            )
+        corpus = Corpus(
+            articles=articles,
+            snapshots=pd.concat([c.snapshots for c in corpora], ignore_index=True),
+            rejected=pd.concat([c.rejected for c in corpora], ignore_index=True),
+            n_inputs=sum(c.n_inputs for c in corpora),
+        )
+    if published:
+        unknown = sorted(set(published) - set(corpus.articles["article_id"].astype("str")))
+        if unknown:
+            _note(ns, f"--published-at names {len(unknown)} id(s) not in the articles, e.g. {unknown[0]!r}")
+    return corpus
+
+
+def _note(ns: argparse.Namespace, text: str) -> None:
+    if not getattr(ns, "quiet", False):
+        print(f"{PROG}: note: {text}", file=sys.stderr)
+
+
+def _write_table(frame: pd.DataFrame, path: Path) -> None:
+    suffix = path.suffix.lower()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif suffix in (".parquet", ".pq"):
+        frame.to_parquet(path, index=False)
+    else:
+        raise UsageError(f"--out {path}: use a .csv or .parquet file name")
+
+
+def _sibling(path: Path, what: str) -> Path:
+    return path.with_name(f"{path.stem}.{what}{path.suffix}")
+
+
+def _print_frame(frame: pd.DataFrame, out: TextIO, *, max_rows: int = 30) -> None:
+    with pd.option_context("display.max_rows", max_rows, "display.max_columns", 20,
+                           "display.width", 140, "display.max_colwidth", 48):
+        print(frame.to_string(index=False, max_rows=max_rows) if len(frame) else "(none)", file=out)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_instruments(ns: argparse.Namespace) -> int:
+    """``mktnews instruments``."""
+    from mktnews.instruments import instrument_table
+
+    table = instrument_table()
+    if ns.out:
+        _write_table(table, Path(ns.out))
+        print(f"{len(table)} instruments written to {ns.out}")
+        return EXIT_OK
+    with pd.option_context("display.max_colwidth", 70, "display.width", 200):
+        print(table.to_string(index=False))
+    print(f"{len(table)} instruments (add your own with mktnews.register_instrument)")
+    return EXIT_OK
+
+
+def cmd_read(ns: argparse.Namespace) -> int:
+    """``mktnews read PATH... [--out FILE]``."""
+    corpus = _read_corpus(ns)
+    arts, snaps, rej = corpus.articles, corpus.snapshots, corpus.rejected
+    if ns.out:
+        out = Path(ns.out)
+        _write_table(arts, out)
+        _write_table(snaps, _sibling(out, "snapshots"))
+        _write_table(rej, _sibling(out, "rejected"))
+        print(f"articles: {out}; snapshots: {_sibling(out, 'snapshots')}; rejected: {_sibling(out, 'rejected')}")
+    else:
+        preview = pd.DataFrame(
+            {
+                "article_id": arts["article_id"],
+                "instrument": arts["instrument"],
+                "change": arts["snapshot_change"],
+                "published_at": arts["published_at"],
+                "outlet": arts["outlet"],
+                "text": _short_text(arts),
+            }
+        )
+        print(f"articles ({len(arts)}):")
+        _print_frame(preview, sys.stdout)
+        if len(snaps) > len(arts.dropna(subset=["instrument"])):
+            print(f"\nsnapshots ({len(snaps)}):")
+            _print_frame(snaps.loc[:, ["article_id", "position", "instrument", "change", "change_pct", "level"]],
+                         sys.stdout)
+    if len(rej):
+        print(f"\nrejected ({len(rej)}):")
+        for src, reason in zip(rej["source"].astype("str"), rej["reason"].astype("str"), strict=True):
+            print(f"  {src}: {reason}")
+    print(
+        f"{len(arts)} articles read, {len(rej)} rejected, of {corpus.n_inputs} inputs; "
+        f"{len(snaps)} ticker-box snapshots"
+    )
+    return EXIT_OK
+
+
+def _short_text(arts: pd.DataFrame) -> pd.Series:
+    title = arts["title"].astype("str") if "title" in arts else pd.Series("", index=arts.index)
+    body = arts["body"].fillna("").astype("str") if "body" in arts else pd.Series("", index=arts.index)
+    text = title.where(arts["title"].notna(), body) if "title" in arts else body
+    return text.str.replace(r"\s+", " ", regex=True).str.slice(0, 45)
+
+
+def cmd_prices(ns: argparse.Namespace) -> int:
+    """``mktnews prices SYMBOL --start D --end D [--interval I]``."""
+    from mktnews.instruments import resolve_instrument
+    from mktnews.prices.base import load_prices
+
+    start, end = _parse_date(ns.start, "--start"), _parse_date(ns.end, "--end")
+    if end < start:
+        raise UsageError(f"--end {ns.end} is before --start {ns.start}")
+    inst = resolve_instrument(ns.symbol, allow_unregistered_symbol=True)
+    source = _ProgressSource(_make_source(ns), quiet=ns.quiet)
+    try:
+        frame = load_prices(ns.symbol, start, end, interval=ns.interval, source=source)
+    finally:
+        source.close()
+    if ns.out:
+        out = Path(ns.out)
+        table = frame.reset_index()
+        _write_table(table, out)
+    close = frame["close"]
+    print(f"{inst.name} ({inst.symbol}), {ns.interval} bars from {frame.attrs.get('source', source.name)}")
+    if frame.empty:
+        print("no bars in that range")
+    else:
+        print(f"{len(frame)} bars, {frame.index[0]} .. {frame.index[-1]}")
+        print(
+            f"close: first {close.iloc[0]:.4f}, last {close.iloc[-1]:.4f}, "
+            f"min {close.min():.4f} ({close.idxmin()}), max {close.max():.4f} ({close.idxmax()})"
+        )
+        if ns.interval == "1d" and inst.calendar is not None:
+            from mktnews.calendars import sessions
+
+            cal = sessions(inst, frame.index[0], frame.index[-1])
+            missing = cal.index[~cal.index.isin(frame.index)]
+            if len(missing):
+                shown = ", ".join(f"{d:%Y-%m-%d}" for d in missing[:10])
+                more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+                print(f"gaps: {len(missing)} {inst.calendar} session(s) missing from the data: {shown}{more}")
+            else:
+                print(f"gaps: none (every {inst.calendar} session in the range has a bar)")
+    if ns.out:
+        print(f"written to {ns.out}")
+    return EXIT_OK
+
+
+def _parse_date(text: str, option: str) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(text)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"{option} {text!r}: not a date ({_one_line(str(exc))})") from exc
+    if pd.isna(ts):
+        raise UsageError(f"{option} {text!r}: not a date")
+    return ts
+
+
+def cmd_capture(ns: argparse.Namespace) -> int:
+    """``mktnews capture PATH...``."""
+    from mktnews.events import capture_sessions
+
+    corpus = _read_corpus(ns)
+    search = _date_range(ns.search, "--search") if ns.search else None
+    source = _ProgressSource(_make_source(ns), quiet=ns.quiet)
+    try:
+        table = capture_sessions(corpus, source=source, search=search)
+    finally:
+        source.close()
+    _emit_table(ns, table)
+    status = table["status"].astype("str").value_counts() if "status" in table else pd.Series(dtype=int)
+    counts = ", ".join(f"{k} {v}" for k, v in status.items())
+    print(f"{len(corpus.articles)} articles read, {len(corpus.rejected)} rejected; "
+          f"{len(table)} snapshots: {counts or 'none'}")
+    return EXIT_OK
+
+
+def cmd_date(ns: argparse.Namespace) -> int:
+    """``mktnews date PATH... --search A:B``."""
+    from mktnews.dating import date_articles
+
+    corpus = _read_corpus(ns)
+    search = _date_range(ns.search, "--search")
+    source = _ProgressSource(_make_source(ns), quiet=ns.quiet)
+    try:
+        table = date_articles(corpus, source=source, search=search)
+    finally:
+        source.close()
+    _emit_table(ns, table)
+    dated = int(table["published_date"].notna().sum()) if "published_date" in table else 0
+    print(f"{len(corpus.articles)} articles read, {len(corpus.rejected)} rejected; "
+          f"{dated} of {len(table)} dated to a single day")
+    return EXIT_OK
+
+
+def _emit_table(ns: argparse.Namespace, table: pd.DataFrame) -> None:
+    if ns.out:
+        out = Path(ns.out)
+        frame = table.copy()
+        for col in frame.columns:  # lists/tuples of candidates are written as text
+            if frame[col].dtype == object:
+                frame[col] = frame[col].map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+        _write_table(frame, out)
+        print(f"written to {out}")
+    else:
+        _print_frame(table, sys.stdout, max_rows=60)
+
+
+def _sample_notes() -> list[str]:
+    from mktnews.datasets import SAMPLE_ATTRIBUTION, SAMPLE_PUBLISHED_AT
+
+    when = SAMPLE_PUBLISHED_AT
+    return [
+        "Bundled sample: the seed article (Berliner Börsen-Zeitung, AFP copy on Putin's arrival "
+        "in Astana) with the bundled daily bars of the Euro STOXX 50 and the DAX.",
+        f"The seed's publication time is set to {when:%Y-%m-%d %H:%M} {when.tzinfo} by "
+        "mktnews.datasets.load_sample: an assumption. The page prints no time; it is documented "
+        "as published on Wednesday 2024-11-27, time of day unknown. Any time after the "
+        "2024-11-26 close and before the 2024-11-27 close (17:30 CET) gives the same day 0; "
+        "the ticker box (-28.84) matches the 2024-11-27 close-to-close change.",
+        SAMPLE_ATTRIBUTION,
+    ]
+
+
+def cmd_study(ns: argparse.Namespace) -> int:
+    """``mktnews study PATH... [options]`` / ``mktnews study --sample``."""
+    from mktnews.events import align_events
+    from mktnews.study import event_study
+
+    if ns.sample and ns.paths:
+        raise UsageError("give article PATHs or --sample, not both")
+    if not ns.sample and not ns.paths:
+        raise UsageError("no articles: give PATH(s), or --sample for the bundled sample")
+    if ns.sample:
+        clash = [opt for opt, val in (("--prices", ns.prices), ("--published-at", ns.published_at),
+                                      ("--time-col", ns.time_col), ("--id-col", ns.id_col))
+                 if val]
+        if clash:
+            raise UsageError(f"--sample brings its own articles and prices; drop {', '.join(clash)}")
+        if ns.interval != "1d":
+            raise UsageError("--sample holds daily bars only; drop --interval")
+    windows = [_int_range(w, "--window") for w in ns.window] if ns.window else list(DEFAULT_WINDOWS)
+    estimation = _int_range(ns.estimation, "--estimation")
+    if ns.placebo < 0:
+        raise UsageError(f"--placebo {ns.placebo}: a number of draws, 0 or more")
+    if ns.max_plots < 0:
+        raise UsageError(f"--max-plots {ns.max_plots}: 0 or more")
+    out = Path(ns.out) if ns.out else None
+    if out is not None and out.exists() and not out.is_dir():
+        raise UsageError(f"--out {ns.out}: exists and is not a folder")
+
+    stages = _progress("study", total=4, quiet=ns.quiet, unit=" step")
+    notes: list[str] = []
+    if ns.sample:
+        from mktnews.datasets import load_sample
+
+        corpus = load_sample()
+        notes += _sample_notes()
+    else:
+        corpus = _read_corpus(ns)
+    stages.update(1)
+    undated = int(corpus.articles["published_at"].isna().sum())
+    if undated:
+        notes.append(
+            f"{undated} article(s) have no publication time and are not studied (status "
+            "no_publication_time): give --published-at CSV, or date them with 'mktnews date'."
+        )
+    base = _make_source(ns)
+    source = _ProgressSource(base, quiet=ns.quiet)
+    try:
+        stages.set_postfix_str("align", refresh=False)
+        events = align_events(corpus, source=source, interval=ns.interval)
+        stages.update(1)
+        stages.set_postfix_str("study", refresh=False)
+        try:
+            results = event_study(
+                events,
+                source=source,
+                windows=windows,
+                estimation=estimation,
+                model=ns.model,
+                benchmark=ns.benchmark,
+                collapse=not ns.no_collapse,
+                group_by=ns.group_by,
+                placebo=ns.placebo,
+                interval=ns.interval,
+                min_estimation=ns.min_estimation,
+                seed=ns.seed,
+            )
+        except StudyError as exc:
+            stages.close()
+            if out is not None:
+                out.mkdir(parents=True, exist_ok=True)
+                from mktnews.report import _flat
+
+                _flat(events).to_csv(out / "events.csv", index=False)
+                _note(ns, f"no event could be computed; the aligned events are in {out / 'events.csv'}")
+            counts = events["status"].astype("str").value_counts()
+            print(
+                f"{len(corpus.articles)} articles read, {len(corpus.rejected)} rejected; "
+                f"{len(events)} event rows ({', '.join(f'{k} {v}' for k, v in counts.items()) or 'none'}); "
+                "0 events computed"
+            )
+            raise NoEventError(_one_line(str(exc))) from exc
+        stages.update(1)
+        if out is not None:
+            from mktnews.report import write_report
+
+            stages.set_postfix_str("report", refresh=False)
+            report = write_report(results, out, source=source, corpus=corpus,
+                                  max_articles=ns.max_plots, notes=notes)
+            for aid, why in report.skipped_plots:
+                _note(ns, f"chart of article {aid} not drawn: {why}")
+        else:
+            print(results.summary().as_text())
+            for n in notes:
+                print(f"Note: {n}")
+        stages.update(1)
+    finally:
+        stages.close()
+        source.close()
+    info = results.info
+    used_rows = int(info.get("n_usable_rows", 0))
+    n_events = int(info.get("n_events", 0))
+    n_ok = int(info.get("n_events_ok", 0))
+    collapsed = used_rows - n_events if results.options.get("collapse") else 0
+    where = f"; report in {out}" if out is not None else ""
+    print(
+        f"{len(corpus.articles)} articles read, {len(corpus.rejected)} rejected; "
+        f"{len(events)} event rows, {used_rows} aligned; {collapsed} collapsed "
+        f"({used_rows} rows -> {n_events} events); {n_ok} events computed{where}"
+    )
+    if n_ok == 0:
+        raise NoEventError("no event could be computed (see the status columns of events.csv)")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``mktnews`` command."""
+    from mktnews import __version__
+
+    common = _Parser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the full traceback of an error")
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                        help="no progress bars or notes")
+
+    prices_opts = _Parser(add_help=False)
+    g = prices_opts.add_argument_group("prices")
+    g.add_argument("--prices", metavar="DIR",
+                   help="read prices from a folder of files (one CSV/Parquet per symbol, e.g. ^GDAXI.csv) "
+                   "instead of Yahoo Finance")
+    g.add_argument("--offline", action="store_true",
+                   help="Yahoo Finance from the local cache only (no network); also MKTNEWS_OFFLINE=1")
+
+    reading = _Parser(add_help=False)
+    r = reading.add_argument_group("reading articles")
+    r.add_argument("paths", nargs="+", metavar="PATH",
+                   help="text file(s), folder(s) of .txt files, or CSV/JSONL/Parquet table(s)")
+    r.add_argument("--published-at", metavar="CSV",
+                   help="CSV with columns article_id,published_at giving publication times")
+    r.add_argument("--tz", metavar="ZONE", help="time zone of naive timestamps, e.g. Europe/Berlin")
+    r.add_argument("--time-col", metavar="COL", help="table column with the publication time")
+    r.add_argument("--id-col", metavar="COL", help="table column with the article id")
+    r.add_argument("--text-col", metavar="COL", help="table column with the article text")
+    r.add_argument("--instrument-col", metavar="COL", help="table column naming the instrument")
+
+    parser = _Parser(
+        prog=PROG,
+        description="Event studies that start from news articles: what did the market do "
+        "when this news came out?",
+        parents=[common],
+        epilog="Exit status: 0 ok, 1 failure, 2 usage error, 3 no event could be computed.",
+    )
+    parser.add_argument("--version", action="version", version=f"mktnews {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("study", parents=[common, prices_opts],
+                       help="run an event study and write a report folder",
+                       description="Read articles, load prices, run the event study and write a "
+                       "report folder (events.csv, car.csv, tests.csv, abnormal.parquet, summary.md, "
+                       "report.html, caar.png, article_<id>.png).")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="text file(s), folder(s) of .txt files, or CSV/JSONL/Parquet table(s)")
+    p.add_argument("--sample", action="store_true",
+                   help="use the bundled sample (the seed article, Euro STOXX 50 and DAX daily bars); "
+                   "no network")
+    p.add_argument("--published-at", metavar="CSV",
+                   help="CSV with columns article_id,published_at giving publication times")
+    p.add_argument("--tz", metavar="ZONE", help="time zone of naive timestamps, e.g. Europe/Berlin")
+    p.add_argument("--time-col", metavar="COL", help="table column with the publication time")
+    p.add_argument("--id-col", metavar="COL", help="table column with the article id")
+    p.add_argument("--text-col", metavar="COL", help="table column with the article text")
+    p.add_argument("--instrument-col", metavar="COL", help="table column naming the instrument")
+    p.add_argument("-w", "--window", action="append", metavar="A:B",
+                   help="event window in relative sessions, inclusive (repeatable; default: 0:0, -1:1 and -5:5)")
+    p.add_argument("--estimation", metavar="A:B", default="-250:-11",
+                   help="estimation window (default -250:-11)")
+    p.add_argument("--model", default="constant_mean", choices=_get_choices(ModelName),
+                   help="normal-return model (default constant_mean)")
+    p.add_argument("--benchmark", metavar="SYMBOL",
+                   help="benchmark instrument for market_adjusted / market_model")
+    p.add_argument("--group-by", metavar="COL", help="corpus column to group the CAAR and tests by")
+    p.add_argument("--placebo", metavar="N", type=int, default=0,
+                   help="number of placebo draws (random sessions without articles; default 0)")
+    p.add_argument("--seed", type=int, default=None, help="random seed of the placebo draws")
+    p.add_argument("--interval", default="1d", choices=_get_choices(Interval), help="bar size (default 1d)")
+    p.add_argument("--min-estimation", type=int, default=120, metavar="N",
+                   help="fewest estimation returns an event needs (default 120)")
+    p.add_argument("--no-collapse", action="store_true",
+                   help="keep articles on the same instrument and day 0 as separate events")
+    p.add_argument("--max-plots", type=int, default=20, metavar="N",
+                   help="article charts written to the report (default 20)")
+    p.add_argument("--out", metavar="DIR", help="report folder (without it, only the summary is printed)")
+    p.set_defaults(func=cmd_study)
+
+    p = sub.add_parser("read", parents=[common, reading],
+                       help="read articles: the articles, their ticker boxes and the rejects",
+                       description="Read articles and show (or write) the articles, the ticker-box "
+                       "snapshots and the rejected inputs with the reason.")
+    p.add_argument("--out", metavar="FILE",
+                   help="write the articles to FILE (.csv or .parquet), snapshots and rejects beside it "
+                   "(FILE.snapshots.csv, FILE.rejected.csv)")
+    p.set_defaults(func=cmd_read)
+
+    p = sub.add_parser("prices", parents=[common, prices_opts],
+                       help="fetch prices (into the cache) and summarise them")
+    p.add_argument("symbol", metavar="SYMBOL", help="a symbol (^GDAXI) or a name the registry knows (DAX)")
+    p.add_argument("--start", required=True, metavar="DATE")
+    p.add_argument("--end", required=True, metavar="DATE", help="inclusive for daily bars")
+    p.add_argument("--interval", default="1d", choices=_get_choices(Interval))
+    p.add_argument("--out", metavar="FILE", help="also write the bars to FILE (.csv or .parquet)")
+    p.set_defaults(func=cmd_prices)
+
+    p = sub.add_parser("capture", parents=[common, reading, prices_opts],
+                       help="which session's change each ticker box shows (its capture session)")
+    p.add_argument("--search", metavar="A:B", help="only sessions between these dates (e.g. 2023-10-01:2025-01-31)")
+    p.add_argument("--out", metavar="FILE", help="write the table to FILE (.csv or .parquet)")
+    p.set_defaults(func=cmd_capture)
+
+    p = sub.add_parser("date", parents=[common, reading, prices_opts],
+                       help="candidate publication dates of undated articles")
+    p.add_argument("--search", metavar="A:B", required=True,
+                   help="date range to search (e.g. 2023-10-01:2025-01-31)")
+    p.add_argument("--out", metavar="FILE", help="write the table to FILE (.csv or .parquet)")
+    p.set_defaults(func=cmd_date)
+
+    p = sub.add_parser("instruments", parents=[common], help="the instrument registry")
+    p.add_argument("--out", metavar="FILE", help="write the table to FILE (.csv or .parquet)")
+    p.set_defaults(func=cmd_instruments)
+    return parser
+
+
+# --------------------------------------------------------------------------- entry point
+
+_USAGE_ERRORS: tuple[type[BaseException], ...] = (
+    UsageError,
+    ArticleError,
+    InvalidOptionError,
+    ConfigurationError,
+    UnknownInstrumentError,
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``mktnews`` command; returns the exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name (default: ``sys.argv[1:]``).
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args or os.environ.get("MKTNEWS_DEBUG") == "1"
+    try:
+        parser = build_parser()
+        ns = parser.parse_args(_join_negative_ranges(args))
+        if not hasattr(ns, "func"):
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        ns.debug = getattr(ns, "debug", False) or debug
+        ns.quiet = getattr(ns, "quiet", False)
+        func: Callable[[argparse.Namespace], int] = ns.func
+        return func(ns)
+    except _USAGE_ERRORS as exc:
+        return _fail(exc, EXIT_USAGE, debug)
+    except (StudyError, NoEventError) as exc:
+        return _fail(exc, EXIT_NO_EVENT, debug)
+    except MktNewsError as exc:
+        return _fail(exc, EXIT_FAILURE, debug)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an internal error: still one line unless --debug
+        return _fail(exc, EXIT_FAILURE, debug, internal=True)
+
+
+def _fail(exc: BaseException, status: int, debug: bool, *, internal: bool = False) -> int:
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    msg = _one_line(str(exc)) or type(exc).__name__
+    if internal:
+        msg = f"internal error ({type(exc).__name__}): {msg}"
+    hint = "" if debug else " (--debug shows the traceback)" if internal else ""
+    print(f"{PROG}: error: {msg}{hint}", file=sys.stderr)
+    return status

@@ -1,0 +1,388 @@
+"""The report folder of an event study (what ``mktnews study --out DIR`` writes).
+
+:func:`write_report` writes, into one folder:
+
+- ``events.csv``: one row per (article, instrument) with alignment and study status;
+- ``car.csv``: per event and window, CAR, BHAR, SCAR, t and p (window as
+  ``window_start``, ``window_end``);
+- ``caar.csv``: per group, window and relative day, AAR, CAAR and the 95% band;
+- ``tests.csv``: the test battery per group and window;
+- ``placebo.csv``: the placebo draws (only when the study drew any);
+- ``abnormal.parquet``: the long abnormal-return frame (``event_id``, ``rel`` as columns);
+- ``summary.md``: settings, counts, the summary tables, notes, links to the figures;
+- ``report.html``: the same in one self-contained page, figures embedded as base64 PNG;
+- ``caar.png``, ``placebo.png`` (with placebo draws) and ``article_<id>.png`` for up to
+  ``max_articles`` articles (used events first).
+
+Figures are drawn on :class:`matplotlib.figure.Figure` objects (no pyplot state), so
+writing reports in a loop does not accumulate open figures.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from mktnews.errors import MktNewsError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from mktnews.articles import Corpus
+    from mktnews.prices.base import PriceSource
+    from mktnews.results import EventStudyResults
+
+__all__ = ["Report", "write_report"]
+
+#: Articles charted by default.
+MAX_ARTICLE_PLOTS = 20
+
+
+@dataclass(frozen=True)
+class Report:
+    """What :func:`write_report` wrote.
+
+    Attributes
+    ----------
+    folder : Path
+    files : tuple of Path
+        Every file written, in order.
+    article_plots : tuple of (article_id, Path)
+    skipped_plots : tuple of (article_id, reason)
+        Article charts that could not be drawn (e.g. no prices around the article); the
+        reason is also written into ``summary.md`` and ``report.html``.
+    """
+
+    folder: Path
+    files: tuple[Path, ...]
+    article_plots: tuple[tuple[str, Path], ...] = field(default=())
+    skipped_plots: tuple[tuple[str, str], ...] = field(default=())
+
+
+def _safe_name(text: str) -> str:
+    """A file-name-safe form of an article id."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", str(text)).strip("._")
+    return name[:80] or "article"
+
+
+def _flat(frame: pd.DataFrame) -> pd.DataFrame:
+    """Windows as two integer columns, list cells as text: ready for CSV."""
+    df = frame.reset_index() if isinstance(frame.index, pd.MultiIndex) else frame.copy()
+    if "window" in df.columns:
+        win = df.pop("window")
+        pos = list(df.columns).index("group") + 1 if "group" in df.columns else 0
+        df.insert(pos, "window_start", np.array([int(w[0]) for w in win], dtype=np.int64))
+        df.insert(pos + 1, "window_end", np.array([int(w[1]) for w in win], dtype=np.int64))
+    for col in df.columns:
+        if df[col].dtype == object:
+            df[col] = df[col].map(
+                lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else v
+            )
+    return df
+
+
+def _figure(size: tuple[float, float]) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=size, layout="constrained")
+
+
+def _save(fig: Figure, path: Path) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    data = buf.getvalue()
+    path.write_bytes(data)
+    return data
+
+
+def _md_table(frame: pd.DataFrame, floatfmt: str = "{:.4f}") -> str:
+    """A GitHub-flavoured Markdown table (no tabulate dependency)."""
+
+    def cell(v: Any) -> str:
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT:
+            return ""
+        if isinstance(v, (float, np.floating)):
+            return floatfmt.format(float(v))
+        if isinstance(v, pd.Timestamp):
+            return v.strftime("%Y-%m-%d") if v == v.normalize() and v.tzinfo is None else str(v)
+        return str(v).replace("|", "\\|").replace("\n", " ")
+
+    cols = [str(c) for c in frame.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for row in frame.itertuples(index=False, name=None):
+        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def _articles_to_plot(results: EventStudyResults, limit: int) -> list[str]:
+    """Article ids to chart: those in used events first, then other aligned ones."""
+    ev = results.events
+    if ev.empty or limit <= 0:
+        return []
+    used = ev.loc[(ev.get("stat_status", ev["status"]) == "ok").fillna(False).to_numpy(dtype=bool)]
+    aligned = ev.loc[(ev["status"] == "ok").fillna(False).to_numpy(dtype=bool)]
+    order = list(dict.fromkeys([*used["article_id"].astype("str"), *aligned["article_id"].astype("str")]))
+    return order[:limit]
+
+
+def _car_table(results: EventStudyResults) -> pd.DataFrame:
+    car = results.car
+    if car.empty:
+        return car
+    out = pd.DataFrame(
+        {
+            "event": car["event_id"],
+            "group": car["group"],
+            "t0": car["t0"],
+            "articles": car["n_articles"],
+            "window": [f"({int(w[0])}, {int(w[1])})" for w in car["window"]],
+            "CAR %": car["car"] * 100.0,
+            "BHAR %": car["bhar"] * 100.0,
+            "t": car["t"],
+            "p": car["p"],
+        }
+    )
+    return out
+
+
+def _status_table(results: EventStudyResults) -> pd.DataFrame:
+    ev = results.events
+    col = "stat_status" if "stat_status" in ev else "status"
+    counts = ev[col].astype("str").value_counts()
+    return pd.DataFrame({"status": counts.index.astype("str"), "event rows": counts.to_numpy()})
+
+
+def write_report(
+    results: EventStudyResults,
+    out: str | Path,
+    *,
+    source: PriceSource | None = None,
+    corpus: Corpus | None = None,
+    max_articles: int = MAX_ARTICLE_PLOTS,
+    notes: Sequence[str] = (),
+    title: str = "mktnews event study",
+) -> Report:
+    """Write the report folder of an event study.
+
+    Parameters
+    ----------
+    results : EventStudyResults
+    out : path
+        The folder (created if needed; files in it with the same names are replaced).
+    source : PriceSource, optional
+        Prices for the article charts (the source the study used; default:
+        :func:`mktnews.default_source`).
+    corpus : Corpus, optional
+        The articles, to report their count and the rejected inputs.
+    max_articles : int, default 20
+        Article charts to draw (``article_<id>.png``).
+    notes : sequence of str
+        Lines added to the summary's notes (e.g. where publication times came from).
+    title : str
+
+    Returns
+    -------
+    Report
+    """
+    from mktnews import plotting
+
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+
+    def put_csv(frame: pd.DataFrame, name: str) -> Path:
+        path = folder / name
+        _flat(frame).to_csv(path, index=False)
+        files.append(path)
+        return path
+
+    put_csv(results.events, "events.csv")
+    put_csv(results.car, "car.csv")
+    put_csv(results.caar, "caar.csv")
+    put_csv(results.tests, "tests.csv")
+    placebo = results.placebo
+    if len(placebo):
+        put_csv(placebo, "placebo.csv")
+    abn_path = folder / "abnormal.parquet"
+    abn = results.abnormal.reset_index()
+    abn.to_parquet(abn_path, index=False)
+    files.append(abn_path)
+
+    images: list[tuple[str, str, bytes]] = []  # (caption, file name, png)
+    interval = str(results.options.get("interval", "1d"))
+    if len(results.caar):
+        fig = _figure((8.0, 4.6))
+        plotting.plot_caar(results, ax=fig.add_subplot())
+        path = folder / "caar.png"
+        images.append(("CAAR with its 95% band", path.name, _save(fig, path)))
+        files.append(path)
+    if len(placebo):
+        fig = _figure((8.0, 4.2))
+        plotting.plot_placebo(results, ax=fig.add_subplot())
+        path = folder / "placebo.png"
+        images.append(("Placebo distribution and the observed CAAR", path.name, _save(fig, path)))
+        files.append(path)
+
+    headings: dict[str, str] = {}
+    if corpus is not None:
+        arts = corpus.articles
+        for aid, ttl, body in zip(arts["article_id"].astype("str"), arts["title"], arts["body"], strict=True):
+            text = ttl if isinstance(ttl, str) and ttl.strip() else body
+            if isinstance(text, str) and text.strip():
+                headings[aid] = textwrap.shorten(" ".join(text.split()), width=90, placeholder=" …")
+    article_plots: list[tuple[str, Path]] = []
+    skipped: list[tuple[str, str]] = []
+    events = results.events
+    used_names: set[str] = set()
+    for aid in _articles_to_plot(results, max_articles):
+        fig = _figure((9.0, 4.8))
+        try:
+            plotting.plot_article(events, aid, source=source, interval=interval,  # type: ignore[arg-type]
+                                  title=headings.get(aid), ax=fig.add_subplot())
+        except MktNewsError as exc:
+            skipped.append((aid, " ".join(str(exc).split())))
+            continue
+        name = _safe_name(aid)
+        stem = name
+        k = 2
+        while name in used_names:
+            name = f"{stem}_{k}"
+            k += 1
+        used_names.add(name)
+        path = folder / f"article_{name}.png"
+        images.append((f"Article {aid}", path.name, _save(fig, path)))
+        article_plots.append((aid, path))
+        files.append(path)
+
+    summary = results.summary()
+    all_notes = list(notes)
+    for aid, why in skipped:
+        all_notes.append(f"chart of article {aid} not drawn: {why}")
+    n_aligned = int((events["status"] == "ok").sum()) if len(events) else 0
+    n_articles = events["article_id"].nunique() if len(events) else 0
+    counts = [
+        ("articles read", str(len(corpus.articles)) if corpus is not None else str(n_articles)),
+        ("inputs rejected", str(len(corpus.rejected)) if corpus is not None else "-"),
+        ("event rows (article × instrument)", str(len(events))),
+        ("rows aligned (status ok)", str(n_aligned)),
+        ("events after collapsing", str(results.info.get("n_events", "-"))),
+        ("events used", str(results.info.get("n_events_ok", "-"))),
+    ]
+
+    md_path = folder / "summary.md"
+    md_path.write_text(
+        _markdown(title, summary.as_text(), counts, results, corpus, all_notes, images), encoding="utf-8"
+    )
+    files.append(md_path)
+    html_path = folder / "report.html"
+    html_path.write_text(
+        _html(title, summary.as_html(), counts, results, corpus, all_notes, images), encoding="utf-8"
+    )
+    files.append(html_path)
+    return Report(folder, tuple(files), tuple(article_plots), tuple(skipped))
+
+
+def _markdown(
+    title: str,
+    summary_text: str,
+    counts: list[tuple[str, str]],
+    results: EventStudyResults,
+    corpus: Corpus | None,
+    notes: list[str],
+    images: list[tuple[str, str, bytes]],
+) -> str:
+    parts = [f"# {title}", ""]
+    parts += [_md_table(pd.DataFrame(counts, columns=["", "count"])), ""]
+    if notes:
+        parts += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
+    parts += ["## Summary", "", "```text", summary_text, "```", ""]
+    parts += ["## Status of the event rows", "", _md_table(_status_table(results)), ""]
+    car = _car_table(results)
+    if len(car):
+        parts += ["## CAR per event and window", ""]
+        parts += [_md_table(car.head(500), floatfmt="{:.4f}"), ""]
+        if len(car) > 500:
+            parts += [f"({len(car) - 500} more rows in car.csv)", ""]
+    if corpus is not None and len(corpus.rejected):
+        parts += ["## Rejected inputs", "", _md_table(corpus.rejected.loc[:, ["source", "reason"]]), ""]
+    if images:
+        parts += ["## Figures", ""]
+        for caption, name, _png in images:
+            parts += [f"![{caption}]({name})", ""]
+    parts += [
+        "## Files",
+        "",
+        "events.csv, car.csv, caar.csv, tests.csv, abnormal.parquet"
+        + (", placebo.csv" if len(results.placebo) else "")
+        + "; test conventions are in tests.csv's `convention` column.",
+        "",
+    ]
+    return "\n".join(parts)
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;
+max-width:1100px;color:#222;padding:0 1em}
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;font-size:.85em;margin:.6em 0}
+td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}th{background:#f3f3f3}
+figure{margin:1em 0}figcaption{font-size:.9em;color:#555}img{max-width:100%}
+.notes li{margin:.2em 0}
+"""
+
+
+def _html(
+    title: str,
+    summary_html: str,
+    counts: list[tuple[str, str]],
+    results: EventStudyResults,
+    corpus: Corpus | None,
+    notes: list[str],
+    images: list[tuple[str, str, bytes]],
+) -> str:
+    esc = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{esc(title)}</h1>",
+        "<table>" + "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in counts) + "</table>",
+    ]
+    if notes:
+        parts.append('<h2>Notes</h2><ul class="notes">' + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
+    figures = [img for img in images if img[1] in ("caar.png", "placebo.png")]
+    articles = [img for img in images if img[1] not in ("caar.png", "placebo.png")]
+    for caption, name, png in figures:
+        parts.append(_img(caption, name, png))
+    parts.append("<h2>Summary</h2>" + summary_html)
+    parts.append("<h2>Status of the event rows</h2>" + _status_table(results).to_html(index=False))
+    car = _car_table(results)
+    if len(car):
+        parts.append("<h2>CAR per event and window</h2>")
+        parts.append(car.head(500).to_html(index=False, float_format=lambda v: f"{v:.4f}", na_rep=""))
+    if corpus is not None and len(corpus.rejected):
+        parts.append("<h2>Rejected inputs</h2>" + corpus.rejected.loc[:, ["source", "reason"]].to_html(index=False))
+    if articles:
+        parts.append("<h2>Articles</h2>")
+        for caption, name, png in articles:
+            parts.append(_img(caption, name, png))
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _img(caption: str, name: str, png: bytes) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{html.escape(caption)} ({html.escape(name)})</figcaption></figure>"
+    )
