@@ -3,10 +3,20 @@
 Event studies that start from news articles: read articles and the ticker box their site
 printed, resolve the instrument, load prices, place each article on the exchange's
 trading calendar, and compute abnormal returns, their significance and plots.
+
+The data flow, one plain function per step (each returns a tidy frame)::
+
+    read_articles -> resolve_instrument -> load_prices -> align_events
+        -> event_study (windows, models, statistics) -> EventStudyResults (frames, summary, plots)
+
+``capture_sessions`` and ``date_articles`` read what a ticker box really dates.
+Plots live in :mod:`mktnews.plotting` (matplotlib is imported only when a plot is drawn);
+the bundled demo data in :mod:`mktnews.datasets`.
 """
 
-from mktnews.articles import Corpus
+from mktnews.articles import Corpus, read_articles
 from mktnews.calendars import gaps, sessions
+from mktnews.dating import date_articles
 from mktnews.errors import (
     ArticleError,
     CalendarError,
@@ -17,6 +27,7 @@ from mktnews.errors import (
     StudyError,
     UnknownInstrumentError,
 )
+from mktnews.events import align_events, capture_sessions
 from mktnews.instruments import (
     Instrument,
     instrument_table,
@@ -24,27 +35,44 @@ from mktnews.instruments import (
     resolve_instrument,
 )
 from mktnews.prices.base import FrameSource, PriceSource, default_source, load_prices
+from mktnews.prices.cache import CachedSource, PriceCache
+from mktnews.prices.files import FileSource, read_price_file
+from mktnews.prices.yahoo import YahooSource
+from mktnews.results import EventStudyResults
+from mktnews.study import EventStudy, event_study
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ArticleError",
+    "CachedSource",
     "CalendarError",
     "ConfigurationError",
     "Corpus",
+    "EventStudy",
+    "EventStudyResults",
+    "FileSource",
     "FrameSource",
     "Instrument",
     "InvalidOptionError",
     "MktNewsError",
+    "PriceCache",
     "PriceDataError",
     "PriceSource",
     "StudyError",
     "UnknownInstrumentError",
+    "YahooSource",
     "__version__",
+    "align_events",
+    "capture_sessions",
+    "date_articles",
     "default_source",
+    "event_study",
     "gaps",
     "instrument_table",
     "load_prices",
+    "read_articles",
+    "read_price_file",
     "register_instrument",
     "resolve_instrument",
     "sessions",
