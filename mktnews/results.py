@@ -13,8 +13,8 @@ Frames
     ``degenerate_estimation`` of its event).
 ``abnormal``
     Long, indexed by (``event_id``, ``rel``) for every used event and every relative day
-    of the span ``min(a)..max(b)`` of the windows: ``group``, ``date`` (``datetime``
-    intraday), ``ret``, ``market`` (benchmark return, NaN without one), ``normal``,
+    of the span ``min(a)..max(b)`` of the windows: ``date`` (``datetime`` intraday),
+    ``ret``, ``market`` (benchmark return, NaN without one), ``normal``,
     ``ar``, ``sar`` (standardised AR ``ar / (s sqrt(C_t))``) and ``car``, the running
     sum of the ARs from the first day of the span (missing ARs add nothing; ``car`` is
     NaN on a day whose AR is missing).

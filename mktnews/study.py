@@ -957,15 +957,24 @@ def _benchmark_map(spec: _Spec, symbols: list[str]) -> dict[str, Benchmark] | No
 
 def _params_frame(table: pd.DataFrame, comp: _Computed, spec: _Spec) -> pd.DataFrame:
     f = comp.fit
-    out = table[["event_id", "group", "symbol", "t0", "n_articles", "article_ids"]].copy()
-    out["status"] = pd.array(comp.status, dtype="str")
-    out["alpha"] = f.alpha
-    out["beta"] = f.beta
-    out["mean"] = f.mean
-    out["L"] = f.L
-    out["s"] = f.s
-    out["k"] = np.full(len(table), f.k, dtype=np.int64)
-    return out
+    return pd.DataFrame(
+        {
+            "event_id": table["event_id"].array,
+            "group": table["group"].array,
+            "symbol": table["symbol"].array,
+            "t0": table["t0"].array,
+            "n_articles": table["n_articles"].to_numpy(),
+            "article_ids": table["article_ids"].array,
+            "status": pd.array(comp.status, dtype="str"),
+            "alpha": f.alpha,
+            "beta": f.beta,
+            "mean": f.mean,
+            "L": f.L,
+            "s": f.s,
+            "k": np.full(len(table), f.k, dtype=np.int64),
+        },
+        copy=False,
+    )
 
 
 def _abnormal_frame(table: pd.DataFrame, comp: _Computed, spec: _Spec, ok: np.ndarray) -> pd.DataFrame:
@@ -1012,18 +1021,25 @@ def _car_frame(table: pd.DataFrame, comp: _Computed, spec: _Spec, ok: np.ndarray
         scar = car / sd
     p = 2.0 * stats.t.sf(np.abs(scar), dof[:, None])
     take = np.repeat(rows, nw)  # event-major: every window of an event together
-    out = table[["event_id", "group", "symbol", "t0", "n_articles"]].iloc[take].reset_index(drop=True)
-    windows = np.empty(nw, dtype=object)
-    windows[:] = [w.as_tuple() for w in spec.windows]
-    out["window"] = np.tile(windows, len(rows))
-    out["car"] = car.ravel()
-    out["bhar"] = bhar.ravel()
-    out["sd_car"] = sd.ravel()
-    out["scar"] = scar.ravel()
-    out["t"] = scar.ravel()
-    out["p"] = p.ravel()
-    out["n_days"] = n_days.ravel()
-    return out
+    windows = _window_array([w.as_tuple() for w in spec.windows])
+    return pd.DataFrame(
+        {
+            "event_id": table["event_id"].array.take(take),
+            "group": table["group"].array.take(take),
+            "symbol": table["symbol"].array.take(take),
+            "t0": table["t0"].array.take(take),
+            "n_articles": table["n_articles"].to_numpy()[take],
+            "window": np.tile(windows, len(rows)),
+            "car": car.ravel(),
+            "bhar": bhar.ravel(),
+            "sd_car": sd.ravel(),
+            "scar": scar.ravel(),
+            "t": scar.ravel(),
+            "p": p.ravel(),
+            "n_days": n_days.ravel(),
+        },
+        copy=False,
+    )
 
 
 def _window_array(windows: list[tuple[int, int]]) -> np.ndarray:
@@ -1199,6 +1215,41 @@ def _placebo_eligible(
     return out
 
 
+def _distinct_draws(rng: np.random.Generator, M: int, draws: int, m: int) -> np.ndarray:
+    """``draws`` rows of ``m`` distinct indices in ``[0, M)``, each row a uniform random subset.
+
+    Sparse case (``2m <= M``): draw with replacement and redraw the later copy of every
+    repeated value until the rows are distinct (the procedure treats all values alike, so
+    each row's set is uniform over the m-subsets). Dense case: the m smallest of M random
+    keys per row.
+    """
+    if m == 0:
+        return np.empty((draws, 0), dtype=np.int64)
+    if 2 * m > M:
+        out = np.empty((draws, m), dtype=np.int64)
+        step = max(1, 2_000_000 // M)
+        for d0 in range(0, draws, step):  # chunks of draws
+            d1 = min(draws, d0 + step)
+            keys = rng.random((d1 - d0, M))
+            out[d0:d1] = np.argpartition(keys, m - 1, axis=1)[:, :m] if m < M else np.argsort(keys, axis=1)
+        return out
+    idx = rng.integers(0, M, size=(draws, m))
+    rows = np.arange(draws)
+    while True:  # a handful of passes: collisions get rarer geometrically
+        srt = np.sort(idx[rows], axis=1)
+        rows = rows[(srt[:, 1:] == srt[:, :-1]).any(axis=1)]  # rows that still repeat a value
+        if not len(rows):
+            return idx
+        sub = idx[rows]
+        order = np.argsort(sub, axis=1, kind="stable")
+        srt = np.take_along_axis(sub, order, axis=1)
+        again = np.zeros(sub.shape, dtype=bool)
+        again[:, 1:] = srt[:, 1:] == srt[:, :-1]
+        r, c = np.nonzero(again)
+        sub[r, order[r, c]] = rng.integers(0, M, size=len(r))
+        idx[rows] = sub
+
+
 def _placebo(
     panel: ReturnPanel,
     spec: _Spec,
@@ -1207,10 +1258,14 @@ def _placebo(
     rng: np.random.Generator,
     group: str,
 ) -> dict[EventWindow, np.ndarray]:
-    """CAAR of ``spec.placebo`` draws for events on instruments ``inst`` (one group)."""
+    """CAAR of ``spec.placebo`` draws for events on instruments ``inst`` (one group).
+
+    All draws are made at once (per instrument); the kernel then runs once per distinct
+    (instrument, session) drawn, and each draw's CAAR averages those events' CARs.
+    """
     draws = spec.placebo
     n = len(inst)
-    pos = np.empty((draws, n), dtype=np.int64)
+    flat = np.empty((draws, n), dtype=np.int64)
     for j in np.unique(inst):  # loop per instrument
         cols = np.flatnonzero(inst == j)
         cand = eligible[int(j)]
@@ -1220,25 +1275,31 @@ def _placebo(
                 f"placebo: {panel.symbols[int(j)]!r} has {len(cand)} sessions on which no article "
                 f"fell with room for the windows, fewer than the {m} events of group {group!r}"
             )
-        step = max(1, 2_000_000 // max(len(cand), 1))
-        for d0 in range(0, draws, step):  # chunks of draws
-            d1 = min(draws, d0 + step)
-            keys = rng.random((d1 - d0, len(cand)))
-            pick = np.argpartition(keys, m - 1, axis=1)[:, :m] if m < len(cand) else np.argsort(keys, axis=1)
-            pos[d0:d1, cols] = cand[pick]
-    out = {w: np.empty(draws) for w in spec.windows}
+        pick = _distinct_draws(rng, len(cand), draws, m)
+        flat[:, cols] = panel.starts[int(j)] + cand[pick]
+    # distinct drawn rows, without sorting: flat rows are bounded by the panel's size
+    seen = np.zeros(len(panel.stamps), dtype=bool)
+    seen[flat.ravel()] = True
+    uniq = np.flatnonzero(seen)
+    inverse = (np.cumsum(seen) - 1)[flat]
+    inst_u = np.searchsorted(panel.starts, uniq, side="right") - 1
+    pos_u = uniq - panel.starts[inst_u]
+    car_u = {w: np.empty(len(uniq)) for w in spec.windows}
+    good_u = np.empty(len(uniq), dtype=bool)
     width = spec.estimation.length + spec.span.length
-    step = max(1, _PLACEBO_CHUNK // max(n * width, 1))
-    for d0 in range(0, draws, step):  # chunks of draws
-        d1 = min(draws, d0 + step)
-        p = pos[d0:d1].ravel()
-        i = np.tile(inst, d1 - d0)
-        comp = _kernel(panel, i, p, spec)
-        good = (comp.status == "ok").reshape(d1 - d0, n)
+    step = max(1, _PLACEBO_CHUNK // max(width, 1))
+    for a in range(0, len(uniq), step):  # chunks of distinct placebo events
+        b = min(len(uniq), a + step)
+        comp = _kernel(panel, inst_u[a:b], pos_u[a:b], spec)
+        good_u[a:b] = comp.status == "ok"
         for w in spec.windows:
-            c = comp.car[w].reshape(d1 - d0, n)
-            c = np.where(good & np.isfinite(c), c, 0.0)
-            k = good.sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out[w][d0:d1] = np.where(k > 0, c.sum(axis=1) / np.maximum(k, 1), np.nan)
+            car_u[w][a:b] = comp.car[w]
+    out: dict[EventWindow, np.ndarray] = {}
+    for w in spec.windows:
+        c = car_u[w][inverse]
+        use = good_u[inverse] & np.isfinite(c)
+        k = use.sum(axis=1)
+        total = np.where(use, c, 0.0).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[w] = np.where(k > 0, total / np.maximum(k, 1), np.nan)
     return out

@@ -659,3 +659,64 @@ def test_file_source_end_to_end(daily_dir: Path, daily: dict[str, pd.DataFrame])
     for d in dates:
         ref = reference(daily["^GDAXI"], daily["^STOXX"], d, model="market_model", est=(-250, -11), windows=[(-1, 1)])
         _check_event(res.car, res.abnormal, res.params, f"^GDAXI@{d.date()}", ref)
+
+
+def test_distinct_draws_are_distinct_and_uniform() -> None:
+    from itertools import combinations
+
+    from mktnews.study import _distinct_draws
+
+    rng = np.random.default_rng(0)
+    for M, m in [(5, 2), (6, 4)]:  # sparse and dense paths
+        d = _distinct_draws(rng, M, 60_000, m)
+        assert d.shape == (60_000, m) and d.min() >= 0 and d.max() < M
+        srt = np.sort(d, axis=1)
+        assert (np.diff(srt, axis=1) > 0).all()
+        subsets = list(combinations(range(M), m))
+        counts = pd.Series([tuple(r) for r in srt.tolist()]).value_counts()
+        assert len(counts) == len(subsets)
+        expected = 60_000 / len(subsets)
+        chi2 = float((((counts - expected) ** 2) / expected).sum())
+        assert stats.chi2.sf(chi2, len(subsets) - 1) > 1e-4
+
+
+def test_t0_in_microseconds_and_events_without_attrs(daily: dict[str, pd.DataFrame], source: FrameSource) -> None:
+    """pandas 3 makes datetimes in us by default: t0 of any unit works; no attrs = daily."""
+    dates = _dax_dates(daily, n=5, seed=30)
+    ev = _events([(f"a{i}", "^GDAXI", str(d.date())) for i, d in enumerate(dates)])
+    ev["t0"] = ev["t0"].dt.as_unit("us")
+    ev.attrs = {}
+    res = event_study(ev, source=source, windows=[(0, 1)], estimation=(-150, -11), tests=None)
+    for d in dates:
+        ref = reference(daily["^GDAXI"], None, d, model="constant_mean", est=(-150, -11), windows=[(0, 1)])
+        _check_event(res.car, res.abnormal, res.params, f"^GDAXI@{d.date()}", ref)
+    assert str(res.abnormal["date"].dtype) == "datetime64[ns]"
+
+
+def test_corpus_is_aligned_then_studied(daily_dir: Path, daily: dict[str, pd.DataFrame]) -> None:
+    """A table of events read as a Corpus: day 0 from the publication time (by hand: 10:00
+    Berlin on a trading day is that day; 20:00 is after the close, so the next session)."""
+    from mktnews.articles import read_articles
+    from mktnews.prices.files import FileSource
+
+    tab = pd.DataFrame(
+        {
+            "id": ["x1", "x2", "x3", "x4"],
+            "published_at": ["2024-11-27 10:00", "2024-11-27 12:00", "2023-03-10 14:00", "2024-11-27 20:00"],
+            "instrument": ["DAX", "DAX", "Euro STOXX 50", "DAX"],
+            "outlet": ["a", "b", "a", "b"],
+        }
+    )
+    corpus = read_articles(tab, tz="Europe/Berlin")
+    res = event_study(corpus, source=FileSource(daily_dir), windows=[(-1, 1)], estimation=(-150, -2),
+                      tests=None)
+    e = res.events.set_index("article_id")
+    assert e["study_event_id"].tolist() == [
+        "^GDAXI@2024-11-27", "^GDAXI@2024-11-27", "^STOXX50E@2023-03-10", "^GDAXI@2024-11-28",
+    ]
+    p = res.params.set_index("event_id")
+    assert p.loc["^GDAXI@2024-11-27", "n_articles"] == 2
+    for sym, d in [("^GDAXI", "2024-11-27"), ("^STOXX50E", "2023-03-10"), ("^GDAXI", "2024-11-28")]:
+        ref = reference(daily[sym], None, pd.Timestamp(d), model="constant_mean", est=(-150, -2),
+                        windows=[(-1, 1)])
+        _check_event(res.car, res.abnormal, res.params, f"{sym}@{d}", ref)
