@@ -6,7 +6,8 @@ exposes is a copy, so changing a frame you got from it never changes the results
 Frames
 ------
 ``events``
-    The input events frame, one row per (article, instrument), plus ``group``,
+    The input events frame, one row per (article, instrument), plus ``group`` (named
+    ``study_group`` when the input already has a column ``group`` it is not grouped by),
     ``study_event_id`` (the event it was counted in; <NA> when unused) and
     ``stat_status`` (``ok`` or why the row was not used: the alignment status, or
     ``no_price_row``, ``window_outside_data``, ``insufficient_estimation``,

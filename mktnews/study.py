@@ -156,7 +156,8 @@ def _validate(
     if min_estimation > est.length:
         raise ConfigurationError(
             f"min_estimation={min_estimation} is more than the {est.length} days of the "
-            f"estimation window {est}: no event could be used"
+            f"estimation window {est}: no event could be used; pass min_estimation=N with "
+            f"N <= {est.length} (or a longer estimation window)"
         )
     if isinstance(placebo, bool) or not isinstance(placebo, (int, np.integer)) or placebo < 0:
         raise InvalidOptionError("placebo", placebo, reason="expected a number of draws >= 0")
@@ -331,8 +332,23 @@ class EventStudy:
                 reason="expected a Corpus (mktnews.read_articles) or an events frame "
                 "(mktnews.align_events)",
             )
+        if source is not None and not callable(getattr(source, "fetch", None)):
+            raise InvalidOptionError(
+                "source",
+                type(source).__name__,
+                reason="expected a PriceSource (an object with fetch(symbol, start, end, "
+                "interval)), e.g. mktnews.FileSource(folder) or mktnews.FrameSource({...})",
+            )
         self._input = corpus_or_events
         self._source = source
+
+    def __repr__(self) -> str:
+        o = _options(self._spec)
+        kind = "events" if isinstance(self._input, pd.DataFrame) else "corpus"
+        return (
+            f"EventStudy({kind} of {len(self._input)} rows, model={o['model']!r}, "
+            f"windows={o['windows']}, estimation={o['estimation']})"
+        )
 
     @property
     def options(self) -> Mapping[str, object]:
@@ -886,7 +902,9 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
 
     # ---- events frame with statuses
     ev_out = events.copy()
-    ev_out["group"] = groups.to_numpy()
+    # the group label column; a user column already named "group" is kept as it is
+    gcol = "group" if "group" not in ev_out.columns or spec.group_by == ("group",) else "study_group"
+    ev_out[gcol] = groups.to_numpy()
     rev = clusters.row_event
     eid = table["event_id"].to_numpy()
     study_id = np.where(rev >= 0, eid[np.maximum(rev, 0)], None)

@@ -590,6 +590,13 @@ def test_invalid_options_name_parameter_and_values(source: FrameSource) -> None:
     assert "group_by" in str(exc.value) and "'symbol'" in str(exc.value)
     with pytest.raises(InvalidOptionError, match="corpus_or_events"):
         EventStudy([1, 2, 3])  # type: ignore[arg-type]
+    with pytest.raises(InvalidOptionError, match="source"):
+        EventStudy(ev, source="/data/prices")  # type: ignore[arg-type]
+    with pytest.raises(InvalidOptionError, match="seed"):
+        event_study(ev, source=source, seed="seven")  # type: ignore[arg-type]
+    study = EventStudy(ev, source=source, windows=[(0, 0)])
+    assert repr(study) == "EventStudy(events of 1 rows, model='constant_mean', windows=[(0, 0)], estimation=(-250, -11))"
+    assert study.options["windows"] == [(0, 0)]
 
 
 def test_configuration_errors(source: FrameSource) -> None:
@@ -720,3 +727,12 @@ def test_corpus_is_aligned_then_studied(daily_dir: Path, daily: dict[str, pd.Dat
         ref = reference(daily[sym], None, pd.Timestamp(d), model="constant_mean", est=(-150, -2),
                         windows=[(-1, 1)])
         _check_event(res.car, res.abnormal, res.params, f"{sym}@{d}", ref)
+
+
+def test_user_group_column_is_kept(source: FrameSource) -> None:
+    ev = _events([("a", "^GDAXI", "2024-11-27"), ("b", "^GDAXI", "2023-05-10")], group=["x", "y"])
+    res = event_study(ev, source=source, windows=[(0, 0)], tests=None)
+    e = res.events
+    assert e["group"].tolist() == ["x", "y"] and e["study_group"].tolist() == ["all", "all"]
+    res = event_study(ev, source=source, windows=[(0, 0)], tests=None, group_by="group")
+    assert res.events["group"].tolist() == ["x", "y"] and res.groups == ["x", "y"]
