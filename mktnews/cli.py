@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
+import numpy as np
 import pandas as pd
 
 from mktnews._typing import Interval, ModelName
@@ -125,7 +126,7 @@ def _join_negative_ranges(argv: list[str]) -> list[str]:
         if (
             arg in _RANGE_OPTIONS
             and i + 1 < len(argv)
-            and re.fullmatch(r"-\d+\s*(?::|,|\.\.)\s*[+-]?\d+", argv[i + 1])
+            and re.match(r"-\d", argv[i + 1])
         ):
             out.append(f"{arg}{argv[i + 1]}" if arg == "-w" else f"{arg}={argv[i + 1]}")
             i += 2
@@ -375,10 +376,11 @@ def cmd_prices(ns: argparse.Namespace) -> int:
     if frame.empty:
         print("no bars in that range")
     else:
-        print(f"{len(frame)} bars, {frame.index[0]} .. {frame.index[-1]}")
+        fmt = "%Y-%m-%d" if ns.interval == "1d" else "%Y-%m-%d %H:%M %Z"
+        print(f"{len(frame)} bars, {frame.index[0]:{fmt}} .. {frame.index[-1]:{fmt}}")
         print(
             f"close: first {close.iloc[0]:.4f}, last {close.iloc[-1]:.4f}, "
-            f"min {close.min():.4f} ({close.idxmin()}), max {close.max():.4f} ({close.idxmax()})"
+            f"min {close.min():.4f} ({close.idxmin():{fmt}}), max {close.max():.4f} ({close.idxmax():{fmt}})"
         )
         if ns.interval == "1d" and inst.calendar is not None:
             from mktnews.calendars import sessions
@@ -417,7 +419,8 @@ def cmd_capture(ns: argparse.Namespace) -> int:
         table = capture_sessions(corpus, source=source, search=search)
     finally:
         source.close()
-    _emit_table(ns, table)
+    _emit_table(ns, table, ["article_id", "instrument", "change", "change_pct", "level", "status",
+                            "capture_session", "n_candidates", "capture_lag"])
     status = table["status"].astype("str").value_counts() if "status" in table else pd.Series(dtype=int)
     counts = ", ".join(f"{k} {v}" for k, v in status.items())
     print(f"{len(corpus.articles)} articles read, {len(corpus.rejected)} rejected; "
@@ -436,24 +439,43 @@ def cmd_date(ns: argparse.Namespace) -> int:
         table = date_articles(corpus, source=source, search=search)
     finally:
         source.close()
-    _emit_table(ns, table)
+    _emit_table(ns, table, ["article_id", "published_date", "date_status", "n_candidates",
+                            "candidates", "evidence"])
     dated = int(table["published_date"].notna().sum()) if "published_date" in table else 0
     print(f"{len(corpus.articles)} articles read, {len(corpus.rejected)} rejected; "
           f"{dated} of {len(table)} dated to a single day")
     return EXIT_OK
 
 
-def _emit_table(ns: argparse.Namespace, table: pd.DataFrame) -> None:
+def _emit_table(ns: argparse.Namespace, table: pd.DataFrame, preview: list[str]) -> None:
     if ns.out:
         out = Path(ns.out)
         frame = table.copy()
         for col in frame.columns:  # lists/tuples of candidates are written as text
             if frame[col].dtype == object:
-                frame[col] = frame[col].map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+                frame[col] = frame[col].map(_cell_text)
         _write_table(frame, out)
         print(f"written to {out}")
     else:
-        _print_frame(table, sys.stdout, max_rows=60)
+        cols = [c for c in preview if c in table.columns]
+        view = table.loc[:, cols].copy()
+        for col in view.columns:
+            if view[col].dtype == object:
+                view[col] = view[col].map(_cell_text)
+            elif getattr(view[col].dtype, "kind", "") == "M" and getattr(view[col].dtype, "tz", None) is None:
+                view[col] = view[col].dt.strftime("%Y-%m-%d").fillna("")
+        _print_frame(view, sys.stdout, max_rows=60)
+        hidden = len(table.columns) - len(cols)
+        if hidden:
+            print(f"({hidden} more columns: write the full table with --out FILE)")
+
+
+def _cell_text(value: object) -> object:
+    """Lists of candidate sessions / evidence as short text for the terminal."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        items = [f"{v:%Y-%m-%d}" if isinstance(v, pd.Timestamp) else str(v) for v in value]
+        return "; ".join(items)
+    return value
 
 
 def _sample_notes() -> list[str]:

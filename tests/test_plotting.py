@@ -253,3 +253,138 @@ def test_plot_timeline(stoxx_daily: pd.DataFrame, daily_source: FrameSource) -> 
 def test_plot_timeline_needs_dates(daily_source: FrameSource) -> None:
     with pytest.raises(PriceDataError, match="no article has a publication time"):
         plot_timeline(_corpus([None, None]), source=daily_source)
+
+
+# --------------------------------------------------------------------------- results plots
+
+ECB_DAYS = (
+    "2023-10-26", "2023-12-14", "2024-01-25", "2024-03-07", "2024-04-11", "2024-06-06",
+    "2024-07-18", "2024-09-12", "2024-10-17", "2024-12-12", "2025-01-30",
+)  # fmt: skip
+
+
+def _ar(closes: pd.Series, day: str, rel: int) -> float:
+    """Textbook constant-mean AR on the data's rows, estimation window (-250, -11)."""
+    r = closes.pct_change()
+    pos = closes.index.get_loc(pd.Timestamp(day))
+    est = r.iloc[pos - 250 : pos - 10]
+    assert len(est) == 240 and est.notna().all()
+    return float(r.iloc[pos + rel] - est.mean())
+
+
+@pytest.fixture(scope="module")
+def ecb_results():
+    """The ECB decision days (14:15 Frankfurt time) on the DAX and the Euro STOXX 50,
+    from the bundled sample."""
+    from mktnews.articles import read_articles
+    from mktnews.datasets import sample_source
+    from mktnews.events import align_events
+    from mktnews.study import event_study
+
+    table = pd.DataFrame({"article_id": [f"ecb-{d}" for d in ECB_DAYS],
+                          "instrument": "DAX",
+                          "published_at": [f"{d} 14:15" for d in ECB_DAYS]})
+    corpus = read_articles(table, tz="Europe/Berlin")
+    src = sample_source()
+    events = align_events(corpus, source=src, instruments=["^GDAXI", "^STOXX50E"])
+    res = event_study(events, source=src, windows=[(0, 0), (-1, 1)], group_by="symbol",
+                      placebo=60, seed=11)
+    return res
+
+
+@pytest.fixture(scope="module")
+def sample_closes() -> dict[str, pd.Series]:
+    from mktnews.datasets import sample_path
+
+    return {
+        sym: pd.read_csv(sample_path(f"{sym}.csv"), parse_dates=["Date"]).set_index("Date")["Close"]
+        for sym in ("^GDAXI", "^STOXX50E")
+    }
+
+
+def test_plot_caar_draws_the_caar_and_band(ecb_results, sample_closes) -> None:
+    from scipy import stats
+
+    from mktnews.plotting import plot_caar
+
+    ax = plot_caar(ecb_results, window=(-1, 1))
+    for sym in ("^GDAXI", "^STOXX50E"):
+        ars = np.array([[_ar(sample_closes[sym], d, k) for k in (-1, 0, 1)] for d in ECB_DAYS])
+        cum = ars.cumsum(axis=1)  # each event's CAR from day -1 to day k
+        line = _by_gid(ax, f"caar:{sym}")
+        assert list(line.get_xdata()) == [-1, 0, 1]
+        np.testing.assert_allclose(np.asarray(line.get_ydata(), dtype=float), cum.mean(axis=0), atol=1e-12)
+        n = len(ECB_DAYS)
+        half = stats.t.ppf(0.975, n - 1) * cum.std(axis=0, ddof=1) / np.sqrt(n)
+        band = _by_gid(ax, f"band:{sym}")
+        ys = band.get_paths()[0].vertices[:, 1]
+        for lo, hi in zip(cum.mean(axis=0) - half, cum.mean(axis=0) + half, strict=True):
+            assert np.isclose(ys, lo, atol=1e-12).any() and np.isclose(ys, hi, atol=1e-12).any()
+    # default: the widest window; groups can be narrowed
+    ax2 = plot_caar(ecb_results, groups="^GDAXI")
+    assert [ln.get_gid() for ln in ax2.get_lines() if str(ln.get_gid()).startswith("caar:")] == ["caar:^GDAXI"]
+    with pytest.raises(InvalidOptionError, match="window"):
+        plot_caar(ecb_results, window=(-3, 3))
+    with pytest.raises(InvalidOptionError, match="groups"):
+        plot_caar(ecb_results, groups="^FTSE")
+
+
+def test_plot_ar_bars_and_running_sum(ecb_results, sample_closes) -> None:
+    from mktnews.plotting import plot_ar
+
+    # an article id resolves to its event
+    ax = plot_ar(ecb_results, "ecb-2024-06-06|^STOXX50E")
+    want = [_ar(sample_closes["^STOXX50E"], "2024-06-06", k) for k in (-1, 0, 1)]
+    bars = sorted((p for p in ax.patches if p.get_gid() == "ar"), key=lambda p: p.get_x())
+    assert [round(p.get_x() + p.get_width() / 2) for p in bars] == [-1, 0, 1]
+    np.testing.assert_allclose([p.get_height() for p in bars], want, atol=1e-12)
+    car = _by_gid(ax, "car")
+    np.testing.assert_allclose(np.asarray(car.get_ydata(), dtype=float), np.cumsum(want), atol=1e-12)
+    with pytest.raises(InvalidOptionError, match="event_id"):
+        plot_ar(ecb_results, "nope")
+
+
+def test_plot_placebo_histogram_and_observed(ecb_results, sample_closes) -> None:
+    from mktnews.plotting import plot_placebo
+
+    ax = plot_placebo(ecb_results, window=(0, 0), groups="^GDAXI", bins=12)
+    draws = ecb_results.placebo
+    sel = draws[(draws["group"] == "^GDAXI") & (draws["window"].map(tuple) == (0, 0))]["caar"].to_numpy()
+    assert len(sel) == 60
+    counts, _edges = np.histogram(sel, bins=12)
+    heights = [p.get_height() for p in sorted((p for p in ax.patches if p.get_gid() == "placebo:^GDAXI"),
+                                              key=lambda p: p.get_x())]
+    assert heights == list(counts)
+    observed = np.mean([_ar(sample_closes["^GDAXI"], d, 0) for d in ECB_DAYS])
+    line = _by_gid(ax, "observed:^GDAXI")
+    assert line.get_xdata()[0] == pytest.approx(observed, abs=1e-12)
+
+
+def test_plot_placebo_needs_draws() -> None:
+    from mktnews.datasets import load_sample, sample_source
+    from mktnews.errors import ConfigurationError
+    from mktnews.plotting import plot_placebo
+    from mktnews.study import event_study
+
+    res = event_study(load_sample(), source=sample_source())
+    with pytest.raises(ConfigurationError, match="placebo"):
+        plot_placebo(res)
+
+
+def test_results_plot_hook(ecb_results) -> None:
+    ax = ecb_results.plot("caar", window=(0, 0))
+    assert {ln.get_gid() for ln in ax.get_lines()} >= {"caar:^GDAXI", "caar:^STOXX50E"}
+
+
+def test_plot_article_from_a_corpus_aligns_and_dates() -> None:
+    """With a corpus, plot_article aligns the article itself; an undated article is centred
+    on the session its box was captured in (capture_sessions)."""
+    from mktnews.datasets import load_sample, sample_source
+
+    ax = plot_article(load_sample(), SEED_ID, source=sample_source(), days=2)
+    assert "Der russische Präsident" in ax.get_title(loc="left")
+    assert _by_gid(ax, "publication").get_xdata()[0] == pytest.approx(_num("2024-11-27 14:00"))
+    ax = plot_article(load_sample(published_at=None), SEED_ID, source=sample_source(), days=2)
+    (seg,) = _by_gid(ax, "snapshot_level").get_segments()
+    assert seg[1, 1] == pytest.approx(PREV_CLOSE - 28.84)
+    assert seg[1, 0] == pytest.approx(_num("2024-11-27 17:30"))
