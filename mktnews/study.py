@@ -877,6 +877,8 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
         # one range for every benchmark: the union of the instruments' loaded rows
         lo = min((i[0] for i in loaded), default=None)
         hi = max((i[-1] for i in loaded), default=None)
+        if hi is not None and spec.intraday:
+            hi = hi + _bar_length(spec.interval)  # intraday ranges exclude their end
         for sym in symbols:
             idx = prices[sym].index
             if len(idx) == 0 or lo is None or hi is None:

@@ -736,3 +736,29 @@ def test_user_group_column_is_kept(source: FrameSource) -> None:
     assert e["group"].tolist() == ["x", "y"] and e["study_group"].tolist() == ["all", "all"]
     res = event_study(ev, source=source, windows=[(0, 0)], tests=None, group_by="group")
     assert res.events["group"].tolist() == ["x", "y"] and res.groups == ["x", "y"]
+
+
+def test_hourly_market_model(hourly_dir: Path) -> None:
+    def read(sym: str) -> pd.DataFrame:
+        df = pd.read_csv(hourly_dir / f"{sym}.csv")
+        df.index = pd.DatetimeIndex(pd.to_datetime(df.pop("Datetime"), utc=True)).as_unit("ns").rename("datetime")
+        df.columns = [c.lower() for c in df.columns]
+        return df
+
+    dax, sx5e = read("^GDAXI"), read("^STOXX50E")
+    src = FrameSource({"^GDAXI": dax, "^STOXX50E": sx5e}, interval="1h")
+    rng = np.random.default_rng(4)
+    bars = dax.index[np.sort(rng.choice(np.arange(300, len(dax) - 10), size=12, replace=False))]
+    bars = bars.append(dax.index[-2:-1])  # day +1 is the last bar: its benchmark return must exist
+    ev = _events([(f"h{i}", "^GDAXI", "2024-01-01") for i in range(len(bars))])
+    ev["t0"] = bars
+    ev.attrs["interval"] = "1h"
+    res = event_study(ev, source=src, interval="1h", windows=[(0, 1)], estimation=(-200, -3),
+                      min_estimation=150, model="market_model", benchmark="^STOXX50E", tests=None)
+    assert res.info["n_events_ok"] == len(bars)
+    for b in bars:
+        ref = reference(dax, sx5e, b, model="market_model", est=(-200, -3), windows=[(0, 1)])
+        eid = f"^GDAXI@{b.strftime('%Y-%m-%dT%H:%M:%S')}+00:00"
+        _check_event(res.car, res.abnormal.rename(columns={"datetime": "date"}), res.params, eid, ref)
+    last = res.abnormal.loc[(f"^GDAXI@{bars[-1].strftime('%Y-%m-%dT%H:%M:%S')}+00:00", 1)]
+    assert np.isfinite(last["market"])
