@@ -639,6 +639,7 @@ class Timing:
     scaled: bool
     tests: list[str]
     note: str
+    cpu: list[float] = field(default_factory=list)
 
     def per_1000(self, values: list[float]) -> list[float]:
         return [v * 1000.0 / self.n_timed for v in values]
@@ -646,6 +647,10 @@ class Timing:
     @property
     def median(self) -> float:
         return float(np.median(self.per_1000(self.runs)))
+
+    @property
+    def median_cpu(self) -> float:
+        return float(np.median(self.per_1000(self.cpu)))
 
 
 def _time(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -655,42 +660,63 @@ def _time(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - t0, out
 
 
+def _time_cpu(fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    """(wall seconds, process CPU seconds, result)."""
+    gc.collect()
+    c0 = time.process_time()
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, time.process_time() - c0, out
+
+
 def _bind(fn: Callable[[Any], Any], arg: Any) -> Callable[[], Any]:
     return lambda: fn(arg)
 
 
-def bench_tool(
-    tool: Tool, es: EventSet, *, runs: int, probe: int, max_seconds: float
-) -> tuple[Timing, Any]:
-    """Warm up, decide full vs scaled, then time ``runs`` runs; return the last result."""
-    small = subset(es, min(probe, len(es.events)))
+@dataclass
+class _Plan:
+    tool: Tool
+    target: EventSet
+    scaled: bool
+    timing: Timing
+    result: Any = None
+
+
+def bench_tools(
+    tools: list[Tool], es: EventSet, *, runs: int, probe: int, max_seconds: float
+) -> list[tuple[Timing, tuple[Any, EventSet]]]:
+    """Warm up every tool, decide full vs scaled, then time them round-robin.
+
+    Round-robin (run 1 of every tool, then run 2, ...) spreads changes in the machine's
+    load over all tools instead of penalising whichever ran during a busy spell.
+    """
+    plans: list[_Plan] = []
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)  # a peer dropping events is an error here
-        _, state = _time(lambda: tool.prepare(small))
-        _, _ = _time(lambda: tool.run(state))  # warm-up (imports, lazy init)
-        t_probe, _ = _time(lambda: tool.run(state))
-        target = es
-        scaled = False
-        if t_probe * len(es.events) / len(small.events) > max_seconds:
-            target, scaled = small, True
-        run_times: list[float] = []
-        prep_times: list[float] = []
-        result: Any = None
-        for _ in range(runs):
-            tp, state = _time(lambda: tool.prepare(target))
-            tr, result = _time(_bind(tool.run, state))
-            prep_times.append(tp)
-            run_times.append(tr)
-    timing = Timing(
-        tool=tool.name,
-        n_timed=len(target.events),
-        runs=run_times,
-        prep=prep_times,
-        scaled=scaled,
-        tests=tool.tests(result),
-        note=tool.note,
-    )
-    return timing, (result, target)
+        for tool in tools:
+            print(f"warming up {tool.name} ...", flush=True)
+            small = subset(es, min(probe, len(es.events)))
+            state = tool.prepare(small)
+            tool.run(state)  # warm-up (imports, lazy init)
+            t_probe, _ = _time(_bind(tool.run, state))
+            scaled = t_probe * len(es.events) / len(small.events) > max_seconds
+            target = small if scaled else es
+            plans.append(
+                _Plan(tool, target, scaled, Timing(tool.name, len(target.events), [], [], scaled, [], tool.note))
+            )
+        for r in range(runs):
+            print(f"run {r + 1}/{runs}", flush=True)
+            for plan in plans:
+                tp, state = _time(_bind(plan.tool.prepare, plan.target))
+                tr, tc, plan.result = _time_cpu(_bind(plan.tool.run, state))
+                plan.timing.prep.append(tp)
+                plan.timing.runs.append(tr)
+                plan.timing.cpu.append(tc)
+    out = []
+    for plan in plans:
+        plan.timing.tests = plan.tool.tests(plan.result)
+        out.append((plan.timing, (plan.result, plan.target)))
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -835,21 +861,24 @@ def render(
         "within its span), so every tool pairs the same returns.",
         f"- Market model OLS on estimation window {es.estimation}, event window {es.window} "
         "(relative trading days), simple close-to-close returns.",
-        f"- {args.runs} timed runs per tool after one untimed warm-up; seconds per 1,000 "
-        "events (median, and min-max spread). \"prep\" is converting our data into the "
+        f"- {args.runs} timed runs per tool after one untimed warm-up, round-robin over the "
+        "tools (run 1 of each, then run 2, ...); wall-clock seconds per 1,000 events (median, "
+        "min-max) and process CPU seconds (median; less sensitive to other sessions' load). "
+        "Ratios use the wall-clock medians. \"prep\" is converting our data into the "
         "input form the tool demands; it is not in the headline number.",
         "",
         "## Timings",
         "",
-        "| tool | s / 1,000 events (median) | min - max | prep (median, s) | events timed | "
+        "| tool | s / 1,000 events (median) | min - max | CPU s / 1,000 (median) | prep (median, s) | events timed | "
         + ("x mktnews | " if mk else "")
         + ("x numpy floor (all tests) |" if floor else "|"),
-        "|---|---|---|---|---|" + ("---|" if mk else "") + ("---|" if floor else ""),
+        "|---|---|---|---|---|---|" + ("---|" if mk else "") + ("---|" if floor else ""),
     ]
     for t in timings:
         per = t.per_1000(t.runs)
         row = (
             f"| {t.tool} | {_fmt(t.median)} | {_fmt(min(per))} - {_fmt(max(per))} | "
+            f"{_fmt(t.median_cpu)} | "
             f"{_fmt(float(np.median(t.prep)))} | {t.n_timed}"
             + (" (scaled to 1,000)" if t.scaled else "")
             + " |"
@@ -937,17 +966,15 @@ def main(argv: list[str] | None = None) -> int:
 
     timings: list[Timing] = []
     results: dict[str, tuple[Any, EventSet]] = {}
-    for tool in tools:
-        print(f"timing {tool.name} ...", flush=True)
-        timing, res = bench_tool(
-            tool, es, runs=args.runs, probe=args.probe, max_seconds=args.max_seconds
-        )
+    for timing, res in bench_tools(
+        tools, es, runs=args.runs, probe=args.probe, max_seconds=args.max_seconds
+    ):
         timings.append(timing)
-        results[tool.name] = res
+        results[timing.tool] = res
         per = timing.per_1000(timing.runs)
         print(
-            f"  {timing.median:.4f} s / 1,000 events (min {min(per):.4f}, max {max(per):.4f}); "
-            f"timed on {timing.n_timed}",
+            f"  {timing.tool}: {timing.median:.4f} s / 1,000 events (min {min(per):.4f}, "
+            f"max {max(per):.4f}; CPU {timing.median_cpu:.4f}); timed on {timing.n_timed}",
             flush=True,
         )
     info_end = machine_info()
@@ -1005,6 +1032,7 @@ def main(argv: list[str] | None = None) -> int:
                     "n_timed": t.n_timed,
                     "scaled": t.scaled,
                     "run_seconds": t.runs,
+                    "cpu_seconds": t.cpu,
                     "prep_seconds": t.prep,
                     "median_s_per_1000": t.median,
                     "tests": t.tests,
