@@ -42,7 +42,7 @@ from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse, stats
+from scipy import stats
 
 from mktnews.errors import InvalidOptionError
 
@@ -82,7 +82,7 @@ TESTS: Final[tuple[str, ...]] = (
 KP_MIN_OVERLAP: Final[int] = 30
 
 # Target number of cells of one block of pair sums in mean_pairwise_correlation.
-_PAIR_BLOCK_CELLS: Final[int] = 2_000_000
+_PAIR_BLOCK_CELLS: Final[int] = 1_000_000
 
 #: One paragraph per statistic: its formula and every convention chosen.
 CONVENTIONS: Final[dict[str, str]] = {
@@ -420,6 +420,12 @@ def mean_pairwise_correlation(
     is taken over all pairs except those left out (fewer than ``min_overlap`` common
     estimation dates, or an undefined correlation).
 
+    The pair sums are formed with dense date x event matrices, block by block of events
+    sorted by their first window date, so that memory stays bounded (about
+    ``_PAIR_BLOCK_CELLS`` cells per block) and only events whose windows can overlap meet.
+    Time grows with the number of pairs of events whose windows overlap times the length of
+    the estimation window (a fully clustered sample of 3,000 events takes seconds).
+
     Parameters
     ----------
     inp : TestInput
@@ -444,94 +450,100 @@ def mean_pairwise_correlation(
     total = n * (n - 1) // 2
     if total == 0:
         return 0.0, 0, 0
-    ar = inp.ar[idx]
     wkeys = inp.evt_keys[idx]
-    wok = np.isfinite(ar) & (wkeys >= 0)
+    wok = np.isfinite(inp.ar[idx]) & (wkeys >= 0)
     w_i = wok.sum(axis=1).astype(np.float64)
-    r, c = np.nonzero(wok)
-    if r.size == 0:
+    has = w_i > 0
+    if not has.any():
         return 0.0, total, 0
-    _, code = np.unique(wkeys[r, c], return_inverse=True)
-    inc = sparse.csr_matrix((np.ones(r.size), (r, code.ravel())), shape=(n, int(code.max()) + 1))
-    shared = sparse.triu(inc @ inc.T, k=1).tocoo()
-    pi = shared.row.astype(np.int64)
-    pj = shared.col.astype(np.int64)
-    if pi.size == 0:
-        return 0.0, total, 0
-    weight = shared.data / np.sqrt(w_i[pi] * w_i[pj])
-    rho, common = _pair_correlations(inp.est_ar[idx], inp.est_keys[idx], pi, pj)
-    good = (common >= min_overlap) & np.isfinite(rho)
-    left_out = int((~good).sum())
+    kmin = np.where(wok, wkeys, np.iinfo(np.int64).max).min(axis=1)
+    kmax = np.where(wok, wkeys, np.iinfo(np.int64).min).max(axis=1)
+    order = np.flatnonzero(has)[np.argsort(kmin[has], kind="stable")]
+    kmin_sorted = kmin[order]
+    m = order.size
+
+    x = inp.est_ar[idx]
+    xkeys = inp.est_keys[idx]
+    xok = np.isfinite(x) & (xkeys >= 0)
+    # centre each event on its own mean: Pearson is shift invariant, and the sums stay small
+    mean = np.where(xok, x, 0.0).sum(axis=1) / np.maximum(xok.sum(axis=1), 1)
+    xc = np.where(xok, x - mean[:, None], 0.0)
+
+    # rows per block: about the mean number of later events a window can overlap (small
+    # blocks keep the date x event matrices narrow when events are spread over time, large
+    # ones amortise building them when events cluster), within the memory budget
+    later = np.searchsorted(kmin_sorted, kmax[order], side="right") - np.arange(m)
+    block = int(np.clip(np.mean(later), 16, max(16, _PAIR_BLOCK_CELLS // m)))
+    weighted_sum = 0.0
+    left_out = 0
+    for s0 in range(0, m, block):
+        s1 = min(s0 + block, m)
+        # partners: later events (sorted by first window date) starting before this block ends
+        hi = int(np.searchsorted(kmin_sorted, kmax[order[s0:s1]].max(), side="right"))
+        cols = order[s0 : max(hi, s1)]
+        nb = s1 - s0
+        shared = _shared_counts(wkeys[cols], wok[cols], nb)
+        upper = np.arange(cols.size)[None, :] > np.arange(nb)[:, None]
+        ri, cj = np.nonzero((shared > 0) & upper)
+        if ri.size == 0:
+            continue
+        rho, common = _pair_correlations(xc[cols], xkeys[cols], xok[cols], nb, ri, cj)
+        weight = shared[ri, cj] / np.sqrt(w_i[cols[ri]] * w_i[cols[cj]])
+        good = (common >= min_overlap) & np.isfinite(rho)
+        left_out += int((~good).sum())
+        weighted_sum += float(np.sum(rho[good] * weight[good]))
     counted = total - left_out
     if counted == 0:
         return math.nan, 0, left_out
-    return float(np.sum(rho[good] * weight[good]) / counted), counted, left_out
+    return weighted_sum / counted, counted, left_out
+
+
+def _dense_by_key(
+    keys: IntArray, ok: BoolArray, values: FloatArray | None = None
+) -> tuple[FloatArray, IntArray, IntArray, IntArray]:
+    """Events x unique-keys dense matrix of ``values`` (ones when None), 0 where missing."""
+    r, c = np.nonzero(ok)
+    uniq, col = np.unique(keys[r, c], return_inverse=True)
+    out = np.zeros((keys.shape[0], uniq.size))
+    out[r, col.ravel()] = 1.0 if values is None else values[r, c]
+    return out, r, c, col.ravel()
+
+
+def _shared_counts(keys: IntArray, ok: BoolArray, nb: int) -> FloatArray:
+    """Number of common calendar keys of each of the first ``nb`` rows with every row."""
+    inc, _, _, _ = _dense_by_key(keys, ok)
+    return inc[:nb] @ inc.T
 
 
 def _pair_correlations(
-    est_ar: FloatArray, est_keys: IntArray, pi: IntArray, pj: IntArray
+    xc: FloatArray, keys: IntArray, ok: BoolArray, nb: int, ri: IntArray, cj: IntArray
 ) -> tuple[FloatArray, IntArray]:
-    """Pairwise-complete Pearson correlations by calendar date for the pairs (pi, pj).
+    """Pairwise-complete Pearson correlations by calendar date for row pairs (ri, cj).
 
-    Sparse event x date matrices; the pair sums are formed in row blocks so that memory
-    stays bounded for thousands of events.
+    ``xc`` holds centred residuals (0 where missing); rows ``0..nb-1`` are the block's
+    events, ``ri`` indexes them and ``cj`` indexes all rows.
     """
-    involved = np.unique(np.concatenate([pi, pj]))
-    pos = np.full(est_ar.shape[0], -1, dtype=np.int64)
-    pos[involved] = np.arange(involved.size)
-    x = est_ar[involved]
-    keys = est_keys[involved]
-    ok = np.isfinite(x) & (keys >= 0)
-    m = involved.size
-    rho = np.full(pi.size, np.nan)
-    common = np.zeros(pi.size, dtype=np.int64)
-    r, c = np.nonzero(ok)
-    if r.size == 0:
-        return rho, common
-    # centre each event on its own mean: Pearson is shift invariant, and sums stay small
-    cnt = ok.sum(axis=1)
-    mean = np.where(ok, x, 0.0).sum(axis=1) / np.maximum(cnt, 1)
-    xc = (x - mean[:, None])[r, c]
-    _, code = np.unique(keys[r, c], return_inverse=True)
-    code = code.ravel()
-    shape = (m, int(code.max()) + 1)
-    ones = sparse.csr_matrix((np.ones(r.size), (r, code)), shape=shape)
-    xs = sparse.csr_matrix((xc, (r, code)), shape=shape)
-    x2 = sparse.csr_matrix((xc * xc, (r, code)), shape=shape)
-    ones_t, xs_t, x2_t = ones.T.tocsc(), xs.T.tocsc(), x2.T.tocsc()
-    a = pos[pi]
-    b = pos[pj]
-    order = np.argsort(a, kind="stable")
-    a_sorted = a[order]
-    block = max(1, _PAIR_BLOCK_CELLS // max(m, 1))
-    for start in range(0, m, block):
-        stop = min(start + block, m)
-        lo, hi = np.searchsorted(a_sorted, [start, stop])
-        if lo == hi:
-            continue
-        sel = order[lo:hi]
-        ra = a[sel] - start
-        cb = b[sel]
-
-        def pick(left: sparse.csr_matrix, right: sparse.csc_matrix) -> FloatArray:
-            prod = sparse.csr_matrix(left[start:stop] @ right)  # noqa: B023
-            return np.asarray(prod[ra, cb]).ravel()  # noqa: B023
-
-        n_ij = pick(ones, ones_t)
-        sx_i = pick(xs, ones_t)  # sum of x_i over dates where j has a value
-        sx_j = pick(ones, xs_t)  # sum of x_j over dates where i has a value
-        sxx_i = pick(x2, ones_t)
-        sxx_j = pick(ones, x2_t)
-        sxy = pick(xs, xs_t)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cov = sxy - sx_i * sx_j / n_ij
-            var_i = sxx_i - sx_i * sx_i / n_ij
-            var_j = sxx_j - sx_j * sx_j / n_ij
-            den = np.sqrt(var_i * var_j)
-            val = np.where((n_ij >= 2) & (den > 0), cov / den, np.nan)
-        rho[sel] = np.clip(val, -1.0, 1.0)
-        common[sel] = np.rint(n_ij).astype(np.int64)
-    return rho, common
+    ones, r, c, col = _dense_by_key(keys, ok)
+    xs = np.zeros_like(ones)
+    xs[r, col] = xc[r, c]
+    x2 = xs * xs
+    # sums over the dates both events have: n, sum x_i, sum x_i^2 | sum x_j, sum x_j^2 | xy
+    left = np.vstack([ones[:nb], xs[:nb], x2[:nb]]) @ ones.T
+    right = ones[:nb] @ np.vstack([xs, x2]).T
+    sxy = (xs[:nb] @ xs.T)[ri, cj]
+    n_ij = left[ri, cj]
+    sx_i = left[nb + ri, cj]
+    sxx_i = left[2 * nb + ri, cj]
+    width = ones.shape[0]
+    sx_j = right[ri, cj]
+    sxx_j = right[ri, width + cj]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = sxy - sx_i * sx_j / n_ij
+        var_i = sxx_i - sx_i * sx_i / n_ij
+        var_j = sxx_j - sx_j * sx_j / n_ij
+        den = np.sqrt(var_i * var_j)
+        rho = np.where((n_ij >= 2) & (den > 0), cov / den, np.nan)
+    return np.clip(rho, -1.0, 1.0), np.rint(n_ij).astype(np.int64)
 
 
 class _Battery:
