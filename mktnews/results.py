@@ -221,7 +221,7 @@ class EventStudyResults:
         return folder
 
     def _write_meta(self, folder: Path) -> None:
-        meta = {"options": dict(self.options), "info": dict(self.info)}
+        meta = {"options": _plain(self.options), "info": _plain(self.info)}
         (folder / "options.json").write_text(
             json.dumps(meta, indent=2, default=_json_default), encoding="utf-8"
         )
@@ -230,12 +230,21 @@ class EventStudyResults:
         o = self.options
         return (
             f"EventStudyResults(model={o.get('model')!r}, events={self.info.get('n_events_ok')}"
-            f"/{self.info.get('n_events')}, windows={o.get('windows')}, "
+            f"/{self.info.get('n_events')}, windows={list(o.get('windows', ()))}, "
             f"groups={len(self.groups)})"
         )
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
+
+
+def _plain(obj: object) -> object:
+    """Mappings and tuples as JSON-ready dicts and lists."""
+    if isinstance(obj, Mapping):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (tuple, list)):
+        return [_plain(v) for v in obj]
+    return obj
 
 
 def _json_default(obj: object) -> object:

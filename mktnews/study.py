@@ -479,12 +479,12 @@ def _options(spec: _Spec) -> dict[str, object]:
         "returns": spec.returns,
         "interval": spec.interval,
         "estimation": spec.estimation.as_tuple(),
-        "windows": [w.as_tuple() for w in spec.windows],
+        "windows": tuple(w.as_tuple() for w in spec.windows),
         "benchmark": None if spec.benchmark is None else _label(spec.benchmark),
         "min_estimation": spec.min_estimation,
         "collapse": spec.collapse,
-        "group_by": None if spec.group_by is None else list(spec.group_by),
-        "tests": list(spec.tests),
+        "group_by": spec.group_by,
+        "tests": spec.tests,
         "placebo": spec.placebo,
         "seed": spec.seed if not isinstance(spec.seed, np.random.Generator) else "Generator",
         "k": spec.k,
@@ -935,9 +935,13 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
         "n_usable_rows": int((clusters.row_event >= 0).sum()),
         "n_events": n_ev,
         "n_events_ok": int(ok.sum()),
-        "row_status": status_in.value_counts().to_dict(),
-        "event_status": pd.Series(comp.status).value_counts().to_dict(),
-        "groups": sorted(pd.unique(table["group"]).tolist()),
+        "row_status": MappingProxyType(
+            {str(k): int(v) for k, v in status_in.value_counts().items()}
+        ),
+        "event_status": MappingProxyType(
+            {str(k): int(v) for k, v in pd.Series(comp.status).value_counts().items()}
+        ),
+        "groups": tuple(sorted(set(table["group"].tolist()))),
     }
     return EventStudyResults(
         _events=ev_out,

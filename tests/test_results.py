@@ -53,6 +53,9 @@ def test_results_are_frozen_and_frames_are_copies(res: EventStudyResults) -> Non
         res.options = {}  # type: ignore[misc]
     with pytest.raises(TypeError):
         res.options["model"] = "raw"  # type: ignore[index]
+    with pytest.raises(TypeError):
+        res.info["event_status"]["ok"] = 0  # type: ignore[index]
+    assert isinstance(res.options["windows"], tuple) and isinstance(res.info["groups"], tuple)
     car = res.car
     car.loc[:, "car"] = 99.0
     assert not (res.car["car"] == 99.0).any()

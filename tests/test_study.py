@@ -595,8 +595,8 @@ def test_invalid_options_name_parameter_and_values(source: FrameSource) -> None:
     with pytest.raises(InvalidOptionError, match="seed"):
         event_study(ev, source=source, seed="seven")  # type: ignore[arg-type]
     study = EventStudy(ev, source=source, windows=[(0, 0)])
-    assert repr(study) == "EventStudy(events of 1 rows, model='constant_mean', windows=[(0, 0)], estimation=(-250, -11))"
-    assert study.options["windows"] == [(0, 0)]
+    assert repr(study) == "EventStudy(events of 1 rows, model='constant_mean', windows=((0, 0),), estimation=(-250, -11))"
+    assert study.options["windows"] == ((0, 0),)
 
 
 def test_configuration_errors(source: FrameSource) -> None:
