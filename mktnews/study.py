@@ -40,6 +40,7 @@ Conventions
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -56,7 +57,7 @@ from mktnews.errors import ConfigurationError, InvalidOptionError, StudyError
 from mktnews.models import MODEL_K, ModelFit, fit_model, needs_benchmark
 from mktnews.prices.base import PriceSource, load_prices
 from mktnews.results import EventStudyResults
-from mktnews.windows import EventWindow, Gathered, ReturnPanel, parse_estimation, parse_windows
+from mktnews.windows import EventWindow, ReturnPanel, parse_estimation, parse_windows
 
 if TYPE_CHECKING:
     from mktnews.articles import Corpus
@@ -775,9 +776,12 @@ def _benchmark_series(
 @dataclass(frozen=True)
 class _Computed:
     fit: ModelFit
-    est: Gathered
+    est_keys: np.ndarray  # (N, Le) calendar keys of the estimation days (-1 outside)
     est_resid: np.ndarray  # (N, Le)
-    span: Gathered
+    span_ret: np.ndarray  # (N, S)
+    span_market: np.ndarray  # (N, S)
+    span_keys: np.ndarray  # (N, S)
+    span_stamps: np.ndarray  # (N, S)
     normal: np.ndarray  # (N, S)
     ar: np.ndarray  # (N, S)
     sd_ar: np.ndarray  # (N, S)
@@ -788,8 +792,55 @@ class _Computed:
     n_days: dict[EventWindow, np.ndarray]
 
 
-def _kernel(panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: _Spec) -> _Computed:
-    """Everything per event, for all events at once."""
+# Events per pass of the kernel (bounds the temporaries: about this many x days cells).
+_KERNEL_CELLS = 8_000_000
+
+
+def _kernel(
+    panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: _Spec, *, light: bool = False
+) -> _Computed:
+    """Everything per event, for all events at once (in passes of bounded size).
+
+    ``light`` (the placebo) computes what a CAR needs and leaves the rest empty.
+    """
+    width = spec.estimation.length + spec.span.length
+    step = max(1, _KERNEL_CELLS // max(width, 1))
+    if len(pos) <= step:
+        return _kernel_pass(panel, inst, pos, spec, light)
+    parts = [
+        _kernel_pass(panel, inst[a : a + step], pos[a : a + step], spec, light)
+        for a in range(0, len(pos), step)  # passes over blocks of events
+    ]
+    return _concat(parts)
+
+
+def _concat(parts: list[_Computed]) -> _Computed:
+    first = parts[0]
+    fit = dataclasses.replace(  # type: ignore[arg-type]
+        first.fit,
+        **{
+            f.name: np.concatenate([getattr(p.fit, f.name) for p in parts])
+            for f in dataclasses.fields(ModelFit)
+            if f.name not in ("model", "k")
+        },
+    )
+    arrays = {
+        name: np.concatenate([getattr(p, name) for p in parts])
+        for name in (
+            "est_keys", "est_resid", "span_ret", "span_market", "span_keys", "span_stamps",
+            "normal", "ar", "sd_ar", "status",
+        )
+    }  # fmt: skip
+    per_window = {
+        name: {w: np.concatenate([getattr(p, name)[w] for p in parts]) for w in getattr(first, name)}
+        for name in ("car", "bhar", "var_car", "n_days")
+    }
+    return _Computed(fit=fit, **arrays, **per_window)  # type: ignore[arg-type]
+
+
+def _kernel_pass(
+    panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: _Spec, light: bool
+) -> _Computed:
     est = panel.gather(inst, pos, spec.estimation.rel)
     span_w = spec.span
     span = panel.gather(inst, pos, span_w.rel)
@@ -798,11 +849,14 @@ def _kernel(panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: _Spec) 
         est.ret,
         est.market if needs_benchmark(spec.model) else None,
     )
-    est_resid = fit.resid
     with np.errstate(invalid="ignore", divide="ignore"):
         normal = fit.normal(span.market, span.ret.shape)
         ar = span.ret - normal
-        sd_ar = fit.s[:, None] * np.sqrt(fit.prediction_factor(span.market))
+        sd_ar = (
+            np.empty((len(pos), 0))
+            if light
+            else fit.s[:, None] * np.sqrt(fit.prediction_factor(span.market))
+        )
     degenerate = ~(np.isfinite(fit.s) & (fit.s > 0))
     if spec.model == "market_model":
         degenerate |= ~(np.isfinite(fit.sxx) & (fit.sxx > 0))
@@ -817,8 +871,11 @@ def _kernel(panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: _Spec) 
         a = ar[:, cols]
         used = np.isfinite(a)
         nd = used.sum(axis=1)
+        car[w] = np.where(nd > 0, np.where(used, a, 0.0).sum(axis=1), np.nan)
+        n_days[w] = nd
+        if light:
+            continue
         with np.errstate(invalid="ignore", over="ignore"):
-            c = np.where(nd > 0, np.where(used, a, 0.0).sum(axis=1), np.nan)
             r = np.where(used, span.ret[:, cols], 0.0)
             nrm = np.where(used, normal[:, cols], 0.0)
             if spec.returns == "simple":
@@ -827,9 +884,29 @@ def _kernel(panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: _Spec) 
                 bh = np.exp(r.sum(axis=1)) - np.exp(nrm.sum(axis=1))
             bhar[w] = np.where(nd > 0, bh, np.nan)
             var_car[w] = np.where(nd > 0, fit.car_variance(span.market[:, cols], used), np.nan)
-        car[w] = c
-        n_days[w] = nd
-    return _Computed(fit, est, est_resid, span, normal, ar, sd_ar, status, car, bhar, var_car, n_days)
+    if light:
+        empty = np.empty((len(pos), 0))
+        return _Computed(
+            fit, empty.astype(np.int64), empty, empty, empty, empty.astype(np.int64),
+            empty.astype(np.int64), empty, empty, sd_ar, status, car, bhar, var_car, n_days,
+        )  # fmt: skip
+    return _Computed(
+        fit=fit,
+        est_keys=est.keys,
+        est_resid=fit.resid,
+        span_ret=span.ret,
+        span_market=span.market,
+        span_keys=span.keys,
+        span_stamps=span.stamps,
+        normal=normal,
+        ar=ar,
+        sd_ar=sd_ar,
+        status=status,
+        car=car,
+        bhar=bhar,
+        var_car=var_car,
+        n_days=n_days,
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -1005,14 +1082,13 @@ def _abnormal_frame(table: pd.DataFrame, comp: _Computed, spec: _Spec, ok: np.nd
     rows = np.flatnonzero(ok)
     rel = spec.span.rel
     n, w = len(rows), len(rel)
-    sp = comp.span
     ar = comp.ar[rows]
     fin = np.isfinite(ar)
     with np.errstate(invalid="ignore", divide="ignore"):
         sar = ar / comp.sd_ar[rows]
     car = np.cumsum(np.where(fin, ar, 0.0), axis=1)
     car[~fin] = np.nan
-    date = _t0_index(sp.stamps[rows].ravel(), spec.intraday)
+    date = _t0_index(comp.span_stamps[rows].ravel(), spec.intraday)
     index = pd.MultiIndex(
         levels=[pd.Index(table["event_id"].iloc[rows], dtype="str"), pd.Index(rel)],
         codes=[np.repeat(np.arange(n), w), np.tile(np.arange(w), n)],  # type: ignore[list-item]
@@ -1022,8 +1098,8 @@ def _abnormal_frame(table: pd.DataFrame, comp: _Computed, spec: _Spec, ok: np.nd
     return pd.DataFrame(
         {
             "date" if not spec.intraday else "datetime": date,
-            "ret": sp.ret[rows].ravel(),
-            "market": sp.market[rows].ravel(),
+            "ret": comp.span_ret[rows].ravel(),
+            "market": comp.span_market[rows].ravel(),
             "normal": comp.normal[rows].ravel(),
             "ar": ar.ravel(),
             "sar": sar.ravel(),
@@ -1094,7 +1170,7 @@ def _aggregate(
 
     eligible = _placebo_eligible(panel, spec, events, t0ns) if spec.placebo else None
     rng = np.random.default_rng(spec.seed) if spec.placebo else None
-    est_keys_all = np.where(np.isfinite(comp.est_resid), comp.est.keys, -1) if inference_names else None
+    est_keys_all = np.where(np.isfinite(comp.est_resid), comp.est_keys, -1) if inference_names else None
     tq: dict[int, float] = {}
 
     for g in sorted(set(group_arr[ok].tolist())):  # loop per group
@@ -1139,7 +1215,7 @@ def _aggregate(
                     sd_car=np.sqrt(comp.var_car[w][rows]),
                     est_ar=comp.est_resid[rows],
                     est_keys=est_keys_all[rows],
-                    evt_keys=np.where(fin, comp.span.keys[rows, cols], -1),
+                    evt_keys=np.where(fin, comp.span_keys[rows, cols], -1),
                     s=comp.fit.s[rows],
                     L=comp.fit.L[rows],
                     k=comp.fit.k,
@@ -1314,7 +1390,7 @@ def _placebo(
     step = max(1, _PLACEBO_CHUNK // max(width, 1))
     for a in range(0, len(uniq), step):  # chunks of distinct placebo events
         b = min(len(uniq), a + step)
-        comp = _kernel(panel, inst_u[a:b], pos_u[a:b], spec)
+        comp = _kernel(panel, inst_u[a:b], pos_u[a:b], spec, light=True)
         good_u[a:b] = comp.status == "ok"
         for w in spec.windows:
             car_u[w][a:b] = comp.car[w]

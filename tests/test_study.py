@@ -762,3 +762,24 @@ def test_hourly_market_model(hourly_dir: Path) -> None:
         _check_event(res.car, res.abnormal.rename(columns={"datetime": "date"}), res.params, eid, ref)
     last = res.abnormal.loc[(f"^GDAXI@{bars[-1].strftime('%Y-%m-%dT%H:%M:%S')}+00:00", 1)]
     assert np.isfinite(last["market"])
+
+
+def test_kernel_in_passes_matches_reference(
+    daily: dict[str, pd.DataFrame], source: FrameSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large studies run the kernel in passes of bounded size: force passes of 4 events."""
+    import mktnews.study as study_mod
+
+    monkeypatch.setattr(study_mod, "_KERNEL_CELLS", 4 * (240 + 3))
+    dates = _dax_dates(daily, n=11, seed=40)
+    ev = _events([(f"a{i}", "^GDAXI", str(d.date())) for i, d in enumerate(dates)])
+    res = event_study(ev, source=source, windows=[(-1, 1)], estimation=(-250, -11),
+                      model="market_model", benchmark="^STOXX", tests=["cs_t"])
+    refs = []
+    for d in dates:
+        ref = reference(daily["^GDAXI"], daily["^STOXX"], d, model="market_model", est=(-250, -11),
+                        windows=[(-1, 1)])
+        _check_event(res.car, res.abnormal, res.params, f"^GDAXI@{d.date()}", ref)
+        refs.append(ref.car[(-1, 1)])
+    t = res.tests.iloc[0]
+    assert t["statistic"] == pytest.approx(stats.ttest_1samp(refs, 0).statistic, rel=REL)
