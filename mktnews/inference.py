@@ -764,9 +764,12 @@ class _Battery:
         n = int(np.sum(x != 0))
         if n == 0:
             return _nan("wilcoxon", 0, "no event with a non-zero CAR")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            res = stats.wilcoxon(x)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                res = stats.wilcoxon(x)
+        except ValueError as exc:  # scipy's own refusal, reported rather than raised
+            return _nan("wilcoxon", n, f"scipy.stats.wilcoxon: {exc}")
         return _result(
             "wilcoxon",
             float(res.statistic),
