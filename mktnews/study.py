@@ -816,14 +816,12 @@ def _kernel(
 
 def _concat(parts: list[_Computed]) -> _Computed:
     first = parts[0]
-    fit = dataclasses.replace(  # type: ignore[arg-type]
-        first.fit,
-        **{
-            f.name: np.concatenate([getattr(p.fit, f.name) for p in parts])
-            for f in dataclasses.fields(ModelFit)
-            if f.name not in ("model", "k")
-        },
-    )
+    joined: dict[str, Any] = {
+        f.name: np.concatenate([getattr(p.fit, f.name) for p in parts])
+        for f in dataclasses.fields(ModelFit)
+        if f.name not in ("model", "k")
+    }
+    fit = dataclasses.replace(first.fit, **joined)
     arrays = {
         name: np.concatenate([getattr(p, name) for p in parts])
         for name in (
