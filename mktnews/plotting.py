@@ -635,7 +635,13 @@ def _pick_groups(results: Any, groups: object) -> list[str]:
 def _percent_axis(ax: Axes) -> None:
     from matplotlib.ticker import PercentFormatter
 
-    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=1))
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
+
+
+def _integer_x(ax: Axes) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _rel_label(results: Any) -> str:
@@ -697,6 +703,7 @@ def plot_caar(
     axes.axhline(0.0, color="0.4", lw=0.8)
     axes.axvline(0.0, color="0.4", lw=0.8, ls=":")
     axes.set_xlabel(_rel_label(results))
+    _integer_x(axes)
     axes.set_ylabel("CAAR")
     _percent_axis(axes)
     model = results.options.get("model")
@@ -751,6 +758,7 @@ def plot_ar(results: Any, event_id: str, ax: Axes | None = None) -> Axes:
     axes.axhline(0.0, color="0.4", lw=0.8)
     axes.axvspan(-0.5, 0.5, color="C1", alpha=0.12, label="day 0")
     axes.set_xlabel(_rel_label(results))
+    _integer_x(axes)
     axes.set_ylabel("abnormal return")
     _percent_axis(axes)
     info = results.car
@@ -832,7 +840,7 @@ def plot_placebo(
     axes.set_ylabel("draws")
     from matplotlib.ticker import PercentFormatter
 
-    axes.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=1))
+    axes.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
     axes.set_title("Placebo: the same instruments on random sessions without articles", fontsize=10,
                    loc="left")
     axes.legend(loc="best", fontsize=8)
