@@ -355,6 +355,8 @@ class Summary:
                 ", ".join(f"{k} {v}" for k, v in sorted(ev_status.items())) or "none",
             ),
         ]
+        if o.get("placebo"):
+            header.append(("Placebo draws:", f"{o.get('placebo')} (seed {o.get('seed')})"))
         caar, tests = res._caar, res._tests
         tables: list[_Table] = []
         for g in res.groups:
@@ -364,7 +366,7 @@ class Summary:
                     continue
                 n = int(sel["n"].to_numpy(dtype=np.int64)[0])
                 rows = tuple(
-                    (f"{rel:+d}" if rel else "0", _fmt(a), _fmt(c), _fmt(lo), _fmt(hi), str(nd))
+                    (f"{rel:+d}" if rel else "0", _fmt(a, 6), _fmt(c, 6), _fmt(lo, 6), _fmt(hi, 6), str(nd))
                     for rel, a, c, lo, hi, nd in zip(
                         sel["rel"].to_numpy(dtype=np.int64).tolist(),
                         sel["aar"].to_numpy(dtype=np.float64).tolist(),
