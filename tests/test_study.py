@@ -783,3 +783,18 @@ def test_kernel_in_passes_matches_reference(
         refs.append(ref.car[(-1, 1)])
     t = res.tests.iloc[0]
     assert t["statistic"] == pytest.approx(stats.ttest_1samp(refs, 0).statistic, rel=REL)
+
+
+def test_degenerate_estimation_status() -> None:
+    """A series that never moves has s = 0: its events cannot be standardised."""
+    idx = pd.bdate_range("2020-01-01", "2021-12-31").as_unit("ns")
+    flat = pd.DataFrame({"close": np.full(len(idx), 100.0)}, index=idx)
+    rng = np.random.default_rng(0)
+    moving = pd.DataFrame({"close": 100 * np.cumprod(1 + rng.normal(0, 0.01, len(idx)))}, index=idx)
+    src = FrameSource({"FLAT": flat, "MOVE": moving})
+    ev = _events([("a", "FLAT", "2021-06-01"), ("b", "MOVE", "2021-06-01")])
+    res = event_study(ev, source=src, windows=[(0, 0)], estimation=(-200, -2), tests=None)
+    st = res.events.set_index("article_id")["stat_status"]
+    assert st["a"] == "degenerate_estimation" and st["b"] == "ok"
+    with pytest.raises(StudyError, match="degenerate_estimation: 1"):
+        event_study(ev.iloc[:1], source=src, windows=[(0, 0)], estimation=(-200, -2), tests=None)
