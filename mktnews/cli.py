@@ -227,7 +227,8 @@ def _read_published_at(path: str | None) -> dict[str, str] | None:
 
 
 def _read_corpus(ns: argparse.Namespace) -> Corpus:
-    """Read the PATHs (one corpus; several paths are read one by one and concatenated)."""
+    """Read the PATHs (one corpus; several paths are read one by one and joined with
+    :meth:`Corpus.concat`, which makes repeated article ids unique)."""
     paths = _existing_paths(ns.paths)
     from mktnews.articles import Corpus, read_articles
 
@@ -240,23 +241,13 @@ def _read_corpus(ns: argparse.Namespace) -> Corpus:
     corpora = []
     for path in paths:
         corpora.append(read_articles(path, published_at=published, **kwargs))
-    if len(corpora) == 1:
-        corpus = corpora[0]
-    else:
-        articles = pd.concat([c.articles for c in corpora], ignore_index=True)
-        dup = articles["article_id"].duplicated()
-        if dup.any():
-            first = articles.loc[dup, "article_id"].iloc[0]
-            raise UsageError(
-                f"article id {first!r} occurs in more than one of the PATHs; give each input "
-                "unique ids (or put the files in one folder)"
-            )
-        corpus = Corpus(
-            articles=articles,
-            snapshots=pd.concat([c.snapshots for c in corpora], ignore_index=True),
-            rejected=pd.concat([c.rejected for c in corpora], ignore_index=True),
-            n_inputs=sum(c.n_inputs for c in corpora),
+    corpus = corpora[0] if len(corpora) == 1 else Corpus.concat(corpora)
+    if len(corpora) > 1:
+        renamed = int(corpus.articles["article_id"].astype("str").str.contains("#", regex=False).sum()) - sum(
+            int(c.articles["article_id"].astype("str").str.contains("#", regex=False).sum()) for c in corpora
         )
+        if renamed > 0:
+            _note(ns, f"{renamed} article id(s) occur in more than one PATH and were made unique (id#2, ...)")
     if published:
         unknown = sorted(set(published) - set(corpus.articles["article_id"].astype("str")))
         if unknown:

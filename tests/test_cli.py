@@ -361,3 +361,14 @@ def test_study_with_no_computable_event_exits_3(seed_path: Path, daily_dir: Path
     ev = pd.read_csv(tmp_path / "rep" / "events.csv")
     assert list(ev["status"]) == ["no_publication_time"]
     assert "no_publication_time 1" in proc.stdout
+
+
+def test_read_several_paths_makes_ids_unique(
+    seed_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # in-process through cli.main: the same file twice is two inputs, the second renamed
+    assert main(["read", str(seed_path), str(seed_path)]) == 0
+    captured = capsys.readouterr()
+    assert f"{SEED_ID}#2" in captured.out
+    assert "2 articles read, 0 rejected, of 2 inputs; 2 ticker-box snapshots" in captured.out
+    assert "made unique" in captured.err
