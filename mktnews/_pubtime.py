@@ -20,6 +20,7 @@ import datetime as dt
 import email.utils
 import re
 from collections.abc import Sequence
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ from mktnews.errors import ArticleError
 
 __all__ = ["parse_times"]
 
-UTC_NS = "datetime64[ns, UTC]"
+UTC_NS: Final = "datetime64[ns, UTC]"
 
 _ZONE_WORDS = {
     "UTC": "+00:00",
@@ -50,22 +51,26 @@ _ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}(?:$|[T ])")
 _AWARE = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.I)
 
 
+_ZONE_WORD_PAT = r"\s(?:UTC|GMT|MEZ|MESZ|CET|CEST)$"
+_GERMAN_PAT = r"^\d{1,2}\.\d{1,2}\.\d{4}"
+
+
 def _normalise_strings(s: pd.Series) -> pd.Series:
-    """German forms -> ISO, trailing zone words -> offsets (vectorised)."""
+    """German forms -> ISO, trailing zone words -> offsets (vectorised; the regex
+    extraction runs only on the values that need it)."""
     s = s.str.strip()
-    zone = s.str.extract(_ZONE_SUFFIX, expand=False)
-    has_zone = zone.notna()
+    has_zone = s.str.contains(_ZONE_WORD_PAT, case=False, regex=True).fillna(False).astype(bool)
+    zone_off = pd.Series(dtype="str")
     if has_zone.any():
-        offsets = zone[has_zone].str.upper().map(_ZONE_WORDS)
+        sub = s[has_zone]
+        zone_off = sub.str.extract(_ZONE_SUFFIX, expand=False).str.upper().map(_ZONE_WORDS)
         s = s.copy()
-        s[has_zone] = s[has_zone].str.replace(_ZONE_SUFFIX, "", regex=True).str.strip()
-        zone_off = offsets
-    else:
-        zone_off = pd.Series(dtype="str")
-    parts = s.str.extract(_GERMAN)
-    german = parts["y"].notna()
+        s[has_zone] = sub.str.replace(_ZONE_SUFFIX, "", regex=True).str.strip()
+    german = s.str.contains(_GERMAN_PAT, regex=True).fillna(False).astype(bool)
     if german.any():
-        p = parts[german]
+        parts = s[german].str.extract(_GERMAN)
+        ok = parts["y"].notna()
+        p = parts[ok]
         iso = p["y"] + "-" + p["m"].str.zfill(2) + "-" + p["d"].str.zfill(2)
         timed = p["H"].notna()
         clock = (
@@ -79,7 +84,7 @@ def _normalise_strings(s: pd.Series) -> pd.Series:
         iso = iso.where(~timed, iso + clock)
         z = p["z"].fillna("").str.upper().replace({"Z": "+00:00"})
         s = s.copy()
-        s[german] = iso + z
+        s[p.index] = iso + z
     if has_zone.any():
         s[has_zone] = s[has_zone] + zone_off
     return s
@@ -197,7 +202,7 @@ def parse_times(
                 "convert epochs first, e.g. pd.to_datetime(col, unit='s', utc=True)"
             )
     else:
-        _parse_objects(positional.astype(object), ns, reasons, tz, what, where)
+        _parse_objects(positional, ns, reasons, tz, what, where)
     out = pd.Series(
         pd.DatetimeIndex(ns.view("M8[ns]")).tz_localize("UTC"), index=values.index, dtype=UTC_NS
     )
@@ -213,12 +218,20 @@ def _parse_objects(
     where: Sequence[str],
 ) -> None:
     n = len(obj)
-    raw = obj.to_numpy()
-    is_str = np.fromiter((isinstance(v, str) for v in raw), dtype=bool, count=n)
+    if isinstance(obj.dtype, pd.StringDtype):
+        # a string column: values are str or missing, no per-value type check needed
+        is_str = obj.notna().to_numpy()
+        raw = np.asarray(obj.tolist(), dtype=object)
+        strings = obj
+    else:
+        obj = obj.astype(object)
+        raw = obj.to_numpy()
+        is_str = np.fromiter((isinstance(v, str) for v in raw), dtype=bool, count=n)
+        strings = pd.Series(raw, dtype=object)
     naive_parts: list[pd.Series] = []
     if is_str.any():
         pos_str = np.flatnonzero(is_str)
-        strs = pd.Series(raw[pos_str], index=pos_str, dtype="str").str.strip()
+        strs = pd.Series(strings.iloc[pos_str].to_numpy(), index=pos_str, dtype="str").str.strip()
         strs = strs[strs != ""]
         norm = _normalise_strings(strs)
         iso = norm.str.match(_ISO_START).astype(bool)

@@ -25,8 +25,9 @@ import html
 import math
 import re
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import NamedTuple
 
 from mktnews import instruments as _instruments
 from mktnews.instruments import normalize_name
@@ -60,10 +61,65 @@ _GROUP_CHARS = "'’\u00a0\u202f\u2009 "
 
 _NUMBER_BODY = re.compile(r"^(?:\d[\d.,'’\u00a0\u202f\u2009 ]*\d|\d|[.,]\d+)$")
 
+# (value, decimal mark shown unambiguously or "", separator of an ambiguous
+#  "d{1,3}<sep>ddd" form or "", the value if that separator groups thousands)
+_Digits = tuple[float, str, str, float]
 
-def _split_number(text: str) -> tuple[float, bool, bool, str] | None:
-    """Parse one number form without a decimal hint (see :func:`_parse_number_form`)."""
-    return _parse_number_form(text, None)
+
+def _parse_digits(s: str, hint: str | None) -> _Digits | None:
+    """Value of an unsigned digit string with separators (see :func:`parse_number`)."""
+    if s.isdecimal():
+        return float(s), "", "", math.nan
+    n_dot = s.count(".")
+    n_comma = s.count(",")
+    if n_dot + n_comma == 1 and s.isascii():
+        # fast path: one separator, nothing else
+        sep = "." if n_dot else ","
+        a, _, b = s.partition(sep)
+        if b.isdecimal() and (not a or a.isdecimal()):
+            if len(b) == 3 and 1 <= len(a) <= 3:
+                alt = float(a + b)
+                if hint is not None and hint != sep:
+                    return alt, "", "", math.nan
+                return float(f"{a or '0'}.{b}"), "", sep, alt
+            return float(f"{a or '0'}.{b}"), sep, "", math.nan
+    if _NUMBER_BODY.match(s) is None:
+        return None
+    for ch in _GROUP_CHARS:
+        if ch in s:
+            s = s.replace(ch, "_")
+    mark = ""
+    dec = ""
+    amb = ""
+    alt = math.nan
+    if n_dot and n_comma:
+        dec = "." if s.rfind(".") > s.rfind(",") else ","
+        if s.count(dec) != 1:
+            return None
+        s = s.replace("," if dec == "." else ".", "_")
+        mark = dec
+    elif n_dot or n_comma:
+        sep = "." if n_dot else ","
+        if s.count(sep) > 1:
+            s = s.replace(sep, "_")  # "1.234.567": thousands only
+        else:
+            dec = sep
+            if len(s) - s.index(sep) - 1 != 3 or "_" in s[: s.index(sep)]:
+                mark = sep
+    if dec:
+        int_part, _, frac_part = s.partition(dec)
+    else:
+        int_part, frac_part = s, ""
+    if "_" in frac_part:
+        return None
+    if "_" in int_part:
+        groups = int_part.split("_")
+        if not (1 <= len(groups[0]) <= 3) or any(len(g) != 3 for g in groups[1:]):
+            return None
+        int_part = "".join(groups)
+    if not (int_part + frac_part).isdecimal():
+        return None
+    return float(f"{int_part or '0'}.{frac_part or '0'}"), mark, amb, alt
 
 
 def _parse_number_form(text: str, decimal_hint: str | None) -> tuple[float, bool, bool, str] | None:
@@ -88,51 +144,12 @@ def _parse_number_form(text: str, decimal_hint: str | None) -> tuple[float, bool
         if s[0] in _MINUS:
             sign = -1.0
         s = s[1:].lstrip()
-    if not s or _NUMBER_BODY.match(s) is None:
+    if not s:
         return None
-    for ch in _GROUP_CHARS:
-        if ch in s:
-            s = s.replace(ch, "_")
-    n_dot = s.count(".")
-    n_comma = s.count(",")
-    mark = ""
-    dec = ""
-    if n_dot and n_comma:
-        dec = "." if s.rfind(".") > s.rfind(",") else ","
-        if s.count(dec) != 1:
-            return None
-        s = s.replace("," if dec == "." else ".", "_")
-        mark = dec
-    elif n_dot or n_comma:
-        sep = "." if n_dot else ","
-        if s.count(sep) > 1:
-            s = s.replace(sep, "_")  # "1.234.567": thousands only
-        else:
-            pos = s.index(sep)
-            frac_len = len(s) - pos - 1
-            head = s[:pos]
-            other = "," if sep == "." else "."
-            if decimal_hint == other and frac_len == 3 and "_" not in s and 1 <= len(head) <= 3:
-                s = s.replace(sep, "_")  # "18.532" on a line that writes decimals with ","
-            else:
-                dec = sep
-                if frac_len != 3 or "_" in head:
-                    mark = sep
-    if dec:
-        int_part, _, frac_part = s.partition(dec)
-    else:
-        int_part, frac_part = s, ""
-    if "_" in frac_part:
+    digits = _parse_digits(s, decimal_hint)
+    if digits is None:
         return None
-    if "_" in int_part:
-        groups = int_part.split("_")
-        if not (1 <= len(groups[0]) <= 3) or any(len(g) != 3 for g in groups[1:]):
-            return None
-        int_part = "".join(groups)
-    if not (int_part + frac_part).isdigit():
-        return None
-    value = float(f"{int_part or '0'}.{frac_part or '0'}") * sign
-    return value, pct, signed, mark
+    return digits[0] * sign, pct, signed, digits[1]
 
 
 def parse_number(text: str, *, decimal: str | None = None) -> float:
@@ -140,14 +157,15 @@ def parse_number(text: str, *, decimal: str | None = None) -> float:
 
     Accepted forms: ``-28.8400``, ``+177.4300``, ``−28,84`` (U+2212 minus and a decimal
     comma), ``-1.234,56`` (German thousands), ``1,234.56`` (English thousands),
-    ``18 532,99`` with a (narrow) no-break or thin space, ``11'950.5`` (Swiss), ``±0,00``,
-    ``(-0,61%)``. A trailing ``%`` is allowed and ignored: the value is returned in percent
-    units (``"-0,61%"`` gives ``-0.61``).
+    ``18 532,99`` with a space, (narrow) no-break or thin space, ``11'950.5`` (Swiss),
+    ``±0,00``, ``(-0,61%)``. A trailing ``%`` is allowed and ignored: the value is returned
+    in percent units (``"-0,61%"`` gives ``-0.61``).
 
     A single separator is read as the decimal mark (``"1,234"`` is 1.234 and ``"18.532"``
     is 18.532) unless ``decimal`` names the other character as the decimal mark and the
     separator is followed by exactly three digits; two different separators make the
     last one the decimal mark; one separator repeated (``"1.234.567"``) groups thousands.
+    Thousands groups must have three digits.
 
     Parameters
     ----------
@@ -422,8 +440,7 @@ def outlet_code(name: str) -> str | None:
 # ticker boxes
 
 
-@dataclass(frozen=True, slots=True)
-class BoxRow:
+class BoxRow(NamedTuple):
     """One instrument of a ticker box."""
 
     instrument: str
@@ -517,52 +534,55 @@ BOX_HEADINGS = frozenset(
     }
 )
 
-# (kind "num"/"unit"/"pct"/"arrow", value, is_percent, explicitly_signed, decimal_mark)
-_Token = tuple[str, float, bool, bool, str]
+# one token of a box line:
+# (kind "num"/"unit"/"pct"/"arrow", value, is_percent, explicitly_signed, decimal_mark,
+#  ambiguous separator, value if that separator groups thousands)
+_Token = tuple[str, float, bool, bool, str, str, float]
+_UNIT: _Token = ("unit", math.nan, False, False, "", "", math.nan)
+_PCT: _Token = ("pct", math.nan, True, False, "", "", math.nan)
+
+_TOKEN = re.compile(
+    r"^[(\[]?(?P<s>[-+\u2212\u2013\u2012\u2010\ufe63\uff0d\uff0b\u00b1"
+    r"▲△▴↑⬆↗▼▽▾↓⬇↘]?)[$€£¥₣₿]?"
+    r"(?P<d>\d[\d.,'’]*|[.,]\d+)(?P<p>%?)[$€£¥₣₿]?[)\]]?$"
+)
 
 
-def _classify(token: str, hint: str | None) -> _Token | None:
+def _classify(token: str) -> _Token | None:
     """Classify one whitespace-separated token of a box line; None for a word."""
-    t = token.strip("()[]")
-    if not t:
-        return ("unit", math.nan, False, False, "")
-    low = t.casefold()
-    if low in _UNITS:
-        return ("unit", math.nan, False, False, "")
-    if low in _PERCENT_WORDS:
-        return ("pct", math.nan, True, False, "")
-    arrow = 0.0
-    if t[0] in _ARROWS_UP or t[0] in _ARROWS_DOWN:
-        arrow = 1.0 if t[0] in _ARROWS_UP else -1.0
-        t = t[1:].lstrip()
-        if not t:
-            return ("arrow", arrow, False, False, "")
-    t = t.strip(_CURRENCY_CHARS).strip()
-    for suffix in ("Pkt.", "Pkt", "pts", "Pkte."):
-        if t.endswith(suffix) and len(t) > len(suffix):
-            t = t[: -len(suffix)].rstrip()
-    parsed = _parse_number_form(t, hint)
+    m = _TOKEN.match(token)
+    if m is None:
+        low = token.strip("()[]").casefold()
+        if low in _UNITS or not low:
+            return _UNIT
+        if low in _PERCENT_WORDS:
+            return _PCT
+        if len(low) == 1 and (low in _ARROWS_UP or low in _ARROWS_DOWN):
+            return ("arrow", 1.0 if low in _ARROWS_UP else -1.0, False, False, "", "", math.nan)
+        return None
+    sign_ch, digits, pct = m.group("s", "d", "p")
+    parsed = _parse_digits(digits, None)
     if parsed is None:
         return None
-    value, pct, signed, mark = parsed
-    if arrow and not signed:
-        value, signed = abs(value) * arrow, True
-    return ("num", value, pct, signed, mark)
-
-
-def _line_decimal_hint(tokens: list[str]) -> str | None:
-    for tok in tokens:
-        parsed = _split_number(tok.strip("()[]%$€£¥").strip(_ARROWS_UP + _ARROWS_DOWN))
-        if parsed is not None and parsed[3]:
-            return parsed[3]
-    return None
+    value, mark, amb, alt = parsed
+    if not sign_ch:
+        return ("num", value, bool(pct), False, mark, amb, alt)
+    neg = sign_ch in _MINUS or sign_ch in _ARROWS_DOWN
+    if neg:
+        value, alt = -value, -alt
+    return ("num", value, bool(pct), True, mark, amb, alt)
 
 
 def _assign(nums: list[_Token], default_change: bool) -> tuple[float, float, float]:
-    """(change, change_pct, level) from a line's number tokens."""
+    """(change, change_pct, level) from a line's number tokens.
+
+    Percent -> change_pct; a signed number -> change; an unsigned one -> level (on a
+    layout-1 change line a lone unsigned number is the change; an unsigned 0 is a change).
+    """
     change = pct = level = math.nan
     plain: list[float] = []
-    for _kind, value, is_pct, signed, _mark in nums:
+    for tok in nums:
+        value, is_pct, signed = tok[1], tok[2], tok[3]
         if is_pct:
             if math.isnan(pct):
                 pct = value
@@ -581,21 +601,14 @@ def _assign(nums: list[_Token], default_change: bool) -> tuple[float, float, flo
     return change, pct, level
 
 
-def _tail_tokens(tokens: list[str], hint: str | None) -> tuple[int, list[_Token | None]]:
-    """Index where the trailing run of number/unit tokens starts, and all classifications."""
-    kinds: list[_Token | None] = [None] * len(tokens)
-    start = len(tokens)
-    for i in range(len(tokens) - 1, -1, -1):
-        c = _classify(tokens[i], hint)
-        if c is None:
+def _numbers_of(kinds: Sequence[_Token | None]) -> list[_Token]:
+    """Number tokens of a line, with "%" words and arrows folded into their neighbours and
+    ambiguous separators read with the line's decimal mark."""
+    hint = ""
+    for c in kinds:
+        if c is not None and c[4]:
+            hint = c[4]
             break
-        kinds[i] = c
-        start = i
-    return start, kinds
-
-
-def _numbers_of(kinds: list[_Token | None]) -> list[_Token]:
-    """Number tokens with standalone "%" words and arrows folded into their neighbours."""
     out: list[_Token] = []
     arrow = 0.0
     for c in kinds:
@@ -603,20 +616,22 @@ def _numbers_of(kinds: list[_Token | None]) -> list[_Token]:
             continue
         kind = c[0]
         if kind == "num":
-            kind_, value, pct, signed, mark = c
+            _k, value, pct, signed, mark, amb, alt = c
+            if amb and hint and amb != hint:
+                value = alt  # "18.532" on a line that writes decimals with ","
             if arrow and not signed:
                 value, signed = abs(value) * arrow, True
             arrow = 0.0
-            out.append((kind_, value, pct, signed, mark))
+            out.append(("num", value, pct, signed, mark, amb, alt))
         elif kind == "pct" and out and not out[-1][2]:
-            k, v, _p, s, m = out[-1]
-            out[-1] = (k, v, True, s, m)
+            last = out[-1]
+            out[-1] = (last[0], last[1], True, last[3], last[4], last[5], last[6])
         elif kind == "arrow":
             arrow = c[1]
     return out
 
 
-def _clean_name(words: list[str]) -> str:
+def _clean_name(words: Sequence[str]) -> str:
     name = " ".join(words).strip()
     return name.rstrip(":=|").strip()
 
@@ -630,17 +645,46 @@ def _valid_name(name: str) -> bool:
     )
 
 
-def _quote_line(line: str, known: dict[str, str]) -> BoxRow | None:
+@lru_cache(maxsize=8192)
+def _norm(name: str) -> str:
+    return normalize_name(name)
+
+
+_HAS_DIGIT = re.compile(r"\d").search
+
+
+class _Line:
+    """A head line split into tokens; the trailing run of number/unit tokens classified."""
+
+    __slots__ = ("digits", "kinds", "start", "text", "tokens")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.digits = _HAS_DIGIT(text) is not None
+        if len(text) > 120:
+            self.tokens: list[str] = []
+        else:
+            body = _BULLET.sub("", text) if text[0] in "•·▪►▸*–—-" else text
+            self.tokens = body.split()
+        n = len(self.tokens)
+        self.kinds: list[_Token | None] = [None] * n
+        start = n
+        if self.digits:
+            while start > 0:
+                c = _classify(self.tokens[start - 1])
+                if c is None:
+                    break
+                start -= 1
+                self.kinds[start] = c
+        self.start = start  # tokens[start:] are numbers, units, "%" words or arrows
+
+
+def _quote_line(line: _Line, known: Mapping[str, str]) -> BoxRow | None:
     """``NAME numbers...`` on one line, or None."""
-    if len(line) > 120 or not any(ch.isdigit() for ch in line):
+    tokens, kinds = line.tokens, line.kinds
+    if not line.digits or len(tokens) < 2 or line.start == len(tokens):
         return None
-    body = _BULLET.sub("", line)
-    tokens = body.split()
-    if len(tokens) < 2:
-        return None
-    hint = _line_decimal_hint(tokens)
-    start, kinds = _tail_tokens(tokens, hint)
-    start = max(start, 1)
+    start = max(line.start, 1)
     num_idx = [
         i for i in range(start, len(tokens)) if (c := kinds[i]) is not None and c[0] == "num"
     ]
@@ -648,20 +692,17 @@ def _quote_line(line: str, known: dict[str, str]) -> BoxRow | None:
         return None
     # the name may end in digits ("Euro STOXX 50"): prefer the longest name the registry
     # knows that still leaves a number on the line
-    best: int | None = None
+    best = -1
     for k in range(num_idx[-1], start - 1, -1):
-        name = _clean_name(tokens[:k])
-        if normalize_name(name) in known:
+        if _norm(_clean_name(tokens[:k])) in known:
             best = k
             break
-    recognised = best is not None
-    if best is None:
-        k = start
-        first = tokens[k] if k < len(tokens) else ""
-        nums_after = [i for i in num_idx if i > k]
-        if first.isdigit() and len(first) <= 4 and len(nums_after) >= 2:
-            k += 1  # "Foo Index 30 -0,5% 1.234,5": the integer belongs to the name
-        best = k
+    recognised = best >= 0
+    if not recognised:
+        best = start
+        first = tokens[best]
+        if first.isdigit() and len(first) <= 4 and sum(i > best for i in num_idx) >= 2:
+            best += 1  # "Foo Index 30 -0,5% 1.234,5": the integer belongs to the name
     name = _clean_name(tokens[:best])
     if not _valid_name(name):
         return None
@@ -671,62 +712,151 @@ def _quote_line(line: str, known: dict[str, str]) -> BoxRow | None:
     if not recognised and not any(n[3] for n in nums):
         return None  # an unknown name needs a signed change or percent to be a quote
     change, pct, level = _assign(nums, default_change=False)
-    return BoxRow(_SPACES.sub(" ", name), change, pct, level, line, recognised)
+    return BoxRow(" ".join(name.split()), change, pct, level, line.text, recognised)
 
 
-def _name_line(line: str) -> str | None:
+def _name_line(text: str) -> str | None:
     """A line that is only an instrument name (layout 1), or None."""
-    if len(line) > 50:
+    if len(text) > 50:
         return None
-    name = _clean_name(_BULLET.sub("", line).split())
+    if text[0] in "•·▪►▸*–—-":
+        text = _BULLET.sub("", text)
+    tokens = text.split()
+    if not tokens:
+        return None
+    if _HAS_DIGIT(text) is not None:
+        for tok in tokens:
+            if tok.isdigit() or _HAS_DIGIT(tok) is None:
+                continue
+            c = _classify(tok)
+            if c is not None and c[0] == "num":
+                return None  # a number with a sign, decimals or "%": a quote, not a name
+    name = _clean_name(tokens)
     if not _valid_name(name):
         return None
-    for tok in name.split():
-        if tok.isdigit():
-            continue  # "Nikkei 225"
-        if any(ch.isdigit() for ch in tok) and _classify(tok, None) is not None:
-            return None  # a number with a sign, decimals or "%": a quote, not a name
-    return _SPACES.sub(" ", name)
+    return name
 
 
-def _number_line(line: str) -> list[_Token] | None:
+def _number_line(line: _Line) -> list[_Token] | None:
     """A line of numbers only (layout 1's change line), or None."""
-    if len(line) > 60 or not any(ch.isdigit() for ch in line):
+    if len(line.text) > 60 or not line.tokens or line.start != 0 or not line.digits:
         return None
-    tokens = line.split()
-    hint = _line_decimal_hint(tokens)
-    kinds = [_classify(t, hint) for t in tokens]
-    if any(k is None for k in kinds):
-        return None
-    nums = _numbers_of(kinds)
+    nums = _numbers_of(line.kinds)
     if not nums:
         return None
-    if not any(n[2] or n[3] for n in nums) and not any(("." in t or "," in t) for t in tokens):
+    if not any(n[2] or n[3] or n[4] or n[5] for n in nums):
         return None  # "2024" alone is not a change line
     return nums
 
 
-def _find_box(lines: list[str], known: dict[str, str]) -> tuple[int, int, list[BoxRow]] | None:
+# Fast paths for the common shapes; anything else goes through the token analysis.
+# "NAME -0.78% 18532.99 $" / "NAME +0,12% 26.410,20" / "NAME −0,31%" / "NAME -28.8400"
+_FAST_QUOTE = re.compile(
+    r"^([^\s\d][^\n]*?)\s*:?\s+(?:"
+    r"([-+\u2212])(\d{1,4})(?:([.,])(\d{1,4}))?\s?%(?:\s+(\d[\d.,]*\d|\d))?"
+    r"|([-+\u2212])(\d{1,7})(?:[.,](\d{1,6}))?)(?:\s?[$€£])?$"
+)
+# "-28.8400" / "+177,43" / "0.0000"
+_FAST_NUMBER = re.compile(r"^(?P<n>[-+\u2212]?\d{1,7}(?:[.,]\d{1,6})?)$")
+_NUMBER_START = frozenset(
+    "+-\u2212\u2013\u2012\u2010\ufe63\uff0d\uff0b\u00b1([▲△▴↑⬆↗▼▽▾↓⬇↘$€£¥.,0123456789"
+)
+
+
+def _simple_float(s: str) -> tuple[float, str]:
+    """A fast-path number ("-0,78", "+177.4300"): value and its decimal mark ("" if none
+    or ambiguous)."""
+    neg = s[0] in "-\u2212"
+    if s[0] in "-+\u2212":
+        s = s[1:]
+    mark = ""
+    if "," in s:
+        mark = ","
+        s = s.replace(",", ".")
+    elif "." in s:
+        mark = "."
+    if mark and len(s) - s.index(".") - 1 == 3:
+        mark = ""
+    v = float(s)
+    return (-v if neg else v), mark
+
+
+def _fast_quote(text: str, known: Mapping[str, str]) -> BoxRow | None:
+    m = _FAST_QUOTE.match(text)
+    if m is None:
+        return None
+    name, ps, pi, pm, pf, lvl, cs, ci, cf = m.groups()
+    if "  " in name or "\t" in name:
+        name = " ".join(name.split())
+    if _norm(name) not in known:
+        return None
+    if ps is None:
+        change = float(f"{ci}.{cf}") if cf else float(ci)
+        return BoxRow(name, -change if cs != "+" else change, math.nan, math.nan, text, True)
+    pct = float(f"{pi}.{pf}") if pf else float(pi)
+    if ps != "+":
+        pct = -pct
+    level = math.nan
+    if lvl is not None:
+        if lvl.isdecimal():
+            level = float(lvl)
+        else:
+            mark = pm if pf and len(pf) != 3 else None
+            parsed = _parse_digits(lvl, mark)
+            if parsed is None:
+                return None
+            level = parsed[0]
+    return BoxRow(name, math.nan, pct, level, text, True)
+
+
+def _number_values(
+    texts: list[str], lines: list[_Line | None], i: int
+) -> tuple[float, float, float] | None:
+    """(change, pct, level) when line ``i`` is a layout-1 change line."""
+    t = texts[i]
+    if len(t) > 60 or t[0] not in _NUMBER_START:
+        return None
+    if _FAST_NUMBER.match(t) is not None:
+        return _simple_float(t)[0], math.nan, math.nan
+    line = lines[i]
+    if line is None:
+        line = lines[i] = _Line(t)
+    nums = _number_line(line)
+    return None if nums is None else _assign(nums, default_change=True)
+
+
+def _find_box(texts: list[str], known: Mapping[str, str]) -> tuple[int, int, list[BoxRow]] | None:
     """Find the box among the first non-empty lines: (first line, line after, rows)."""
-    for s in range(min(3, len(lines))):
+    n = len(texts)
+    lines: list[_Line | None] = [None] * n
+    quotes: dict[int, BoxRow | None] = {}
+    for s in range(min(3, n)):
         rows: list[BoxRow] = []
         recognised = False
         i = s
-        while i < len(lines):
-            line = lines[i]
-            if i + 1 < len(lines):
-                name = _name_line(line)
-                if name is not None:
-                    nums = _number_line(lines[i + 1])
-                    if nums is not None:
-                        change, pct, level = _assign(nums, default_change=True)
-                        rows.append(
-                            BoxRow(name, change, pct, level, f"{line}\n{lines[i + 1]}", True)
-                        )
+        while i < n:
+            t = texts[i]
+            if len(t) > 120:
+                break
+            if i + 1 < n and len(t) <= 50:
+                values = _number_values(texts, lines, i + 1)
+                if values is not None:
+                    name = _name_line(t)
+                    if name is not None:
+                        rows.append(BoxRow(name, *values, f"{t}\n{texts[i + 1]}", True))
                         recognised = True
                         i += 2
                         continue
-            row = _quote_line(line, known)
+            if i in quotes:
+                row = quotes[i]
+            else:
+                row = _fast_quote(t, known)
+                if row is None:
+                    line = lines[i]
+                    if line is None:
+                        line = lines[i] = _Line(t)
+                    row = _quote_line(line, known)
+                quotes[i] = row
             if row is None:
                 break
             rows.append(row)
@@ -753,7 +883,12 @@ _SIGNOFF_END = re.compile(
 
 def _split_title(line: str, heuristic: bool) -> tuple[str, str | None]:
     """(title, outlet) from ``"<outlet> - <title>"`` (or ``"<title> | <outlet>"``)."""
-    m = _TITLE_SPLIT.match(line)
+    head = line[:64]
+    m = (
+        _TITLE_SPLIT.match(line)
+        if len(line) <= 300 and (" - " in head or " – " in head or " | " in head or " — " in head)
+        else None
+    )
     if m is None:
         return line, None
     left, right = m.group("left").strip(), m.group("right").strip()
@@ -789,8 +924,7 @@ def _signoff(line: str) -> tuple[str | None, str] | None:
 # one article
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedArticle:
+class ParsedArticle(NamedTuple):
     """What :func:`parse_article` found in one text.
 
     Attributes
@@ -811,7 +945,7 @@ class ParsedArticle:
     byline: str | None = None
     outlet: str | None = None
     box: tuple[BoxRow, ...] = ()
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
     reason: str | None = None
 
 
@@ -821,7 +955,7 @@ _HEAD_LINES = 24  # a box (with title and heading) must lie within the first lin
 def parse_article(
     text: str,
     *,
-    known: dict[str, str] | None = None,
+    known: Mapping[str, str] | None = None,
     check_binary: bool = True,
 ) -> ParsedArticle:
     """Split one article text into ticker box, title, body and sign-off.
@@ -830,7 +964,7 @@ def parse_article(
     ----------
     text : str
         The article as a string (decoded).
-    known : dict, optional
+    known : mapping, optional
         Registry snapshot from :func:`known_instrument_keys` (taken when omitted).
     check_binary : bool, default True
         Reject texts whose start is mostly control characters.
@@ -840,6 +974,15 @@ def parse_article(
     ParsedArticle
         ``reason`` is set when the text is not an article (empty, whitespace only,
         binary, a box without text, a lone sign-off, a title without text, no letters).
+
+    Notes
+    -----
+    The box is looked for in the first 24 lines; it must start on one of the first
+    three non-empty lines (the lines before it are a title and a box heading). A line
+    is a box line when it is an instrument name followed by a line of numbers (layout
+    1), or a name followed by numbers on one line whose name the instrument registry
+    knows; further quote lines with unknown names but a signed change or percent
+    join a box that has a recognised line.
     """
     if known is None:
         known = known_instrument_keys()
@@ -847,23 +990,43 @@ def parse_article(
         return ParsedArticle("", reason=f"not a string ({type(text).__name__})")
     if not text:
         return ParsedArticle("", reason="empty text")
-    if check_binary and _control_share(text[:2000]) > _CONTROL_LIMIT:
+    if (
+        check_binary
+        and _CONTROL.search(text, 0, 512) is not None
+        and _control_share(text[:512]) > _CONTROL_LIMIT
+    ):
         return ParsedArticle("", reason="binary content (control characters)")
-    text, notes = clean_text(text)
+    notes: list[str] = []
+    if "\x00" in text or "\r" in text or "\ufeff" in text or "<" in text or "&" in text:
+        text, notes = clean_text(text)
     text = text.strip()
     if not text:
         return ParsedArticle("", notes=tuple(notes), reason="only whitespace")
 
-    head = text.split("\n", _HEAD_LINES)
-    rest = head.pop() if len(head) > _HEAD_LINES else None
-    idx = [i for i, line in enumerate(head) if line.strip()]
-    lines = [head[i].strip() for i in idx]
+    # the first non-empty lines (stripped) and where each ends in ``text``
+    lines: list[str] = []
+    ends: list[int] = []
+    pos = 0
+    size = len(text)
+    for _ in range(_HEAD_LINES):
+        nl = text.find("\n", pos)
+        if nl < 0:
+            nl = size
+        line = text[pos:nl].strip()
+        if line:
+            lines.append(line)
+            ends.append(nl)
+            if len(line) > 120 and len(lines) >= 3:
+                break
+        if nl >= size:
+            break
+        pos = nl + 1
 
     title: str | None = None
     title_outlet: str | None = None
     box: list[BoxRow] = []
+    body = text
     found = _find_box(lines, known)
-    body_from = 0  # index into ``head``
     if found is not None:
         s, e, box = found
         pre = lines[:s]
@@ -874,34 +1037,28 @@ def parse_article(
             title, title_outlet = _split_title(" ".join(pre), heuristic=True)
         if heading is not None and title is None:
             notes.append(f"box heading {heading!r}")
-        body_from = idx[e - 1] + 1
-    elif lines:
+        body = text[ends[e - 1] :].strip()
+    elif len(lines[0]) <= 300:
         t, o = _split_title(lines[0], heuristic=False)
         if o is not None:
             title, title_outlet = t, o
-            body_from = idx[0] + 1
-
-    parts = head[body_from:]
-    if rest is not None:
-        parts.append(rest)
-    body = "\n".join(parts).strip()
+            body = text[ends[0] :].strip()
 
     byline: str | None = None
     outlet: str | None = None
     if body:
         cut = body.rfind("\n")
-        last = body[cut + 1 :].strip()
-        sign = _signoff(last)
+        last = body[cut + 1 :]
+        sign = _signoff(last.strip()) if len(last) <= 90 else None
         if sign is not None:
             byline, outlet = sign
             body = body[: max(cut, 0)].rstrip()
         elif last.endswith(")"):
-            last_raw = body[cut + 1 :]
-            m = _SIGNOFF_END.search(last_raw)
-            if m is not None and _LETTER.search(last_raw[: m.start()]):
+            m = _SIGNOFF_END.search(last)
+            if m is not None and _LETTER.search(last, 0, m.start()):
                 byline = m.group("b").strip().strip("-–—").strip() or None
                 outlet = m.group("o")
-                body = (body[: cut + 1] + last_raw[: m.start()]).rstrip()
+                body = (body[: cut + 1] + last[: m.start()]).rstrip()
     if outlet is None:
         outlet = title_outlet
     elif title_outlet is not None and title_outlet != outlet:

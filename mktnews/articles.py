@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import html as _html
 import io
 import json
 import math
 import os
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from mktnews._pubtime import UTC_NS, parse_times
 from mktnews._text import (
@@ -320,6 +323,16 @@ class Corpus:
 # frame conformance
 
 
+_STR_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str" dtype
+
+
+def _str_series(values: Sequence[object] | np.ndarray) -> pd.Series:
+    """A "str" Series from Python strings and None (built by pyarrow: faster for long
+    texts than pandas' element-wise construction)."""
+    arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+    return arr.to_pandas(types_mapper={pa.large_string(): _STR_DTYPE}.get)
+
+
 def _zero_flags(change: np.ndarray, pct: np.ndarray) -> np.ndarray:
     change = np.asarray(change, dtype=float)
     pct = np.asarray(pct, dtype=float)
@@ -439,6 +452,8 @@ def _join_note(old: object, new: str) -> str:
 
 def _unique_ids(ids: list[str]) -> tuple[list[str], dict[int, str]]:
     """Make ids unique: later repeats become ``id#2``, ``id#3``... (never an existing id)."""
+    if len(set(ids)) == len(ids):
+        return ids, {}
     s = pd.Series(ids, dtype="str")
     dup = s.duplicated(keep="first").to_numpy()
     if not dup.any():
@@ -898,6 +913,20 @@ def _read_jsonl_text(text: str) -> tuple[pd.DataFrame, list[int], list[tuple[int
 # assembling the corpus
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small acyclic objects
+    (tuples, strings): its repeated full passes over the growing heap cost more than
+    the parsing itself on large corpora."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def _key(name: str, known: Mapping[str, str], cache: dict[str, str]) -> str:
     k = cache.get(name)
     if k is None:
@@ -927,44 +956,30 @@ def _assemble(
     key_cache: dict[str, str] = {}
     instruments = batch.instruments
     check_binary = batch.check_binary
-
-    acc: list[int] = []
-    inst_col: list[object] = []
-    chg: list[float] = []
-    pct: list[float] = []
-    lvl: list[float] = []
-    raw: list[object] = []
-    title: list[object] = []
-    body: list[str] = []
-    byline: list[object] = []
-    outl: list[object] = []
-    notes_out: list[object] = []
-    s_art: list[int] = []  # index into acc
-    s_pos: list[int] = []
-    s_inst: list[str] = []
-    s_chg: list[float] = []
-    s_pct: list[float] = []
-    s_lvl: list[float] = []
-    s_raw: list[object] = []
+    texts = batch.texts
     nan = math.nan
 
+    # pass 1: parse every input that is not rejected yet
+    givens: list[str | None] = [None] * n
+    parsed: list[ParsedArticle | None] = [None] * n
     for i in range(n):
         if reasons[i] is not None:
             continue
         given: str | None = None
         if instruments is not None:
             g = instruments[i]
-            if isinstance(g, str) and g.strip():
-                given = " ".join(g.split())
-            elif g is not None and not (isinstance(g, float) and math.isnan(g)) and g is not pd.NA:
+            if isinstance(g, str):
+                given = " ".join(g.split()) or None
+            elif g is not None and g is not pd.NA and not (isinstance(g, float) and math.isnan(g)):
                 given = str(g)
-        text = batch.texts[i]
-        parsed: ParsedArticle | None = None
-        if isinstance(text, str) and not (given is not None and not text.strip()):
-            parsed = parse_article(text, known=known, check_binary=check_binary)
-            if parsed.reason is not None:
-                reasons[i] = parsed.reason
+            givens[i] = given
+        text = texts[i]
+        if isinstance(text, str) and (given is None or text.strip()):
+            p = parse_article(text, known=known, check_binary=check_binary)
+            if p.reason is not None:
+                reasons[i] = p.reason
                 continue
+            parsed[i] = p
         elif given is None:
             reasons[i] = (
                 "no text and no instrument"
@@ -974,40 +989,45 @@ def _assemble(
             continue
         if time_reasons[i] is not None:
             reasons[i] = time_reasons[i]
-            continue
-        k = len(acc)
-        acc.append(i)
-        note_parts: list[str] = [batch.notes[i]] if batch.notes[i] else []
-        box: tuple[BoxRow, ...] = parsed.box if parsed is not None else ()
-        if parsed is not None:
-            note_parts.extend(parsed.notes)
-            title.append(parsed.title)
-            body.append(parsed.body)
-            byline.append(parsed.byline)
-            outl.append(parsed.outlet)
-        else:
-            title.append(None)
-            body.append("")
-            byline.append(None)
-            outl.append(None)
-        for j, row in enumerate(box):
-            s_art.append(k)
-            s_pos.append(j)
-            s_inst.append(row.instrument)
-            s_chg.append(row.change)
-            s_pct.append(row.change_pct)
-            s_lvl.append(row.level)
-            s_raw.append(row.raw)
-        raw.append("\n".join(r.raw for r in box) if box else None)
-        chosen: BoxRow | None = box[0] if box else None
-        if given is not None:
-            chosen = None
+
+    # pass 2: columns of the accepted inputs
+    acc = [i for i in range(n) if reasons[i] is None]
+    arts = [parsed[i] for i in acc]
+    title: list[object] = [None if p is None else p.title for p in arts]
+    body = ["" if p is None else p.body for p in arts]
+    byline: list[object] = [None if p is None else p.byline for p in arts]
+    outl: list[object] = [None if p is None else p.outlet for p in arts]
+    raw: list[object] = [
+        None if p is None or not p.box else "\n".join(r.raw for r in p.box) for p in arts
+    ]
+    notes_out: list[object] = [
+        ("; ".join(x for x in (batch.notes[i], *(p.notes if p is not None else ())) if x) or None)
+        if batch.notes[i] or (p is not None and p.notes)
+        else None
+        for i, p in zip(acc, arts, strict=True)
+    ]
+    snap = [(k, j, r) for k, p in enumerate(arts) if p is not None for j, r in enumerate(p.box)]
+    s_art = [t[0] for t in snap]
+    s_pos = [t[1] for t in snap]
+    s_inst: list[str] = [t[2].instrument for t in snap]
+    s_chg = [t[2].change for t in snap]
+    s_pct = [t[2].change_pct for t in snap]
+    s_lvl = [t[2].level for t in snap]
+    s_raw: list[object] = [t[2].raw for t in snap]
+    chosen: list[BoxRow | None] = [None if p is None or not p.box else p.box[0] for p in arts]
+    inst_col: list[object] = [None if c is None else c.instrument for c in chosen]
+    if instruments is not None:
+        for k, i in enumerate(acc):
+            given = givens[i]
+            if given is None:
+                continue
+            pk = arts[k]
+            box: tuple[BoxRow, ...] = () if pk is None else pk.box
             gk = _key(given, known, key_cache)
-            for row in box:
-                if _key(row.instrument, known, key_cache) == gk:
-                    chosen = row
-                    break
-            if chosen is None:
+            match = next((r for r in box if _key(r.instrument, known, key_cache) == gk), None)
+            chosen[k] = match
+            inst_col[k] = given
+            if match is None:
                 s_art.append(k)
                 s_pos.append(len(box))
                 s_inst.append(given)
@@ -1016,19 +1036,21 @@ def _assemble(
                 s_lvl.append(nan)
                 s_raw.append(None)
                 if box:
-                    note_parts.append(f"instrument {given!r} (from the table) is not in the box")
-            inst_col.append(given)
-        else:
-            inst_col.append(chosen.instrument if chosen is not None else None)
-        if chosen is not None:
-            chg.append(chosen.change)
-            pct.append(chosen.change_pct)
-            lvl.append(chosen.level)
-        else:
-            chg.append(nan)
-            pct.append(nan)
-            lvl.append(nan)
-        notes_out.append("; ".join(note_parts) if note_parts else None)
+                    notes_out[k] = _join_note(
+                        notes_out[k], f"instrument {given!r} (from the table) is not in the box"
+                    )
+        if len(s_art) != len(snap):  # keep snapshots ordered by article
+            order = sorted(range(len(s_art)), key=lambda q: (s_art[q], s_pos[q]))
+            s_art = [s_art[q] for q in order]
+            s_pos = [s_pos[q] for q in order]
+            s_inst = [s_inst[q] for q in order]
+            s_chg = [s_chg[q] for q in order]
+            s_pct = [s_pct[q] for q in order]
+            s_lvl = [s_lvl[q] for q in order]
+            s_raw = [s_raw[q] for q in order]
+    chg = [nan if c is None else c.change for c in chosen]
+    pct = [nan if c is None else c.change_pct for c in chosen]
+    lvl = [nan if c is None else c.level for c in chosen]
 
     ids = [batch.ids[i] for i in acc]
     new_ids, id_notes = _unique_ids(ids)
@@ -1046,7 +1068,7 @@ def _assemble(
 
     acc_arr = np.asarray(acc, dtype=np.int64)
     if times is not None:
-        pub = pd.Series(times.to_numpy()[acc_arr], dtype=UTC_NS)
+        pub = times.iloc[acc_arr].reset_index(drop=True).astype(UTC_NS)
     else:
         pub = pd.Series(pd.NaT, index=range(len(acc)), dtype=UTC_NS)
     rejected_ids = {batch.ids[i] for i in range(n) if reasons[i] is not None}
@@ -1055,19 +1077,19 @@ def _assemble(
 
     articles = pd.DataFrame(
         {
-            "article_id": pd.Series(new_ids, dtype="str"),
-            "instrument": pd.Series(inst_col, dtype="str"),
+            "article_id": _str_series(new_ids),
+            "instrument": _str_series(inst_col),
             "snapshot_change": np.asarray(chg, dtype="float64"),
             "snapshot_pct": np.asarray(pct, dtype="float64"),
             "snapshot_level": np.asarray(lvl, dtype="float64"),
-            "snapshot_raw": pd.Series(raw, dtype="str"),
+            "snapshot_raw": _str_series(raw),
             "published_at": pub,
-            "title": pd.Series(title, dtype="str"),
-            "body": pd.Series(body, dtype="str"),
-            "byline": pd.Series(byline, dtype="str"),
-            "outlet": pd.Series(outl, dtype="str"),
-            "source": pd.Series([batch.sources[i] for i in acc], dtype="str"),
-            "notes": pd.Series(notes_out, dtype="str"),
+            "title": _str_series(title),
+            "body": _str_series(body),
+            "byline": _str_series(byline),
+            "outlet": _str_series(outl),
+            "source": _str_series([batch.sources[i] for i in acc]),
+            "notes": _str_series(notes_out),
         }
     )
     if batch.extras is not None:
@@ -1078,13 +1100,13 @@ def _assemble(
     pct_arr = np.asarray(s_pct, dtype="float64")
     snapshots = pd.DataFrame(
         {
-            "article_id": pd.Series(id_arr[s_art_arr] if len(s_art) else [], dtype="str"),
+            "article_id": _str_series(id_arr[s_art_arr] if len(s_art) else []),
             "position": np.asarray(s_pos, dtype="int64"),
-            "instrument": pd.Series(s_inst, dtype="str"),
+            "instrument": _str_series(s_inst),
             "change": change_arr,
             "change_pct": pct_arr,
             "level": np.asarray(s_lvl, dtype="float64"),
-            "raw": pd.Series(s_raw, dtype="str"),
+            "raw": _str_series(s_raw),
             "zero_flag": _zero_flags(change_arr, pct_arr).astype(bool),
         }
     )
@@ -1093,8 +1115,8 @@ def _assemble(
     rej_why = [reasons[i] for i in rej_idx] + [r for _, r in batch.extra_rejects]
     rejected = pd.DataFrame(
         {
-            "source": pd.Series(rej_src, dtype="str"),
-            "reason": pd.Series(rej_why, dtype="str"),
+            "source": _str_series(rej_src),
+            "reason": _str_series(rej_why),
         }
     )
     return Corpus(articles, snapshots, rejected, n + len(batch.extra_rejects))
@@ -1251,6 +1273,32 @@ def read_articles(
             codecs.lookup(encoding)
         except LookupError as exc:
             raise InvalidOptionError("encoding", encoding, reason="unknown codec") from exc
+    with _gc_paused():
+        return _read(
+            source,
+            time_col=time_col,
+            id_col=id_col,
+            text_col=text_col,
+            instrument_col=instrument_col,
+            published_at=published_at,
+            tz=tz,
+            encoding=encoding,
+            outlet=outlet,
+        )
+
+
+def _read(
+    source: object,
+    *,
+    time_col: str | None,
+    id_col: str | None,
+    text_col: str | None,
+    instrument_col: str | None,
+    published_at: object,
+    tz: str | None,
+    encoding: str | None,
+    outlet: str | None,
+) -> Corpus:
     table_args = {
         "text_col": text_col,
         "id_col": id_col,
