@@ -50,13 +50,14 @@ Matching a box with a session
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from mktnews._typing import INTRADAY_INTERVALS, Interval, check_option
 from mktnews.articles import SNAPSHOT_COLUMNS, Corpus
@@ -131,6 +132,9 @@ _OK, _NO_PUB, _UNKNOWN, _NO_DATA, _OUTSIDE, _GAP = range(6)
 _M_T0, _M_OTHER, _M_RANGE, _M_NONE, _M_ZERO, _M_NODATA, _M_NOSNAP = range(7)
 
 _INAT = np.iinfo(np.int64).min
+#: pandas' ``str`` dtype (pyarrow storage, NaN for missing), spelled out: building a column
+#: with it from an Arrow array is a zero-copy wrap, the ``"str"`` alias converts.
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)
 _NS_MIN = 60_000_000_000
 _NS_DAY = 86_400_000_000_000
 #: Days of daily data loaded beyond the earliest and latest publication.
@@ -351,42 +355,7 @@ def _daily_table(frame: pd.DataFrame, cal_dates: np.ndarray | None) -> _Daily:
     return _Daily(dates, close, high, low, prev, change, pct, err, err_prev)
 
 
-_NUM_RE = re.compile(r"\d[\d.,'\u2009\u202f\u00a0]*\d|\d")
-
-
-def _readings(token: str) -> list[tuple[float, int]]:
-    """Possible (absolute value, decimals) readings of a printed number."""
-    s = re.sub(r"['\u2009\u202f\u00a0]", "", token)
-    out: list[tuple[float, int]] = []
-
-    def add(text: str, dec_sep: str | None) -> None:
-        thousands = {".", ","} - ({dec_sep} if dec_sep else set())
-        t = text
-        for ch in thousands:
-            t = t.replace(ch, "")
-        decimals = 0
-        if dec_sep and dec_sep in t:
-            whole, _, frac = t.rpartition(dec_sep)
-            if dec_sep in whole:
-                return
-            decimals = len(frac)
-            t = whole + "." + frac
-        try:
-            out.append((float(t), decimals))
-        except ValueError:
-            return
-
-    if "." in s and "," in s:
-        add(s, "." if s.rfind(".") > s.rfind(",") else ",")
-    elif "," in s or "." in s:
-        sep = "," if "," in s else "."
-        add(s, sep)
-        groups = s.split(sep)
-        if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]) and 1 <= len(groups[0]) <= 3:
-            add(s, None)
-    else:
-        add(s, None)
-    return out
+_TOKEN_SPLIT = "[^0-9.,'\u2009\u202f\u00a0]+"
 
 
 def _shortest_decimals(values: np.ndarray) -> np.ndarray:
@@ -395,50 +364,109 @@ def _shortest_decimals(values: np.ndarray) -> np.ndarray:
     dec = np.full(v.shape, np.nan)
     todo = np.isfinite(v)
     for k in range(9):
+        if not todo.any():
+            break
         scaled = v * 10.0**k
-        hit = todo & (np.abs(scaled - np.rint(scaled)) <= 1e-6 * np.maximum(1.0, np.abs(scaled)) * 1e-3)
+        hit = todo & (np.abs(scaled - np.rint(scaled)) <= 1e-9 * np.maximum(1.0, np.abs(scaled)))
         dec[hit] = k
         todo &= ~hit
     dec[todo] = 8
     return dec
 
 
+def _number_tokens(texts: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every reading of every number printed in ``texts``: (text index, absolute value,
+    decimals), sorted by text index. A number with one kind of separator is read both
+    ways ("1,234": 1234 or 1.234); the value decides which reading was meant."""
+    if len(texts) == 0:
+        return np.empty(0, np.int64), np.empty(0), np.empty(0, np.int64)
+    lists = pc.split_pattern_regex(texts, _TOKEN_SPLIT)
+    flat = pc.list_flatten(lists)
+    parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False).astype(np.int64)
+    clean = pc.utf8_trim(pc.replace_substring_regex(flat, "['\u2009\u202f\u00a0]", ""), ".,")
+    us: list[np.ndarray] = []
+    vs: list[np.ndarray] = []
+    ds: list[np.ndarray] = []
+    for dec_sep, thousands in ((".", ","), (",", ".")):
+        t = pc.replace_substring(clean, thousands, "")
+        if dec_sep == ",":
+            t = pc.replace_substring(t, ",", ".")
+        ok = pc.match_substring_regex(t, r"^\d+(\.\d+)?$")
+        okn = ok.to_numpy(zero_copy_only=False).astype(bool)
+        good = pc.filter(t, ok)
+        if len(good) == 0:
+            continue
+        vals = pc.cast(good, pa.float64()).to_numpy(zero_copy_only=False)
+        dot = pc.find_substring(good, ".").to_numpy(zero_copy_only=False).astype(np.int64)
+        length = pc.utf8_length(good).to_numpy(zero_copy_only=False).astype(np.int64)
+        us.append(parent[okn])
+        vs.append(vals)
+        ds.append(np.where(dot >= 0, length - dot - 1, 0))
+    if not us:
+        return np.empty(0, np.int64), np.empty(0), np.empty(0, np.int64)
+    u, v, d = np.concatenate(us), np.concatenate(vs), np.concatenate(ds)
+    order = np.argsort(u, kind="stable")
+    return u[order], v[order], d[order]
+
+
+@dataclass(frozen=True)
+class _BoxTexts:
+    """Box texts dictionary-encoded once, with the numbers each distinct text prints."""
+
+    code: np.ndarray  # per row: index of its text (-1: none)
+    tok_u: np.ndarray  # numbers: text index (sorted)
+    tok_v: np.ndarray  # absolute value of a reading
+    tok_d: np.ndarray  # decimals of that reading
+
+    @classmethod
+    def read(cls, raw: pd.Series) -> _BoxTexts:
+        enc = pc.dictionary_encode(_arrow_str(pd.Series(raw, copy=False).reset_index(drop=True)))
+        code = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return cls(code, *_number_tokens(enc.dictionary))
+
+    def decimals(self, text: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Printed decimals of ``values`` (NaN-safe) in the texts ``text`` (codes)."""
+        vals = np.asarray(values, dtype=np.float64)
+        found = np.full(len(vals), -1, dtype=np.int64)
+        rows = np.flatnonzero((text >= 0) & np.isfinite(vals))
+        if rows.size and self.tok_u.size:
+            start = np.searchsorted(self.tok_u, text[rows], side="left")
+            cnt = np.searchsorted(self.tok_u, text[rows], side="right") - start
+            tot = int(cnt.sum())
+            r = np.repeat(rows, cnt)
+            t = np.repeat(start, cnt) + (np.arange(tot) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+            target = np.abs(vals[r])
+            hit = np.abs(self.tok_v[t] - target) <= 1e-9 * np.maximum(1.0, target)
+            np.maximum.at(found, r[hit], self.tok_d[t[hit]])
+        dec = np.where(found >= 0, found, np.nan).astype(np.float64)
+        fallback = (found < 0) & np.isfinite(vals)
+        if fallback.any():
+            dec[fallback] = _shortest_decimals(vals[fallback])
+        return dec
+
+
 def printed_decimals(raw: pd.Series, values: np.ndarray) -> np.ndarray:
     """Number of decimals each value was printed with in its box's ``raw`` text.
 
     The number is looked up among the numbers of ``raw`` (German ``1.234,56`` and English
-    ``1,234.56`` forms both read); when it is not there (or ``raw`` is missing), the
-    decimals of the value's shortest decimal form are used. Work is done once per distinct
-    (raw, value) pair.
+    ``1,234.56`` forms both read; signs and other text ignored); when it is not there (or
+    ``raw`` is missing), the decimals of the value's shortest decimal form are used.
+    Vectorised (pyarrow string kernels, once per distinct text).
+
+    Parameters
+    ----------
+    raw : Series of str
+        The box text of each value.
+    values : ndarray of float
+        The printed values (NaN: not printed).
 
     Returns
     -------
     ndarray of float
         Decimals; NaN where the value is NaN.
     """
-    vals = np.asarray(values, dtype=np.float64)
-    dec = _shortest_decimals(vals)
-    if len(vals) == 0:
-        return dec
-    raws = pd.Series(raw, copy=False).reset_index(drop=True)
-    have = raws.notna().to_numpy() & np.isfinite(vals)
-    if not have.any():
-        return dec
-    key = pd.DataFrame({"raw": raws[have].astype(str).to_numpy(), "v": vals[have]})
-    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(key))
-    found = np.full(len(uniq), np.nan)
-    for u, (text, v) in enumerate(uniq):
-        target = abs(float(v))
-        for token in _NUM_RE.findall(str(text)):
-            hit = [d for val, d in _readings(token) if abs(val - target) <= 1e-9 * max(1.0, target)]
-            if hit:
-                found[u] = max(hit)
-                break
-    got = found[codes]
-    sub = dec[have]
-    sub[np.isfinite(got)] = got[np.isfinite(got)]
-    dec[have] = sub
-    return dec
+    texts = _BoxTexts.read(raw)
+    return texts.decimals(texts.code, values)
 
 
 def _half_unit(decimals: np.ndarray) -> np.ndarray:
@@ -609,101 +637,153 @@ def _first_or_nan(frame: pd.DataFrame, col: str) -> np.ndarray:
     return np.full(len(frame), np.nan)
 
 
+def _arrow_str(values: pd.Series | pd.Index | np.ndarray | Sequence[Any]) -> pa.Array:
+    """Values as one pyarrow string array (missing values become nulls)."""
+    s = values if isinstance(values, pd.Series) else pd.Series(values, copy=False)
+    if s.dtype != "str":
+        s = s.astype("str")
+    arr = pa.array(s)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr
+
+
+def _encode(values: pd.Series | np.ndarray | Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Dictionary-encode names: (codes, distinct names); blank names and missing values
+    get code -1."""
+    arr = _arrow_str(values)
+    if len(arr) == 0:
+        return np.empty(0, np.int64), np.empty(0, dtype=object)
+    enc = pc.dictionary_encode(arr)
+    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    names = np.asarray(enc.dictionary.to_pylist(), dtype=object)
+    blank = np.array([not str(x).strip() for x in names], dtype=bool)
+    if blank.any():
+        remap = np.where(blank, -1, np.arange(len(names)))
+        codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
+    return codes, names
+
+
+def _str_from_codes(codes: np.ndarray, labels: Sequence[Any] | np.ndarray) -> pd.Series:
+    """A ``str`` column taking ``labels[code]`` (missing where code is -1)."""
+    lab = pa.array([None if x is None else str(x) for x in labels], type=pa.large_string())
+    c = np.asarray(codes, dtype=np.int64)
+    idx = pa.array(c, mask=c < 0)
+    return pd.Series(pc.take(lab, idx), dtype=_STR)
+
+
 @dataclass
 class _Rows:
     """(article, instrument) rows before alignment."""
 
     art: np.ndarray  # int positions into articles
     position: np.ndarray  # int: position in the box (snapshot mode) or in the list
-    instrument: np.ndarray  # object (str or None)
+    inst: np.ndarray  # int code into ``names`` (-1: no instrument)
+    names: np.ndarray  # object: distinct instrument names
     change: np.ndarray
     pct: np.ndarray
     level: np.ndarray
-    raw: pd.Series
+    raw: pd.Series  # str, aligned with the rows
     zero: np.ndarray  # bool
     dropped: list[tuple[str, str]]
 
+    def take(self, sel: np.ndarray) -> _Rows:
+        return _Rows(
+            self.art[sel],
+            self.position[sel],
+            self.inst[sel],
+            self.names,
+            self.change[sel],
+            self.pct[sel],
+            self.level[sel],
+            self.raw.take(sel).reset_index(drop=True),
+            self.zero[sel],
+            self.dropped,
+        )
 
-def _resolve(names: Sequence[Any], prices: Mapping[str, pd.DataFrame] | None) -> dict[Any, Instrument | None]:
-    out: dict[Any, Instrument | None] = {}
-    for name in names:
-        if name is None or (isinstance(name, float) and np.isnan(name)):
-            continue
-        try:
-            out[name] = resolve_instrument(str(name))
-        except UnknownInstrumentError:
-            if prices is not None and str(name) in prices:
-                out[name] = resolve_instrument(str(name), allow_unregistered_symbol=True)
-            else:
-                out[name] = None
-    return out
+
+def _resolve_one(name: Any, prices: Mapping[str, pd.DataFrame] | None) -> Instrument | None:
+    if name is None or not str(name).strip():
+        return None
+    try:
+        return resolve_instrument(str(name))
+    except UnknownInstrumentError:
+        if prices is not None and str(name) in prices:
+            return resolve_instrument(str(name), allow_unregistered_symbol=True)
+        return None
 
 
-def _snapshot_table(corpus: Corpus) -> pd.DataFrame:
-    """Snapshots with article positions, plus the first-instrument article columns for
-    articles that have no snapshot rows (tables of events)."""
-    arts = corpus.articles
-    ids = arts["article_id"].astype("str").to_numpy()
-    pos_of = pd.Index(ids)
-    if not pos_of.is_unique:
-        dup = pos_of[pos_of.duplicated()][0]
+def _article_positions(art_ids: pa.Array, snap_ids: pa.Array) -> np.ndarray:
+    """Position in the articles of each snapshot's article id."""
+    if len(snap_ids) == len(art_ids) and pc.all(pc.equal(snap_ids, art_ids)).as_py():
+        return np.arange(len(art_ids), dtype=np.int64)
+    index = pd.Index(pd.Series(art_ids, dtype="str"))
+    if not index.is_unique:
+        dup = index[index.duplicated()][0]
         raise ArticleError(f"article_id {dup!r} appears more than once in the corpus")
+    pos = index.get_indexer(pd.Index(pd.Series(snap_ids, dtype="str")))
+    if (pos < 0).any():
+        bad = snap_ids[int(np.flatnonzero(pos < 0)[0])].as_py()
+        raise ArticleError(f"snapshot of article {bad!r}, which is not among the corpus's articles")
+    return pos.astype(np.int64)
+
+
+def _snapshot_rows(corpus: Corpus) -> _Rows:
+    """Snapshots with article positions, plus one row from the first-instrument article
+    columns for each article without snapshot rows (tables of events, articles without
+    a box), ordered by article then box position."""
+    arts = corpus.articles
+    n_art = len(arts)
     snaps = corpus.snapshots
-    if len(snaps):
-        art_pos = pos_of.get_indexer(pd.Index(snaps["article_id"].astype("str")))
-        if (art_pos < 0).any():
-            bad = snaps["article_id"].to_numpy()[art_pos < 0][0]
-            raise ArticleError(f"snapshot of article {bad!r}, which is not among the corpus's articles")
-        s = pd.DataFrame(
-            {
-                "art": art_pos.astype(np.int64),
-                "position": pd.to_numeric(snaps["position"]).to_numpy(dtype=np.int64)
-                if "position" in snaps
-                else np.zeros(len(snaps), np.int64),
-                "instrument": snaps["instrument"].astype(object).to_numpy(),
-                "change": _first_or_nan(snaps, "change"),
-                "pct": _first_or_nan(snaps, "change_pct"),
-                "level": _first_or_nan(snaps, "level"),
-                "raw": snaps["raw"].astype(object).to_numpy() if "raw" in snaps else None,
-                "zero": snaps["zero_flag"].fillna(False).astype(bool).to_numpy()
-                if "zero_flag" in snaps
-                else np.zeros(len(snaps), bool),
-            }
+    m = len(snaps)
+    if m:
+        art_s = _article_positions(_arrow_str(arts["article_id"]), _arrow_str(snaps["article_id"]))
+        pos_s = (
+            pd.to_numeric(snaps["position"]).to_numpy(dtype=np.int64)
+            if "position" in snaps
+            else np.zeros(m, np.int64)
         )
+        zero_s = (
+            snaps["zero_flag"].fillna(False).to_numpy(dtype=bool)
+            if "zero_flag" in snaps
+            else np.zeros(m, bool)
+        )
+        inst_vals: list[pd.Series] = [snaps["instrument"].reset_index(drop=True)]
+        raw_vals: list[pd.Series] = [
+            (snaps["raw"] if "raw" in snaps else pd.Series([None] * m)).reset_index(drop=True)
+        ]
+        num = [_first_or_nan(snaps, c) for c in ("change", "change_pct", "level")]
     else:
-        s = pd.DataFrame(
-            {
-                "art": np.empty(0, np.int64),
-                "position": np.empty(0, np.int64),
-                "instrument": np.empty(0, object),
-                "change": np.empty(0),
-                "pct": np.empty(0),
-                "level": np.empty(0),
-                "raw": np.empty(0, object),
-                "zero": np.empty(0, bool),
-            }
-        )
-    has_snap = np.zeros(len(arts), dtype=bool)
-    has_snap[s["art"].to_numpy()] = True
-    inst_col = arts["instrument"].astype(object) if "instrument" in arts else pd.Series([None] * len(arts), dtype=object)
-    extra = np.flatnonzero(~has_snap)
-    raw_col = arts["snapshot_raw"].astype(object) if "snapshot_raw" in arts else pd.Series([None] * len(arts), dtype=object)
-    a = pd.DataFrame(
-        {
-            "art": extra.astype(np.int64),
-            "position": np.zeros(len(extra), np.int64),
-            "instrument": inst_col.to_numpy()[extra],
-            "change": _first_or_nan(arts, "snapshot_change")[extra],
-            "pct": _first_or_nan(arts, "snapshot_pct")[extra],
-            "level": _first_or_nan(arts, "snapshot_level")[extra],
-            "raw": raw_col.to_numpy()[extra],
-            "zero": np.zeros(len(extra), bool),
-        }
+        art_s = np.empty(0, np.int64)
+        pos_s = np.empty(0, np.int64)
+        zero_s = np.empty(0, bool)
+        inst_vals, raw_vals = [], []
+        num = [np.empty(0), np.empty(0), np.empty(0)]
+    extra = np.flatnonzero(np.bincount(art_s, minlength=n_art) == 0)
+    art, position, zero = art_s, pos_s, zero_s
+    change, pct, level = num
+    if extra.size:
+        col = arts["instrument"] if "instrument" in arts else pd.Series([None] * n_art)
+        rawc = arts["snapshot_raw"] if "snapshot_raw" in arts else pd.Series([None] * n_art)
+        inst_vals.append(col.reset_index(drop=True).take(extra).reset_index(drop=True))
+        raw_vals.append(rawc.reset_index(drop=True).take(extra).reset_index(drop=True))
+        e_chg = _first_or_nan(arts, "snapshot_change")[extra]
+        e_pct = _first_or_nan(arts, "snapshot_pct")[extra]
+        e_lvl = _first_or_nan(arts, "snapshot_level")[extra]
+        art = np.r_[art_s, extra]
+        position = np.r_[pos_s, np.zeros(extra.size, np.int64)]
+        zero = np.r_[zero_s, (e_chg == 0) | (e_pct == 0)]
+        change, pct, level = np.r_[change, e_chg], np.r_[pct, e_pct], np.r_[level, e_lvl]
+    inst_all = pd.concat([v.astype("str") for v in inst_vals], ignore_index=True) if inst_vals else pd.Series([], dtype="str")
+    raw_all = pd.concat([v.astype("str") for v in raw_vals], ignore_index=True) if raw_vals else pd.Series([], dtype="str")
+    inst, names = _encode(inst_all)
+    rows = _Rows(art, position, inst, names, change, pct, level, raw_all, zero, [])
+    ordered = art.size < 2 or bool(
+        ((np.diff(art) > 0) | ((np.diff(art) == 0) & (np.diff(position) > 0))).all()
     )
-    a["zero"] = (a["change"].to_numpy() == 0) | (a["pct"].to_numpy() == 0)
-    out = pd.concat([s, a], ignore_index=True)
-    out["instrument"] = out["instrument"].where(pd.notna(out["instrument"]), None)
-    return out.sort_values(["art", "position"], kind="stable").reset_index(drop=True)
+    if not ordered:
+        rows = rows.take(np.lexsort((position, art)))
+    return rows
 
 
 def _event_rows(
@@ -711,62 +791,38 @@ def _event_rows(
     instruments: str | Sequence[str],
     prices: Mapping[str, pd.DataFrame] | None,
     dedupe: bool = True,
-) -> tuple[_Rows, dict[Any, Instrument | None]]:
+) -> tuple[_Rows, list[Instrument | None]]:
+    """Rows (article, instrument) and the instrument each distinct name resolves to."""
     arts = corpus.articles
     n_art = len(arts)
-    snap = _snapshot_table(corpus)
+    snap = _snapshot_rows(corpus)
+    snap_inst = [_resolve_one(x, prices) for x in snap.names]
     if isinstance(instruments, str) and instruments == "snapshot":
-        names = pd.unique(snap["instrument"].dropna())
-        resolved = _resolve(list(names), prices)
-        sym = _map_symbols(snap["instrument"].to_numpy(object), resolved)
-        # one row per (article, symbol): a box naming the same instrument twice keeps its first
-        key = pd.DataFrame({"art": snap["art"], "sym": pd.Series(sym, dtype=object)})
-        dup = key.duplicated() & key["sym"].notna()
-        if not dedupe:
-            dup[:] = False
-        dmask = dup.to_numpy()
-        dropped = [
-            (str(arts["article_id"].iat[int(a)]), str(nm))
-            for a, nm in zip(snap["art"].to_numpy()[dmask], snap["instrument"].to_numpy()[dmask], strict=True)
-        ]
-        # articles with no instrument at all keep one row (status unknown_instrument)
-        snap = snap.loc[~dup.to_numpy()].reset_index(drop=True)
-        missing = np.setdiff1d(np.arange(n_art), snap["art"].to_numpy())
-        if missing.size:
-            fill = pd.DataFrame(
-                {
-                    "art": missing,
-                    "position": 0,
-                    "instrument": None,
-                    "change": np.nan,
-                    "pct": np.nan,
-                    "level": np.nan,
-                    "raw": None,
-                    "zero": False,
-                }
-            )
-            snap = (
-                pd.concat([snap, fill], ignore_index=True)
-                .sort_values(["art", "position"], kind="stable")
-                .reset_index(drop=True)
-            )
-        rows = _Rows(
-            art=snap["art"].to_numpy(np.int64),
-            position=snap["position"].to_numpy(np.int64),
-            instrument=snap["instrument"].to_numpy(object),
-            change=snap["change"].to_numpy(np.float64),
-            pct=snap["pct"].to_numpy(np.float64),
-            level=snap["level"].to_numpy(np.float64),
-            raw=snap["raw"].reset_index(drop=True),
-            zero=snap["zero"].to_numpy(bool),
-            dropped=dropped,
-        )
-        return rows, resolved
+        if dedupe and len(snap.art):
+            # one row per (article, symbol): a box naming an instrument twice keeps the first
+            sym_code, _ = _symbol_codes(snap.inst, snap_inst)
+            multi = np.bincount(snap.art, minlength=n_art)[snap.art] > 1
+            sub = np.flatnonzero(multi & (sym_code >= 0))
+            if sub.size:
+                key = pd.DataFrame({"a": snap.art[sub], "s": sym_code[sub]})
+                dup = sub[key.duplicated().to_numpy()]
+                if dup.size:
+                    ids = arts["article_id"].astype("str").to_numpy()
+                    dropped = [
+                        (str(ids[a]), str(snap.names[c]))
+                        for a, c in zip(snap.art[dup], snap.inst[dup], strict=True)
+                    ]
+                    keep = np.ones(len(snap.art), dtype=bool)
+                    keep[dup] = False
+                    snap = snap.take(np.flatnonzero(keep))
+                    snap.dropped = dropped
+        return snap, snap_inst
 
     if isinstance(instruments, str):
         if instruments in arts.columns:
+            inst, names = _encode(arts[instruments].reset_index(drop=True))
             art_idx = np.arange(n_art, dtype=np.int64)
-            inst = _clean_names(arts[instruments].astype(object).to_numpy())
+            position = np.zeros(n_art, dtype=np.int64)
         else:
             try:
                 resolve_instrument(instruments)
@@ -779,13 +835,12 @@ def _event_rows(
                 ) from exc
             instruments = [instruments]
     if not isinstance(instruments, str):
-        names_list = list(instruments)
+        names_list = [str(x) for x in instruments]
         if not names_list:
             raise InvalidOptionError("instruments", instruments, reason="the list is empty")
-        resolved_l = _resolve(names_list, prices)
         seen: dict[str, str] = {}
         for nm in names_list:
-            r = resolved_l.get(nm)
+            r = _resolve_one(nm, prices)
             if r is None:
                 continue
             if r.symbol in seen:
@@ -794,57 +849,66 @@ def _event_rows(
                     instruments,
                     reason=f"{r.symbol} is listed twice (as {seen[r.symbol]!r} and {nm!r})",
                 )
-            seen[r.symbol] = str(nm)
+            seen[r.symbol] = nm
         k = len(names_list)
+        names = np.asarray(names_list, dtype=object)
         art_idx = np.repeat(np.arange(n_art, dtype=np.int64), k)
-        inst = np.tile(np.array([str(x) for x in names_list], dtype=object), n_art)
-    resolved = _resolve(list(pd.unique(pd.Series(inst, dtype=object).dropna())), prices)
-    sym_rows = _map_symbols(inst, resolved)
-    # printed values: the article's snapshot for the same symbol (first one)
-    snap_sym = _map_symbols(snap["instrument"].to_numpy(object), _resolve(list(pd.unique(snap["instrument"].dropna())), prices))
-    key_snap = pd.DataFrame({"art": snap["art"].to_numpy(), "sym": snap_sym, "i": np.arange(len(snap))})
-    key_snap = key_snap.dropna(subset=["sym"]).drop_duplicates(["art", "sym"])
-    key_rows = pd.DataFrame({"art": art_idx, "sym": sym_rows})
-    hit = key_rows.merge(key_snap, on=["art", "sym"], how="left")["i"].to_numpy()
-    has = ~pd.isna(hit)
-    hi = np.where(has, hit, 0).astype(np.int64)
+        inst = np.tile(np.arange(k, dtype=np.int64), n_art)
+        position = inst.copy()
+    row_inst = [_resolve_one(x, prices) for x in names]
+    # printed values: the article's first snapshot of the same symbol
+    symbols: dict[str, int] = {}
+    row_sym, _ = _symbol_codes(inst, row_inst, symbols)
+    snap_sym, _ = _symbol_codes(snap.inst, snap_inst, symbols)
+    stride = len(symbols) + 1
+    has_s = snap_sym >= 0
+    skey = snap.art[has_s] * stride + snap_sym[has_s]
+    sidx = np.flatnonzero(has_s)
+    ukey, first = np.unique(skey, return_index=True)
+    rkey = art_idx * stride + row_sym
+    at = np.searchsorted(ukey, rkey)
+    atc = np.minimum(at, max(len(ukey) - 1, 0))
+    hit = (row_sym >= 0) & (at < len(ukey)) & (ukey[atc] == rkey) if len(ukey) else np.zeros(len(rkey), bool)
+    src = np.where(hit, sidx[first[atc]] if len(ukey) else 0, 0)
+    R = len(art_idx)
 
-    def take(col: str, fill: Any) -> np.ndarray:
-        vals = snap[col].to_numpy()
-        if len(vals) == 0:
-            return np.full(len(art_idx), fill, dtype=object if fill is None else type(fill))
-        return np.where(has, vals[hi], fill)
+    def pick(values: np.ndarray, fill: Any) -> np.ndarray:
+        if len(values) == 0:
+            return np.full(R, fill)
+        return np.where(hit, values[src], fill)
 
+    raw = snap.raw.take(src).reset_index(drop=True) if len(snap.raw) else pd.Series([None] * R, dtype="str")
+    raw = raw.where(pd.Series(hit), None)
     rows = _Rows(
         art=art_idx,
-        position=np.tile(np.arange(len(inst) // max(n_art, 1), dtype=np.int64), n_art)
-        if len(inst) and n_art
-        else np.zeros(len(inst), np.int64),
-        instrument=inst,
-        change=take("change", np.nan).astype(np.float64),
-        pct=take("pct", np.nan).astype(np.float64),
-        level=take("level", np.nan).astype(np.float64),
-        raw=pd.Series(take("raw", None), dtype=object),
-        zero=take("zero", False).astype(bool),
+        position=position,
+        inst=inst,
+        names=names,
+        change=pick(snap.change, np.nan).astype(np.float64),
+        pct=pick(snap.pct, np.nan).astype(np.float64),
+        level=pick(snap.level, np.nan).astype(np.float64),
+        raw=raw,
+        zero=pick(snap.zero, False).astype(bool),
         dropped=[],
     )
-    return rows, resolved
+    return rows, row_inst
 
 
-def _clean_names(values: np.ndarray) -> np.ndarray:
-    s = pd.Series(values, dtype=object)
-    ok = s.map(lambda x: isinstance(x, str) and bool(x.strip()))
-    return s.where(ok, None).to_numpy(dtype=object)
-
-
-def _map_symbols(names: np.ndarray, resolved: Mapping[Any, Instrument | None]) -> np.ndarray:
-    """Symbol per name (None when unknown), looked up once per distinct name."""
-    codes, uniq = pd.factorize(pd.Series(names, dtype=object), use_na_sentinel=True)
-    table = np.empty(len(uniq) + 1, dtype=object)
-    for i, u in enumerate(uniq):
-        inst = resolved.get(u)
-        table[i] = inst.symbol if inst is not None else None
-    return table[np.where(codes < 0, len(uniq), codes)]
+def _symbol_codes(
+    inst: np.ndarray, resolved: Sequence[Instrument | None], table: dict[str, int] | None = None
+) -> tuple[np.ndarray, dict[str, int]]:
+    """Symbol code per row (-1 unknown), through the names' resolutions; ``table`` maps
+    symbols to codes and grows as needed."""
+    table = {} if table is None else table
+    per_name = np.empty(len(resolved) + 1, dtype=np.int64)
+    for i, r in enumerate(resolved):
+        if r is None:
+            per_name[i] = -1
+        else:
+            per_name[i] = table.setdefault(r.symbol, len(table))
+    per_name[len(resolved)] = -1
+    codes = per_name[np.where(inst >= 0, inst, len(resolved))]
+    return codes, table
 
 
 # ---------------------------------------------------------------------------
@@ -1012,11 +1076,59 @@ class _BoxCheck:
     session: np.ndarray
 
 
+@dataclass(frozen=True)
+class _Queries:
+    """Distinct printed boxes (value triple and box text) of a set of rows."""
+
+    code: np.ndarray  # per row: index of its distinct box
+    c: np.ndarray
+    p: np.ndarray
+    lv: np.ndarray
+    hc: np.ndarray  # half a unit of the last printed decimal
+    hp: np.ndarray
+    hl: np.ndarray
+
+
+def _combine_codes(parts: Sequence[np.ndarray]) -> np.ndarray:
+    """One code per distinct tuple of integer codes (order of first appearance)."""
+    code = np.zeros(len(parts[0]), dtype=np.int64)
+    for part in parts:
+        p = np.asarray(part, dtype=np.int64) + 1
+        key = code * (int(p.max(initial=0)) + 1) + p
+        code = pd.factorize(key)[0].astype(np.int64)
+    return code
+
+
+def _queries(
+    qc: np.ndarray, qp: np.ndarray, ql: np.ndarray, text: np.ndarray, texts: _BoxTexts
+) -> _Queries:
+    """Deduplicate boxes (values and text), then read the printed precision once per
+    distinct box."""
+    parts = [pd.factorize(v)[0] for v in (qc, qp, ql) if not np.isnan(v).all()]
+    code = _combine_codes([*parts, text])
+    if code.size:
+        seen = np.maximum.accumulate(code)
+        first = np.flatnonzero(np.r_[True, code[1:] > seen[:-1]])
+    else:
+        first = np.empty(0, np.int64)
+    c, p, lv, tx = qc[first], qp[first], ql[first], text[first]
+    return _Queries(
+        code,
+        c,
+        p,
+        lv,
+        _half_unit(texts.decimals(tx, c)),
+        _half_unit(texts.decimals(tx, p)),
+        _half_unit(texts.decimals(tx, lv)),
+    )
+
+
 def _check_boxes(
     qc: np.ndarray,
     qp: np.ndarray,
     ql: np.ndarray,
-    raw: pd.Series,
+    text: np.ndarray,
+    texts: _BoxTexts,
     zero: np.ndarray,
     session: np.ndarray,
     d: _Daily | None,
@@ -1043,26 +1155,13 @@ def _check_boxes(
     todo = np.flatnonzero(printed & ~is_zero & known)
     if todo.size == 0:
         return _BoxCheck(st, chg, pct, matched)
-    raw_t = raw.iloc[todo] if len(raw) == m else pd.Series([None] * todo.size, dtype=object)
     c, p, lv = qc[todo], qp[todo], ql[todo]
-    hc = _half_unit(printed_decimals(raw_t, c))
-    hp = _half_unit(printed_decimals(raw_t, p))
-    hl = _half_unit(printed_decimals(raw_t, lv))
-    qframe = pd.DataFrame({"c": c, "p": p, "l": lv, "hc": hc, "hp": hp, "hl": hl})
-    code = qframe.groupby(list(qframe.columns), sort=False, dropna=False).ngroup().to_numpy()
-    first = np.unique(code, return_index=True)[1]
-    u = qframe.iloc[first]
-    uq_order = code[first]  # group number of each unique row
-    inv = np.empty(len(first), dtype=np.int64)
-    inv[uq_order] = np.arange(len(first))
-    qi, si = _match_pairs(
-        u["c"].to_numpy(), u["p"].to_numpy(), u["l"].to_numpy(),
-        u["hc"].to_numpy(), u["hp"].to_numpy(), u["hl"].to_numpy(), d, window,
-    )
+    q = _queries(c, p, lv, text[todo], texts)
+    qi, si = _match_pairs(q.c, q.p, q.lv, q.hc, q.hp, q.hl, d, window)
     # pairs keyed by (unique query, session), sorted
     stride = d.n + 1
     keys = qi * stride + si
-    uq = inv[code]
+    uq = q.code
     jt = j[todo]
     idt = in_data[todo]
     res = np.full(todo.size, _M_NONE, dtype=np.int8)
@@ -1083,7 +1182,8 @@ def _check_boxes(
     rest = idt & (res == _M_NONE)
     if rest.any():
         r = np.flatnonzero(rest)
-        inr = _in_range(c[r], p[r], lv[r], hc[r], hp[r], hl[r], d, jt[r])
+        ur = uq[r]
+        inr = _in_range(c[r], p[r], lv[r], q.hc[ur], q.hp[ur], q.hl[ur], d, jt[r])
         res[r[inr]] = _M_RANGE
     st[todo] = res
     matched[todo] = sess_out
@@ -1097,19 +1197,17 @@ def _check_boxes(
 
 def _group_positions(codes: np.ndarray) -> list[tuple[int, np.ndarray]]:
     """(code, row positions) for each non-negative code, rows in their original order."""
-    order = np.argsort(codes, kind="stable")
-    sc = codes[order]
+    c = np.asarray(codes)
+    small = c.size and int(c.min()) >= -32768 and int(c.max()) < 32767
+    # stable sort of small integers is a radix sort in numpy
+    order = np.argsort(c.astype(np.int16) if small else c, kind="stable")
+    sc = c[order]
     cuts = np.flatnonzero(np.diff(sc)) + 1
     out = []
     for chunk in np.split(order, cuts):
         if chunk.size and codes[chunk[0]] >= 0:
             out.append((int(codes[chunk[0]]), chunk))
     return out
-
-
-def _codes_to_str(codes: np.ndarray, labels: Sequence[str]) -> pd.Series:
-    cat = pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=pd.Index(list(labels)))
-    return pd.Series(cat).astype("str")
 
 
 def align_events(
@@ -1171,8 +1269,10 @@ def align_events(
     rows, resolved = _event_rows(corp, instruments, prices)
     R = len(rows.art)
     pub = pub_art[rows.art] if R else np.empty(0, np.int64)
-    sym = _map_symbols(rows.instrument, resolved)
-    sym_codes, sym_uniq = pd.factorize(pd.Series(sym, dtype=object), use_na_sentinel=True)
+    sym_codes, sym_table = _symbol_codes(rows.inst, resolved)
+    symbols = list(sym_table)
+    by_symbol = {r.symbol: r for r in resolved if r is not None}
+    texts = _BoxTexts.read(rows.raw)
     intraday = interval != "1d"
 
     status = np.full(R, _UNKNOWN, dtype=np.int8)
@@ -1186,8 +1286,9 @@ def align_events(
     errors: dict[str, str] = {}
 
     for code, idx in _group_positions(sym_codes):
-        symbol = str(sym_uniq[code])
-        inst = next(v for v in resolved.values() if v is not None and v.symbol == symbol)
+        symbol = symbols[code]
+        inst = by_symbol[symbol]
+        idx = idx[np.argsort(pub[idx], kind="stable")]  # sorted needles search faster
         p = pub[idx]
         win = _window(p, DAILY_MARGIN)
         cal = _calendar_arrays(inst)
@@ -1228,10 +1329,9 @@ def align_events(
         state[idx] = blk.state
         t0[idx] = blk.t0
         base[idx] = blk.base
-        raw_i = rows.raw.iloc[idx] if len(rows.raw) == R else pd.Series([None] * idx.size, dtype=object)
         box = _check_boxes(
-            rows.change[idx], rows.pct[idx], rows.level[idx], raw_i, rows.zero[idx],
-            blk.session, daily, window_mask,
+            rows.change[idx], rows.pct[idx], rows.level[idx], texts.code[idx], texts,
+            rows.zero[idx], blk.session, daily, window_mask,
         )
         snap_st[idx] = box.status
         chg_t0[idx] = box.change
@@ -1248,47 +1348,63 @@ def align_events(
         )
         status[unknown] = _UNKNOWN
 
+    identity = len(arts) == R and bool((rows.art == np.arange(R)).all())
     art_ids = arts["article_id"].astype("str").reset_index(drop=True)
-    article_id = art_ids.take(rows.art).reset_index(drop=True)
-    instrument = pd.Series(rows.instrument, dtype="str")
-    symbol_s = pd.Series(sym, dtype="str")
-    ev_key = symbol_s.where(symbol_s.notna(), instrument).fillna("")
-    event_id = article_id + "|" + ev_key
+    article_id = art_ids if identity else art_ids.take(rows.art).reset_index(drop=True)
+    instrument = _str_from_codes(rows.inst, rows.names)
+    symbol_s = _str_from_codes(sym_codes, symbols)
+    # event key: the symbol, else the name as printed/requested, else ""
+    key_labels = [r.symbol if r is not None else str(nm) for r, nm in zip(resolved, rows.names, strict=True)]
+    key = _str_from_codes(np.where(rows.inst >= 0, rows.inst, len(key_labels)), [*key_labels, ""])
+    event_id = pd.Series(
+        pc.binary_join_element_wise(
+            _arrow_str(article_id), _arrow_str(key), pa.scalar("|", type=pa.large_string())
+        ),
+        dtype=_STR,
+    )
     if intraday:
         t0_s = pd.Series(pd.DatetimeIndex(t0.view("M8[ns]")).tz_localize("UTC"))
     else:
         t0_s = pd.Series(t0.view("M8[ns]"))
-    out = pd.DataFrame(
-        {
-            "event_id": event_id,
-            "article_id": article_id,
-            "instrument": instrument,
-            "symbol": symbol_s,
-            "published_at": pd.Series(pd.DatetimeIndex(pub.view("M8[ns]")).tz_localize("UTC")),
-            "market_state": _codes_to_str(state, MARKET_STATES),
-            "t0": t0_s,
-            "status": _codes_to_str(status, STATUSES),
-            "base_price": base,
-            "snapshot_change": rows.change,
-            "snapshot_pct": rows.pct,
-            "snapshot_level": rows.level,
-            "change_at_t0": chg_t0,
-            "pct_at_t0": pct_t0,
-            "snapshot_status": _codes_to_str(snap_st, SNAPSHOT_STATUSES),
-            "snapshot_session": pd.Series(snap_sess.view("M8[ns]")),
-        }
-    )
+    cols: dict[str, Any] = {
+        "event_id": event_id,
+        "article_id": article_id,
+        "instrument": instrument,
+        "symbol": symbol_s,
+        "published_at": pd.Series(pd.DatetimeIndex(pub.view("M8[ns]")).tz_localize("UTC")),
+        "market_state": _str_from_codes(state, MARKET_STATES),
+        "t0": t0_s,
+        "status": _str_from_codes(status, STATUSES),
+        "base_price": base,
+        "snapshot_change": rows.change,
+        "snapshot_pct": rows.pct,
+        "snapshot_level": rows.level,
+        "change_at_t0": chg_t0,
+        "pct_at_t0": pct_t0,
+        "snapshot_status": _str_from_codes(snap_st, SNAPSHOT_STATUSES),
+        "snapshot_session": pd.Series(snap_sess.view("M8[ns]")),
+    }
+    parts: list[pd.Series | pd.DataFrame] = [
+        v.rename(k) if isinstance(v, pd.Series) else pd.Series(v, name=k, copy=False)
+        for k, v in cols.items()
+    ]
     skip = {"article_id", "instrument", "published_at", "body", "snapshot_change", "snapshot_pct", "snapshot_level"}
     extra = [c for c in arts.columns if c not in skip]
     if extra:
-        ext = arts[extra].iloc[rows.art].reset_index(drop=True)
-        ext.columns = [f"article_{c}" if c in EVENT_COLUMNS else c for c in extra]
-        out = pd.concat([out, ext], axis=1)
+        ext = arts[extra].reset_index(drop=True)
+        if not identity:
+            ext = ext.take(rows.art).reset_index(drop=True)
+        ext.columns = pd.Index([f"article_{c}" if c in EVENT_COLUMNS else c for c in extra])
+        parts.append(ext)
+    # concat keeps one block per column (a dict constructor would copy into 2-D blocks)
+    out = pd.concat(parts, axis=1)
     out.attrs = {
         "interval": interval,
         "price_errors": errors,
         "duplicate_instruments": rows.dropped,
-        "unknown_instruments": sorted(str(k) for k, v in resolved.items() if v is None),
+        "unknown_instruments": sorted(
+            str(nm) for nm, r in zip(rows.names, resolved, strict=True) if r is None
+        ),
     }
     return out
 
@@ -1414,30 +1530,28 @@ def _capture(
     bounds = _search_bounds(search)
     pub_art = _published_ns(arts, tz)
     rows, resolved = _event_rows(corp, "snapshot", None, dedupe=False)
+    by_symbol = {r.symbol: r for r in resolved if r is not None}
     printed = ~(np.isnan(rows.change) & np.isnan(rows.pct) & np.isnan(rows.level))
     keep = np.flatnonzero(printed)
     R = keep.size
     art = rows.art[keep]
     qc, qp, ql = rows.change[keep], rows.pct[keep], rows.level[keep]
-    raw = rows.raw.iloc[keep].reset_index(drop=True) if len(rows.raw) else pd.Series([None] * R, dtype=object)
+    texts = _BoxTexts.read(rows.raw.take(keep))
     zero = rows.zero[keep] | (qc == 0) | (qp == 0)
-    sym = _map_symbols(rows.instrument[keep], resolved)
-    codes, uniq = pd.factorize(pd.Series(sym, dtype=object), use_na_sentinel=True)
+    codes, sym_table = _symbol_codes(rows.inst[keep], resolved)
+    uniq = list(sym_table)
     pub = pub_art[art] if R else np.empty(0, np.int64)
 
     status = np.full(R, _C_UNKNOWN, dtype=np.int8)
     t0 = np.full(R, _INAT, dtype=np.int64)
     t0pos = np.full(R, -1, dtype=np.int64)
-    hc = _half_unit(printed_decimals(raw, qc))
-    hp = _half_unit(printed_decimals(raw, qp))
-    hl = _half_unit(printed_decimals(raw, ql))
     cand_parts: list[pd.DataFrame] = []
     intra_parts: list[pd.DataFrame] = []
     errors: dict[str, str] = {}
 
     for code, idx in _group_positions(codes):
-        symbol = str(uniq[code])
-        inst = next(v for v in resolved.values() if v is not None and v.symbol == symbol)
+        symbol = uniq[code]
+        inst = by_symbol[symbol]
         if bounds is None:
             start, end = pd.Timestamp("1900-01-01"), pd.Timestamp("2100-12-31")
         else:
@@ -1463,16 +1577,12 @@ def _capture(
         live = idx[~zero[idx]]
         if live.size == 0:
             continue
-        qf = pd.DataFrame({"c": qc[live], "p": qp[live], "l": ql[live], "hc": hc[live], "hp": hp[live], "hl": hl[live]})
-        ucode = qf.groupby(list(qf.columns), sort=False, dropna=False).ngroup().to_numpy()
-        firsts = np.unique(ucode, return_index=True)[1]
-        u = qf.iloc[firsts]
-        inv = np.empty(len(firsts), dtype=np.int64)
-        inv[ucode[firsts]] = np.arange(len(firsts))
-        uq = inv[ucode]
-        ua = [u[c].to_numpy() for c in ("c", "p", "l", "hc", "hp", "hl")]
-        qi, si = _match_pairs(ua[0], ua[1], ua[2], ua[3], ua[4], ua[5], d, allowed)
-        n_match = np.bincount(qi, minlength=len(firsts))
+        q = _queries(qc[live], qp[live], ql[live], texts.code[live], texts)
+        uq = q.code
+        n_u = len(q.c)
+        ua = [q.c, q.p, q.lv, q.hc, q.hp, q.hl]
+        qi, si = _match_pairs(q.c, q.p, q.lv, q.hc, q.hp, q.hl, d, allowed)
+        n_match = np.bincount(qi, minlength=n_u)
         per_row = n_match[uq]
         status[live] = np.where(per_row == 0, _C_NONE, np.where(per_row == 1, _C_UNIQUE, _C_AMBIG))
         if qi.size:
@@ -1527,7 +1637,7 @@ def _capture(
     hit = hit.loc[full].copy()
     hit["lo"] = hit.groupby(["art", "x"])["left"].transform("max").astype(np.int64)
     hit["hi"] = hit.groupby(["art", "x"])["right"].transform("min").astype(np.int64)
-    inst_names = rows.instrument[keep]
+    inst_names = np.append(rows.names, "").astype(object)[np.where(rows.inst[keep] >= 0, rows.inst[keep], len(rows.names))]
     hit["label"] = (
         pd.Series(inst_names[hit["row"].to_numpy(dtype=np.int64)], index=hit.index, dtype="str")
         + " "
@@ -1577,17 +1687,17 @@ def _capture(
         {
             "article_id": art_ids.take(art).reset_index(drop=True),
             "position": pd.Series(rows.position[keep], dtype="int64"),
-            "instrument": pd.Series(rows.instrument[keep], dtype="str"),
-            "symbol": pd.Series(sym, dtype="str"),
+            "instrument": _str_from_codes(rows.inst[keep], rows.names),
+            "symbol": _str_from_codes(codes, uniq),
             "change": qc,
             "change_pct": qp,
             "level": ql,
-            "status": _codes_to_str(status, _CAPTURE_STATUSES),
+            "status": _str_from_codes(status, _CAPTURE_STATUSES),
             "capture_session": pd.Series(own.view("M8[ns]")),
             "n_candidates": n_cand.astype(np.int64),
             "candidates": cand_lists,
             "intraday_candidates": intra_lists,
-            "page_status": _codes_to_str(page[art], _PAGE_STATUSES),
+            "page_status": _str_from_codes(page[art], _PAGE_STATUSES),
             "page_session": pd.Series(page_sess.view("M8[ns]")),
             "captured_after": pd.Series(pd.DatetimeIndex(win_lo[art].view("M8[ns]")).tz_localize("UTC")),
             "captured_before": pd.Series(pd.DatetimeIndex(win_hi[art].view("M8[ns]")).tz_localize("UTC")),
