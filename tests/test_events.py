@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mktnews.articles import SNAPSHOT_COLUMNS, Corpus, read_articles
+from mktnews.articles import Corpus, read_articles
 from mktnews.calendars import get_calendar
 from mktnews.errors import InvalidOptionError
 from mktnews.events import EVENT_COLUMNS, SessionArrays, align_events, bar_ends, find_sessions
@@ -53,28 +53,15 @@ def _events(
     *,
     tz: str = BERLIN,
 ) -> Corpus:
-    """A table of events without boxes: one article per time, aligned to ``instruments``."""
-    stamps = pd.to_datetime(pd.Series(times, dtype=object))
-    pub = pd.DatetimeIndex(stamps).tz_localize(tz).tz_convert("UTC").as_unit("ns")
-    ids = [f"e{i}" for i in range(len(times))]
-    arts = pd.DataFrame(
+    """A table of events without boxes (read by read_articles): one article per time."""
+    table = pd.DataFrame(
         {
-            "article_id": pd.Series(ids, dtype="str"),
-            "instrument": pd.Series([instruments[0]] * len(ids), dtype="str"),
-            "snapshot_change": np.nan,
-            "snapshot_pct": np.nan,
-            "snapshot_level": np.nan,
-            "snapshot_raw": pd.Series([None] * len(ids), dtype="str"),
-            "published_at": pub,
-            "title": pd.Series([None] * len(ids), dtype="str"),
-            "body": "",
-            "byline": pd.Series([None] * len(ids), dtype="str"),
-            "outlet": pd.Series([None] * len(ids), dtype="str"),
-            "source": pd.Series(ids, dtype="str"),
+            "id": [f"e{i}" for i in range(len(times))],
+            "time": times,
+            "instrument": [instruments[0]] * len(times),
         }
     )
-    snaps = pd.DataFrame({c: pd.Series([], dtype=object) for c in SNAPSHOT_COLUMNS})
-    return Corpus(arts, snaps, pd.DataFrame({"source": [], "reason": []}), len(arts))
+    return read_articles(table, tz=tz)
 
 
 def _box_corpus(rows: list[dict[str, object]], *, tz: str = BERLIN) -> Corpus:
