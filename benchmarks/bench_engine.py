@@ -244,6 +244,20 @@ def main(argv: list[str] | None = None) -> None:
         for k, ts in phases.items():
             lines.append(f"| {k} | {statistics.median(ts):.4f} |")
         lines += ["", f"CAR(-5, 5) agreement with a direct numpy market model: max abs diff {agree:.2e}."]
+    lines += [
+        "",
+        "## Notes",
+        "",
+        "- `event_study` includes loading every price series from the source (a `FrameSource`: "
+        "slicing and copying the frames), returns, clustering, gathering, the batched fits, "
+        "every results frame and, with tests, `mktnews.inference.run_tests` on one "
+        "`TestInput` per group and window.",
+        "- \"engine without tests\" is everything but the test battery; the battery's own "
+        "cost is timed on the very `TestInput` the engine builds (the rows under it are "
+        "each test alone).",
+        "- Placebo: all draws are made at once and the kernel runs once per distinct "
+        "(instrument, session) drawn (a light pass computing CARs only).",
+    ]
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:
