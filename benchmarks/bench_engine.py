@@ -36,11 +36,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _events import EventSet, build_events  # noqa: E402
+from _events import EventSet, build_events
 
-from mktnews.prices.base import FrameSource  # noqa: E402
-from mktnews.results import EventStudyResults  # noqa: E402
-from mktnews.study import event_study  # noqa: E402
+from mktnews.prices.base import FrameSource
+from mktnews.results import EventStudyResults
+from mktnews.study import event_study
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
