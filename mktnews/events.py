@@ -1026,8 +1026,9 @@ def _align_intraday(
     sess: SessionArrays | None,
     bars: pd.DataFrame | None,
     interval: str,
-    calendar_based: bool,
 ) -> _Block:
+    """Intraday day 0 on an exchange calendar: the first bar ending after publication,
+    which must belong to day 0's session (else the data lacks that session: ``gap``)."""
     m = len(pub)
     known = pub != _INAT
     status = np.where(known, _NO_DATA, _NO_PUB).astype(np.int8)
@@ -1047,15 +1048,13 @@ def _align_intraday(
     session[inside] = sess.dates[pos[inside]]
     starts = pd.DatetimeIndex(bars.index).as_unit("ns").asi8
     close = bars["close"].to_numpy(dtype=np.float64)
-    ends = bar_ends(starts, interval, sess.closes if calendar_based else None)
+    ends = bar_ends(starts, interval, sess.closes)
     nb = len(starts)
     k = find_bars(pub, ends)
     kc = np.clip(k, 0, nb - 1)
     bar_sess = np.searchsorted(sess.closes, starts, side="right")
     same = inside & (k < nb) & (bar_sess[kc] == pos)
     outside = known & (~inside | (k >= nb) | ((k == 0) & (bar_sess[0] > pos)))
-    if not calendar_based:
-        outside |= known & (pub < sess.opens[0])
     ok = same & ~outside
     gap = known & ~outside & ~same
     status[known] = _OK
@@ -1063,6 +1062,57 @@ def _align_intraday(
     status[outside] = _OUTSIDE
     session[outside] = _INAT
     t0[ok] = starts[k[ok]]
+    has_prev = ok & (k >= 1)
+    base[has_prev] = close[k[has_prev] - 1]
+    return _Block(status, state, t0, session, base)
+
+
+def _align_intraday_bars_only(pub: np.ndarray, bars: pd.DataFrame | None, interval: str, tz: str) -> _Block:
+    """Intraday day 0 for an instrument without a calendar: its bars are its trading time.
+
+    Day 0 is the first bar ending after publication. ``market_state``: ``regular`` inside
+    a bar or in a pause between two bars of the same local day; ``pre`` before the first
+    bar of the publication's local day; ``post`` after its last bar; ``closed`` on a local
+    day without bars. Publication before the first bar of the data (loaded from ten days
+    before the earliest publication) or after the last bar ends is ``outside_data``.
+    The session used for the box columns is the local date of day 0's bar.
+    """
+    m = len(pub)
+    known = pub != _INAT
+    status = np.where(known, _NO_DATA, _NO_PUB).astype(np.int8)
+    state = np.full(m, -1, dtype=np.int8)
+    t0 = np.full(m, _INAT, dtype=np.int64)
+    session = np.full(m, _INAT, dtype=np.int64)
+    base = np.full(m, np.nan)
+    if bars is None:
+        return _Block(status, state, t0, session, base)
+    if len(bars) == 0:
+        status[known] = _OUTSIDE
+        return _Block(status, state, t0, session, base)
+    starts = pd.DatetimeIndex(bars.index).as_unit("ns").asi8
+    close = bars["close"].to_numpy(dtype=np.float64)
+    nb = len(starts)
+    ends = bar_ends(starts, interval, None)
+    k = find_bars(pub, ends)
+    kc = np.clip(k, 0, nb - 1)
+    bar_day = _local_dates(starts, tz)
+    outside = known & ((k >= nb) | (pub < starts[0]))
+    ok = known & ~outside
+    status[known] = _OK
+    status[outside] = _OUTSIDE
+    day = np.full(m, _INAT, dtype=np.int64)
+    day[known] = _local_dates(pub[known], tz)
+    prev_day = np.where(k >= 1, bar_day[np.maximum(k - 1, 0)], _INAT)
+    next_day = bar_day[kc]
+    in_bar = pub >= starts[kc]
+    st = np.full(m, 3, dtype=np.int8)  # closed
+    st[prev_day == day] = 2  # post: the day had bars, all before publication
+    st[next_day == day] = 0  # pre: the day's bars are still to come
+    st[(next_day == day) & (prev_day == day)] = 1  # a pause between two bars of the day
+    st[in_bar & (k < nb)] = 1
+    state[ok] = st[ok]
+    t0[ok] = starts[k[ok]]
+    session[ok] = bar_day[k[ok]]
     has_prev = ok & (k >= 1)
     base[has_prev] = close[k[has_prev] - 1]
     return _Block(status, state, t0, session, base)
@@ -1318,13 +1368,9 @@ def align_events(
             if iwin is not None:
                 bars = _get_prices(symbol, iwin[0], iwin[1], interval, source, prices, errors)
             if cal is not None:
-                sess_i: SessionArrays | None = cal
-            elif bars is not None:
-                local = pd.DatetimeIndex(bars.index).tz_convert(inst.tz).tz_localize(None)
-                sess_i = _data_session_arrays(local, inst.tz)
+                blk = _align_intraday(p, cal, bars, interval)
             else:
-                sess_i = None
-            blk = _align_intraday(p, sess_i, bars, interval, cal is not None)
+                blk = _align_intraday_bars_only(p, bars, interval, inst.tz)
         status[idx] = blk.status
         state[idx] = blk.state
         t0[idx] = blk.t0

@@ -525,3 +525,27 @@ def test_property_day0_and_state(daily: FileSource, case: tuple[str, str], minut
         else:
             state = "closed"
         assert row["market_state"] == state, (ts, row["market_state"], state)
+
+
+def test_intraday_without_calendar(shared_data: Path, hourly_dir: Path) -> None:
+    # Gold futures (no exchange calendar): the hourly bars are the trading time, local
+    # days in New York. Friday 2024-11-29 (after Thanksgiving) trades until 12:30 ET
+    # (last bar 17:30 UTC); trading resumes Sunday 18:00 ET (bar 2024-12-01 23:00 UTC);
+    # Monday has the daily pause 17:00-18:00 ET between the 21:00 and 23:00 UTC bars.
+    src = FileSource(shared_data / "prices")
+    table = pd.DataFrame(
+        {
+            "id": list("abcde"),
+            "time": ["2024-11-29 23:30", "2024-11-30 12:00", "2024-12-02 00:30", "2024-12-01 22:00", "2024-12-02 22:30"],
+            "instrument": "Gold",
+        }
+    )
+    ev = align_events(read_articles(table, tz="UTC"), source=src, interval="1h")
+    gold = _csv(hourly_dir, "GC=F")
+    utc = [pd.Timestamp(x, tz="UTC") for x in ("2024-12-01 23:00", "2024-12-01 23:00", "2024-12-02 00:00", "2024-12-01 23:00", "2024-12-02 23:00")]
+    assert ev["t0"].tolist() == utc
+    assert ev["market_state"].tolist() == ["post", "closed", "regular", "pre", "regular"]
+    assert ev["status"].tolist() == ["ok"] * 5
+    last_fri = gold.loc[: pd.Timestamp("2024-11-30", tz="UTC"), "Close"].iloc[-1]
+    assert ev["base_price"].tolist()[:2] == [last_fri, last_fri]
+    assert ev["base_price"].iloc[2] == gold.loc[pd.Timestamp("2024-12-01 23:00", tz="UTC"), "Close"]
