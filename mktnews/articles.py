@@ -885,9 +885,7 @@ def _read_table_file(
 def _read_jsonl_text(text: str) -> tuple[pd.DataFrame, list[int], list[tuple[int, str]]]:
     lines = [line for line in text.split("\n") if line.strip()]
     try:
-        df = pd.read_json(
-            io.StringIO("\n".join(lines)), lines=True, dtype=False, convert_dates=False
-        )
+        df = pd.read_json(io.StringIO("\n".join(lines)), lines=True, dtype=False)
         if len(df) == len(lines):
             return df, list(range(len(df))), []
     except ValueError:
