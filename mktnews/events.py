@@ -24,7 +24,10 @@ Market state
     come); ``pre`` before S's open on S's own date; ``post`` after the close of the previous
     session, on that session's date; ``closed`` on a date that is not a session (weekend,
     holiday). Instruments without a calendar take sessions from their data's dates, each
-    spanning its whole local day, so they are either ``regular`` or ``closed``.
+    spanning its whole local day, so with daily bars they are either ``regular`` or
+    ``closed``; with intraday bars their bars are their trading time (``pre``/``post``
+    before the first/after the last bar of the publication's local day, ``regular`` in a
+    bar or in a pause between two bars of that day, ``closed`` on a day without bars).
 Status
     ``ok`` when day 0 is a row of the price data. Otherwise ``no_publication_time``,
     ``unknown_instrument`` (name not in the registry nor in ``prices``), ``no_data`` (the
@@ -593,6 +596,12 @@ def _as_corpus(obj: Corpus | pd.DataFrame) -> Corpus:
             )
         art = art.copy()
         art["article_id"] = art["article_id"].astype("str")
+        dup = art["article_id"].duplicated()
+        if dup.any():
+            raise ArticleError(
+                f"article_id {art['article_id'][dup].iloc[0]!r} appears more than once in the "
+                "articles frame (row ids must be unique)"
+            )
         snaps = pd.DataFrame({c: pd.Series(dtype="object") for c in SNAPSHOT_COLUMNS})
         return Corpus(art, snaps, pd.DataFrame({"source": [], "reason": []}), len(art))
     raise TypeError(
