@@ -531,10 +531,10 @@ def cmd_study(ns: argparse.Namespace) -> int:
     base = _make_source(ns)
     source = _ProgressSource(base, quiet=ns.quiet)
     try:
-        stages.set_postfix_str("align", refresh=False)
+        stages.set_postfix_str("align")
         events = align_events(corpus, source=source, interval=ns.interval)
         stages.update(1)
-        stages.set_postfix_str("study", refresh=False)
+        stages.set_postfix_str("study")
         try:
             results = event_study(
                 events,
@@ -569,7 +569,7 @@ def cmd_study(ns: argparse.Namespace) -> int:
         if out is not None:
             from mktnews.report import write_report
 
-            stages.set_postfix_str("report", refresh=False)
+            stages.set_postfix_str("report")
             report = write_report(results, out, source=source, corpus=corpus,
                                   max_articles=ns.max_plots, notes=notes)
             for aid, why in report.skipped_plots:
