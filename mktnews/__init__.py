@@ -34,10 +34,12 @@ from mktnews.instruments import (
     register_instrument,
     resolve_instrument,
 )
+from mktnews.plotting import plot_ar, plot_article, plot_caar, plot_placebo, plot_timeline
 from mktnews.prices.base import FrameSource, PriceSource, default_source, load_prices
 from mktnews.prices.cache import CachedSource, PriceCache
 from mktnews.prices.files import FileSource, read_price_file
 from mktnews.prices.yahoo import YahooSource
+from mktnews.report import write_report
 from mktnews.results import EventStudyResults
 from mktnews.study import EventStudy, event_study
 
@@ -71,9 +73,15 @@ __all__ = [
     "gaps",
     "instrument_table",
     "load_prices",
+    "plot_ar",
+    "plot_article",
+    "plot_caar",
+    "plot_placebo",
+    "plot_timeline",
     "read_articles",
     "read_price_file",
     "register_instrument",
     "resolve_instrument",
     "sessions",
+    "write_report",
 ]

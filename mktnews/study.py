@@ -49,7 +49,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from mktnews._typing import INTRADAY_INTERVALS, Interval, ModelName, ReturnType, TestName
 from mktnews._typing import check_option as _check_option
@@ -1117,6 +1116,7 @@ def _car_frame(table: pd.DataFrame, comp: _Computed, spec: _Spec, ok: np.ndarray
     n_days = np.column_stack([comp.n_days[w][rows] for w in spec.windows]).astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
         scar = car / sd
+    from scipy import stats  # lazy: keeps `import mktnews` light
     p = 2.0 * stats.t.sf(np.abs(scar), dof[:, None])
     take = np.repeat(rows, nw)  # event-major: every window of an event together
     windows = _window_array([w.as_tuple() for w in spec.windows])
@@ -1190,6 +1190,7 @@ def _aggregate(
             caar = cum.mean(axis=0)
             if n > 1:
                 if n not in tq:
+                    from scipy import stats  # lazy: keeps `import mktnews` light
                     tq[n] = float(stats.t.ppf(0.5 + CI_LEVEL / 2, n - 1))
                 half = tq[n] * cum.std(axis=0, ddof=1) / math.sqrt(n)
             else:
