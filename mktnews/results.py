@@ -414,6 +414,9 @@ class Summary:
             cell = f"{l_k:<20}{l_v:<19}"
             if i < len(right):
                 r_k, r_v = right[i]
+                if len(l_v) > 18:  # a long value keeps its own line
+                    lines.append(cell.rstrip())
+                    cell = " " * 39
                 cell = cell + f"{r_k:<20}{r_v}"
             lines.append(cell.rstrip())
         lines.append("=" * width)
