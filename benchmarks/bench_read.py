@@ -21,12 +21,14 @@ Results go to ``benchmarks/results/read.md``.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -67,8 +69,11 @@ _INSTRUMENTS = (
     ("SMI", 11900.0),
     ("Nikkei 225", 38000.0),
 )
-_OUTLETS = (("BBZ", "Berliner Börsen-Zeitung"), ("NZN", "Zürcher Nachrichten"),
-            ("BTB", "Berliner Tageblatt"))
+_OUTLETS = (
+    ("BBZ", "Berliner Börsen-Zeitung"),
+    ("NZN", "Zürcher Nachrichten"),
+    ("BTB", "Berliner Tageblatt"),
+)
 
 
 def _body(rng: np.random.Generator) -> str:
@@ -119,30 +124,31 @@ def make_texts(n: int, seed: int = 7) -> list[str]:
 
 def _machine() -> str:
     try:
-        model = subprocess.run(
-            ["lscpu"], capture_output=True, text=True, check=False
-        ).stdout
+        model = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
         model = next(
-            (line.split(":", 1)[1].strip() for line in model.splitlines()
-             if line.startswith("Model name")),
+            (
+                line.split(":", 1)[1].strip()
+                for line in model.splitlines()
+                if line.startswith("Model name")
+            ),
             platform.processor() or "unknown",
         )
     except OSError:
         model = platform.processor() or "unknown"
-    import os
-
     return f"{os.cpu_count()} cores ({model})"
 
 
-def _time(fn: object, runs: int) -> tuple[float, list[float]]:
-    call = fn  # type: ignore[assignment]
-    call()  # type: ignore[operator]  # warm-up
-    times = []
+def _time(fn: Callable[[], object], runs: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and process CPU seconds of ``runs`` calls after one warm-up call."""
+    fn()
+    wall: list[float] = []
+    cpu: list[float] = []
     for _ in range(runs):
-        t0 = time.perf_counter()
-        call()  # type: ignore[operator]
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), times
+        w0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        wall.append(time.perf_counter() - w0)
+        cpu.append(time.process_time() - c0)
+    return wall, cpu
 
 
 def main() -> None:
@@ -191,8 +197,12 @@ def main() -> None:
         assert len(check_t.articles) == args.n_table, check_t.rejected.head()
         assert len(check_f.articles) == args.n_files, check_f.rejected.head()
 
-        med_t, all_t = _time(lambda: read_articles(pq), args.runs)
-        med_f, all_f = _time(lambda: read_articles(folder), args.runs)
+        load_before = os.getloadavg()[0]
+        wall_t, cpu_t = _time(lambda: read_articles(pq), args.runs)
+        wall_f, cpu_f = _time(lambda: read_articles(folder), args.runs)
+        load_after = os.getloadavg()[0]
+    med_t, med_f = statistics.median(wall_t), statistics.median(wall_f)
+    cpu_med_t, cpu_med_f = statistics.median(cpu_t), statistics.median(cpu_f)
 
     lines = [
         "# read_articles",
@@ -204,14 +214,17 @@ def main() -> None:
         f"(median of {args.runs} runs after one warm-up; whole call: read, decode, parse, "
         "build frames). Target: under 5 s each.",
         "",
-        "| input | articles | text | median | runs (s) | per article |",
-        "|---|---:|---:|---:|---|---:|",
+        "| input | articles | text | median wall | median CPU | wall runs (s) | CPU per article |",
+        "|---|---:|---:|---:|---:|---|---:|",
         f"| Parquet table (article_id, published_at, text, section) | {args.n_table:,} | "
-        f"{mb_table:.0f} MB | **{med_t:.2f} s** | {', '.join(f'{x:.2f}' for x in all_t)} | "
-        f"{med_t / args.n_table * 1e6:.0f} µs |",
+        f"{mb_table:.0f} MB | **{med_t:.2f} s** | {cpu_med_t:.2f} s | "
+        f"{', '.join(f'{x:.2f}' for x in wall_t)} | {cpu_med_t / args.n_table * 1e6:.0f} µs |",
         f"| folder of .txt files (100 sub-folders, 25% cp1252) | {args.n_files:,} | "
-        f"{mb_files:.0f} MB | **{med_f:.2f} s** | {', '.join(f'{x:.2f}' for x in all_f)} | "
-        f"{med_f / args.n_files * 1e6:.0f} µs |",
+        f"{mb_files:.0f} MB | **{med_f:.2f} s** | {cpu_med_f:.2f} s | "
+        f"{', '.join(f'{x:.2f}' for x in wall_f)} | {cpu_med_f / args.n_files * 1e6:.0f} µs |",
+        "",
+        f"1-minute load average {load_before:.1f} before and {load_after:.1f} after the timed "
+        "runs (the machine is shared; with other work running, wall time exceeds CPU time).",
         "",
         "Corpus mix (see the script): 40% name/change box with sign-off, 25% titled "
         "five-instrument box, 20% one-line box, 15% no box; 2% HTML paragraphs, 1% CRLF.",

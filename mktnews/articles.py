@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from mktnews._pubtime import UTC_NS, parse_times
 from mktnews._text import (
@@ -503,7 +504,7 @@ class _Batch:
     texts: list[object]  # str, None (no text), or anything else (rejected)
     reasons: list[str | None]  # already rejected (unreadable file, ...)
     notes: list[str]
-    check_binary: bool = True
+    check_binary: bool | np.ndarray = True  # per input when an array
     instruments: list[object] | None = None
     times: pd.Series | None = None
     time_what: str = ""
@@ -648,6 +649,20 @@ def _find_column(
     return None
 
 
+_CONTROL_RE2 = "[\\x01-\\x08\\x0e-\\x1a\\x1c-\\x1f\\x7f-\\x{9f}\\x{fffe}\\x{ffff}]"
+
+
+def _control_flags(values: pd.Series) -> bool | np.ndarray:
+    """Which texts of a string column start with control characters (vectorised with
+    pyarrow); those get the per-text binary check. True (check all) for other dtypes."""
+    if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow":
+        return True
+    arr = pa.array(values)
+    heads = pc.utf8_slice_codeunits(arr, 0, 512)
+    flags = pc.fill_null(pc.match_substring_regex(heads, _CONTROL_RE2), False)
+    return np.asarray(flags.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _id_strings(values: pd.Series) -> list[object]:
     """Ids as strings; integral floats lose their ".0"; missing ids stay None."""
     if pd.api.types.is_float_dtype(values.dtype):
@@ -714,7 +729,9 @@ def _table_batch(
     texts: list[object]
     reasons: list[str | None] = [None] * n
     notes = id_notes
+    check_binary: bool | np.ndarray = True
     if t_col is not None:
+        check_binary = _control_flags(df[t_col])
         texts = df[t_col].tolist()
         for i, t in enumerate(texts):
             if isinstance(t, str):
@@ -758,11 +775,23 @@ def _table_batch(
         time_what=f"column {str(p_col)!r}",
         extras=extras if len(extras.columns) else None,
         fills=fills,
+        check_binary=check_binary,
     )
 
 
 def _rejected_file(path: Path, reason: str) -> _Batch:
     return _Batch(sources=[str(path)], ids=[path.stem], texts=[None], reasons=[reason], notes=[""])
+
+
+def _csv_delimiter(text: str, kind: str) -> str:
+    """Tab for .tsv; for .csv the most frequent of ``,``, ``;`` and tab in the header line
+    (German spreadsheet exports use ``;``)."""
+    if kind == "tsv":
+        return "\t"
+    header = text[: text.find("\n")] if "\n" in text else text
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] > 0 else ","
 
 
 def _read_csv_text(
@@ -855,7 +884,7 @@ def _read_table_file(
                 if c
             ]
             try:
-                df, rows, bad = _read_csv_text(text, "\t" if kind == "tsv" else ",", str_cols)
+                df, rows, bad = _read_csv_text(text, _csv_delimiter(text, kind), str_cols)
             except pd.errors.EmptyDataError:
                 return _rejected_file(path, "empty table (no header)")
             except (pd.errors.ParserError, csv.Error, ValueError) as exc:
@@ -954,6 +983,7 @@ def _assemble(
     key_cache: dict[str, str] = {}
     instruments = batch.instruments
     check_binary = batch.check_binary
+    per_row = isinstance(check_binary, np.ndarray)
     texts = batch.texts
     nan = math.nan
 
@@ -973,7 +1003,11 @@ def _assemble(
             givens[i] = given
         text = texts[i]
         if isinstance(text, str) and (given is None or text.strip()):
-            p = parse_article(text, known=known, check_binary=check_binary)
+            p = parse_article(
+                text,
+                known=known,
+                check_binary=bool(check_binary[i]) if per_row else bool(check_binary),  # type: ignore[index]
+            )
             if p.reason is not None:
                 reasons[i] = p.reason
                 continue
@@ -1145,8 +1179,6 @@ def _apply_published_at(
                 + (f" (and {len(unknown) - 5} more)" if len(unknown) > 5 else "")
             )
         values = pd.Series(list(mapping.values()), dtype=object)
-        if values.map(lambda v: isinstance(v, pd.Timestamp | np.datetime64)).all():
-            values = pd.Series(pd.DatetimeIndex(values.tolist()))
         parsed, bad = parse_times(values, tz=tz, what=what, where=[f"id {k!r}" for k in keys])
         for k, reason in zip(keys, bad, strict=True):
             if reason is not None:
@@ -1164,8 +1196,6 @@ def _apply_published_at(
             "article_id -> time (or a time column in a table)"
         )
     single = pd.Series([published_at], dtype=object)
-    if isinstance(published_at, pd.Timestamp | np.datetime64):
-        single = pd.Series(pd.DatetimeIndex([published_at]))
     parsed, bad = parse_times(single, tz=tz, what=what, where=["the single article"])
     if bad[0] is not None:
         raise ArticleError(bad[0])

@@ -982,3 +982,26 @@ def test_box_like_texts_never_raise(text: str) -> None:
         assert math.isnan(value) or math.isfinite(value)
     p = parse_article(text)
     assert (p.reason is None) == (len(c.articles) == 1)
+
+
+def test_semicolon_csv_as_german_spreadsheets_write_it(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    content = (
+        '"id";"datum";"text"\r\n'
+        '"1";"27.11.2024 14:35";"Euro STOXX 50 -0,61% 4.733,15\r\nDer Text."\r\n'
+    )
+    path.write_bytes(content.encode("cp1252"))
+    c = read_articles(path, tz="Europe/Berlin")
+    check_contract(c)
+    a = c.articles.iloc[0]
+    assert a["article_id"] == "1"
+    assert a["published_at"] == pd.Timestamp("2024-11-27 13:35", tz="UTC")
+    assert (a["snapshot_pct"], a["snapshot_level"]) == pytest.approx((-0.61, 4733.15))
+    assert a["body"] == "Der Text."
+
+
+def test_control_characters_in_a_table_cell_are_binary() -> None:
+    df = pd.DataFrame({"text": ["\x01\x02\x03\x04\x05\x06 abc", "Guter Text."]})
+    c = read_articles(df)
+    assert list(c.articles["body"]) == ["Guter Text."]
+    assert c.rejected["reason"][0].startswith("binary content")
