@@ -339,6 +339,9 @@ _HTML_BREAK = re.compile(
 )
 _HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z!][^<>]*>")
 _SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
+# zero-width spaces/joiners, word joiner and soft hyphens: invisible, but they split names
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\u00ad]")
+_ODD_SPACE = re.compile(r"\s\s|[^\S ]")
 
 
 def _html_to_text(text: str) -> str:
@@ -348,12 +351,12 @@ def _html_to_text(text: str) -> str:
         text = text.replace("\n", " ")
         text = _HTML_BREAK.sub("\n", text)
         text = _HTML_TAG.sub("", text)
-        text = html.unescape(text)
+        text = _INVISIBLE.sub("", html.unescape(text))
         lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
         return "\n".join(line for line in lines if line)
     text = _HTML_DROP.sub("", text)
     text = _HTML_TAG.sub("", text)
-    return html.unescape(text)
+    return _INVISIBLE.sub("", html.unescape(text))
 
 
 def clean_text(text: str) -> tuple[str, list[str]]:
@@ -374,6 +377,8 @@ def clean_text(text: str) -> tuple[str, list[str]]:
         notes.append("removed NUL characters")
     if "\ufeff" in text:
         text = text.replace("\ufeff", "")
+    if "\u200b" in text or "\u00ad" in text or "\u2060" in text or "\u200c" in text:
+        text = _INVISIBLE.sub("", text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if ("<" in text or "&" in text) and _HTML_HINT.search(text):
@@ -786,7 +791,7 @@ def _fast_quote(text: str, known: Mapping[str, str]) -> BoxRow | None:
     if m is None:
         return None
     name, ps, pi, pm, pf, lvl, cs, ci, cf = m.groups()
-    if "  " in name or "\t" in name:
+    if _ODD_SPACE.search(name) is not None:
         name = " ".join(name.split())
     if _norm(name) not in known:
         return None
@@ -997,7 +1002,17 @@ def parse_article(
     ):
         return ParsedArticle("", reason="binary content (control characters)")
     notes: list[str] = []
-    if "\x00" in text or "\r" in text or "\ufeff" in text or "<" in text or "&" in text:
+    if (
+        "\x00" in text
+        or "\r" in text
+        or "<" in text
+        or "&" in text
+        or "\ufeff" in text
+        or "\u200b" in text
+        or "\u00ad" in text
+        or "\u2060" in text
+        or "\u200c" in text
+    ):
         text, notes = clean_text(text)
     text = text.strip()
     if not text:

@@ -508,6 +508,7 @@ class _Batch:
     instruments: list[object] | None = None
     times: pd.Series | None = None
     time_what: str = ""
+    time_detected: bool = False
     extras: pd.DataFrame | None = None
     fills: dict[str, list[object]] = field(default_factory=dict)
     extra_rejects: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
@@ -694,6 +695,9 @@ def _table_batch(
     encoding: str | None,
 ) -> _Batch:
     cols = list(df.columns)
+    if df.columns.has_duplicates:
+        dups = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+        raise ArticleError(f"{origin} has repeated column names: {', '.join(dups)}")
     t_col = _find_column(cols, text_col, TEXT_COLUMNS, "text_col", origin)
     i_col = _find_column(cols, id_col, ID_COLUMNS, "id_col", origin)
     p_col = _find_column(cols, time_col, TIME_COLUMNS, "time_col", origin)
@@ -720,8 +724,11 @@ def _table_batch(
         id_notes = [
             "" if x is not None else "no id in the id column: row number used" for x in raw_ids
         ]
-    elif not isinstance(df.index, pd.RangeIndex):
-        ids = [str(x) for x in df.index]
+    elif not isinstance(df.index, pd.RangeIndex) and (
+        pd.api.types.is_string_dtype(df.index.dtype)
+        or pd.api.types.is_integer_dtype(df.index.dtype)
+    ):
+        ids = [str(x) for x in df.index]  # a labelled index (not dates, not positions)
         id_notes = [""] * n
     else:
         ids = [str(r) for r in positions]
@@ -773,6 +780,7 @@ def _table_batch(
         instruments=df[n_col].tolist() if n_col is not None else None,
         times=df[p_col].reset_index(drop=True) if p_col is not None else None,
         time_what=f"column {str(p_col)!r}",
+        time_detected=time_col is None,
         extras=extras if len(extras.columns) else None,
         fills=fills,
         check_binary=check_binary,
@@ -974,9 +982,17 @@ def _assemble(
     reasons = list(batch.reasons)
     times: pd.Series | None = None
     if batch.times is not None:
-        times, time_reasons = parse_times(
-            batch.times, tz=tz, what=batch.time_what, where=batch.sources
-        )
+        try:
+            times, time_reasons = parse_times(
+                batch.times, tz=tz, what=batch.time_what, where=batch.sources
+            )
+        except ArticleError as exc:
+            if not batch.time_detected:
+                raise
+            raise ArticleError(
+                f"{exc} ({batch.time_what} was taken as the publication time because of its "
+                "name; choose another with time_col=)"
+            ) from None
     else:
         time_reasons = [None] * n
     known = known_instrument_keys()

@@ -1005,3 +1005,40 @@ def test_control_characters_in_a_table_cell_are_binary() -> None:
     c = read_articles(df)
     assert list(c.articles["body"]) == ["Guter Text."]
     assert c.rejected["reason"][0].startswith("binary content")
+
+
+@pytest.mark.parametrize(
+    ("text", "instrument", "change", "pct", "level"),
+    [
+        ("Euro\xa0STOXX 50\xa0-0,56%\xa03777,38", "Euro STOXX 50", None, -0.56, 3777.38),
+        ("DAX\u200b -0,78% 18.532,99", "DAX", None, -0.78, 18532.99),
+        ("DAX 18.532,99 -0,78%", "DAX", None, -0.78, 18532.99),
+        ("DAX 18.532,99 Pkt. -0,78%", "DAX", None, -0.78, 18532.99),
+        ("DAX: 18.532,99 (-0,78%)", "DAX", None, -0.78, 18532.99),
+        ("DAX -0,78 Prozent", "DAX", None, -0.78, None),
+        ("• Dow Jones −0,31% 44.722,06", "Dow Jones", None, -0.31, 44722.06),
+        ("Euro STOXX 50:\n−28,84 Pkt.", "Euro STOXX 50", -28.84, None, None),
+        ("Euro STOXX 50\n-28.8400 (-0.61%)", "Euro STOXX 50", -28.84, -0.61, None),
+        ("VIX +7,52% 16,14", "VIX", None, 7.52, 16.14),
+    ],
+)
+def test_box_line_variants_of_crawled_pages(
+    text: str, instrument: str, change: float | None, pct: float | None, level: float | None
+) -> None:
+    a = one(f"{text}\nDer Text des Artikels.")
+    assert a["instrument"] == instrument
+    for col, want in (
+        ("snapshot_change", change),
+        ("snapshot_pct", pct),
+        ("snapshot_level", level),
+    ):
+        if want is None:
+            assert math.isnan(a[col]), col
+        else:
+            assert a[col] == pytest.approx(want), col
+    assert a["body"] == "Der Text des Artikels."
+
+
+def test_soft_hyphens_in_html_are_removed() -> None:
+    a = one("<p>Euro STOXX 50</p><p>-28,84</p><p>Der Leit&shy;zins sinkt.</p>")
+    assert a["body"] == "Der Leitzins sinkt."
