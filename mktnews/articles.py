@@ -1119,9 +1119,8 @@ def _assemble(
         pub = times.iloc[acc_arr].reset_index(drop=True).astype(UTC_NS)
     else:
         pub = pd.Series(pd.NaT, index=range(len(acc)), dtype=UTC_NS)
-    rejected_ids = {batch.ids[i] for i in range(n) if reasons[i] is not None}
     n_inputs = n + len(batch.extra_rejects)
-    pub = _apply_published_at(pub, new_ids, published_at, tz, n_inputs, rejected_ids)
+    pub = _apply_published_at(pub, new_ids, published_at, tz, n_inputs)
 
     articles = pd.DataFrame(
         {
@@ -1176,7 +1175,6 @@ def _apply_published_at(
     published_at: object,
     tz: str | None,
     n_inputs: int,
-    rejected_ids: set[str],
 ) -> pd.Series:
     if published_at is None:
         return pub
@@ -1187,14 +1185,11 @@ def _apply_published_at(
         )
         keys = [str(k) for k in mapping]
         pos = {x: p for p, x in enumerate(ids)}
-        unknown = [k for k in keys if k not in pos and k not in rejected_ids]
-        if unknown:
-            raise ArticleError(
-                f"{what} names article ids that were not read: "
-                + ", ".join(repr(k) for k in unknown[:5])
-                + (f" (and {len(unknown) - 5} more)" if len(unknown) > 5 else "")
-            )
-        values = pd.Series(list(mapping.values()), dtype=object)
+        # keys that name no article (another read's, or a rejected input's) are ignored:
+        # one mapping may serve several reads
+        items = [(k, v) for k, v in zip(keys, mapping.values(), strict=True) if k in pos]
+        keys = [k for k, _ in items]
+        values = pd.Series([v for _, v in items], dtype=object)
         parsed, bad = parse_times(values, tz=tz, what=what, where=[f"id {k!r}" for k in keys])
         for k, reason in zip(keys, bad, strict=True):
             if reason is not None:
@@ -1267,7 +1262,9 @@ def read_articles(
         snapshot row with NaN numbers is added so later steps see the instrument.
     published_at : mapping, Series, or scalar, optional
         Publication times given by the caller: a mapping article_id -> time (it wins
-        over a table's time column), or one time when there is exactly one input.
+        over a table's time column; keys that name no article read here are ignored, so
+        one mapping can serve several reads), or one time when there is exactly one
+        input.
     tz : str, optional
         IANA time zone of naive publication times (table values and ``published_at=``).
         Without it, naive times raise :class:`~mktnews.errors.ArticleError`.
