@@ -40,8 +40,8 @@ import numpy as np
 import pandas as pd
 
 from mktnews.articles import Corpus
-from mktnews.errors import InvalidOptionError
-from mktnews.events import _as_corpus, _capture, _published_ns, _search_bounds
+from mktnews.errors import InvalidOptionError, UnknownInstrumentError
+from mktnews.events import _as_corpus, _capture, _published_ns, _search_bounds, _split
 from mktnews.instruments import resolve_instrument
 from mktnews.prices.base import PriceSource
 
@@ -210,19 +210,20 @@ def _article_tz(corp: Corpus, snaps: pd.DataFrame, tz: str | None) -> np.ndarray
         return out
     pos = pd.Index(corp.articles["article_id"].astype("str")).get_indexer(pd.Index(snaps["article_id"]))
     voting = snaps["status"].isin(["unique", "ambiguous"]).to_numpy()
-    order = np.lexsort((np.arange(len(snaps)), ~voting, pos))
-    first = pd.Series(pos[order]).drop_duplicates().index.to_numpy()
-    chosen = order[first]
-    tzs: dict[str, str] = {}
+    tz_of: dict[str, str] = {}
     for sym in pd.unique(snaps["symbol"].dropna()):
         try:
-            tzs[str(sym)] = resolve_instrument(str(sym)).tz
-        except Exception:  # an unregistered symbol: keep UTC
+            tz_of[str(sym)] = resolve_instrument(str(sym)).tz
+        except UnknownInstrumentError:  # an unregistered symbol: keep UTC
             continue
-    for i in chosen:
-        s = snaps["symbol"].iat[i]
-        if isinstance(s, str) and s in tzs:
-            out[pos[i]] = tzs[s]
+    snap_tz = snaps["symbol"].astype(object).map(tz_of).to_numpy(dtype=object)
+    has = pd.notna(snap_tz)
+    # per article: a voting box with a known zone first, then any box with one
+    order = np.lexsort((np.arange(len(snaps)), ~voting, ~has, pos))
+    ps = pos[order]
+    chosen = order[np.r_[True, ps[1:] != ps[:-1]]]
+    chosen = chosen[has[chosen] & (pos[chosen] >= 0)]
+    out[pos[chosen]] = snap_tz[chosen]
     return out
 
 
@@ -386,10 +387,20 @@ def date_articles(
     # --- evidence strings for the remaining candidates
     f_dates = dates[f_idx]
     f_art = final["art"].to_numpy(dtype=np.int64)
-    ev = pd.Series(f_dates.strftime("%a %Y-%m-%d"), dtype="str") + ": "
+    short = np.array(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], dtype=object)
+    ev = (
+        short[f_dates.dayofweek.to_numpy()]
+        + " "
+        + np.datetime_as_string(f_dates.to_numpy().astype("M8[D]")).astype(object)
+        + ": "
+    )
     wparts = np.where(
         wd_score[f_idx] > 0,
-        "text names " + pd.Series(f_dates.day_name()).to_numpy(dtype=str) + " " + wd_score[f_idx].astype(str) + "×; ",
+        "text names "
+        + np.asarray(_WEEKDAY_NAMES, dtype=object)[f_dates.dayofweek.to_numpy()]
+        + " "
+        + wd_score[f_idx].astype(str).astype(object)
+        + "×; ",
         "",
     )
     dparts = np.where(dm_score[f_idx] > 0, "text names this date (" + dm_text[f_idx].astype(str) + "); ", "")
@@ -401,7 +412,8 @@ def date_articles(
         txt = np.empty(has_b.sum(), dtype=object)
         for z in pd.unique(tzs[f_art[has_b]]):
             sel = tzs[f_art[has_b]] == z
-            txt[sel] = pd.DatetimeIndex(loc[sel]).tz_convert(str(z)).strftime(f"%Y-%m-%d %H:%M {z}")
+            local = pd.DatetimeIndex(loc[sel]).tz_convert(str(z)).tz_localize(None).to_numpy()
+            txt[sel] = np.char.replace(np.datetime_as_string(local, unit="m"), "T", " ").astype(object) + f" {z}"
         look = f"within {lookback} days before it" if lookback is not None else "no look-back assumed"
         lab = final["label"].to_numpy(dtype=object)[has_b].astype(str)
         bparts[has_b] = (
@@ -411,17 +423,11 @@ def date_articles(
     no_b = ~has_b
     bparts[no_b] = "no capture bound (search range only); "
     sparts = "in search range" if bounds is not None else "no search range"
-    evidence = (ev + wparts + dparts + bparts.astype(str) + sparts).to_numpy(dtype=object)
+    evidence = ev + wparts + dparts.astype(object) + bparts + sparts
 
     n_cand = np.bincount(f_art, minlength=n)
-    cand_lists: list[list[pd.Timestamp]] = [[] for _ in range(n)]
-    ev_lists: list[list[str]] = [[] for _ in range(n)]
-    if len(final):
-        cuts = np.flatnonzero(np.diff(f_art)) + 1
-        for chunk in np.split(np.arange(len(final)), cuts):
-            a = int(f_art[chunk[0]])
-            cand_lists[a] = list(f_dates[chunk])
-            ev_lists[a] = [str(e) for e in evidence[chunk]]
+    cand_lists = _split(list(f_dates), f_art, n)
+    ev_lists = _split([str(e) for e in evidence], f_art, n)
     pub_date = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
     single = n_cand == 1
     if single.any():
@@ -448,12 +454,7 @@ def date_articles(
         cb[gb.index.to_numpy()] = gb.to_numpy()
 
     wd_text = _weekday_text(wd)
-    dm_lists: list[list[str]] = [[] for _ in range(n)]
-    if len(dm):
-        rr = dm["row"].to_numpy(dtype=np.int64)
-        mm = dm["match"].to_numpy(dtype=object)
-        for r, mtext in zip(rr, mm, strict=True):
-            dm_lists[int(r)].append(str(mtext))
+    dm_lists = _split([str(x) for x in dm["match"]], dm["row"].to_numpy(dtype=np.int64), n)
     pub_ns = _published_ns(arts, tz)
     pub_s = pd.Series(pd.DatetimeIndex(pub_ns.view("M8[ns]")).tz_localize("UTC"))
     known_date = _local_date(pub_s, tzs)
@@ -470,14 +471,14 @@ def date_articles(
             "published_date": pd.Series(pub_date.view("M8[ns]")),
             "date_status": pd.Series(status, dtype="str"),
             "n_candidates": n_cand.astype(np.int64),
-            "candidates": pd.Series(cand_lists, dtype=object),
-            "evidence": pd.Series(ev_lists, dtype=object),
+            "candidates": cand_lists,
+            "evidence": ev_lists,
             "capture_status": pd.Series(cap_status, dtype="str"),
             "captured_before": pd.Series(pd.DatetimeIndex(cb.view("M8[ns]")).tz_localize("UTC")),
             "window_start": pd.Series(wstart.view("M8[ns]")),
             "window_end": pd.Series(wend.view("M8[ns]")),
             "weekdays": pd.Series(wd_text, dtype="str"),
-            "dates": pd.Series(dm_lists, dtype=object),
+            "dates": dm_lists,
             "tz": pd.Series(tzs, dtype="str"),
             "published_at": pub_s,
             "known_date_is_candidate": is_cand,

@@ -237,9 +237,9 @@ def find_sessions(
     regular = p >= sessions.opens[i]
     local = _local_dates(p, sessions.tz)
     pre = ~regular & (local == sessions.dates[i])
-    j = np.searchsorted(sessions.dates, local, side="left")
-    on_session_date = (j < n) & (sessions.dates[np.minimum(j, n - 1)] == local)
-    st[on_session_date & ~regular & ~pre] = 2  # post
+    # after a close on that session's own date: the session is the one before day 0
+    post = ~regular & ~pre & (i >= 1) & (local == sessions.dates[np.maximum(i - 1, 0)])
+    st[post] = 2
     st[pre] = 0
     st[regular] = 1
     state[ok] = st
@@ -1698,12 +1698,24 @@ def _capture(
         + " "
         + pd.Series(pd.DatetimeIndex(hit["session"].to_numpy(dtype=np.int64).view("M8[ns]")).strftime("%Y-%m-%d"), index=hit.index, dtype="str")
     )
-    windows = (
-        hit.sort_values(["art", "lo", "hi", "row"], kind="stable")
-        .groupby(["art", "lo", "hi"], sort=True)["label"]
-        .agg(lambda x: ", ".join(dict.fromkeys(x)))
-        .reset_index()
+    ordered = hit.sort_values(["art", "lo", "hi", "row"], kind="stable")
+    table = pa.table(
+        {
+            "art": ordered["art"].to_numpy(dtype=np.int64),
+            "lo": ordered["lo"].to_numpy(dtype=np.int64),
+            "hi": ordered["hi"].to_numpy(dtype=np.int64),
+            "label": _arrow_str(ordered["label"]),
+        }
     )
+    grouped = table.group_by(["art", "lo", "hi"], use_threads=False).aggregate([("label", "distinct")])
+    windows = pd.DataFrame(
+        {
+            "art": grouped["art"].to_numpy(),
+            "lo": grouped["lo"].to_numpy(),
+            "hi": grouped["hi"].to_numpy(),
+            "label": pd.Series(pc.binary_join(grouped["label_distinct"], pa.scalar(", ", type=pa.large_string())), dtype=_STR),
+        }
+    ).sort_values(["art", "lo", "hi"], kind="stable").reset_index(drop=True)
     n_win = windows.groupby("art").size()
 
     n_art = len(arts)
@@ -1768,14 +1780,17 @@ def _capture(
 
 
 def _lists(row: np.ndarray, sess: np.ndarray, n: int) -> pd.Series:
-    """Object column of lists of session Timestamps per row (rows sorted)."""
-    out: list[list[pd.Timestamp]] = [[] for _ in range(n)]
-    if row.size:
-        stamps = pd.DatetimeIndex(np.asarray(sess, dtype=np.int64).view("M8[ns]"))
-        cuts = np.flatnonzero(np.diff(row)) + 1
-        for chunk in np.split(np.arange(row.size), cuts):
-            out[int(row[chunk[0]])] = list(stamps[chunk])
-    return pd.Series(out, dtype=object)
+    """Object column of lists of session Timestamps per row (``row`` sorted)."""
+    stamps = list(pd.DatetimeIndex(np.asarray(sess, dtype=np.int64).view("M8[ns]")))
+    return _split(stamps, row, n)
+
+
+def _split(items: list[Any], row: np.ndarray, n: int) -> pd.Series:
+    """Object column of ``n`` lists: the items of each row (``row`` sorted, one per item)."""
+    counts = np.bincount(np.asarray(row, dtype=np.int64), minlength=n) if len(row) else np.zeros(n, np.int64)
+    ends = np.cumsum(counts).tolist()
+    starts = [0, *ends[:-1]] if n else []
+    return pd.Series([items[a:b] for a, b in zip(starts, ends, strict=True)], dtype=object)
 
 
 def capture_sessions(
