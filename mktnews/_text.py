@@ -55,7 +55,6 @@ _PLUS = "+\uff0b\u00b1"  # "±0,00" is printed for an unchanged quote
 _SIGNS = _MINUS + _PLUS
 _ARROWS_UP = "▲△▴↑⬆↗"
 _ARROWS_DOWN = "▼▽▾↓⬇↘"
-_CURRENCY_CHARS = "$€£¥₣₿"
 # thousands separators that are never decimal marks
 _GROUP_CHARS = "'’\u00a0\u202f\u2009 "
 
