@@ -33,6 +33,7 @@ Habitual forms ("mittwochs", "Wednesdays") do not count; compounds with a time o
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -237,6 +238,68 @@ def _local_date(instants: pd.Series, tzs: np.ndarray) -> np.ndarray:
     return out
 
 
+#: Candidate (article, date) rows scored at once.
+_CHUNK_ROWS = 4_000_000
+
+
+def _score_windows(
+    w_art: np.ndarray,
+    w_start: np.ndarray,
+    w_end: np.ndarray,
+    bound_inst: np.ndarray,
+    w_label: np.ndarray,
+    length: np.ndarray,
+    wd: np.ndarray,
+    dm: pd.DataFrame,
+) -> pd.DataFrame:
+    """Expand windows (whole articles) to dates, score them by the text, keep each
+    article's best: columns art, date, bound, label, wd, dm, dm_text."""
+    day = np.int64(86_400_000_000_000)
+    tot = int(length.sum())
+    c_art = np.repeat(w_art, length)
+    offs = np.arange(tot) - np.repeat(np.cumsum(length) - length, length)
+    cand = pd.DataFrame(
+        {
+            "art": c_art,
+            "date": np.repeat(w_start, length) + offs * day,
+            "bound": np.repeat(bound_inst, length),
+            "label": np.repeat(w_label, length),
+        }
+    )
+    cand = cand.sort_values(["art", "date", "bound"], ascending=[True, True, False], kind="stable")
+    cand = cand.drop_duplicates(["art", "date"]).reset_index(drop=True)
+    dates = pd.DatetimeIndex(cand["date"].to_numpy().view("M8[ns]"))
+    ca = cand["art"].to_numpy(dtype=np.int64)
+    wd_score = wd[ca, dates.dayofweek.to_numpy()] if len(cand) else np.zeros(0, np.int64)
+    dm_score = np.zeros(len(cand), dtype=np.int64)
+    dm_text = np.full(len(cand), "", dtype=object)
+    if len(dm) and len(cand):
+        cf = pd.DataFrame(
+            {"i": np.arange(len(cand)), "row": ca, "month": dates.month, "day": dates.day, "year": dates.year}
+        )
+        j = cf.merge(dm, on=["row", "month", "day"], suffixes=("", "_m"))
+        j = j.loc[
+            j["year_m"].isna().to_numpy()
+            | (j["year_m"].to_numpy(dtype=np.float64, na_value=np.nan) == j["year"].to_numpy())
+        ]
+        if len(j):
+            j = j.sort_values("i", kind="stable")
+            cnt = j.groupby("i").size()
+            dm_score[cnt.index.to_numpy()] = cnt.to_numpy()
+            quoted = ("'" + j["match"].astype(str) + "'").tolist()
+            pieces = _split(quoted, j["i"].to_numpy(dtype=np.int64), len(cand))
+            has = dm_score > 0
+            dm_text[has] = [", ".join(x) for x in pieces[has]]
+    score = wd_score + dm_score
+    best = pd.Series(score).groupby(ca).transform("max").to_numpy() if len(cand) else score
+    keep = score == best
+    out = cand.loc[keep, ["art", "date", "bound", "label"]].reset_index(drop=True)
+    out["wd"] = wd_score[keep]
+    out["dm"] = dm_score[keep]
+    out["dm_text"] = dm_text[keep]
+    return out
+
+
 def date_articles(
     corpus: Corpus | pd.DataFrame,
     *,
@@ -346,47 +409,43 @@ def date_articles(
         )
     length = np.maximum((w_end - w_start) // day + 1, 0)
 
-    # --- expand windows to candidate dates
-    tot = int(length.sum())
-    c_art = np.repeat(w_art, length)
-    offs = np.arange(tot) - np.repeat(np.cumsum(length) - length, length)
-    c_date = np.repeat(w_start, length) + offs * day
-    c_bound = np.repeat(bound_inst, length)
-    c_label = np.repeat(w_label, length)
-    cand = pd.DataFrame({"art": c_art, "date": c_date, "bound": c_bound, "label": c_label})
-    cand = cand.sort_values(["art", "date", "bound"], ascending=[True, True, False], kind="stable")
-    cand = cand.drop_duplicates(["art", "date"]).reset_index(drop=True)
-    dates = pd.DatetimeIndex(cand["date"].to_numpy().view("M8[ns]"))
-
     # --- text evidence
     title = arts["title"].fillna("").astype("str") if "title" in arts else pd.Series([""] * n, dtype="str")
     body = arts["body"].fillna("").astype("str") if "body" in arts else pd.Series([""] * n, dtype="str")
-    text = (title.reset_index(drop=True) + "\n" + body.reset_index(drop=True))
+    text = title.reset_index(drop=True) + "\n" + body.reset_index(drop=True)
     wd = weekday_mentions(text)
     dm = date_mentions(text)
-    ca = cand["art"].to_numpy(dtype=np.int64)
-    cwd = dates.dayofweek.to_numpy()
-    wd_score = wd[ca, cwd] if len(cand) else np.zeros(0, np.int64)
-    dm_score = np.zeros(len(cand), dtype=np.int64)
-    dm_text = np.full(len(cand), "", dtype=object)
-    if len(dm) and len(cand):
-        cf = pd.DataFrame({"i": np.arange(len(cand)), "row": ca, "month": dates.month, "day": dates.day, "year": dates.year})
-        j = cf.merge(dm, on=["row", "month", "day"], suffixes=("", "_m"))
-        j = j.loc[j["year_m"].isna().to_numpy() | (j["year_m"].to_numpy(dtype=np.float64, na_value=np.nan) == j["year"].to_numpy())]
-        if len(j):
-            cnt = j.groupby("i").size()
-            dm_score[cnt.index.to_numpy()] = cnt.to_numpy()
-            txt = j.groupby("i")["match"].agg(lambda x: ", ".join(f"'{v}'" for v in x))
-            dm_text[txt.index.to_numpy()] = txt.to_numpy()
-    score = wd_score + dm_score
-    cand["score"] = score
-    best = cand.groupby("art")["score"].transform("max").to_numpy() if len(cand) else np.zeros(0, np.int64)
-    final = cand.loc[score == best].copy()
-    f_idx = final.index.to_numpy()
+
+    # --- candidates: expand the windows to dates, score them, keep the best per article;
+    # in chunks of whole articles so that long search ranges stay within memory
+    order = np.argsort(w_art, kind="stable")
+    w_art, w_start, w_end, bound_inst, w_label, length = (
+        w_art[order], w_start[order], w_end[order], bound_inst[order], w_label[order], length[order]
+    )
+    finals: list[pd.DataFrame] = []
+    if len(w_art):
+        first_w = np.flatnonzero(np.r_[True, w_art[1:] != w_art[:-1]])  # each article's first window
+        art_rows = np.add.reduceat(length, first_w)
+        chunk = (np.cumsum(art_rows) - art_rows) // _CHUNK_ROWS  # by each article's first row
+        cut = np.r_[first_w[np.flatnonzero(np.r_[True, chunk[1:] != chunk[:-1]])], len(w_art)]
+        for lo_w, hi_w in itertools.pairwise(cut.tolist()):
+            sl = slice(int(lo_w), int(hi_w))
+            finals.append(
+                _score_windows(w_art[sl], w_start[sl], w_end[sl], bound_inst[sl], w_label[sl], length[sl], wd, dm)
+            )
+    final = (
+        pd.concat(finals, ignore_index=True)
+        if finals
+        else pd.DataFrame({"art": np.empty(0, np.int64), "date": np.empty(0, np.int64), "bound": np.empty(0, np.int64),
+                           "label": np.empty(0, dtype=object), "wd": np.empty(0, np.int64), "dm": np.empty(0, np.int64),
+                           "dm_text": np.empty(0, dtype=object)})
+    )
 
     # --- evidence strings for the remaining candidates
-    f_dates = dates[f_idx]
+    f_dates = pd.DatetimeIndex(final["date"].to_numpy(dtype=np.int64).view("M8[ns]"))
     f_art = final["art"].to_numpy(dtype=np.int64)
+    f_wd = final["wd"].to_numpy(dtype=np.int64)
+    f_dm = final["dm"].to_numpy(dtype=np.int64)
     short = np.array(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], dtype=object)
     ev = (
         short[f_dates.dayofweek.to_numpy()]
@@ -395,15 +454,17 @@ def date_articles(
         + ": "
     )
     wparts = np.where(
-        wd_score[f_idx] > 0,
+        f_wd > 0,
         "text names "
         + np.asarray(_WEEKDAY_NAMES, dtype=object)[f_dates.dayofweek.to_numpy()]
         + " "
-        + wd_score[f_idx].astype(str).astype(object)
+        + f_wd.astype(str).astype(object)
         + "×; ",
         "",
     )
-    dparts = np.where(dm_score[f_idx] > 0, "text names this date (" + dm_text[f_idx].astype(str) + "); ", "")
+    dparts = np.where(
+        f_dm > 0, "text names this date (" + final["dm_text"].to_numpy(dtype=object).astype(str) + "); ", ""
+    )
     fb = final["bound"].to_numpy(dtype=np.int64)
     bparts = np.full(len(final), "", dtype=object)
     has_b = fb != np.iinfo(np.int64).min

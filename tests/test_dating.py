@@ -186,3 +186,15 @@ def test_bad_options(daily: FileSource) -> None:
         date_articles(corpus, source=daily, lookback=None)
     with pytest.raises(InvalidOptionError, match="search"):
         date_articles(corpus, source=daily, search=("2024-12-31", "2024-01-01"))
+
+
+@pytest.mark.shared_data
+def test_small_chunks_give_the_same_dates(daily: FileSource, monkeypatch: pytest.MonkeyPatch) -> None:
+    # candidates are scored in chunks of whole articles; tiny chunks must not change them
+    import mktnews.dating as dating
+
+    monkeypatch.setattr(dating, "_CHUNK_ROWS", 3)
+    bodies = ["Am Dienstag sagte er, am 26. November sei alles ruhig gewesen.", "Am Mittwoch kam er an. Am Donnerstag reist er weiter."]
+    out = date_articles(_texts(bodies, change=-28.84, raw="-28.8400"), source=daily, search=SEARCH)
+    assert out["published_date"].iloc[0] == pd.Timestamp("2024-11-26")
+    assert out["candidates"].iloc[1] == [pd.Timestamp("2024-11-27"), pd.Timestamp("2024-11-28")]
