@@ -499,6 +499,9 @@ _UNITS = frozenset(
         "$/bbl",
         "index",
         "idx",
+        "uhr",
+        "stand",
+        "stand:",
         "=",
         ":",
         "|",
@@ -545,6 +548,7 @@ _Token = tuple[str, float, bool, bool, str, str, float]
 _UNIT: _Token = ("unit", math.nan, False, False, "", "", math.nan)
 _PCT: _Token = ("pct", math.nan, True, False, "", "", math.nan)
 
+_TIME_TOKEN = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
 _TOKEN = re.compile(
     r"^[(\[]?(?P<s>[-+\u2212\u2013\u2012\u2010\ufe63\uff0d\uff0b\u00b1"
     r"▲△▴↑⬆↗▼▽▾↓⬇↘]?)[$€£¥₣₿]?"
@@ -557,8 +561,8 @@ def _classify(token: str) -> _Token | None:
     m = _TOKEN.match(token)
     if m is None:
         low = token.strip("()[]").casefold()
-        if low in _UNITS or not low:
-            return _UNIT
+        if low in _UNITS or not low or _TIME_TOKEN.match(low) is not None:
+            return _UNIT  # units, currencies, and the time of the quote ("17:35")
         if low in _PERCENT_WORDS:
             return _PCT
         if len(low) == 1 and (low in _ARROWS_UP or low in _ARROWS_DOWN):
@@ -753,6 +757,12 @@ def _number_line(line: _Line) -> list[_Token] | None:
     return nums
 
 
+# A line about the quotes, inside or right under the box ("Stand: 27.11.2024, 17:35 Uhr").
+_BOX_META = re.compile(
+    r"^(?:Stand|Kursstand|Kurse\s+vom|Quelle|Kursdaten|Daten|Realtime|Echtzeit|As of|Source)\b",
+    re.I,
+)
+
 # Fast paths for the common shapes; anything else goes through the token analysis.
 # "NAME -0.78% 18532.99 $" / "NAME +0,12% 26.410,20" / "NAME −0,31%" / "NAME -28.8400"
 _FAST_QUOTE = re.compile(
@@ -829,13 +839,17 @@ def _number_values(
     return None if nums is None else _assign(nums, default_change=True)
 
 
-def _find_box(texts: list[str], known: Mapping[str, str]) -> tuple[int, int, list[BoxRow]] | None:
-    """Find the box among the first non-empty lines: (first line, line after, rows)."""
+def _find_box(
+    texts: list[str], known: Mapping[str, str]
+) -> tuple[int, int, list[BoxRow], list[str]] | None:
+    """Find the box among the first non-empty lines: (first line, line after, rows, lines
+    about the box such as "Stand: 17:35")."""
     n = len(texts)
     lines: list[_Line | None] = [None] * n
     quotes: dict[int, BoxRow | None] = {}
     for s in range(min(3, n)):
         rows: list[BoxRow] = []
+        meta: list[str] = []
         recognised = False
         i = s
         while i < n:
@@ -862,12 +876,16 @@ def _find_box(texts: list[str], known: Mapping[str, str]) -> tuple[int, int, lis
                     row = _quote_line(line, known)
                 quotes[i] = row
             if row is None:
+                if rows and len(t) <= 80 and _BOX_META.match(t) is not None:
+                    meta.append(t)  # "Stand: 27.11.2024 17:35" under the quotes
+                    i += 1
+                    continue
                 break
             rows.append(row)
             recognised = recognised or row.recognised
             i += 1
         if rows and recognised:
-            return s, i, rows
+            return s, i, rows, meta
     return None
 
 
@@ -1042,15 +1060,20 @@ def parse_article(
     body = text
     found = _find_box(lines, known)
     if found is not None:
-        s, e, box = found
+        s, e, box, meta = found
         pre = lines[:s]
         heading: str | None = None
-        if len(pre) >= 2 or (pre and pre[-1].casefold().rstrip(":") in BOX_HEADINGS):
+        if pre and (
+            pre[-1].casefold().rstrip(":") in BOX_HEADINGS
+            or (len(pre) >= 2 and pre[-1].count(" ") < 3 and _HAS_DIGIT(pre[-1]) is None)
+        ):
             heading = pre.pop()
         if pre:
-            title, title_outlet = _split_title(" ".join(pre), heuristic=True)
+            title, title_outlet = _split_title(pre[0], heuristic=True)
+            notes.extend(f"line before the box: {extra!r}" for extra in pre[1:])
         if heading is not None and title is None:
             notes.append(f"box heading {heading!r}")
+        notes.extend(f"box: {m!r}" for m in meta)
         body = text[ends[e - 1] :].strip()
     elif len(lines[0]) <= 300:
         t, o = _split_title(lines[0], heuristic=False)

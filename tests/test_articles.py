@@ -1043,3 +1043,22 @@ def test_box_line_variants_of_crawled_pages(
 def test_soft_hyphens_in_html_are_removed() -> None:
     a = one("<p>Euro STOXX 50</p><p>-28,84</p><p>Der Leit&shy;zins sinkt.</p>")
     assert a["body"] == "Der Leitzins sinkt."
+
+
+def test_quote_times_and_stand_lines_belong_to_the_box() -> None:
+    a = one(
+        "Berliner Tageblatt - Titel\nBörse\nDAX -0,78% 18.532,99 17:35\n"
+        "Euro STOXX 50 -0,61% 4.733,15\nStand: 27.11.2024, 17:35 Uhr\nDer Text."
+    )
+    assert (a["title"], a["outlet"]) == ("Titel", "BTB")
+    assert a["snapshot_level"] == pytest.approx(18532.99)
+    assert a["snapshot_raw"] == "DAX -0,78% 18.532,99 17:35\nEuro STOXX 50 -0,61% 4.733,15"
+    assert a["notes"] == "box: 'Stand: 27.11.2024, 17:35 Uhr'"
+    assert a["body"] == "Der Text."
+
+
+def test_extra_lines_before_the_box_are_noted_not_lost() -> None:
+    a = one("Putin in Astana\n27.11.2024 14:35\nEuro STOXX 50\n-28.8400\nDer Text.")
+    assert a["title"] == "Putin in Astana" and pd.isna(a["outlet"])
+    assert a["notes"] == "line before the box: '27.11.2024 14:35'"
+    assert a["snapshot_change"] == pytest.approx(-28.84)
