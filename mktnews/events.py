@@ -43,12 +43,24 @@ Matching a box with a session
     ``2**-24``) and then writes them with the number of decimals ``q`` the series uses
     (4 for Yahoo; detected from the data). The Euro STOXX 50 box ``-28.8400`` (official
     change 4733.15 - 4761.99) thus matches Yahoo's ``4733.1499 - 4761.9902 = -28.8403``
-    (tolerance 0.00071). A change is a close-to-close change only when the previous data
+    (tolerance 0.00072). A change is a close-to-close change only when the previous data
     row is the previous session of the calendar (a change across a gap in the data never
     matches). Percent boxes compare with the percent change, boxes with a level also with
     the close; every printed number must match. The printed precision is read from the
     box's ``raw`` text (``-28.8400`` has four decimals); when the number cannot be found
     there, from the shortest decimal form of the value.
+Snapshot columns of the events frame
+    ``snapshot_status`` compares the box with day 0 in the daily data: ``matches_t0``;
+    else ``matches_other_session`` when it matches the close-to-close change of another
+    session -- the earliest from the session before day 0 on (a box is captured after
+    publication, so its session is at least day 0 - 1), among the sessions loaded for the
+    corpus (publications +- 40 days; see :func:`capture_sessions` to search any range);
+    else ``within_t0_range`` when every printed number lies in day 0's low-high range (a
+    page captured during day 0); else ``no_match``. ``zero`` for a 0.0000 box (often a
+    stale box), ``no_snapshot`` when the article prints nothing for that instrument,
+    ``no_data`` when day 0 is not in the daily data (or not computable). Coarse boxes (a
+    percent change with two decimals) match other sessions by chance more often: read
+    ``matches_other_session`` for them with care.
 """
 
 from __future__ import annotations
@@ -70,15 +82,18 @@ from mktnews.instruments import Instrument, resolve_instrument
 from mktnews.prices.base import COLUMNS, PriceSource, conform_prices, load_prices
 
 __all__ = [
+    "CAPTURE_COLUMNS",
     "EVENT_COLUMNS",
     "MARKET_STATES",
     "SNAPSHOT_STATUSES",
     "STATUSES",
+    "SessionArrays",
     "align_events",
     "bar_ends",
     "capture_sessions",
     "find_bars",
     "find_sessions",
+    "printed_decimals",
 ]
 
 #: Columns of the events frame, in order (extra article columns follow).
