@@ -549,3 +549,12 @@ def test_intraday_without_calendar(shared_data: Path, hourly_dir: Path) -> None:
     last_fri = gold.loc[: pd.Timestamp("2024-11-30", tz="UTC"), "Close"].iloc[-1]
     assert ev["base_price"].tolist()[:2] == [last_fri, last_fri]
     assert ev["base_price"].iloc[2] == gold.loc[pd.Timestamp("2024-12-01 23:00", tz="UTC"), "Close"]
+
+
+def test_box_of_a_later_session(seed_path: Path, daily: FileSource) -> None:
+    # published Monday 2024-11-25, the page captured Wednesday evening: the box shows
+    # Wednesday's change, two sessions after day 0
+    row = align_events(_seed(seed_path, "2024-11-25 12:00"), source=daily).iloc[0]
+    assert row["t0"] == pd.Timestamp("2024-11-25")
+    assert row["snapshot_status"] == "matches_other_session"
+    assert row["snapshot_session"] == pd.Timestamp("2024-11-27")
