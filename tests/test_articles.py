@@ -1062,3 +1062,31 @@ def test_extra_lines_before_the_box_are_noted_not_lost() -> None:
     assert a["title"] == "Putin in Astana" and pd.isna(a["outlet"])
     assert a["notes"] == "line before the box: '27.11.2024 14:35'"
     assert a["snapshot_change"] == pytest.approx(-28.84)
+
+
+_TIME_PIECES = st.sampled_from(
+    ["2024-11-27", "27.11.2024", "14:35", "T", " ", "+01:00", "Z", "UTC", "MEZ", "Uhr", ",", "x"]
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.text(max_size=80), _PIECES),
+            st.one_of(
+                st.none(), st.text(max_size=20), st.lists(_TIME_PIECES, max_size=4).map("".join)
+            ),
+        ),
+        max_size=8,
+    )
+)
+def test_arbitrary_tables_never_raise_with_tz(rows: list[tuple[str | None, str | None]]) -> None:
+    df = pd.DataFrame(rows, columns=["text", "published_at"], dtype=object)
+    c = read_articles(df, tz="Europe/Berlin")
+    check_contract(c)
+    assert c.n_inputs == len(rows)
+    ok = c.articles["published_at"].dropna()
+    assert (
+        (ok >= pd.Timestamp("1677-09-22", tz="UTC")) & (ok <= pd.Timestamp("2262-04-11", tz="UTC"))
+    ).all()
