@@ -14,7 +14,7 @@ Plots live in :mod:`mktnews.plotting` (matplotlib is imported only when a plot i
 the bundled demo data in :mod:`mktnews.datasets`.
 """
 
-from mktnews.articles import Corpus, read_articles
+from mktnews.articles import Corpus, parse_number, read_articles, register_outlet
 from mktnews.calendars import gaps, sessions
 from mktnews.dating import date_articles
 from mktnews.errors import (
@@ -73,6 +73,7 @@ __all__ = [
     "gaps",
     "instrument_table",
     "load_prices",
+    "parse_number",
     "plot_ar",
     "plot_article",
     "plot_caar",
@@ -81,6 +82,7 @@ __all__ = [
     "read_articles",
     "read_price_file",
     "register_instrument",
+    "register_outlet",
     "resolve_instrument",
     "sessions",
     "write_report",
