@@ -85,7 +85,7 @@ def make_corpus(n: int, prices: dict[str, pd.DataFrame], seed: int = 1) -> Corpu
         sel = np.flatnonzero(which == k)
         df = prices[sym]
         chg = (df["close"] - df["close"].shift(1)).round(4).to_numpy()
-        dates = df.index.as_unit("ns").asi8
+        dates = pd.DatetimeIndex(df.index).as_unit("ns").asi8
         day = pub[sel].tz_localize(None).normalize().as_unit("ns").asi8
         pos = np.clip(np.searchsorted(dates, day, side="right") - 1, 1, len(dates) - 1)
         change[sel] = chg[pos]
