@@ -633,7 +633,18 @@ def _published_ns(articles: pd.DataFrame, tz: str | None) -> np.ndarray:
         try:
             col = pd.to_datetime(col, format="mixed")
         except (ValueError, TypeError) as exc:
-            raise ArticleError(f"published_at cannot be read as times: {exc}") from exc
+            # several UTC offsets (summer and winter time): fine when every value has one
+            text = col.astype("str")
+            has_offset = text.str.contains(r"(?:[+-]\d\d:?\d\d|Z)\s*$", regex=True, na=True)
+            if not bool(has_offset.all()):
+                raise ArticleError(
+                    f"published_at cannot be read as times: {exc} (rows mix times with and "
+                    "without a UTC offset)"
+                ) from exc
+            try:
+                col = pd.to_datetime(col, format="mixed", utc=True)
+            except (ValueError, TypeError) as exc2:
+                raise ArticleError(f"published_at cannot be read as times: {exc2}") from exc2
     idx = pd.DatetimeIndex(col)
     if idx.tz is None:
         if idx.notna().any() and tz is None:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from mktnews.articles import Corpus, read_articles
 from mktnews.calendars import get_calendar
-from mktnews.errors import InvalidOptionError
+from mktnews.errors import ArticleError, InvalidOptionError
 from mktnews.events import EVENT_COLUMNS, SessionArrays, align_events, bar_ends, find_sessions
 from mktnews.prices.base import FrameSource
 from mktnews.prices.files import FileSource
@@ -558,3 +558,22 @@ def test_box_of_a_later_session(seed_path: Path, daily: FileSource) -> None:
     assert row["t0"] == pd.Timestamp("2024-11-25")
     assert row["snapshot_status"] == "matches_other_session"
     assert row["snapshot_session"] == pd.Timestamp("2024-11-27")
+
+
+def test_plain_frame_with_offsets(daily: FileSource) -> None:
+    # ISO strings with winter and summer offsets; a missing time stays a row
+    arts = pd.DataFrame(
+        {
+            "article_id": ["w", "s", "n"],
+            "published_at": ["2024-11-27T14:00:00+01:00", "2024-06-27T18:00:00+02:00", None],
+            "instrument": "DAX",
+        }
+    )
+    ev = align_events(arts, source=daily)
+    assert ev["published_at"].tolist()[:2] == [pd.Timestamp("2024-11-27 13:00", tz="UTC"), pd.Timestamp("2024-06-27 16:00", tz="UTC")]
+    assert ev["t0"].tolist()[:2] == [pd.Timestamp("2024-11-27"), pd.Timestamp("2024-06-28")]
+    assert ev["market_state"].tolist()[:2] == ["regular", "post"]
+    assert ev["status"].tolist() == ["ok", "ok", "no_publication_time"]
+    dup = pd.DataFrame({"article_id": ["x", "x"], "published_at": ["2024-11-27T14:00:00+01:00"] * 2})
+    with pytest.raises(ArticleError, match="more than once"):
+        align_events(dup, source=daily)
