@@ -36,6 +36,7 @@ import argparse
 import gc
 import importlib
 import importlib.metadata as md
+import inspect
 import json
 import os
 import platform
@@ -577,7 +578,7 @@ def mktnews_tests_default(result: Any) -> list[str]:
     return [str(t) for t in result.tests["test"]]
 
 
-def mktnews_tool() -> tuple[Tool | None, str]:
+def mktnews_tool() -> tuple[list[Tool], str]:
     """mktnews through ``benchmarks/bench_engine.py``, when the engine exists.
 
     Integration contract (``bench_engine`` is the engine helper's file):
@@ -592,32 +593,52 @@ def mktnews_tool() -> tuple[Tool | None, str]:
       ``mktnews_stats(result) -> dict`` (optional, untimed): override the defaults here,
       which read ``result.car`` / ``result.tests`` (CAR by ``event_id``; test names;
       statistics keyed by test name).
+
+    When ``run_mktnews`` takes a ``tests`` keyword, a second row runs mktnews with only
+    :data:`MKTNEWS_CORE_TESTS` (the floor's "no rank or KP tests" tier).
     """
     try:
         study = importlib.import_module("mktnews.study")
     except ImportError as exc:
-        return None, f"mktnews.study not importable ({exc})"
+        return [], f"mktnews.study not importable ({exc})"
     if not hasattr(study, "event_study"):
-        return None, "mktnews.study has no event_study yet"
+        return [], "mktnews.study has no event_study yet"
     try:
         be = importlib.import_module("bench_engine")
     except ImportError as exc:
-        return None, f"benchmarks/bench_engine.py not importable ({exc})"
+        return [], f"benchmarks/bench_engine.py not importable ({exc})"
     if not hasattr(be, "run_mktnews"):
-        return None, "benchmarks/bench_engine.py has no run_mktnews yet"
+        return [], "benchmarks/bench_engine.py has no run_mktnews yet"
     version = md.version("mktnews")
-    return (
-        Tool(
-            name=f"mktnews {version}",
-            prepare=getattr(be, "prepare_mktnews", lambda es: es),
-            run=be.run_mktnews,
-            cars=getattr(be, "mktnews_car", mktnews_car_default),
-            tests=getattr(be, "mktnews_tests", mktnews_tests_default),
-            note="through benchmarks/bench_engine.run_mktnews",
-            stats=getattr(be, "mktnews_stats", mktnews_stats_default),
-        ),
-        "",
+    full = Tool(
+        name=f"mktnews {version}",
+        prepare=getattr(be, "prepare_mktnews", lambda es: es),
+        run=be.run_mktnews,
+        cars=getattr(be, "mktnews_car", mktnews_car_default),
+        tests=getattr(be, "mktnews_tests", mktnews_tests_default),
+        note="through benchmarks/bench_engine.run_mktnews",
+        stats=getattr(be, "mktnews_stats", mktnews_stats_default),
     )
+    tools = [full]
+    if "tests" in inspect.signature(be.run_mktnews).parameters:
+        run = be.run_mktnews
+
+        def run_core(state: Any) -> Any:
+            return run(state, tests=list(MKTNEWS_CORE_TESTS))
+
+        tools.append(
+            replace(
+                full,
+                name=f"mktnews {version}, no rank or KP tests",
+                run=run_core,
+                note="run_mktnews(..., tests=" + ", ".join(MKTNEWS_CORE_TESTS) + ")",
+            )
+        )
+    return tools, ""
+
+
+#: mktnews' tests that the floor's "no rank or KP tests" tier also computes.
+MKTNEWS_CORE_TESTS = ("cs_t", "bw_t", "cda_t", "patell", "bmp", "sign", "gen_sign", "wilcoxon")
 
 
 # --------------------------------------------------------------------------------------
@@ -816,6 +837,30 @@ def _targets(timings: list[Timing], mk: Timing | None, floor: Timing | None) -> 
         got = _fmt(mk.median) if mk else "not run"
         met = ("yes" if mk.median <= bound else "no") if mk else ""
         out.append(f"| {label} | {_fmt(bound)} | {got} | {met} |")
+    if floor is not None:
+        scale = [
+            f"{name} {by[name].median / floor.median:.1f}x"
+            for name in (EVENTSTUDY.name, STATSPAI.name)
+            if name in by
+        ]
+        core = by.get(FLOOR_CORE.name)
+        if scale:
+            out += [
+                "",
+                "For scale, the numpy floor with every test is faster than the peers by: "
+                + ", ".join(scale)
+                + (
+                    "; without the rank and Kolari-Pynnönen tests by: "
+                    + ", ".join(
+                        f"{name} {by[name].median / core.median:.0f}x"
+                        for name in (EVENTSTUDY.name, STATSPAI.name)
+                        if name in by
+                    )
+                    if core is not None
+                    else ""
+                )
+                + ". (The peers compute fewer tests: see below.)",
+            ]
     return out
 
 
@@ -832,7 +877,7 @@ def render(
     imports: dict[str, float],
 ) -> str:
     floor = next((t for t in timings if t.tool == FLOOR.name), None)
-    mk = next((t for t in timings if t.tool.startswith("mktnews")), None)
+    mk = next((t for t in timings if t.tool.startswith("mktnews") and "," not in t.tool), None)
     lines = [
         "# mktnews vs peers: 1,000 market-model events",
         "",
@@ -870,8 +915,8 @@ def render(
         "## Timings",
         "",
         "| tool | s / 1,000 events (median) | min - max | CPU s / 1,000 (median) | prep (median, s) | events timed | "
-        + ("x mktnews | " if mk else "")
-        + ("x numpy floor (all tests) |" if floor else "|"),
+        + ("time / mktnews | " if mk else "")
+        + ("time / numpy floor (all tests) |" if floor else "|"),
         "|---|---|---|---|---|---|" + ("---|" if mk else "") + ("---|" if floor else ""),
     ]
     for t in timings:
@@ -956,9 +1001,9 @@ def main(argv: list[str] | None = None) -> int:
     es = build_events(args.events, seed=args.seed)
     tools: list[Tool] = [EVENTSTUDY, STATSPAI, NAIVE_SM, NAIVE_NP, FLOOR, FLOOR_CORE]
     skipped: list[str] = []
-    mk, why = mktnews_tool()
-    if mk is not None:
-        tools.insert(0, mk)
+    mk_tools, why = mktnews_tool()
+    if mk_tools:
+        tools[0:0] = mk_tools
     else:
         skipped.append(f"mktnews ({why})")
     if args.only:
