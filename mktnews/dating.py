@@ -270,7 +270,7 @@ def _score_windows(
     cand = cand.drop_duplicates(["art", "date"]).reset_index(drop=True)
     dates = pd.DatetimeIndex(cand["date"].to_numpy().view("M8[ns]"))
     ca = cand["art"].to_numpy(dtype=np.int64)
-    wd_score = wd[ca, dates.dayofweek.to_numpy()] if len(cand) else np.zeros(0, np.int64)
+    wd_score = wd[ca, dates.day_of_week.to_numpy()] if len(cand) else np.zeros(0, np.int64)
     dm_score = np.zeros(len(cand), dtype=np.int64)
     dm_text = np.full(len(cand), "", dtype=object)
     if len(dm) and len(cand):
@@ -448,7 +448,7 @@ def date_articles(
     f_dm = final["dm"].to_numpy(dtype=np.int64)
     short = np.array(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], dtype=object)
     ev = (
-        short[f_dates.dayofweek.to_numpy()]
+        short[f_dates.day_of_week.to_numpy()]
         + " "
         + np.datetime_as_string(f_dates.to_numpy().astype("M8[D]")).astype(object)
         + ": "
@@ -456,7 +456,7 @@ def date_articles(
     wparts = np.where(
         f_wd > 0,
         "text names "
-        + np.asarray(_WEEKDAY_NAMES, dtype=object)[f_dates.dayofweek.to_numpy()]
+        + np.asarray(_WEEKDAY_NAMES, dtype=object)[f_dates.day_of_week.to_numpy()]
         + " "
         + f_wd.astype(str).astype(object)
         + "×; ",

@@ -125,7 +125,7 @@ def test_seed_without_lookback_is_honestly_ambiguous(seed_path: Path, daily: Fil
     row = out.iloc[0]
     assert row["date_status"] == "ambiguous"
     assert pd.isna(row["published_date"])
-    wednesdays = [d for d in pd.date_range("2023-10-01", "2024-11-28") if d.dayofweek == 2]
+    wednesdays = [d for d in pd.date_range("2023-10-01", "2024-11-28") if d.day_of_week == 2]
     assert row["candidates"] == wednesdays
 
 
@@ -174,7 +174,7 @@ def test_bound_before_search_range(seed_path: Path, daily: FileSource) -> None:
     out = date_articles(read_articles(seed_path), source=daily, search=("2024-11-28", "2024-12-31"))
     # the box is not searched outside the range either: no capture bound, text only
     assert out["capture_status"].iloc[0] == "none"
-    wed = [d for d in pd.date_range("2024-11-28", "2024-12-31") if d.dayofweek == 2]
+    wed = [d for d in pd.date_range("2024-11-28", "2024-12-31") if d.day_of_week == 2]
     assert out["candidates"].iloc[0] == wed
 
 
