@@ -318,9 +318,11 @@ def date_articles(
     source : PriceSource, optional
         Daily prices to date the boxes (see :func:`mktnews.capture_sessions`).
     search : (start, end), optional
-        Dates (inclusive) publication may lie in; it also limits the sessions the boxes
-        are matched against. Without it, only articles with a capture bound get
-        candidates (the ``lookback`` days up to the bound).
+        Dates (inclusive) publication may lie in. Boxes are matched against every session
+        from a week before ``start`` to the end of the data (a page can be captured long
+        after publication; a capture before the range leaves no candidate). Without it,
+        boxes are matched against the whole history and only articles with a capture bound
+        get candidates (the ``lookback`` days up to the bound).
     lookback : int or None, default 7
         Days up to the capture bound that publication is assumed to lie in (the page was
         captured within that many days after publication). ``None``: no assumption (then
@@ -360,7 +362,13 @@ def date_articles(
     corp = _as_corpus(corpus)
     arts = corp.articles
     n = len(arts)
-    parts = _capture(corp, source, search, tz)
+    # boxes are searched from a week before the range on, without an end: a page may be
+    # captured long after publication, and a capture before the range rules the range out
+    parts = (
+        _capture(corp, source, None, tz, search_from=bounds[0] - pd.Timedelta(days=7))
+        if bounds is not None
+        else _capture(corp, source, None, tz)
+    )
     snaps = parts.snaps
     art_ids = parts.art_ids
     tzs = _article_tz(corp, snaps, tz)
@@ -507,12 +515,12 @@ def date_articles(
     cb = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
     if len(w_art):
         wf = pd.DataFrame({"art": w_art, "s": w_start, "e": w_end, "b": bound_inst})
+        gb = wf.loc[wf["b"] != np.iinfo(np.int64).min].groupby("art")["b"].max()
+        cb[gb.index.to_numpy()] = gb.to_numpy()
         wf = wf.loc[wf["e"] >= wf["s"]]
         g = wf.groupby("art")
         wstart[g["s"].min().index.to_numpy()] = g["s"].min().to_numpy()
         wend[g["e"].max().index.to_numpy()] = g["e"].max().to_numpy()
-        gb = wf.loc[wf["b"] != np.iinfo(np.int64).min].groupby("art")["b"].max()
-        cb[gb.index.to_numpy()] = gb.to_numpy()
 
     wd_text = _weekday_text(wd)
     dm_lists = _split([str(x) for x in dm["match"]], dm["row"].to_numpy(dtype=np.int64), n)

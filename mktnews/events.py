@@ -1521,6 +1521,8 @@ CAPTURE_COLUMNS: tuple[str, ...] = (
 _C_UNIQUE, _C_AMBIG, _C_NONE, _C_ZERO, _C_UNKNOWN, _C_NODATA = range(6)
 _PAGE_STATUSES: tuple[str, ...] = ("single", "agree", "ambiguous", "disagree", "none")
 _FAR = np.iinfo(np.int64).max
+#: End of an open-ended search: the whole history a source holds (see the prices contract).
+_OPEN_END = pd.Timestamp("2100-12-31").as_unit("ns")
 #: Cells of the (box value x session) table evaluated at once for intraday candidates.
 _STAB_CHUNK = 4_000_000
 
@@ -1605,10 +1607,15 @@ def _capture(
     source: PriceSource | None,
     search: Sequence[object] | None,
     tz: str | None = None,
+    search_from: pd.Timestamp | None = None,
 ) -> _CaptureParts:
+    """Capture sessions per box and page windows. ``search_from`` (instead of
+    ``search``) searches every session from that date to the end of the data."""
     corp = _as_corpus(corpus)
     arts = corp.articles
     bounds = _search_bounds(search)
+    if search_from is not None:
+        bounds = (pd.Timestamp(search_from).normalize().as_unit("ns"), _OPEN_END)
     pub_art = _published_ns(arts, tz)
     rows, resolved = _event_rows(corp, "snapshot", None, dedupe=False)
     by_symbol = {r.symbol: r for r in resolved if r is not None}

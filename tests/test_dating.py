@@ -170,12 +170,27 @@ def test_without_box(daily: FileSource) -> None:
 
 @pytest.mark.shared_data
 def test_bound_before_search_range(seed_path: Path, daily: FileSource) -> None:
-    # the box dates November 2024; a search range after it leaves nothing
-    out = date_articles(read_articles(seed_path), source=daily, search=("2024-11-28", "2024-12-31"))
-    # the box is not searched outside the range either: no capture bound, text only
-    assert out["capture_status"].iloc[0] == "none"
-    wed = [d for d in pd.date_range("2024-11-28", "2024-12-31") if d.day_of_week == 2]
-    assert out["candidates"].iloc[0] == wed
+    # the box dates Wednesday 2024-11-27: the page existed before Thursday's open, so no
+    # date from 2024-11-29 on is possible
+    out = date_articles(read_articles(seed_path), source=daily, search=("2024-11-29", "2024-12-31"))
+    row = out.iloc[0]
+    assert row["capture_status"] == "single"
+    assert row["captured_before"] == pd.Timestamp("2024-11-28 09:00", tz="Europe/Berlin")
+    assert row["date_status"] == "no_candidate"
+    assert row["candidates"] == []
+    assert pd.isna(row["published_date"])
+
+
+@pytest.mark.shared_data
+def test_capture_after_search_range(seed_path: Path, daily: FileSource) -> None:
+    # a range ending before the capture: with the one-week look-back nothing is left,
+    # without it every Wednesday of the range remains
+    search = ("2024-10-01", "2024-10-31")
+    out = date_articles(read_articles(seed_path), source=daily, search=search)
+    assert out["date_status"].iloc[0] == "no_candidate"
+    free = date_articles(read_articles(seed_path), source=daily, search=search, lookback=None)
+    wed = [d for d in pd.date_range(*search) if d.day_of_week == 2]
+    assert free["candidates"].iloc[0] == wed
 
 
 def test_bad_options(daily: FileSource) -> None:
