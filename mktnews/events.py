@@ -1347,6 +1347,12 @@ def align_events(
     InvalidOptionError
         For an invalid ``interval``/``instruments``, or naive times without ``tz``.
     """
+    from mktnews import _dask
+
+    if _dask.is_dask_frame(corpus):  # a Dask frame of articles: see mktnews._dask
+        return _dask.align_events(
+            corpus, source=source, interval=interval, instruments=instruments, tz=tz, prices=prices
+        )
     check_option("interval", interval, Interval)
     corp = _as_corpus(corpus)
     arts = corp.articles
