@@ -325,7 +325,11 @@ class EventStudy:
         )
         from mktnews.articles import Corpus
 
-        if not isinstance(corpus_or_events, (Corpus, pd.DataFrame)):
+        from mktnews import _dask
+
+        if not isinstance(corpus_or_events, (Corpus, pd.DataFrame)) and not _dask.is_dask_frame(
+            corpus_or_events
+        ):
             raise InvalidOptionError(
                 "corpus_or_events",
                 type(corpus_or_events).__name__,
@@ -372,6 +376,10 @@ class EventStudy:
         PriceDataError
             When prices cannot be loaded.
         """
+        from mktnews import _dask
+
+        if _dask.is_dask_frame(self._input):  # a Dask frame: see mktnews._dask
+            return _dask.fit(self._spec, self._input, self._source)
         return _run(self._spec, self._input, self._source)
 
 
