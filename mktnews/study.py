@@ -323,9 +323,8 @@ class EventStudy:
             min_estimation=min_estimation,
             seed=seed,
         )
-        from mktnews.articles import Corpus
-
         from mktnews import _dask
+        from mktnews.articles import Corpus
 
         if not isinstance(corpus_or_events, (Corpus, pd.DataFrame)) and not _dask.is_dask_frame(
             corpus_or_events
