@@ -24,6 +24,7 @@ from mktnews.errors import (
     InvalidOptionError,
     MktNewsError,
     PriceDataError,
+    PriceDataWarning,
     StudyError,
     UnknownInstrumentError,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "MktNewsError",
     "PriceCache",
     "PriceDataError",
+    "PriceDataWarning",
     "PriceSource",
     "StudyError",
     "UnknownInstrumentError",

@@ -8,6 +8,7 @@ from mktnews.errors import InvalidOptionError
 
 __all__ = [
     "INTRADAY_INTERVALS",
+    "BadOHLC",
     "CaptureStatus",
     "InstrumentKind",
     "Interval",
@@ -25,6 +26,11 @@ INTRADAY_INTERVALS: tuple[str, ...] = ("1m", "2m", "5m", "15m", "30m", "60m", "9
 
 #: What kind of instrument a registry entry is.
 InstrumentKind = Literal["index", "commodity", "fx", "crypto", "equity", "rate", "other"]
+
+#: What to do with bars whose high is below their low (real data has a few: Yahoo's gold
+#: futures on 2009-11-23). ``"raise"``: a PriceDataError naming the row; ``"mask"``: set that
+#: bar's high and low to NaN (closes are kept) and warn with PriceDataWarning.
+BadOHLC = Literal["raise", "mask"]
 
 #: Where publication fell relative to day 0's session.
 MarketState = Literal["pre", "regular", "post", "closed"]

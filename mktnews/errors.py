@@ -15,6 +15,7 @@ __all__ = [
     "InvalidOptionError",
     "MktNewsError",
     "PriceDataError",
+    "PriceDataWarning",
     "StudyError",
     "UnknownInstrumentError",
 ]
@@ -63,6 +64,11 @@ class PriceDataError(MktNewsError):
 
     The message names the symbol (or file) and the range, and the cause.
     """
+
+
+class PriceDataWarning(UserWarning):
+    """Prices were usable but something in them was repaired (e.g. a bar with high < low
+    whose high and low were masked); the message names the symbol/file and the rows."""
 
 
 class CalendarError(MktNewsError):

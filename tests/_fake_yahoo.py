@@ -38,6 +38,7 @@ EXCHANGE_TZ = {
     "^GSPC": ("America/New_York", "USD", dtime(9, 30)),
     "^N225": ("Asia/Tokyo", "JPY", dtime(9, 0)),
     "EURUSD=X": ("Europe/London", "USD", dtime(0, 0)),
+    "GC=F": ("America/New_York", "USD", dtime(0, 0)),
 }
 
 

@@ -12,14 +12,15 @@ A *prices frame* is what every source returns and every later step reads:
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
-from mktnews._typing import INTRADAY_INTERVALS, Interval, check_option
-from mktnews.errors import PriceDataError
+from mktnews._typing import INTRADAY_INTERVALS, BadOHLC, Interval, check_option
+from mktnews.errors import PriceDataError, PriceDataWarning
 
 __all__ = [
     "COLUMNS",
@@ -100,6 +101,7 @@ def conform_prices(
     interval: str,
     source: str,
     where: str | None = None,
+    bad_ohlc: BadOHLC = "raise",
 ) -> pd.DataFrame:
     """Check a frame against the prices contract and return it in contract form.
 
@@ -115,6 +117,10 @@ def conform_prices(
         Recorded in ``attrs``.
     where : str, optional
         Name of the file or source, used in error messages (defaults to ``symbol``).
+    bad_ohlc : {"raise", "mask"}, default "raise"
+        Bars with ``high < low``: raise, or set their high and low to NaN (the close is
+        kept) with a :class:`~mktnews.errors.PriceDataWarning`; the masked dates are
+        listed in ``attrs["masked_ohlc"]``.
 
     Raises
     ------
@@ -161,11 +167,24 @@ def conform_prices(
         if (diffs == 0).any():
             pos = int(np.argmax(diffs == 0)) + 1
             raise PriceDataError(f"{label}: duplicated date {idx[pos]} (row {pos})")
+    check_option("bad_ohlc", bad_ohlc, BadOHLC)
     hl = (df["high"] < df["low"]).to_numpy()
+    masked: list[str] = []
     if hl.any():
         pos = int(np.argmax(hl))
-        raise PriceDataError(
-            f"{label}: high < low on {idx[pos]} (row {pos}: high={df['high'].iat[pos]}, low={df['low'].iat[pos]})"
+        if bad_ohlc == "raise":
+            raise PriceDataError(
+                f"{label}: high < low on {idx[pos]} (row {pos}: high={df['high'].iat[pos]}, "
+                f"low={df['low'].iat[pos]}); pass bad_ohlc='mask' to keep the closes and mask "
+                "such bars' high and low"
+            )
+        df.loc[hl, ["high", "low"]] = np.nan
+        masked = [str(t) for t in idx[hl]]
+        warnings.warn(
+            f"{label}: {len(masked)} bar(s) with high < low had their high and low masked "
+            f"(first: {masked[0]}); closes are kept",
+            PriceDataWarning,
+            stacklevel=2,
         )
     for col in ("open", "high", "low", "close"):
         nonpos = (df[col] <= 0).to_numpy()
@@ -175,6 +194,8 @@ def conform_prices(
                 f"{label}: non-positive {col} {df[col].iat[pos]} on {idx[pos]} (row {pos})"
             )
     df.attrs = {"symbol": symbol, "interval": interval, "source": source}
+    if masked:
+        df.attrs["masked_ohlc"] = masked
     return df
 
 
@@ -199,16 +220,23 @@ class FrameSource:
     interval : str, default "1d"
         Bar size of all frames.
     name : str, default "memory"
+    bad_ohlc : {"raise", "mask"}, default "raise"
+        Bars with ``high < low``: see :func:`conform_prices`.
     """
 
     def __init__(
-        self, frames: Mapping[str, pd.DataFrame], *, interval: Interval = "1d", name: str = "memory"
+        self,
+        frames: Mapping[str, pd.DataFrame],
+        *,
+        interval: Interval = "1d",
+        name: str = "memory",
+        bad_ohlc: BadOHLC = "raise",
     ) -> None:
         check_option("interval", interval, Interval)
         self.name = name
         self.interval = interval
         self._frames = {
-            sym: conform_prices(f, symbol=sym, interval=interval, source=name)
+            sym: conform_prices(f, symbol=sym, interval=interval, source=name, bad_ohlc=bad_ohlc)
             for sym, f in frames.items()
         }
 

@@ -53,7 +53,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mktnews._typing import INTRADAY_INTERVALS, Interval, check_option
+from mktnews._typing import INTRADAY_INTERVALS, BadOHLC, Interval, check_option
 from mktnews.errors import PriceDataError
 from mktnews.prices.base import _negative_allowed, conform_prices, is_intraday
 
@@ -519,6 +519,7 @@ def read_price_file(
     interval: Interval | None = None,
     tz: str | None = None,
     adjust: bool = False,
+    bad_ohlc: BadOHLC = "raise",
 ) -> pd.DataFrame:
     """Read one price file (CSV or Parquet, any form :class:`FileSource` knows).
 
@@ -538,6 +539,9 @@ def read_price_file(
     adjust : bool, default False
         Scale open/high/low/close by ``Adj Close / Close`` when the file has an
         ``Adj Close`` column (Yahoo's dividend adjustment).
+    bad_ohlc : {"raise", "mask"}, default "raise"
+        Rows with ``high < low`` (real data has a few): raise naming the line, or mask
+        their high and low (closes kept) with a :class:`~mktnews.errors.PriceDataWarning`.
 
     Returns
     -------
@@ -558,11 +562,18 @@ def read_price_file(
         table = _read_parquet_table(p, sym)
     else:
         table = _read_csv_table(p, sym)
-    return _build(p, table, sym, interval, tz, adjust)
+    check_option("bad_ohlc", bad_ohlc, BadOHLC)
+    return _build(p, table, sym, interval, tz, adjust, bad_ohlc)
 
 
 def _build(
-    path: Path, table: _Table, symbol: str, interval: str | None, tz: str | None, adjust: bool
+    path: Path,
+    table: _Table,
+    symbol: str,
+    interval: str | None,
+    tz: str | None,
+    adjust: bool,
+    bad_ohlc: BadOHLC = "raise",
 ) -> pd.DataFrame:
     labels = table.labels
     n = len(table.stamps)
@@ -636,12 +647,14 @@ def _build(
             if role in cols:
                 cols[role] = cols[role] * ratio
         cols["close"] = cols["adjclose"]
-    _check_values(path, cols, labels, symbol, table)
+    _check_values(path, cols, labels, symbol, table, check_high_low=bad_ohlc == "raise")
     frame = pd.DataFrame(
         {c: cols.get(c, np.full(len(index), np.nan)) for c in ("open", "high", "low", "close", "volume")},
         index=index,
     )
-    return conform_prices(frame, symbol=symbol, interval=interval, source=str(path), where=str(path))
+    return conform_prices(
+        frame, symbol=symbol, interval=interval, source=str(path), where=str(path), bad_ohlc=bad_ohlc
+    )
 
 
 def _column_label(table: _Table, role: str) -> str:
@@ -673,14 +686,21 @@ def _check_order(path: Path, index: pd.DatetimeIndex, labels: np.ndarray) -> np.
 
 
 def _check_values(
-    path: Path, cols: dict[str, np.ndarray], labels: np.ndarray, symbol: str, table: _Table
+    path: Path,
+    cols: dict[str, np.ndarray],
+    labels: np.ndarray,
+    symbol: str,
+    table: _Table,
+    *,
+    check_high_low: bool = True,
 ) -> None:
-    if "high" in cols and "low" in cols:
+    if check_high_low and "high" in cols and "low" in cols:
         bad = np.flatnonzero(cols["high"] < cols["low"])
         if len(bad):
             i = bad[0]
             raise PriceDataError(
-                f"{path}: {labels[i]}: high {cols['high'][i]} is below low {cols['low'][i]}"
+                f"{path}: {labels[i]}: high {cols['high'][i]} is below low {cols['low'][i]} "
+                "(pass bad_ohlc='mask' to keep the closes and mask such rows' high and low)"
             )
     if not _negative_allowed(symbol):
         for role in ("open", "high", "low", "close", "adjclose"):
@@ -731,6 +751,9 @@ class FileSource:
         it, as Yahoo's ``auto_adjust`` does. By default ``Close`` is taken as printed.
     name : str, optional
         Name of the source (``attrs`` of the frames carry the file path).
+    bad_ohlc : {"raise", "mask"}, default "raise"
+        Rows with ``high < low`` (Yahoo's gold futures have one, 2009-11-23): raise naming
+        the file and line, or mask their high and low (closes kept) with a warning.
 
     Notes
     -----
@@ -746,12 +769,14 @@ class FileSource:
         tz: str | None = None,
         adjust: bool = False,
         name: str | None = None,
+        bad_ohlc: BadOHLC = "raise",
     ) -> None:
         if interval is not None:
             check_option("interval", interval, Interval)
         self.interval = interval
         self.tz = tz
         self.adjust = adjust
+        self.bad_ohlc: BadOHLC = check_option("bad_ohlc", bad_ohlc, BadOHLC)  # type: ignore[assignment]
         self._lock = threading.Lock()
         self._frames: dict[tuple[Path, str | None, str], pd.DataFrame] = {}
         if isinstance(folder, Mapping):
@@ -846,7 +871,12 @@ class FileSource:
             frame = self._frames.get(key)
         if frame is None:
             frame = read_price_file(
-                path, symbol=symbol, interval=want, tz=self.tz, adjust=self.adjust  # type: ignore[arg-type]
+                path,
+                symbol=symbol,
+                interval=want,  # type: ignore[arg-type]
+                tz=self.tz,
+                adjust=self.adjust,
+                bad_ohlc=self.bad_ohlc,
             )
             with self._lock:
                 self._frames[key] = frame

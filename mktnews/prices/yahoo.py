@@ -461,7 +461,17 @@ class YahooSource:
                 {c: pd.Series([], dtype="float64") for c in ("open", "high", "low", "close", "volume")},
                 index=pd.DatetimeIndex([], dtype="datetime64[ns, UTC]" if intraday else "datetime64[ns]"),
             )
-        return conform_prices(df, symbol=symbol, interval=interval, source=self.name, where=f"Yahoo Finance {symbol}")
+        # Yahoo's own bars occasionally have high < low (gold futures, 2009-11-23): the user
+        # cannot fix the service's data, so such bars keep their close and lose high/low,
+        # with a PriceDataWarning naming them.
+        return conform_prices(
+            df,
+            symbol=symbol,
+            interval=interval,
+            source=self.name,
+            where=f"Yahoo Finance {symbol}",
+            bad_ohlc="mask",
+        )
 
     def __repr__(self) -> str:
         mode = "offline" if self.offline else f"retries={self.retries}, timeout={self.timeout:g}s"
