@@ -48,6 +48,7 @@ from mktnews.errors import InvalidOptionError
 
 __all__ = [
     "CONVENTIONS",
+    "ESTIMATION_TESTS",
     "KP_MIN_OVERLAP",
     "TESTS",
     "TestInput",
@@ -75,6 +76,13 @@ TESTS: Final[tuple[str, ...]] = (
     "corrado",
     "grank",
     "wilcoxon",
+)
+
+#: The tests that read the estimation-window residuals (``est_ar``, ``est_keys``); the
+#: others need only the window's data, ``s`` and ``L`` (the engine then passes (N, 0)
+#: estimation arrays).
+ESTIMATION_TESTS: Final[frozenset[str]] = frozenset(
+    {"cda_t", "gen_sign", "corrado", "grank", "kp_patell", "kp_bmp"}
 )
 
 #: Minimum number of common calendar dates of two events' estimation residuals for their

@@ -233,6 +233,15 @@ def _validate(
     )
 
 
+def _needs_estimation(tests: tuple[str, ...]) -> bool:
+    """Whether one of ``tests`` reads the estimation-window residuals."""
+    if not tests:
+        return False
+    from mktnews.inference import ESTIMATION_TESTS
+
+    return any(t in ESTIMATION_TESTS for t in tests)
+
+
 def _inference_tests() -> tuple[str, ...]:
     from mktnews.inference import TESTS
 
@@ -781,9 +790,9 @@ def _benchmark_series(
 
 @dataclass(frozen=True)
 class _Computed:
-    fit: ModelFit
-    est_keys: np.ndarray  # (N, Le) calendar keys of the estimation days (-1 outside)
-    est_resid: np.ndarray  # (N, Le)
+    fit: ModelFit  # fit.resid is (N, 0) unless the estimation residuals were kept
+    est_keys: np.ndarray  # (N, Le) calendar keys of the estimation residuals (-1 where none); (N, 0) unless kept
+    est_resid: np.ndarray  # (N, Le) estimation residuals (NaN where none); (N, 0) unless kept
     span_ret: np.ndarray  # (N, S)
     span_market: np.ndarray  # (N, S)
     span_keys: np.ndarray  # (N, S)
@@ -801,20 +810,34 @@ class _Computed:
 # Events per pass of the kernel (bounds the temporaries: about this many x days cells).
 _KERNEL_CELLS = 8_000_000
 
+# Cells (events x estimation days) per block of the estimation-window fit. The fit's
+# temporaries are then small enough to stay in cache and to be reused from one block to
+# the next; one block over all events allocates (and page-faults in) several arrays of
+# N x Le doubles, which cost more than the arithmetic.
+_FIT_BLOCK_CELLS = 65_536
+
 
 def _kernel(
-    panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: _Spec, *, light: bool = False
+    panel: ReturnPanel,
+    inst: np.ndarray,
+    pos: np.ndarray,
+    spec: _Spec,
+    *,
+    light: bool = False,
+    keep_estimation: bool = False,
 ) -> _Computed:
     """Everything per event, for all events at once (in passes of bounded size).
 
-    ``light`` (the placebo) computes what a CAR needs and leaves the rest empty.
+    ``light`` (the placebo) computes what a CAR needs and leaves the rest empty;
+    ``keep_estimation`` keeps the estimation-window residuals and their calendar keys
+    (the tests that read them need them; otherwise they are (N, 0)).
     """
     width = spec.estimation.length + spec.span.length
     step = max(1, _KERNEL_CELLS // max(width, 1))
     if len(pos) <= step:
-        return _kernel_pass(panel, inst, pos, spec, light)
+        return _kernel_pass(panel, inst, pos, spec, light, keep_estimation)
     parts = [
-        _kernel_pass(panel, inst[a : a + step], pos[a : a + step], spec, light)
+        _kernel_pass(panel, inst[a : a + step], pos[a : a + step], spec, light, keep_estimation)
         for a in range(0, len(pos), step)  # passes over blocks of events
     ]
     return _concat(parts)
@@ -842,17 +865,44 @@ def _concat(parts: list[_Computed]) -> _Computed:
     return _Computed(fit=fit, **arrays, **per_window)  # type: ignore[arg-type]
 
 
+def _fit_estimation(
+    panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: _Spec, keep: bool
+) -> tuple[ModelFit, np.ndarray, np.ndarray]:
+    """The normal-return model on every event's estimation window, in blocks of events.
+
+    Returns the fit (``resid`` (N, Le) when ``keep``, else (N, 0)), and, when ``keep``,
+    the calendar keys of the residuals (-1 where there is none), else an (N, 0) array.
+    """
+    n = len(pos)
+    rel = spec.estimation.rel
+    le = len(rel)
+    uses_market = needs_benchmark(spec.model)
+    rows = max(1, _FIT_BLOCK_CELLS // max(le, 1))
+    resid = np.empty((n, le) if keep else (n, 0))
+    keys = np.empty((n, le) if keep else (n, 0), dtype=np.int64)
+    names = [f.name for f in dataclasses.fields(ModelFit) if f.name not in ("model", "k", "resid")]
+    vectors: dict[str, list[np.ndarray]] = {name: [] for name in names}
+    fit: ModelFit | None = None
+    for a in range(0, max(n, 1), rows):  # blocks of events (bounded temporaries)
+        b = min(n, a + rows)
+        est = panel.gather(inst[a:b], pos[a:b], rel)
+        fit = fit_model(spec.model, est.ret, est.market if uses_market else None)
+        for name in names:
+            vectors[name].append(getattr(fit, name))
+        if keep:
+            resid[a:b] = fit.resid
+            keys[a:b] = np.where(np.isfinite(fit.resid), est.keys, -1)
+    assert fit is not None
+    joined: dict[str, Any] = {name: np.concatenate(v) if len(v) > 1 else v[0] for name, v in vectors.items()}
+    return dataclasses.replace(fit, resid=resid, **joined), keys, resid
+
+
 def _kernel_pass(
-    panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: _Spec, light: bool
+    panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: _Spec, light: bool, keep: bool
 ) -> _Computed:
-    est = panel.gather(inst, pos, spec.estimation.rel)
     span_w = spec.span
     span = panel.gather(inst, pos, span_w.rel)
-    fit = fit_model(
-        spec.model,
-        est.ret,
-        est.market if needs_benchmark(spec.model) else None,
-    )
+    fit, est_keys, est_resid = _fit_estimation(panel, inst, pos, spec, keep and not light)
     with np.errstate(invalid="ignore", divide="ignore"):
         normal = fit.normal(span.market, span.ret.shape)
         ar = span.ret - normal
@@ -896,8 +946,8 @@ def _kernel_pass(
         )  # fmt: skip
     return _Computed(
         fit=fit,
-        est_keys=est.keys,
-        est_resid=fit.resid,
+        est_keys=est_keys,
+        est_resid=est_resid,
         span_ret=span.ret,
         span_market=span.market,
         span_keys=span.keys,
@@ -980,7 +1030,7 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
         prices, returns=spec.returns, benchmark=bench_series, interval=spec.interval
     )
     inst, pos = panel.locate(table["symbol"].to_numpy(), table["t0_ns"].to_numpy())
-    comp = _kernel(panel, inst, pos, spec)
+    comp = _kernel(panel, inst, pos, spec, keep_estimation=_needs_estimation(spec.tests))
     ok = comp.status == "ok"
 
     # ---- events frame with statuses
@@ -1175,7 +1225,6 @@ def _aggregate(
 
     eligible = _placebo_eligible(panel, spec, events, t0ns) if spec.placebo else None
     rng = np.random.default_rng(spec.seed) if spec.placebo else None
-    est_keys_all = np.where(np.isfinite(comp.est_resid), comp.est_keys, -1) if inference_names else None
     tq: dict[int, float] = {}
 
     for g in sorted(set(group_arr[ok].tolist())):  # loop per group
@@ -1212,7 +1261,6 @@ def _aggregate(
             caar_cols["n"].append(np.full(w.length, n, dtype=np.int64))
             caar_cols["n_day"].append(n_day.astype(np.int64))
             if inference_names:
-                assert est_keys_all is not None
                 inp = TestInput(
                     window=wt,
                     ar=a,
@@ -1220,7 +1268,7 @@ def _aggregate(
                     car=comp.car[w][rows],
                     sd_car=np.sqrt(comp.var_car[w][rows]),
                     est_ar=comp.est_resid[rows],
-                    est_keys=est_keys_all[rows],
+                    est_keys=comp.est_keys[rows],
                     evt_keys=np.where(fin, comp.span_keys[rows, cols], -1),
                     s=comp.fit.s[rows],
                     L=comp.fit.L[rows],
