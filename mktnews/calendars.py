@@ -78,8 +78,11 @@ def get_calendar(code: str) -> ExchangeCalendar:
     except xc.errors.InvalidCalendarName as exc:
         raise CalendarError(f"unknown exchange calendar {code!r}") from exc
     except ValueError:
-        # Some calendars cannot reach back to 1985; take their own earliest bound.
-        return xc.get_calendar(code)
+        # Some calendars cannot reach back to 1985 (XTKS starts in 1997): take their own
+        # earliest bound, not exchange_calendars' default (20 years before today).
+        bound = type(xc.get_calendar(code)).bound_min()
+        start = CALENDAR_START if bound is None else max(CALENDAR_START, pd.Timestamp(bound))
+        return xc.get_calendar(code, start=start)
 
 
 @functools.lru_cache(maxsize=64)

@@ -110,3 +110,11 @@ def test_stoxx_calendar_hours_and_eurex_holidays() -> None:
     assert s["close"].iloc[0].strftime("%H:%M") == "16:30"
     assert s["open"].iloc[2].strftime("%H:%M") == "07:00"
     assert s["close"].iloc[2].strftime("%H:%M") == "15:30"
+
+
+def test_calendar_reaches_its_own_earliest_bound() -> None:
+    # XTKS cannot be built from 1985; mktnews takes the calendar's own bound (1997),
+    # not a default that moves with today's date. The Tokyo Stock Exchange reopened
+    # on Monday 1997-01-06 after the New Year holidays (1997-01-01..03).
+    s = mktnews.sessions("Nikkei 225", "1997-01-01", "1997-01-08")
+    assert [d.strftime("%Y-%m-%d") for d in s.index] == ["1997-01-06", "1997-01-07", "1997-01-08"]
