@@ -271,6 +271,33 @@ def _register_builtin() -> None:
         ("EURUSD=X", "EUR/USD", None, "Europe/London", "USD", "fx",
          ("EURUSD", "Euro/Dollar", "Euro/US-Dollar", "Euro in Dollar", "Euro/USD")),
         ("BTC-USD", "Bitcoin", None, "UTC", "USD", "crypto", ("BTC", "BTC/USD", "Bitcoin/USD")),
+        ("ETH-USD", "Ethereum", None, "UTC", "USD", "crypto", ("ETH", "ETH/USD", "Ether")),
+        # more indices that European sites print
+        ("^AEX", "AEX", "XAMS", "Europe/Amsterdam", "EUR", "index", ("AEX-Index", "AEX 25")),
+        ("^BFX", "BEL 20", "XBRU", "Europe/Brussels", "EUR", "index", ("BEL20",)),
+        ("FTSEMIB.MI", "FTSE MIB", "XMIL", "Europe/Rome", "EUR", "index", ("FTSE-MIB", "MIB")),
+        ("PSI20.LS", "PSI", "XLIS", "Europe/Lisbon", "EUR", "index", ("PSI 20", "PSI-20")),
+        ("^OMX", "OMX Stockholm 30", "XSTO", "Europe/Stockholm", "SEK", "index", ("OMXS30", "OMX 30")),
+        ("^RUT", "Russell 2000", "XNYS", "America/New_York", "USD", "index", ("Russell2000",)),
+        ("^GSPTSE", "S&P/TSX Composite", "XTSE", "America/Toronto", "CAD", "index", ("TSX", "S&P TSX")),
+        ("^AXJO", "S&P/ASX 200", "XASX", "Australia/Sydney", "AUD", "index", ("ASX 200", "ASX200")),
+        ("000001.SS", "Shanghai Composite", "XSHG", "Asia/Shanghai", "CNY", "index",
+         ("SSE Composite", "Shanghai Composite Index", "Shanghai")),
+        ("^KS11", "KOSPI", "XKRX", "Asia/Seoul", "KRW", "index", ("Kospi Composite",)),
+        ("^BSESN", "Sensex", "XBOM", "Asia/Kolkata", "INR", "index", ("BSE Sensex", "S&P BSE Sensex")),
+        # commodities and currencies
+        ("SI=F", "Silber", None, "America/New_York", "USD", "commodity",
+         ("Silver", "Silberpreis", "Silver Futures")),
+        ("NG=F", "Erdgas", None, "America/New_York", "USD", "commodity",
+         ("Natural Gas", "Erdgaspreis", "Henry Hub")),
+        ("HG=F", "Kupfer", None, "America/New_York", "USD", "commodity",
+         ("Copper", "Kupferpreis")),
+        ("EURCHF=X", "EUR/CHF", None, "Europe/London", "CHF", "fx", ("EURCHF", "Euro/Franken")),
+        ("EURGBP=X", "EUR/GBP", None, "Europe/London", "GBP", "fx", ("EURGBP", "Euro/Pfund")),
+        ("EURJPY=X", "EUR/JPY", None, "Europe/London", "JPY", "fx", ("EURJPY", "Euro/Yen")),
+        ("GBPUSD=X", "GBP/USD", None, "Europe/London", "USD", "fx", ("GBPUSD", "Pfund/Dollar")),
+        ("JPY=X", "USD/JPY", None, "Europe/London", "JPY", "fx", ("USDJPY", "Dollar/Yen")),
+        ("CHF=X", "USD/CHF", None, "Europe/London", "CHF", "fx", ("USDCHF", "Dollar/Franken")),
     ]
     for symbol, name, cal, tz, cur, kind, aliases in builtin:
         register_instrument(

@@ -118,3 +118,20 @@ def test_calendar_reaches_its_own_earliest_bound() -> None:
     # on Monday 1997-01-06 after the New Year holidays (1997-01-01..03).
     s = mktnews.sessions("Nikkei 225", "1997-01-01", "1997-01-08")
     assert [d.strftime("%Y-%m-%d") for d in s.index] == ["1997-01-06", "1997-01-07", "1997-01-08"]
+
+
+def test_every_builtin_calendar_and_zone_exists() -> None:
+    import zoneinfo
+
+    import exchange_calendars as xc
+
+    from mktnews.calendars import get_calendar
+
+    table = mktnews.instrument_table()
+    names = set(xc.get_calendar_names()) | {"XSTX"}
+    for row in table.itertuples():
+        zoneinfo.ZoneInfo(row.tz)
+        if isinstance(row.calendar, str):
+            assert row.calendar in names, row.symbol
+            # the instrument's zone is its exchange's zone
+            assert str(get_calendar(row.calendar).tz) == row.tz, row.symbol
