@@ -34,7 +34,7 @@ days: no loop over events.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -139,7 +139,13 @@ class ModelFit:
         return s2 * L2
 
 
-def fit_model(model: ModelName, ret: np.ndarray, market: np.ndarray | None = None) -> ModelFit:
+def fit_model(
+    model: ModelName,
+    ret: np.ndarray,
+    market: np.ndarray | None = None,
+    *,
+    out: np.ndarray | None = None,
+) -> ModelFit:
     """Fit a normal-return model for every event at once.
 
     Parameters
@@ -149,6 +155,8 @@ def fit_model(model: ModelName, ret: np.ndarray, market: np.ndarray | None = Non
         Instrument returns over each event's estimation window (NaN = missing).
     market : ndarray (n_events, n_days), optional
         Benchmark returns on the same days; required by the two benchmark models.
+    out : ndarray (n_events, n_days), optional
+        Where to write the residuals (``ModelFit.resid`` is then ``out``).
 
     Returns
     -------
@@ -162,13 +170,89 @@ def fit_model(model: ModelName, ret: np.ndarray, market: np.ndarray | None = Non
     """
     check_option("model", model, ModelName)
     ret = np.asarray(ret, dtype=np.float64)
-    n = ret.shape[0]
     k = MODEL_K[model]
-    used = np.isfinite(ret)
     if needs_benchmark(model):
         if market is None:
             raise ValueError(f"model {model!r} needs benchmark returns")
         market = np.asarray(market, dtype=np.float64)
+    else:
+        market = None
+    if out is not None and out.shape != ret.shape:
+        raise ValueError(f"out has shape {out.shape}, the returns {ret.shape}")
+    # fast path: a row sum is finite only when every value of the row is
+    sum_y = ret.sum(axis=1)
+    sum_x = market.sum(axis=1) if market is not None else None
+    if np.isfinite(sum_y).all() and (sum_x is None or np.isfinite(sum_x).all()):
+        return _fit_complete(model, k, ret, market, sum_y, sum_x, out)
+    fit = _fit_masked(model, k, ret, market)
+    if out is None:
+        return fit
+    out[...] = fit.resid
+    return replace(fit, resid=out)
+
+
+def _fit_complete(
+    model: str,
+    k: int,
+    y: np.ndarray,
+    x: np.ndarray | None,
+    sum_y: np.ndarray,
+    sum_x: np.ndarray | None,
+    out: np.ndarray | None,
+) -> ModelFit:
+    """:func:`fit_model` when every day of every event is usable (no masking)."""
+    n, m = y.shape
+    L = np.full(n, m, dtype=np.int64)
+    Lf = float(m)
+    nan = np.full(n, np.nan)
+    resid = np.empty_like(y) if out is None else out
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = sum_y / Lf
+        market_mean, sxx = nan, nan
+        if model == "raw":
+            alpha, beta = np.zeros(n), np.zeros(n)
+            resid[...] = y
+        elif model == "constant_mean":
+            alpha, beta = mean, np.zeros(n)
+            np.subtract(y, np.nan_to_num(mean)[:, None], out=resid)
+        else:
+            assert x is not None and sum_x is not None
+            market_mean = sum_x / Lf
+            dx = x - np.nan_to_num(market_mean)[:, None]
+            sxx = np.einsum("ij,ij->i", dx, dx)
+            if model == "market_adjusted":
+                alpha, beta = np.zeros(n), np.ones(n)
+                np.subtract(y, x, out=resid)
+            else:
+                # sum dx*y = sum dx*(y - mean): the deviations dx sum to zero
+                beta = np.einsum("ij,ij->i", dx, y) / sxx
+                alpha = mean - beta * market_mean
+                np.multiply(dx, -np.nan_to_num(beta)[:, None], out=resid)
+                resid += y
+                resid -= np.nan_to_num(mean)[:, None]
+        ssr = np.einsum("ij,ij->i", resid, resid)
+        dof = Lf - k
+        s = np.full(n, np.nan) if dof <= 0 else np.sqrt(ssr / dof)
+    return ModelFit(
+        model=model,
+        k=k,
+        L=L,
+        alpha=alpha,
+        beta=beta,
+        mean=mean,
+        market_mean=market_mean,
+        sxx=sxx,
+        ssr=ssr,
+        s=s,
+        resid=resid,
+    )
+
+
+def _fit_masked(model: str, k: int, ret: np.ndarray, market: np.ndarray | None) -> ModelFit:
+    """:func:`fit_model` with missing days (NaN in ``ret`` or ``market``)."""
+    n = ret.shape[0]
+    used = np.isfinite(ret)
+    if market is not None:
         used &= np.isfinite(market)
     complete = bool(used.all())  # fast path: no masking needed
     L = used.sum(axis=1)

@@ -622,6 +622,16 @@ def _first_appearance_codes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return code
 
 
+def _str(s: pd.Series) -> pd.Series:
+    """The Series with pandas' ``str`` dtype (itself when it has it already)."""
+    return s if s.dtype == "str" else s.astype("str")
+
+
+def _take(values: Any, rows: np.ndarray, n: int) -> Any:
+    """``values.take(rows)``, or ``values`` itself when ``rows`` is ``0..n-1``."""
+    return values if len(rows) == n else values.take(rows)
+
+
 def _cluster(events: pd.DataFrame, groups: pd.Series, t0ns: np.ndarray, spec: _Spec) -> _Clusters:
     """One study event per (group, symbol, t0) with ``collapse``, else one per usable row.
 
@@ -629,15 +639,18 @@ def _cluster(events: pd.DataFrame, groups: pd.Series, t0ns: np.ndarray, spec: _S
     article ids of each event are an Arrow list column built from offsets.
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
 
+    n_rows = len(events)
+    symbol_all = _str(events["symbol"]).array
     usable = (
-        (events["status"].astype("str") == "ok").fillna(False).to_numpy(dtype=bool)
-        & events["symbol"].notna().to_numpy()
+        np.asarray(_str(events["status"]).array == "ok", dtype=bool)
+        & ~np.asarray(symbol_all.isna(), dtype=bool)
         & (t0ns != _NAT)
     )
     rows = np.flatnonzero(usable)
-    sym_rows = events["symbol"].astype("str").iloc[rows]
-    grp_rows = groups.iloc[rows]
+    sym_rows = _take(symbol_all, rows, n_rows)
+    grp_rows = _take(_str(groups).array, rows, n_rows)
     t0_rows = t0ns[rows]
     if spec.collapse and len(rows):
         g_code, _ = pd.factorize(grp_rows)
@@ -652,40 +665,53 @@ def _cluster(events: pd.DataFrame, groups: pd.Series, t0ns: np.ndarray, spec: _S
     starts = np.concatenate([[0], bounds]).astype(np.int64) if len(code) else np.zeros(0, np.int64)
     first = order[starts]  # first article row (corpus order) of each event
     counts = np.diff(np.concatenate([starts, [len(code)]])).astype(np.int64)
-    art = events["article_id"].astype("str").to_numpy(dtype=object)[rows[order]]
+    art = _arrow(_str(events["article_id"]).array.take(rows[order]), pa.string())
     offsets = np.concatenate([starts, [len(code)]]).astype(np.int32)
     article_ids = pd.Series(
-        pd.arrays.ArrowExtensionArray(
-            pa.ListArray.from_arrays(pa.array(offsets), pa.array(art, type=pa.string()))
-        )
+        pd.arrays.ArrowExtensionArray(pa.ListArray.from_arrays(pa.array(offsets), art))
     )
     t0_ev = t0_rows[first]
-    symbol = sym_rows.iloc[first].reset_index(drop=True)
-    group = grp_rows.iloc[first].reset_index(drop=True)
+    symbol = sym_rows.take(first)
+    group = grp_rows.take(first)
     if spec.collapse:
-        unit = "s" if spec.intraday else "D"
-        stamp = np.datetime_as_string(t0_ev.view("datetime64[ns]"), unit=unit)  # type: ignore[call-overload]
-        sfx = "+00:00" if spec.intraday else ""
-        eid = symbol + "@" + pd.Series(stamp, dtype="str") + sfx
+        sym_pa = _arrow(symbol, pa.string())
+        if spec.intraday:
+            stamp = np.datetime_as_string(t0_ev.view("datetime64[ns]"), unit="s")
+            stamp_pa = pa.array(np.char.add(stamp, "+00:00").tolist(), type=pa.string())
+        else:
+            days = pa.array(t0_ev.view("datetime64[ns]").astype("datetime64[D]"))
+            stamp_pa = pc.cast(days, pa.string())
+        eid_pa = pc.binary_join_element_wise(sym_pa, stamp_pa, "@")
         if spec.group_by is not None:
-            eid = eid + "|" + group
+            eid_pa = pc.binary_join_element_wise(eid_pa, _arrow(group, pa.string()), "|")
+        eid = pd.array(eid_pa, dtype="str")
     else:
-        eid = events["event_id"].astype("str").iloc[rows[first]].reset_index(drop=True)
+        eid = _str(events["event_id"]).array.take(rows[first])
     table = pd.DataFrame(
         {
-            "event_id": eid.astype("str"),
-            "group": group.astype("str"),
-            "symbol": symbol.astype("str"),
+            "event_id": eid,
+            "group": group,
+            "symbol": symbol,
             "t0_ns": t0_ev,
             "t0": _t0_index(t0_ev, spec.intraday),
             "n_articles": counts,
             "article_ids": article_ids,
         }
     )
-    row_event = np.full(len(events), -1, dtype=np.int64)
+    row_event = np.full(n_rows, -1, dtype=np.int64)
     row_event[rows] = code
     assert len(table) == n_ev
     return _Clusters(table=table, row_event=row_event)
+
+
+def _arrow(values: Any, type_: Any) -> Any:
+    """A pandas string array as one pyarrow Array of ``type_``."""
+    import pyarrow as pa
+
+    arr = pa.array(values)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr if arr.type == type_ else arr.cast(type_)
 
 
 def _t0_index(ns: np.ndarray, intraday: bool) -> pd.DatetimeIndex:
@@ -737,14 +763,18 @@ def _load_history(
         slack = pd.Timedelta(days=10)
     start, end = first - m_before - extra, last + m_after + extra
     frame = load_prices(symbol, start, end, interval=spec.interval, source=source)
+    first_ns, last_ns = first.value, last.value
     for _ in range(6):
-        idx = pd.DatetimeIndex(frame.index)
+        idx = frame.index
         if len(idx) == 0:
             return frame
-        n_before = int(idx.searchsorted(first, side="left"))
-        n_after = len(idx) - int(idx.searchsorted(last, side="right"))
-        days = max((idx[-1] - idx[0]) / pd.Timedelta(days=1), 1.0)
-        density = max(len(idx) / days, 1e-3)  # rows per calendar day
+        ns = _index_ns(idx)
+        n_before = int(ns.searchsorted(first_ns, side="left"))
+        n_after = len(ns) - int(ns.searchsorted(last_ns, side="right"))
+        if n_before >= before and n_after >= after:
+            return frame
+        days = max((int(ns[-1]) - int(ns[0])) / _NS_PER_DAY, 1.0)
+        density = max(len(ns) / days, 1e-3)  # rows per calendar day
         more_before = n_before < before and idx[0] <= start + slack
         more_after = n_after < after and idx[-1] >= end - slack
         if not (more_before or more_after):
@@ -758,6 +788,17 @@ def _load_history(
         except PriceDataError:
             return frame
     return frame
+
+
+_NS_PER_DAY = 86_400_000_000_000
+
+
+def _index_ns(idx: pd.Index) -> np.ndarray:
+    """int64 ns of a prices frame's DatetimeIndex (UTC for tz-aware indexes)."""
+    dti = idx if isinstance(idx, pd.DatetimeIndex) else pd.DatetimeIndex(idx)
+    if dti.unit != "ns":
+        dti = dti.as_unit("ns")
+    return dti.asi8
 
 
 def _benchmark_series(
@@ -872,26 +913,60 @@ def _fit_estimation(
 
     Returns the fit (``resid`` (N, Le) when ``keep``, else (N, 0)), and, when ``keep``,
     the calendar keys of the residuals (-1 where there is none), else an (N, 0) array.
+    An estimation window that lies wholly in the instrument's data is a run of
+    consecutive panel rows: it is copied from a sliding-window view of the panel
+    (no index arithmetic); the others go through :meth:`ReturnPanel.gather`.
     """
+    from numpy.lib.stride_tricks import sliding_window_view
+
     n = len(pos)
-    rel = spec.estimation.rel
+    est_w = spec.estimation
+    rel = est_w.rel
     le = len(rel)
     uses_market = needs_benchmark(spec.model)
     rows = max(1, _FIT_BLOCK_CELLS // max(le, 1))
     resid = np.empty((n, le) if keep else (n, 0))
     keys = np.empty((n, le) if keep else (n, 0), dtype=np.int64)
+    scratch = None if keep else np.empty((min(rows, n), le))
+    # events whose estimation window is inside their instrument's rows
+    valid = (inst >= 0) & (pos >= 0)
+    j = np.where(valid, inst, 0)
+    if len(panel.lengths):
+        inside = valid & (pos + est_w.start >= 0) & (pos + est_w.end < panel.lengths[j])
+        first_row = panel.starts[j] + pos + est_w.start
+    else:
+        inside = np.zeros(n, dtype=bool)
+        first_row = np.zeros(n, dtype=np.int64)
+    views = None
+    if inside.any() and len(panel.ret) >= le:
+        views = (
+            sliding_window_view(panel.ret, le),
+            sliding_window_view(panel.market, le) if uses_market else None,
+            sliding_window_view(panel.keys, le) if keep else None,
+        )
     names = [f.name for f in dataclasses.fields(ModelFit) if f.name not in ("model", "k", "resid")]
     vectors: dict[str, list[np.ndarray]] = {name: [] for name in names}
     fit: ModelFit | None = None
     for a in range(0, max(n, 1), rows):  # blocks of events (bounded temporaries)
         b = min(n, a + rows)
-        est = panel.gather(inst[a:b], pos[a:b], rel)
-        fit = fit_model(spec.model, est.ret, est.market if uses_market else None)
+        if views is not None and inside[a:b].all():
+            fr = first_row[a:b]
+            ret = views[0][fr]
+            market = views[1][fr] if views[1] is not None else None
+            if views[2] is not None:
+                keys[a:b] = views[2][fr]
+        else:
+            est = panel.gather(inst[a:b], pos[a:b], rel)
+            ret = est.ret
+            market = est.market if uses_market else None
+            if keep:
+                keys[a:b] = est.keys
+        out = resid[a:b] if keep else (scratch[: b - a] if scratch is not None else None)
+        fit = fit_model(spec.model, ret, market, out=out)
         for name in names:
             vectors[name].append(getattr(fit, name))
         if keep:
-            resid[a:b] = fit.resid
-            keys[a:b] = np.where(np.isfinite(fit.resid), est.keys, -1)
+            np.copyto(keys[a:b], -1, where=~np.isfinite(fit.resid))
     assert fit is not None
     joined: dict[str, Any] = {name: np.concatenate(v) if len(v) > 1 else v[0] for name, v in vectors.items()}
     return dataclasses.replace(fit, resid=resid, **joined), keys, resid
@@ -992,11 +1067,17 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
     if spec.placebo:
         extra = PLACEBO_MARGIN_INTRADAY if spec.intraday else PLACEBO_MARGIN_DAILY
     prices: dict[str, pd.DataFrame] = {}
-    t0_all = table["t0"]
-    sym_col = table["symbol"].to_numpy()
-    for sym in symbols:  # loop per instrument
-        t = t0_all[sym_col == sym]
-        prices[sym] = _load_history(sym, t.min(), t.max(), before, after, spec, source, extra)
+    # first and last day 0 of each instrument (codes follow the order of `symbols`)
+    sym_code, _ = pd.factorize(table["symbol"].array)
+    t0_ev = table["t0_ns"].to_numpy()
+    t_first = np.full(len(symbols), np.iinfo(np.int64).max)
+    t_last = np.full(len(symbols), np.iinfo(np.int64).min)
+    np.minimum.at(t_first, sym_code, t0_ev)
+    np.maximum.at(t_last, sym_code, t0_ev)
+    tz = "UTC" if spec.intraday else None
+    for j, sym in enumerate(symbols):  # loop per instrument
+        first, last = pd.Timestamp(int(t_first[j]), tz=tz), pd.Timestamp(int(t_last[j]), tz=tz)
+        prices[sym] = _load_history(sym, first, last, before, after, spec, source, extra)
 
     bench_series: dict[str, pd.Series | None] | None = None
     bench_label: str | None = None

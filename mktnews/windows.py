@@ -332,20 +332,27 @@ class ReturnPanel:
         close = np.full(total + 1, np.nan)
         ret = np.full(total + 1, np.nan)
         market = np.full(total + 1, np.nan)
+        # a benchmark shared by several instruments is converted once
+        bench_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         for j, sym in enumerate(symbols):  # loop per instrument
             frame = prices[sym]
             sl = slice(int(starts[j]), int(starts[j] + lengths[j]))
-            idx = _ns_index(frame.index, interval, where=f"prices of {sym}")
-            stamps[sl] = idx.asi8
+            own = _ns_values(frame.index, interval, where=f"prices of {sym}")
+            stamps[sl] = own
             c = frame["close"].to_numpy(dtype=np.float64, na_value=np.nan)
             close[sl] = c
             ret[sl] = compute_returns(c, returns)
             if benchmark is not None and benchmark.get(sym) is not None:
                 bser = benchmark[sym]
                 assert bser is not None
-                bidx = _ns_index(bser.index, interval, where=f"benchmark of {sym}")
-                bvals = bser.to_numpy(dtype=np.float64, na_value=np.nan)
-                market[sl] = compute_returns(_align(bidx.asi8, bvals, idx.asi8), returns)
+                conv = bench_cache.get(id(bser))
+                if conv is None:
+                    conv = (
+                        _ns_values(bser.index, interval, where=f"benchmark of {sym}"),
+                        bser.to_numpy(dtype=np.float64, na_value=np.nan),
+                    )
+                    bench_cache[id(bser)] = conv
+                market[sl] = compute_returns(_align(conv[0], conv[1], own), returns)
         keys = stamps.copy() if interval in INTRADAY_INTERVALS else stamps // _NS_PER_DAY
         keys[total] = -1
         return cls(symbols, starts, lengths, stamps, close, ret, market, keys, interval)
@@ -439,3 +446,14 @@ def _ns_index(index: pd.Index, interval: str, *, where: str) -> pd.DatetimeIndex
         raise ConfigurationError(f"{where}: rows must be strictly increasing in time")
     return idx
 
+
+def _ns_values(index: pd.Index, interval: str, *, where: str) -> np.ndarray:
+    """int64 ns of :func:`_ns_index` (read-only view when the index already conforms)."""
+    if isinstance(index, pd.DatetimeIndex) and index.unit == "ns":
+        intraday = interval in INTRADAY_INTERVALS
+        if (index.tz is None) != intraday:  # daily + naive, or intraday + aware (asi8 is UTC)
+            ns = index.asi8
+            if len(ns) > 1 and not (ns[1:] > ns[:-1]).all():
+                raise ConfigurationError(f"{where}: rows must be strictly increasing in time")
+            return ns
+    return _ns_index(index, interval, where=where).asi8
