@@ -279,7 +279,7 @@ def _names_frame(names: pd.Series, pub: np.ndarray, printed: np.ndarray) -> pd.D
     known = pub != _INAT
     df = pd.DataFrame(
         {
-            "name": names.to_numpy(dtype=object),
+            "name": names.reset_index(drop=True),
             "lo": np.where(known, pub, np.iinfo(np.int64).max),
             "hi": pub,
             "printed": printed,
@@ -305,7 +305,7 @@ def _scan_part(
     interval: str,
     registry: tuple[Instrument, ...],
 ) -> _Scan:
-    from mktnews.articles import _id_strings, _unique_ids
+    from mktnews.articles import _unique_ids
 
     _sync_registry(registry)
     n = len(part)
@@ -332,16 +332,44 @@ def _scan_part(
             hashes = np.empty(0, np.uint64)
         else:
             ids = (
-                _id_strings(part[layout.ident])
+                _id_column(part[layout.ident])
                 if layout.ident is not None
-                else [str(x) for x in part.index]
+                else pd.Series([str(x) for x in part.index], dtype="str")
             )
-            if any(x is None for x in ids):  # the reader numbers these rows: read them
+            if ids.isna().any():  # the reader numbers these rows: read them
                 return _scan_read(part, layout, opts, instruments, interval)
-            final, _ = _unique_ids([str(x) for x in ids])
-            hashes = _id_hashes(pd.Series(final, dtype="str"))
+            if ids.duplicated().any():  # renamed id#2 ... as the reader does
+                ids = pd.Series(_unique_ids(ids.tolist())[0], dtype="str")
+            hashes = _id_hashes(ids)
         return _Scan(n, names, hashes, empty_rej)
     return _scan_read(part, layout, opts, instruments, interval)
+
+
+#: The characters ``str.strip()`` removes (``str.isspace``), for Arrow's trim.
+_PY_SPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def _id_column(col: pd.Series) -> pd.Series:
+    """The reader's ids of an id column (``articles._id_strings``: stripped strings,
+    integral floats without ".0", missing -> <NA>), vectorised for text and integer
+    columns."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from mktnews.articles import _id_strings
+
+    if isinstance(col.dtype, pd.StringDtype):
+        arr = pa.array(col.array).cast(pa.large_string())
+        trimmed = pc.utf8_trim(arr, characters=_PY_SPACE)
+        blank = pc.equal(pc.utf8_length(trimmed), 0)
+        out = pc.if_else(blank, pa.scalar(None, pa.large_string()), trimmed)
+        return pd.Series(out.to_pandas(), dtype="str").reset_index(drop=True)
+    if pd.api.types.is_integer_dtype(col.dtype) and not col.hasnans:
+        return col.astype("str").reset_index(drop=True)
+    return pd.Series(_id_strings(col), dtype="str")
 
 
 def _list_names(instruments: Sequence[str], pub: np.ndarray) -> pd.DataFrame:

@@ -371,3 +371,18 @@ def test_row_numbers_are_global_ids(threads: Any, table: pd.DataFrame, source: F
     assert got["article_id"].tolist()[:2] == ["0", "1"]
     assert got["article_id"].iloc[-1] == "299"
     assert got["source"].iloc[-1] == "<DataFrame>:299"
+
+
+def test_scan_ids_are_the_readers_ids() -> None:
+    """The scan's vectorised ids equal ``str.strip`` by hand (the reader's rule)."""
+    from mktnews._dask import _PY_SPACE, _id_column
+
+    assert set(_PY_SPACE) == {c for c in map(chr, range(0x110000)) if c.isspace()}
+    vals = ["a", " a ", "\x1ca\u3000", "", "   ", None, "b\u200b", "\u00a0x\u00a0", "x\ny"]
+    want = [None if v is None else (v.strip() or None) for v in vals]
+    for dtype in ("str", "string", pd.StringDtype("python")):
+        got = _id_column(pd.Series(vals, dtype=dtype))
+        assert [None if pd.isna(x) else x for x in got] == want
+    assert _id_column(pd.Series([3, 10, -1])).tolist() == ["3", "10", "-1"]
+    got = _id_column(pd.Series([3.0, np.nan, 2.5]))
+    assert [None if pd.isna(x) else x for x in got] == ["3", None, "2.5"]
