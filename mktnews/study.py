@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -567,7 +568,7 @@ def _events_frame(obj: Corpus | pd.DataFrame, spec: _Spec, source: PriceSource |
                 "group_by", spec.group_by if len(spec.group_by) > 1 else spec.group_by[0],
                 list(events.columns),
             )
-    out = events.copy()
+    out = events.copy(deep=False)  # copy-on-write: the caller's frame stays apart
     out.attrs = dict(events.attrs)
     return out
 
@@ -855,7 +856,7 @@ _KERNEL_CELLS = 8_000_000
 # temporaries are then small enough to stay in cache and to be reused from one block to
 # the next; one block over all events allocates (and page-faults in) several arrays of
 # N x Le doubles, which cost more than the arithmetic.
-_FIT_BLOCK_CELLS = 65_536
+_FIT_BLOCK_CELLS = 32_768
 
 
 def _kernel(
@@ -1050,12 +1051,13 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
     table = clusters.table
     n_ev = len(table)
 
-    status_in = events["status"].astype("str").fillna("<NA>")
+    status_in = _str(events["status"]).fillna("<NA>")
+    stat_in_list = status_in.tolist()
     if n_ev == 0:
-        counts = status_in.value_counts()
+        counts = Counter(stat_in_list).most_common()
         raise StudyError(
             "no event can be used: no row has status 'ok' with a symbol and t0 "
-            f"({', '.join(f'{k}: {v}' for k, v in counts.items()) or 'the events frame is empty'})"
+            f"({', '.join(f'{k}: {v}' for k, v in counts) or 'the events frame is empty'})"
         )
 
     # ---- prices
@@ -1110,27 +1112,26 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
     panel = ReturnPanel.from_prices(
         prices, returns=spec.returns, benchmark=bench_series, interval=spec.interval
     )
-    inst, pos = panel.locate(table["symbol"].to_numpy(), table["t0_ns"].to_numpy())
+    inst, pos = panel.locate(table["symbol"].array, table["t0_ns"].to_numpy())
     comp = _kernel(panel, inst, pos, spec, keep_estimation=_needs_estimation(spec.tests))
     ok = comp.status == "ok"
 
-    # ---- events frame with statuses
-    ev_out = events.copy()
+    # ---- events frame with statuses (a shallow copy: pandas' copy-on-write keeps the
+    # caller's frame and this one apart)
+    ev_out = events.copy(deep=False)
     # the group label column; a user column already named "group" is kept as it is
     gcol = "group" if "group" not in ev_out.columns or spec.group_by == ("group",) else "study_group"
-    ev_out[gcol] = groups.to_numpy()
+    ev_out[gcol] = _str(groups).array
     rev = clusters.row_event
-    eid = table["event_id"].to_numpy()
-    study_id = np.where(rev >= 0, eid[np.maximum(rev, 0)], None)
-    ev_out["study_event_id"] = pd.Series(study_id, index=ev_out.index, dtype="str")
+    ev_out["study_event_id"] = table["event_id"].array.take(rev, allow_fill=True)
     stat = np.where(rev >= 0, comp.status[np.maximum(rev, 0)], status_in.to_numpy(dtype=object))
-    ev_out["stat_status"] = pd.Series(stat, index=ev_out.index, dtype="str")
+    ev_out["stat_status"] = pd.array(stat, dtype="str")
 
+    event_status = Counter(comp.status.tolist()).most_common()
     if not ok.any():
-        counts = pd.Series(comp.status).value_counts()
         raise StudyError(
             f"none of the {n_ev} events can be used: "
-            + ", ".join(f"{k}: {v}" for k, v in counts.items())
+            + ", ".join(f"{k}: {v}" for k, v in event_status)
             + f" (estimation window {spec.estimation}, min_estimation={spec.min_estimation}, "
             f"event span {spec.span})"
         )
@@ -1143,16 +1144,14 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
     opts["benchmark"] = bench_label
     info = {
         "n_rows": len(events),
-        "n_articles": int(events["article_id"].nunique()),
+        "n_articles": len(pd.unique(_str(events["article_id"]).array.dropna())),
         "n_usable_rows": int((clusters.row_event >= 0).sum()),
         "n_events": n_ev,
         "n_events_ok": int(ok.sum()),
         "row_status": MappingProxyType(
-            {str(k): int(v) for k, v in status_in.value_counts().items()}
+            {str(k): int(v) for k, v in Counter(stat_in_list).most_common()}
         ),
-        "event_status": MappingProxyType(
-            {str(k): int(v) for k, v in pd.Series(comp.status).value_counts().items()}
-        ),
+        "event_status": MappingProxyType({str(k): int(v) for k, v in event_status}),
         "groups": tuple(sorted(set(table["group"].tolist()))),
     }
     return EventStudyResults(
@@ -1241,6 +1240,7 @@ def _abnormal_frame(table: pd.DataFrame, comp: _Computed, spec: _Spec, ok: np.nd
             "car": car.ravel(),
         },
         index=index,
+        copy=False,
     )
 
 
@@ -1254,8 +1254,10 @@ def _car_frame(table: pd.DataFrame, comp: _Computed, spec: _Spec, ok: np.ndarray
     n_days = np.column_stack([comp.n_days[w][rows] for w in spec.windows]).astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
         scar = car / sd
-    from scipy import stats  # lazy: keeps `import mktnews` light
-    p = 2.0 * stats.t.sf(np.abs(scar), dof[:, None])
+    from scipy import special  # lazy: keeps `import mktnews` light
+
+    with np.errstate(invalid="ignore"):
+        p = 2.0 * special.stdtr(dof[:, None], -np.abs(scar))  # = 2 t.sf(|t|, dof)
     take = np.repeat(rows, nw)  # event-major: every window of an event together
     windows = _window_array([w.as_tuple() for w in spec.windows])
     return pd.DataFrame(
@@ -1327,8 +1329,9 @@ def _aggregate(
             caar = cum.mean(axis=0)
             if n > 1:
                 if n not in tq:
-                    from scipy import stats  # lazy: keeps `import mktnews` light
-                    tq[n] = float(stats.t.ppf(0.5 + CI_LEVEL / 2, n - 1))
+                    from scipy import special  # lazy: keeps `import mktnews` light
+
+                    tq[n] = float(special.stdtrit(n - 1, 0.5 + CI_LEVEL / 2))  # = t.ppf
                 half = tq[n] * cum.std(axis=0, ddof=1) / math.sqrt(n)
             else:
                 half = np.full(w.length, np.nan)

@@ -375,15 +375,20 @@ class ReturnPanel:
             -1 where the symbol is not in the panel or ``t0`` is not one of its rows.
         """
         t0 = np.asarray(t0, dtype=np.int64)
-        codes, uniq = pd.factorize(pd.Index(np.asarray(symbols, dtype=object)).astype("str"))
+        if isinstance(symbols, (pd.Series, pd.Index, pd.api.extensions.ExtensionArray)):
+            codes, uniq = pd.factorize(symbols)
+        else:
+            codes, uniq = pd.factorize(np.asarray(symbols, dtype=object))
         inst = np.full(len(t0), -1, dtype=np.int64)
         pos = np.full(len(t0), -1, dtype=np.int64)
         where = {s: j for j, s in enumerate(self.symbols)}
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(uniq) + 1))
         for u_i, sym in enumerate(uniq):  # loop per instrument
             j = where.get(str(sym))
             if j is None:
                 continue
-            sel = np.flatnonzero(codes == u_i)
+            sel = order[bounds[u_i] : bounds[u_i + 1]]
             st = self.stamps[self.instrument_rows(j)]
             if not len(st):
                 inst[sel] = j
