@@ -691,6 +691,22 @@ def _global_source(src: str, offset: int) -> str:
     return f"{head}:{int(num) + offset}" if num.isdigit() else str(src)
 
 
+def _suspects(hashes: Sequence[np.ndarray]) -> tuple[np.ndarray, list[int]]:
+    """Hashes found in more than one partition, and the partitions that hold them.
+
+    Each partition's hashes are of distinct values, so a repeated hash is a value in two
+    partitions or (rarely) a collision: callers confirm with the values themselves."""
+    allh = np.concatenate(list(hashes)) if len(hashes) else np.empty(0, np.uint64)
+    if len(allh) < 2:
+        return np.empty(0, np.uint64), []
+    srt = np.sort(allh)
+    rep = srt[1:][srt[1:] == srt[:-1]]
+    if rep.size == 0:
+        return np.empty(0, np.uint64), []
+    sus = np.unique(rep)
+    return sus, [i for i, h in enumerate(hashes) if len(h) and bool(np.isin(h, sus).any())]
+
+
 def _check_unique_ids(
     scans: Sequence[_Scan],
     parts: Sequence[Any],
@@ -702,24 +718,9 @@ def _check_unique_ids(
     import dask
     from dask import delayed
 
-    owner = (
-        np.concatenate([np.full(len(s.hashes), i, dtype=np.int64) for i, s in enumerate(scans)])
-        if scans
-        else np.empty(0, np.int64)
-    )
-    hashes = np.concatenate([s.hashes for s in scans]) if scans else np.empty(0, np.uint64)
-    if len(hashes) < 2:
+    suspects, involved = _suspects([s.hashes for s in scans])
+    if not involved:
         return
-    order = np.argsort(hashes, kind="stable")
-    h = hashes[order]
-    same = h[1:] == h[:-1]
-    if not same.any():
-        return
-    cross = same & (owner[order][1:] != owner[order][:-1])
-    if not cross.any():
-        return
-    suspects = set(h[1:][cross].tolist())
-    involved = sorted({int(owner[order][j]) for j in range(len(h)) if int(h[j]) in suspects})
     found = dask.compute(
         *[delayed(_ids_with_hashes)(parts[i], int(offsets[i]), opts, suspects) for i in involved]
     )
@@ -737,11 +738,10 @@ def _check_unique_ids(
 
 
 def _ids_with_hashes(
-    part: pd.DataFrame, offset: int, opts: ReadOptions, wanted: set[int]
+    part: pd.DataFrame, offset: int, opts: ReadOptions, wanted: np.ndarray
 ) -> list[str]:
     ids = _read_part(part, offset, opts).articles["article_id"].astype("str")
-    h = _id_hashes(ids)
-    keep = np.isin(h, np.fromiter(wanted, dtype=np.uint64))
+    keep = np.isin(_id_hashes(ids), wanted)
     return [str(x) for x in ids[keep].tolist()]
 
 
@@ -891,17 +891,9 @@ def _cross_partition_values(
     import dask
     from dask import delayed
 
-    owner = np.concatenate([np.full(len(h), i, dtype=np.int64) for i, h in enumerate(hashes)])
-    allh = np.concatenate(hashes)
-    if len(allh) < 2:
+    suspects, involved = _suspects(hashes)
+    if not involved:
         return {}
-    order = np.argsort(allh, kind="stable")
-    h, o = allh[order], owner[order]
-    cross = (h[1:] == h[:-1]) & (o[1:] != o[:-1])
-    if not cross.any():
-        return {}
-    suspects = np.unique(h[1:][cross])
-    involved = sorted(set(o[np.isin(h, suspects)].tolist()))
     found = dask.compute(
         *[delayed(_values_with_hashes)(parts[i], column, suspects) for i in involved]
     )

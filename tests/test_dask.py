@@ -386,3 +386,17 @@ def test_scan_ids_are_the_readers_ids() -> None:
     assert _id_column(pd.Series([3, 10, -1])).tolist() == ["3", "10", "-1"]
     got = _id_column(pd.Series([3.0, np.nan, 2.5]))
     assert [None if pd.isna(x) else x for x in got] == ["3", None, "2.5"]
+
+
+def test_events_frame_with_an_event_id_in_two_partitions_raises(
+    threads: Any, table: pd.DataFrame, source: FileSource
+) -> None:
+    from mktnews.errors import InvalidOptionError
+
+    ev = mktnews.align_events(mktnews.read_articles(table.iloc[:300]), source=source)
+    dup = pd.concat([ev, ev.iloc[[5]]], ignore_index=True)  # row 5 again, in the last partition
+    with (
+        threads.as_current(),
+        pytest.raises(InvalidOptionError, match=r"'a5\|\^.*partitions 0 and 2"),
+    ):
+        mktnews.event_study(_ddf(dup, 3), source=source, **STUDY)
