@@ -105,6 +105,49 @@ def _rss_mb() -> float:
 # one run (in a child process)
 
 
+#: Functions timed inside the pipeline ("where the time goes"): (module, attribute, label).
+#: They are wrapped at module level only in the benchmark's child process; a name that a
+#: later version no longer has is skipped.
+COMPONENTS: tuple[tuple[str, str, str], ...] = (
+    ("mktnews.articles", "_table_batch", "read: table columns to lists (articles._table_batch)"),
+    ("mktnews.articles", "_assemble", "read: per-row assembly (articles._assemble)"),
+    ("mktnews.study", "_cluster", "study: collapse (study._cluster)"),
+    ("mktnews.study", "_kernel", "study: windows, model, CARs (study._kernel)"),
+    ("mktnews.inference", "run_tests", "study: all tests (inference.run_tests)"),
+    (
+        "mktnews.inference",
+        "mean_pairwise_correlation",
+        "study: tests: Kolari-Pynnönen r̄ (inference.mean_pairwise_correlation)",
+    ),
+    (
+        "mktnews.inference",
+        "_row_standardised_ranks",
+        "study: tests: ranks of corrado/grank (inference._row_standardised_ranks)",
+    ),
+)
+
+
+def _wrap_components() -> dict[str, float]:
+    import importlib
+
+    spent: dict[str, float] = {}
+    for mod_name, attr, label in COMPONENTS:
+        mod = importlib.import_module(mod_name)
+        fn = getattr(mod, attr, None)
+        if fn is None:
+            continue
+
+        def timed(*a: Any, _fn: Any = fn, _label: str = label, **k: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return _fn(*a, **k)
+            finally:
+                spent[_label] = spent.get(_label, 0.0) + time.perf_counter() - t0
+
+        setattr(mod, attr, timed)
+    return spent
+
+
 def run_child(n: int, seed: int, warm: bool, days: int | None) -> dict[str, Any]:
     import mktnews
     from mktnews.study import _cluster, _group_labels, _t0_ns, _validate
@@ -119,6 +162,7 @@ def run_child(n: int, seed: int, warm: bool, days: int | None) -> dict[str, Any]
         mktnews.event_study(ev0, source=src0)
     table = make_table(n, seed, days)
     src = mktnews.FileSource(DAILY)
+    spent = _wrap_components()
     c0, p0 = time.perf_counter(), time.process_time()
     corpus = mktnews.read_articles(table)
     c1, _p1 = time.perf_counter(), time.process_time()
@@ -127,6 +171,7 @@ def run_child(n: int, seed: int, warm: bool, days: int | None) -> dict[str, Any]
     res = mktnews.event_study(events, source=src)
     c3, p3 = time.perf_counter(), time.process_time()
     peak = _rss_mb()
+    components = dict(spent)
     # the collapse on its own (the engine's first step), outside the timed pipeline
     spec = _validate(
         windows=((-1, 1),), estimation=(-250, -11), model="constant_mean", benchmark=None,
@@ -155,14 +200,20 @@ def run_child(n: int, seed: int, warm: bool, days: int | None) -> dict[str, Any]
         "rss_peak_mb": peak,
         "rss_mb": peak - base,
         "table_mb": float(table.memory_usage(deep=True).sum() / 2**20),
+        "components": components,
+        "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
         "load_before": load0,
         "load_after": os.getloadavg()[0],
     }
 
 
-def _child(args: list[str]) -> dict[str, Any]:
+def _child(args: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", *args], capture_output=True, text=True, cwd=REPO
+        [sys.executable, __file__, "--child", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=None if env is None else {**os.environ, **env},
     )
     if out.returncode != 0:
         raise RuntimeError(f"child {args} failed:\n{out.stderr}")
@@ -206,6 +257,7 @@ def report(
     sweep: list[dict[str, Any]],
     runs: int,
     machine: dict[str, str],
+    one_blas: list[dict[str, Any]] | None = None,
 ) -> str:
     lines = [
         "# Corpus scale: table -> read_articles -> align_events -> event_study",
@@ -235,6 +287,56 @@ def report(
             f"| {n / _med(rs, 'total'):,.0f} | {_med(rs, 'rss_mb'):,.0f} MB "
             f"| {int(_med(rs, 'pairs')):,} | {_med(rs, 'load_before'):.2f} |"
         )
+    big = max(sizes)
+    rs = sizes[big]
+    tot = _med(rs, "total")
+    labels = [lab for _, _, lab in COMPONENTS if any(lab in r["components"] for r in rs)]
+    lines += [
+        "",
+        f"## Where the time goes at {big:,} articles (warm, medians)",
+        "",
+        "Functions of the pipeline timed from inside (wrapped in the benchmark process; "
+        "nested rows are part of the row above them).",
+        "",
+        "| stage / function | seconds | share of total |",
+        "|---|---:|---:|",
+        f"| read_articles | {_med(rs, 'read'):.2f} | {100 * _med(rs, 'read') / tot:.0f}% |",
+    ]
+    for lab in labels:
+        if lab.startswith("read:"):
+            v = float(statistics.median(r["components"].get(lab, 0.0) for r in rs))
+            lines.append(f"| - {lab[6:]} | {v:.2f} | {100 * v / tot:.0f}% |")
+    lines.append(
+        f"| align_events | {_med(rs, 'align'):.2f} | {100 * _med(rs, 'align') / tot:.0f}% |"
+    )
+    lines.append(
+        f"| event_study | {_med(rs, 'study'):.2f} | {100 * _med(rs, 'study') / tot:.0f}% |"
+    )
+    for lab in labels:
+        if lab.startswith("study:"):
+            v = float(statistics.median(r["components"].get(lab, 0.0) for r in rs))
+            name = lab[7:]
+            indent = "-- " if name.startswith("tests:") else "- "
+            name = name[7:] if name.startswith("tests:") else name
+            lines.append(f"| {indent}{name} | {v:.2f} | {100 * v / tot:.0f}% |")
+    if one_blas:
+        ob = one_blas
+        lines += [
+            "",
+            f"Same {big:,}-article runs with `OPENBLAS_NUM_THREADS=1` (numpy's BLAS on one "
+            "thread; the tests multiply many small matrices, for which OpenBLAS's thread "
+            "start-up costs more than the product on a loaded 2-core machine):",
+            "",
+            "| BLAS threads | read | align | study | total | Kolari-Pynnönen r̄ |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        kp = "study: tests: Kolari-Pynnönen r̄ (inference.mean_pairwise_correlation)"
+        for name, group in (("default", rs), ("1", ob)):
+            v = float(statistics.median(r["components"].get(kp, float("nan")) for r in group))
+            lines.append(
+                f"| {name} | {_med(group, 'read'):.2f} | {_med(group, 'align'):.2f} "
+                f"| {_med(group, 'study'):.2f} | {_med(group, 'total'):.2f} | {v:.2f} |"
+            )
     if cold:
         lines += [
             "",
@@ -323,12 +425,18 @@ def main(argv: list[str] | None = None) -> int:
               f"load {_med(r, 'load_before'):.2f}", flush=True)  # fmt: skip
     cold = {} if a.no_cold else {n: _child([str(n), "1", "0", "-"]) for n in a.sizes}
     sweep = [_child([str(max(a.sizes)), "1", "1", str(d)]) for d in a.sweep]
+    # the same largest size with one BLAS thread (small matrix products, see the report)
+    one_blas = [
+        _child([str(max(a.sizes)), "1", "1", "-"], env={"OPENBLAS_NUM_THREADS": "1"})
+        for _ in range(a.runs)
+    ]
+    print(f"  1 BLAS thread: total {_med(one_blas, 'total'):.2f} s", flush=True)
     for r in sweep:
         print(
             f"  sweep {r['days']} days: {r['pairs']:,} pairs, study {r['study']:.2f} s", flush=True
         )
     machine = _machine()
-    text = report(sizes, cold, sweep, a.runs, machine)
+    text = report(sizes, cold, sweep, a.runs, machine, one_blas)
     print(text)
     if not a.no_write:
         RESULTS.mkdir(parents=True, exist_ok=True)

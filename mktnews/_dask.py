@@ -1223,7 +1223,7 @@ def _annotate(ev: pd.DataFrame, lookup: pd.DataFrame, spec: _Spec) -> pd.DataFra
     study_id[has] = sid[at[has]]
     stat = status_in.copy()
     stat[has] = sst[at[has]]
-    out = ev.copy()
+    out = ev.copy(deep=False)  # copy-on-write keeps the partition and this frame apart
     gcol = "group" if "group" not in out.columns or spec.group_by == ("group",) else "study_group"
     out[gcol] = groups.to_numpy()
     out["study_event_id"] = pd.Series(study_id, index=out.index, dtype="str")
