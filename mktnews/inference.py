@@ -92,6 +92,16 @@ KP_MIN_OVERLAP: Final[int] = 30
 # Target number of cells of one block of pair sums in mean_pairwise_correlation.
 _PAIR_BLOCK_CELLS: Final[int] = 1_000_000
 
+# mean_pairwise_correlation visits candidate pairs one by one up to this many partners
+# per event on average; beyond (clustered samples) dense date x event products are faster.
+_SPARSE_PARTNERS: Final[int] = 64
+
+# Cells (pairs x estimation days) per chunk of pairs there: small enough to stay in cache.
+_PAIR_CHUNK_CELLS: Final[int] = 32_768
+
+# Cells (events x days) per chunk of the rank tests.
+_RANK_CHUNK_CELLS: Final[int] = 32_768
+
 #: One paragraph per statistic: its formula and every convention chosen.
 CONVENTIONS: Final[dict[str, str]] = {
     "cs_t": (
@@ -408,6 +418,57 @@ def _row_standardised_ranks(x: FloatArray) -> tuple[FloatArray, BoolArray]:
     return np.where(ok, u, np.nan), ok
 
 
+def _rank_day_means(
+    build: Callable[[IntArray], FloatArray], rows: IntArray, width: int
+) -> tuple[FloatArray, IntArray]:
+    """Column means of the standardised ranks of the rows ``build(rows)`` returns, and the
+    column counts, computed in chunks of rows (the matrix is never built whole).
+
+    Within each row: K = rank of each finite value (ties averaged; non-finite values left
+    out), U = K / (1 + M) - 1/2 with M the row's number of finite values. Returns, per
+    column, the mean of U over the rows with a value there (NaN where none) and that number
+    of rows. Equivalent to :func:`_row_standardised_ranks` then :func:`_day_means`.
+    """
+    total = np.zeros(width)
+    n_t = np.zeros(width, dtype=np.int64)
+    step = max(1, _RANK_CHUNK_CELLS // max(width, 1))
+    position = np.arange(1.0, width + 1.0)
+    for a in range(0, rows.size, step):  # chunks of rows
+        x = build(rows[a : a + step])
+        r = x.shape[0]
+        ok = np.isfinite(x)
+        every = bool(ok.all())
+        if not every:
+            x = np.where(ok, x, np.nan)
+        order = np.argsort(x, axis=1)  # missing values last
+        srt = np.take_along_axis(x, order, axis=1)
+        tie = srt[:, 1:] == srt[:, :-1]
+        if tie.any():  # average ranks over runs of equal values
+            col = np.broadcast_to(np.arange(width), (r, width))
+            first = np.ones((r, width), dtype=bool)
+            first[:, 1:] = ~tie
+            last = np.ones((r, width), dtype=bool)
+            last[:, :-1] = ~tie
+            start = np.maximum.accumulate(np.where(first, col, 0), axis=1)
+            end = np.minimum.accumulate(np.where(last, col, width - 1)[:, ::-1], axis=1)[:, ::-1]
+            rank = (start + end) / 2.0 + 1.0
+        else:
+            rank = np.broadcast_to(position, (r, width))
+        if every:
+            u = rank / (width + 1.0) - 0.5
+            n_t += r
+        else:
+            count = ok.sum(axis=1)
+            u = rank / (count + 1.0)[:, None] - 0.5
+            u[position[None, :] > count[:, None]] = 0.0  # the missing values, sorted last
+            n_t += ok.sum(axis=0)
+        total += np.bincount(order.ravel(), weights=np.broadcast_to(u, (r, width)).ravel(),
+                             minlength=width)  # fmt: skip
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n_t > 0, total / np.maximum(n_t, 1), np.nan)
+    return mean, n_t
+
+
 def _day_means(u: FloatArray, ok: BoolArray) -> tuple[FloatArray, IntArray]:
     """Column means over the rows with a value, and the counts (mean NaN where 0)."""
     n_t = ok.sum(axis=0)
@@ -470,17 +531,55 @@ def mean_pairwise_correlation(
     kmin_sorted = kmin[order]
     m = order.size
 
-    x = inp.est_ar[idx]
-    xkeys = inp.est_keys[idx]
+    every = idx.size == inp.n_events  # all rows: no copies
+    x = inp.est_ar if every else inp.est_ar[idx]
+    xkeys = inp.est_keys if every else inp.est_keys[idx]
     xok = np.isfinite(x) & (xkeys >= 0)
     # centre each event on its own mean: Pearson is shift invariant, and the sums stay small
     mean = np.where(xok, x, 0.0).sum(axis=1) / np.maximum(xok.sum(axis=1), 1)
-    xc = np.where(xok, x - mean[:, None], 0.0)
+    xc = x - mean[:, None]
+    xc[~xok] = 0.0
 
+    # partners of each event: the later ones (by first window date) whose windows start
+    # before its window ends
+    hi = np.searchsorted(kmin_sorted, kmax[order], side="right")
+    later = hi - np.arange(m)  # including the event itself
+    candidates = int(np.sum(later - 1))
+    if candidates == 0:
+        return 0.0, total, 0
+    if candidates <= _SPARSE_PARTNERS * m:
+        weighted_sum, left_out = _rbar_pairs(
+            order, hi, wkeys, wok, w_i, xc, xkeys, xok, min_overlap
+        )
+    else:
+        weighted_sum, left_out = _rbar_blocks(
+            order, kmin_sorted, kmax, later, wkeys, wok, w_i, xc, xkeys, xok, min_overlap
+        )
+    counted = total - left_out
+    if counted == 0:
+        return math.nan, 0, left_out
+    return weighted_sum / counted, counted, left_out
+
+
+def _rbar_blocks(
+    order: IntArray,
+    kmin_sorted: IntArray,
+    kmax: IntArray,
+    later: IntArray,
+    wkeys: IntArray,
+    wok: BoolArray,
+    w_i: FloatArray,
+    xc: FloatArray,
+    xkeys: IntArray,
+    xok: BoolArray,
+    min_overlap: int,
+) -> tuple[float, int]:
+    """Weighted sum of pair correlations and pairs left out, with dense date x event
+    matrices, block by block of events sorted by first window date (clustered samples)."""
+    m = order.size
     # rows per block: about the mean number of later events a window can overlap (small
     # blocks keep the date x event matrices narrow when events are spread over time, large
     # ones amortise building them when events cluster), within the memory budget
-    later = np.searchsorted(kmin_sorted, kmax[order], side="right") - np.arange(m)
     block = int(np.clip(np.mean(later), 16, max(16, _PAIR_BLOCK_CELLS // m)))
     weighted_sum = 0.0
     left_out = 0
@@ -500,10 +599,140 @@ def mean_pairwise_correlation(
         good = (common >= min_overlap) & np.isfinite(rho)
         left_out += int((~good).sum())
         weighted_sum += float(np.sum(rho[good] * weight[good]))
-    counted = total - left_out
-    if counted == 0:
-        return math.nan, 0, left_out
-    return weighted_sum / counted, counted, left_out
+    return weighted_sum, left_out
+
+
+def _rbar_pairs(
+    order: IntArray,
+    hi: IntArray,
+    wkeys: IntArray,
+    wok: BoolArray,
+    w_i: FloatArray,
+    xc: FloatArray,
+    xkeys: IntArray,
+    xok: BoolArray,
+    min_overlap: int,
+) -> tuple[float, int]:
+    """Weighted sum of pair correlations and pairs left out, visiting only the pairs of
+    events whose windows can overlap (events spread over time).
+
+    Candidate pairs come from the events sorted by first window date; their shared window
+    dates are counted directly. For the pairs that share some, the partner's residuals are
+    read on the first event's estimation dates from a table holding each event's centred
+    residuals by calendar position (``key - first key``, or a compact code of the key when
+    keys are sparse, e.g. intraday bar starts in ns).
+    """
+    m = order.size
+    n, width_w = wkeys.shape
+    cnt = hi - np.arange(m) - 1
+    wk_i = np.where(wok, wkeys, -1)
+    wk_j = np.where(wok, wkeys, -2)  # missing days never match
+    # 1. candidate pairs, in groups of consecutive events; keep those sharing window dates
+    step = max(1, min(_PAIR_BLOCK_CELLS, _PAIR_CHUNK_CELLS) // max(width_w * width_w, 1))
+    ends = np.cumsum(cnt)
+    cuts = np.searchsorted(ends, np.arange(step, int(ends[-1]) + step, step))
+    kept: list[tuple[IntArray, IntArray, IntArray]] = []
+    g0 = 0
+    for g1 in np.unique(np.minimum(cuts + 1, m)).tolist():  # groups of events
+        cg = cnt[g0:g1]
+        total = int(cg.sum())
+        if total:
+            a = np.repeat(np.arange(g0, g1), cg)
+            off = np.arange(total) - np.repeat(np.cumsum(cg) - cg, cg)
+            pi, pj = order[a], order[a + 1 + off]
+            shared = (wk_i[pi][:, :, None] == wk_j[pj][:, None, :]).sum(axis=(1, 2))
+            keep = shared > 0
+            kept.append((pi[keep], pj[keep], shared[keep]))
+        g0 = g1
+    pi = np.concatenate([k[0] for k in kept])
+    pj = np.concatenate([k[1] for k in kept])
+    shared = np.concatenate([k[2] for k in kept])
+    if pi.size == 0:
+        return 0.0, 0
+    # 2. each event's centred residuals by calendar position (key - its first key, or a
+    # code), NaN where it has none; a pair's common dates are then two aligned row slices
+    codes, base, width = _calendar_positions(xkeys, xok)
+    # order each pair so that the "left" event starts first: the right one's position t
+    # is the left one's position t + d
+    swap = base[pi] > base[pj]
+    left = np.where(swap, pj, pi)
+    right = np.where(swap, pi, pj)
+    d = np.minimum(base[right] - base[left], width)  # d = width: no common date
+    pad = int(d.max())
+    stride = width + pad + 1  # the last column collects the cells without a date
+    table = np.full((n, stride), np.nan)
+    codes -= base[:, None]  # column of each cell in its row (codes is ours to change)
+    every = bool(xok.all())
+    if not every:
+        codes[~xok] = stride - 1
+    np.put_along_axis(table, codes, xc if every else np.where(xok, xc, np.nan), axis=1)
+    table[:, stride - 1] = np.nan
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    rows = sliding_window_view(table.ravel(), width)
+    first_left = left * stride + d
+    first_right = right * stride
+    # 3. pairwise-complete sums over the common dates, in chunks of pairs
+    step = max(1, min(_PAIR_BLOCK_CELLS, _PAIR_CHUNK_CELLS) // max(width, 1))
+    weighted_sum = 0.0
+    left_out = 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for s0 in range(0, pi.size, step):  # chunks of pairs
+            sl = slice(s0, s0 + step)
+            xi = rows[first_left[sl]]
+            xj = rows[first_right[sl]]
+            miss = np.isnan(xi)
+            miss |= np.isnan(xj)
+            np.copyto(xi, 0.0, where=miss)
+            np.copyto(xj, 0.0, where=miss)
+            n_ij = (width - miss.sum(axis=1)).astype(np.float64)
+            sx_i, sx_j = xi.sum(axis=1), xj.sum(axis=1)
+            cov = np.einsum("ij,ij->i", xi, xj) - sx_i * sx_j / n_ij
+            var_i = np.einsum("ij,ij->i", xi, xi) - sx_i * sx_i / n_ij
+            var_j = np.einsum("ij,ij->i", xj, xj) - sx_j * sx_j / n_ij
+            den = np.sqrt(var_i * var_j)
+            rho = np.clip(np.where((n_ij >= 2) & (den > 0), cov / den, np.nan), -1.0, 1.0)
+            weight = shared[sl] / np.sqrt(w_i[pi[sl]] * w_i[pj[sl]])
+            good = (n_ij >= min_overlap) & np.isfinite(rho)
+            left_out += int((~good).sum())
+            weighted_sum += float(np.sum(rho[good] * weight[good]))
+    return weighted_sum, left_out
+
+
+def _calendar_positions(keys: IntArray, ok: BoolArray) -> tuple[IntArray, IntArray, int]:
+    """Compact calendar codes of the keys (their rank among all keys present), per row the
+    first code, and the widest row span in codes (codes are 0 where ``ok`` is False).
+
+    Daily keys (days since the epoch) are ranked through a bitmap of the days between the
+    first and the last key; sparse keys (intraday bar starts in ns) through a sort.
+    """
+    big = np.iinfo(np.int64).max
+    every = bool(ok.all())
+    masked = keys if every else np.where(ok, keys, big)
+    lo = int(masked.min()) if masked.size else big
+    if lo == big:  # no key at all
+        return np.zeros(keys.shape, dtype=np.int64), np.zeros(keys.shape[0], dtype=np.int64), 1
+    if not every:
+        masked = np.where(ok, keys, lo)  # missing cells take the first key (code 0)
+    hi = int(masked.max())
+    if hi - lo < 4 * max(keys.size, 1 << 16):
+        seen = np.zeros(hi - lo + 1, dtype=bool)
+        off = masked - lo
+        seen[off.ravel()] = True
+        codes = (np.cumsum(seen) - 1)[off]
+    else:
+        uniq = np.unique(masked if every else keys[ok])
+        codes = np.searchsorted(uniq, masked)
+    if every:
+        cmin, cmax = codes.min(axis=1), codes.max(axis=1)
+        has = np.ones(keys.shape[0], dtype=bool)
+    else:
+        cmin = np.where(ok, codes, big).min(axis=1)
+        cmax = np.where(ok, codes, -1).max(axis=1)
+        has = cmax >= 0
+        codes[~ok] = 0
+    span = int((cmax - cmin)[has].max()) + 1
+    return codes, np.where(has, cmin, 0), span
 
 
 def _dense_by_key(
@@ -724,16 +953,20 @@ class _Battery:
         n = int(use.sum())
         if n == 0:
             return _nan("corrado", 0, "no event with a CAR and estimation residuals")
-        combined = np.concatenate([self.inp.est_ar[use], self.inp.ar[use]], axis=1)
-        u, ok = _row_standardised_ranks(combined)
-        ubar, n_t = _day_means(u, ok)
+        rows = np.flatnonzero(use)
+        est_ar, ar = self.inp.est_ar, self.inp.ar
+        ubar, n_t = _rank_day_means(
+            lambda r: np.concatenate([est_ar[r], ar[r]], axis=1),
+            rows,
+            est_ar.shape[1] + ar.shape[1],
+        )
         days = n_t > 0
         big_t = int(days.sum())
         s2 = float(np.sum(n_t[days] / n * ubar[days] ** 2)) / big_t
         if not s2 > 0:
             return _nan("corrado", n, "the mean ranks have no variance")
         width = self.inp.ar.shape[1]
-        win = slice(combined.shape[1] - width, None)
+        win = slice(ubar.size - width, None)
         win_days = days[win]
         w_eff = int(win_days.sum())
         z = float(np.sum(ubar[win][win_days])) / (math.sqrt(w_eff) * math.sqrt(s2))
@@ -750,9 +983,15 @@ class _Battery:
         sd = float(np.std(scar, ddof=1))
         if _spread_is_zero(sd, scar):
             return _nan("grank", n, "the SCARs have no cross-sectional variance")
-        gsar = np.concatenate([inp.est_ar[use] / inp.s[use, None], (scar / sd)[:, None]], axis=1)
-        u, ok = _row_standardised_ranks(gsar)
-        ubar, n_t = _day_means(u, ok)
+        rows = np.flatnonzero(use)
+        scar_star = np.zeros(inp.n_events)
+        scar_star[rows] = scar / sd
+        est_ar, s = inp.est_ar, inp.s
+
+        def gsar(r: IntArray) -> FloatArray:  # the events' GSAR series, rows r
+            return np.concatenate([est_ar[r] / s[r, None], scar_star[r, None]], axis=1)
+
+        ubar, n_t = _rank_day_means(gsar, rows, est_ar.shape[1] + 1)
         days = n_t > 0
         big_t = int(days.sum())
         s2 = float(np.sum(n_t[days] / n * ubar[days] ** 2)) / big_t
