@@ -1345,17 +1345,18 @@ def _aggregate(
             caar_cols["n"].append(np.full(w.length, n, dtype=np.int64))
             caar_cols["n_day"].append(n_day.astype(np.int64))
             if inference_names:
-                inp = TestInput(
+                every = n == len(ok)  # all events: the arrays as they are, no copies
+                inp = TestInput._unchecked(
                     window=wt,
                     ar=a,
                     sd_ar=comp.sd_ar[rows, cols],
                     car=comp.car[w][rows],
                     sd_car=np.sqrt(comp.var_car[w][rows]),
-                    est_ar=comp.est_resid[rows],
-                    est_keys=comp.est_keys[rows],
+                    est_ar=comp.est_resid if every else comp.est_resid[rows],
+                    est_keys=comp.est_keys if every else comp.est_keys[rows],
                     evt_keys=np.where(fin, comp.span_keys[rows, cols], -1),
                     s=comp.fit.s[rows],
-                    L=comp.fit.L[rows],
+                    L=comp.fit.L[rows].astype(np.float64),
                     k=comp.fit.k,
                 )
                 for res in run_tests(inp, inference_names):
