@@ -79,7 +79,7 @@ __all__ = ["align_events", "event_study", "fit", "is_dask_frame"]
 
 _INAT = np.iinfo(np.int64).min
 _ORIGIN = "<DataFrame>"
-#: article ids of the marker rows (a NUL cannot come from a reader).
+#: Prefix of the marker rows' article ids (they are checked to be the last rows).
 _MARK = "\x00mktnews-dask-marker-"
 #: Rows of a table partition that are reported when the reader rejects some.
 _SHOW = 5
@@ -262,6 +262,8 @@ class _Scan:
     names: pd.DataFrame  # name (object), lo, hi (int64 ns; iNaT when no time), printed (bool)
     hashes: np.ndarray  # uint64 of the article ids (empty: ids are row numbers)
     rejected: pd.DataFrame  # source, reason (row numbers local to the partition)
+    #: some ids are row numbers (empty id cells): hash them again once offsets are known
+    recheck: bool = False
 
 
 class _NoPrices:
@@ -401,21 +403,18 @@ def _scan_read(
         ev["snapshot_change"].notna() | ev["snapshot_pct"].notna() | ev["snapshot_level"].notna()
     ).to_numpy(dtype=bool)
     names = _names_frame(ev["instrument"], pub_ns, printed)
+    recheck = False
     if _row_number_ids(part, layout):
         hashes = np.empty(0, np.uint64)
     else:
-        ids = corpus.articles["article_id"]
-        # ids the reader took from row numbers (empty id cells) are numbered locally here;
-        # they are left out of the check
-        numbered = (
-            corpus.articles["notes"]
-            .astype("str")
-            .str.contains("row number used", regex=False)
-            .fillna(False)
-            .to_numpy(dtype=bool)
-        )
-        hashes = _id_hashes(ids[~numbered])
-    return _Scan(len(part), names, hashes, corpus.rejected)
+        hashes = _id_hashes(corpus.articles["article_id"])
+        # empty id cells take the row number, which is only known with the offset
+        recheck = layout.ident is not None and bool(_id_column(part[layout.ident]).isna().any())
+    return _Scan(len(part), names, hashes, corpus.rejected, recheck)
+
+
+def _final_id_hashes(part: pd.DataFrame, offset: int, opts: ReadOptions) -> np.ndarray:
+    return _id_hashes(_read_part(part, offset, opts).articles["article_id"])
 
 
 # ---------------------------------------------------------------------------------------
@@ -718,7 +717,15 @@ def _check_unique_ids(
     import dask
     from dask import delayed
 
-    suspects, involved = _suspects([s.hashes for s in scans])
+    hashes = [s.hashes for s in scans]
+    redo = [i for i, s in enumerate(scans) if s.recheck]
+    if redo:  # partitions with empty id cells: their ids with the table's row numbers
+        again = dask.compute(
+            *[delayed(_final_id_hashes)(parts[i], int(offsets[i]), opts) for i in redo]
+        )
+        for i, h in zip(redo, again, strict=True):
+            hashes[i] = h
+    suspects, involved = _suspects(hashes)
     if not involved:
         return
     found = dask.compute(

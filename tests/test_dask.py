@@ -400,3 +400,20 @@ def test_events_frame_with_an_event_id_in_two_partitions_raises(
         pytest.raises(InvalidOptionError, match=r"'a5\|\^.*partitions 0 and 2"),
     ):
         mktnews.event_study(_ddf(dup, 3), source=source, **STUDY)
+
+
+def test_empty_id_cells_take_the_tables_row_number(
+    threads: Any, table: pd.DataFrame, source: FileSource
+) -> None:
+    t = table.iloc[:300].reset_index(drop=True)
+    t["id"] = t["id"].astype(object)
+    t.loc[[10, 250], "id"] = [None, "  "]  # rows 10 (partition 0) and 250 (partition 2)
+    want = mktnews.align_events(mktnews.read_articles(t), source=source)
+    with threads.as_current():
+        got = mktnews.align_events(_ddf(t, 3), source=source).compute()
+    _eq(got.reset_index(drop=True), want)
+    assert got["article_id"].iloc[[10, 250]].tolist() == ["10", "250"]
+    # row 250's number is also a real id in partition 0: pandas renames it, Dask refuses
+    t.loc[5, "id"] = "250"
+    with threads.as_current(), pytest.raises(ArticleError, match=r"'250'.*partitions 0 and 2"):
+        mktnews.align_events(_ddf(t, 3), source=source)
