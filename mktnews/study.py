@@ -41,6 +41,7 @@ Conventions
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -753,16 +754,8 @@ def _load_history(
     """
     from mktnews.errors import PriceDataError
 
-    if spec.intraday:
-        bar = _bar_length(spec.interval)
-        m_before = bar * before * 3 + pd.Timedelta(days=3)
-        m_after = bar * after * 3 + pd.Timedelta(days=3)
-        slack = pd.Timedelta(days=4)
-    else:
-        m_before = pd.Timedelta(days=math.ceil(before * 7 / 5 * 1.1) + 20)
-        m_after = pd.Timedelta(days=math.ceil(after * 7 / 5 * 1.1) + 20)
-        slack = pd.Timedelta(days=10)
-    start, end = first - m_before - extra, last + m_after + extra
+    m_before, m_after, slack = _margins(spec.interval, before, after, extra)
+    start, end = first - m_before, last + m_after
     frame = load_prices(symbol, start, end, interval=spec.interval, source=source)
     first_ns, last_ns = first.value, last.value
     for _ in range(6):
@@ -792,6 +785,24 @@ def _load_history(
 
 
 _NS_PER_DAY = 86_400_000_000_000
+
+
+@functools.lru_cache(maxsize=64)
+def _margins(
+    interval: str, before: int, after: int, extra: pd.Timedelta
+) -> tuple[pd.Timedelta, pd.Timedelta, pd.Timedelta]:
+    """Calendar margins of :func:`_load_history`'s first request (before the first and
+    after the last day 0, ``extra`` included) and its slack."""
+    if interval in INTRADAY_INTERVALS:
+        bar = _bar_length(interval)
+        m_before = bar * before * 3 + pd.Timedelta(days=3)
+        m_after = bar * after * 3 + pd.Timedelta(days=3)
+        slack = pd.Timedelta(days=4)
+    else:
+        m_before = pd.Timedelta(days=math.ceil(before * 7 / 5 * 1.1) + 20)
+        m_after = pd.Timedelta(days=math.ceil(after * 7 / 5 * 1.1) + 20)
+        slack = pd.Timedelta(days=10)
+    return m_before + extra, m_after + extra, slack
 
 
 def _index_ns(idx: pd.Index) -> np.ndarray:
@@ -848,6 +859,12 @@ class _Computed:
     var_car: dict[EventWindow, np.ndarray]
     n_days: dict[EventWindow, np.ndarray]
 
+
+# The kernel's event statuses by code (0 = "ok"), as an object array to index.
+_STATUS_NAMES = np.array(
+    ["ok", "no_price_row", "window_outside_data", "insufficient_estimation", "degenerate_estimation"],
+    dtype=object,
+)
 
 # Events per pass of the kernel (bounds the temporaries: about this many x days cells).
 _KERNEL_CELLS = 8_000_000
@@ -990,11 +1007,13 @@ def _kernel_pass(
     degenerate = ~(np.isfinite(fit.s) & (fit.s > 0))
     if spec.model == "market_model":
         degenerate |= ~(np.isfinite(fit.sxx) & (fit.sxx > 0))
-    status = np.select(
-        [pos < 0, ~span.inside.all(axis=1), spec.min_estimation > fit.L, degenerate],
-        ["no_price_row", "window_outside_data", "insufficient_estimation", "degenerate_estimation"],
-        default="ok",
-    ).astype(object)
+    status = _STATUS_NAMES[
+        np.select(
+            [pos < 0, ~span.inside.all(axis=1), spec.min_estimation > fit.L, degenerate],
+            [1, 2, 3, 4],
+            default=0,
+        )
+    ]
     car, bhar, var_car, n_days = {}, {}, {}, {}
     for w in spec.windows:  # loop per window
         cols = slice(w.start - span_w.start, w.end - span_w.start + 1)
@@ -1060,8 +1079,15 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
             f"({', '.join(f'{k}: {v}' for k, v in counts) or 'the events frame is empty'})"
         )
 
+    # the study events' columns, read once
+    cols: dict[str, Any] = {
+        name: table[name].to_numpy() if name in ("t0_ns", "n_articles") else table[name].array
+        for name in table.columns
+    }
+
     # ---- prices
-    symbols = list(dict.fromkeys(table["symbol"].tolist()))
+    sym_code, sym_uniq = pd.factorize(cols["symbol"])  # in order of first appearance
+    symbols = [str(x) for x in sym_uniq]
     bench_map = _benchmark_map(spec, symbols)
     before = max(-spec.estimation.start, -spec.span.start, 0) + 1
     after = max(spec.span.end, 0)
@@ -1070,8 +1096,7 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
         extra = PLACEBO_MARGIN_INTRADAY if spec.intraday else PLACEBO_MARGIN_DAILY
     prices: dict[str, pd.DataFrame] = {}
     # first and last day 0 of each instrument (codes follow the order of `symbols`)
-    sym_code, _ = pd.factorize(table["symbol"].array)
-    t0_ev = table["t0_ns"].to_numpy()
+    t0_ev = cols["t0_ns"]
     t_first = np.full(len(symbols), np.iinfo(np.int64).max)
     t_last = np.full(len(symbols), np.iinfo(np.int64).min)
     np.minimum.at(t_first, sym_code, t0_ev)
@@ -1112,7 +1137,7 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
     panel = ReturnPanel.from_prices(
         prices, returns=spec.returns, benchmark=bench_series, interval=spec.interval
     )
-    inst, pos = panel.locate(table["symbol"].array, table["t0_ns"].to_numpy())
+    inst, pos = panel.locate(cols["symbol"], cols["t0_ns"])
     comp = _kernel(panel, inst, pos, spec, keep_estimation=_needs_estimation(spec.tests))
     ok = comp.status == "ok"
 
@@ -1123,7 +1148,7 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
     gcol = "group" if "group" not in ev_out.columns or spec.group_by == ("group",) else "study_group"
     ev_out[gcol] = _str(groups).array
     rev = clusters.row_event
-    ev_out["study_event_id"] = table["event_id"].array.take(rev, allow_fill=True)
+    ev_out["study_event_id"] = cols["event_id"].take(rev, allow_fill=True)
     stat = np.where(rev >= 0, comp.status[np.maximum(rev, 0)], status_in.to_numpy(dtype=object))
     ev_out["stat_status"] = pd.array(stat, dtype="str")
 
@@ -1136,10 +1161,10 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
             f"event span {spec.span})"
         )
 
-    params = _params_frame(table, comp, spec)
-    abnormal = _abnormal_frame(table, comp, spec, ok)
-    car = _car_frame(table, comp, spec, ok)
-    caar, tests, placebo = _aggregate(table, comp, spec, ok, panel, inst, events, t0ns)
+    params = _params_frame(cols, comp, spec)
+    abnormal = _abnormal_frame(cols, comp, spec, ok)
+    car = _car_frame(cols, comp, spec, ok)
+    caar, tests, placebo = _aggregate(cols, comp, spec, ok, panel, inst, events, t0ns)
     opts = _options(spec)
     opts["benchmark"] = bench_label
     info = {
@@ -1152,7 +1177,7 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
             {str(k): int(v) for k, v in Counter(stat_in_list).most_common()}
         ),
         "event_status": MappingProxyType({str(k): int(v) for k, v in event_status}),
-        "groups": tuple(sorted(set(table["group"].tolist()))),
+        "groups": tuple(sorted(set(cols["group"].tolist()))),
     }
     return EventStudyResults(
         _events=ev_out,
@@ -1190,29 +1215,29 @@ def _benchmark_map(spec: _Spec, symbols: list[str]) -> dict[str, Benchmark] | No
 # frames
 
 
-def _params_frame(table: pd.DataFrame, comp: _Computed, spec: _Spec) -> pd.DataFrame:
+def _params_frame(table: Mapping[str, Any], comp: _Computed, spec: _Spec) -> pd.DataFrame:
     f = comp.fit
     return pd.DataFrame(
         {
-            "event_id": table["event_id"].array,
-            "group": table["group"].array,
-            "symbol": table["symbol"].array,
-            "t0": table["t0"].array,
-            "n_articles": table["n_articles"].to_numpy(),
-            "article_ids": table["article_ids"].array,
+            "event_id": table["event_id"],
+            "group": table["group"],
+            "symbol": table["symbol"],
+            "t0": table["t0"],
+            "n_articles": table["n_articles"],
+            "article_ids": table["article_ids"],
             "status": pd.array(comp.status, dtype="str"),
             "alpha": f.alpha,
             "beta": f.beta,
             "mean": f.mean,
             "L": f.L,
             "s": f.s,
-            "k": np.full(len(table), f.k, dtype=np.int64),
+            "k": np.full(len(table["event_id"]), f.k, dtype=np.int64),
         },
         copy=False,
     )
 
 
-def _abnormal_frame(table: pd.DataFrame, comp: _Computed, spec: _Spec, ok: np.ndarray) -> pd.DataFrame:
+def _abnormal_frame(table: Mapping[str, Any], comp: _Computed, spec: _Spec, ok: np.ndarray) -> pd.DataFrame:
     rows = np.flatnonzero(ok)
     rel = spec.span.rel
     n, w = len(rows), len(rel)
@@ -1224,7 +1249,7 @@ def _abnormal_frame(table: pd.DataFrame, comp: _Computed, spec: _Spec, ok: np.nd
     car[~fin] = np.nan
     date = _t0_index(comp.span_stamps[rows].ravel(), spec.intraday)
     index = pd.MultiIndex(
-        levels=[pd.Index(table["event_id"].iloc[rows], dtype="str"), pd.Index(rel)],
+        levels=[pd.Index(_take(table["event_id"], rows, len(ok)), dtype="str"), pd.Index(rel)],
         codes=[np.repeat(np.arange(n), w), np.tile(np.arange(w), n)],  # type: ignore[list-item]
         names=["event_id", "rel"],
         verify_integrity=False,
@@ -1244,7 +1269,7 @@ def _abnormal_frame(table: pd.DataFrame, comp: _Computed, spec: _Spec, ok: np.nd
     )
 
 
-def _car_frame(table: pd.DataFrame, comp: _Computed, spec: _Spec, ok: np.ndarray) -> pd.DataFrame:
+def _car_frame(table: Mapping[str, Any], comp: _Computed, spec: _Spec, ok: np.ndarray) -> pd.DataFrame:
     rows = np.flatnonzero(ok)
     nw = len(spec.windows)
     dof = (comp.fit.L[rows] - comp.fit.k).astype(np.float64)
@@ -1262,11 +1287,11 @@ def _car_frame(table: pd.DataFrame, comp: _Computed, spec: _Spec, ok: np.ndarray
     windows = _window_array([w.as_tuple() for w in spec.windows])
     return pd.DataFrame(
         {
-            "event_id": table["event_id"].array.take(take),
-            "group": table["group"].array.take(take),
-            "symbol": table["symbol"].array.take(take),
-            "t0": table["t0"].array.take(take),
-            "n_articles": table["n_articles"].to_numpy()[take],
+            "event_id": table["event_id"].take(take),
+            "group": table["group"].take(take),
+            "symbol": table["symbol"].take(take),
+            "t0": table["t0"].take(take),
+            "n_articles": table["n_articles"][take],
             "window": np.tile(windows, len(rows)),
             "car": car.ravel(),
             "bhar": bhar.ravel(),
@@ -1287,7 +1312,7 @@ def _window_array(windows: list[tuple[int, int]]) -> np.ndarray:
 
 
 def _aggregate(
-    table: pd.DataFrame,
+    table: Mapping[str, Any],
     comp: _Computed,
     spec: _Spec,
     ok: np.ndarray,
@@ -1297,7 +1322,7 @@ def _aggregate(
     t0ns: np.ndarray,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Per group and window: AAR/CAAR with the band, the tests and the placebo draws."""
-    group_arr = table["group"].to_numpy(dtype=object)
+    group_arr = np.asarray(table["group"], dtype=object)
     caar_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "rel", "aar", "caar", "half", "n", "n_day")}
     test_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "test", "statistic", "p_value", "n", "convention")}
     plac_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "draw", "caar")}

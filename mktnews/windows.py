@@ -193,17 +193,28 @@ def compute_returns(close: np.ndarray, returns: ReturnType) -> np.ndarray:
     """
     check_option("returns", returns, ReturnType)
     close = np.asarray(close, dtype=np.float64)
-    out = np.full(close.shape, np.nan)
-    if close.size > 1:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = close[1:] / close[:-1]
-            if returns == "simple":
-                out[1:] = ratio - 1.0
-            else:
-                ok = (close[1:] > 0) & (close[:-1] > 0)
-                out[1:] = np.where(ok, np.log(np.where(ok, ratio, 1.0)), np.nan)
-    out[~np.isfinite(out)] = np.nan
+    out = np.empty(close.shape)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        _returns_into(close, returns, out)
     return out
+
+
+def _returns_into(close: np.ndarray, returns: str, out: np.ndarray) -> None:
+    """:func:`compute_returns` of a 1-d ``close`` written into ``out`` (same length);
+    the caller sets ``np.errstate``."""
+    if not len(out):
+        return
+    out[0] = np.nan
+    if len(out) > 1:
+        tail = out[1:]
+        np.divide(close[1:], close[:-1], out=tail)
+        if returns == "simple":
+            tail -= 1.0
+        else:
+            ok = (close[1:] > 0) & (close[:-1] > 0)
+            np.log(tail, out=tail, where=ok)
+            tail[~ok] = np.nan
+    np.copyto(out, np.nan, where=~np.isfinite(out))
 
 
 _INT_NA = np.iinfo(np.int64).min
@@ -341,7 +352,8 @@ class ReturnPanel:
             stamps[sl] = own
             c = frame["close"].to_numpy(dtype=np.float64, na_value=np.nan)
             close[sl] = c
-            ret[sl] = compute_returns(c, returns)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                _returns_into(c, returns, ret[sl])
             if benchmark is not None and benchmark.get(sym) is not None:
                 bser = benchmark[sym]
                 assert bser is not None
@@ -352,7 +364,8 @@ class ReturnPanel:
                         bser.to_numpy(dtype=np.float64, na_value=np.nan),
                     )
                     bench_cache[id(bser)] = conv
-                market[sl] = compute_returns(_align(conv[0], conv[1], own), returns)
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                    _returns_into(_align(conv[0], conv[1], own), returns, market[sl])
         keys = stamps.copy() if interval in INTRADAY_INTERVALS else stamps // _NS_PER_DAY
         keys[total] = -1
         return cls(symbols, starts, lengths, stamps, close, ret, market, keys, interval)
