@@ -129,6 +129,29 @@ def run_dask(client: Any, files: list[Path], stages: _Stages) -> dict[str, Any]:
     }
 
 
+def run_align(client: Any, files: list[Path], out: Path) -> dict[str, Any]:
+    """``align_events`` alone, its lazy events frame written to Parquet (every row)."""
+    import dask.dataframe as dd
+
+    import mktnews
+
+    ddf = dd.read_parquet([str(p) for p in files])
+    before = client.run(_rss_mb)
+    t0 = time.perf_counter()
+    events = mktnews.align_events(ddf, source=mktnews.FileSource(DAILY))
+    events.to_parquet(str(out), write_index=False)
+    total = time.perf_counter() - t0
+    after = client.run(_rss_mb)
+    rows = int(dd.read_parquet(str(out)).map_partitions(len).compute().sum())
+    shutil.rmtree(out, ignore_errors=True)
+    return {
+        "n": rows,
+        "total": total,
+        "worker_peak_mb": {str(k): v for k, v in after.items()},
+        "worker_before_mb": {str(k): v for k, v in before.items()},
+    }
+
+
 def pandas_child(files: list[str]) -> dict[str, Any]:
     import mktnews
 
@@ -194,6 +217,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"dask {r['n']:,}: {r['total']:.1f} s (scan+prices {r['scan_and_prices']:.1f}, "
                       f"workers {r['workers_pass']:.1f}, engine {r['engine']:.1f}), worker peaks "
                       f"{list(r['worker_peak_mb'].values())} MB, load {r['load']:.2f}", flush=True)  # fmt: skip
+            align = run_align(client, files, folder / "events-out")
+            print(
+                f"align_events -> to_parquet {align['n']:,} rows: {align['total']:.1f} s",
+                flush=True,
+            )
             cmp_dask = None
             cmp_files = files[: max(1, a.compare // a.chunk)] if a.compare else []
             if cmp_files:
@@ -222,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         len(files),
         dask.__version__,
         distributed.__version__,
+        align,
     )
     print(text)
     if not a.no_write:
@@ -245,6 +274,7 @@ def report(
     n_files: int,
     dask_version: str,
     distributed_version: str,
+    align: dict[str, Any] | None = None,
 ) -> str:
     import mktnews
 
@@ -288,6 +318,16 @@ def report(
     lines.append(
         f"| client | {r0['client_peak_mb']:,.0f} MB (+{r0['client_peak_mb'] - r0['client_before_mb']:,.0f}) |"
     )
+    if align is not None:
+        apeaks = sorted(align["worker_peak_mb"].items())
+        lines += [
+            "",
+            f"`align_events(ddf)` alone, its lazy events frame written with `to_parquet` "
+            f"({align['n']:,} rows, every column): {align['total']:.1f} s "
+            f"({align['n'] / align['total']:,.0f} articles/s); worker peak RSS "
+            + ", ".join(f"{v:,.0f} MB" for _, v in apeaks)
+            + ".",
+        ]
     if cmp_dask is not None and cmp_pandas is not None:
         lines += [
             "",
