@@ -54,6 +54,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 
@@ -66,6 +67,7 @@ from mktnews.errors import (
     PriceDataError,
     StudyError,
 )
+from mktnews.results import EventStudyResults as EventStudyResultsBase
 
 if TYPE_CHECKING:
     from mktnews._typing import Interval
@@ -75,7 +77,7 @@ if TYPE_CHECKING:
     from mktnews.results import EventStudyResults
     from mktnews.study import _Spec
 
-__all__ = ["align_events", "event_study", "fit", "is_dask_frame"]
+__all__ = ["DaskEventStudyResults", "align_events", "event_study", "fit", "is_dask_frame"]
 
 _INAT = np.iinfo(np.int64).min
 _ORIGIN = "<DataFrame>"
@@ -1075,9 +1077,42 @@ def fit(
             else row_status
         ),
     )
-    return dataclasses.replace(
-        res, _events=events, _params=params, _car=car, info=MappingProxyType(info)
-    )
+    fields = {f.name: getattr(res, f.name) for f in dataclasses.fields(res)}
+    fields.update(_events=events, _params=params, _car=car, info=MappingProxyType(info))
+    return DaskEventStudyResults(**fields)
+
+
+@dataclass(frozen=True, repr=False)
+class DaskEventStudyResults(EventStudyResultsBase):
+    """:class:`~mktnews.results.EventStudyResults` of a Dask corpus: every frame is pandas
+    except ``events`` (one row per article and instrument), a lazy Dask frame.
+
+    ``to_parquet`` writes ``events.parquet`` as a Parquet dataset (a folder of one file per
+    partition, which ``pandas.read_parquet`` reads as one frame); ``to_csv`` writes
+    ``events.csv`` as a single file. The other files are those of the pandas results.
+    """
+
+    def _meta_events(self) -> pd.DataFrame:
+        meta: pd.DataFrame = getattr(self._events, "_meta")  # noqa: B009 - the empty frame
+        return meta
+
+    def to_parquet(self, path: str | Path) -> Path:
+        folder = EventStudyResultsBase.to_parquet(
+            dataclasses.replace(self, _events=self._meta_events()), path
+        )
+        target = folder / "events.parquet"
+        target.unlink()
+        events: Any = self._events  # a Dask frame
+        events.to_parquet(str(target), write_index=False)
+        return folder
+
+    def to_csv(self, path: str | Path) -> Path:
+        folder = EventStudyResultsBase.to_csv(
+            dataclasses.replace(self, _events=self._meta_events()), path
+        )
+        events: Any = self._events  # a Dask frame
+        events.to_csv(str(folder / "events.csv"), single_file=True, index=False)
+        return folder
 
 
 @dataclass

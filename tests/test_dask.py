@@ -417,3 +417,26 @@ def test_empty_id_cells_take_the_tables_row_number(
     t.loc[5, "id"] = "250"
     with threads.as_current(), pytest.raises(ArticleError, match=r"'250'.*partitions 0 and 2"):
         mktnews.align_events(_ddf(t, 3), source=source)
+
+
+def test_exports_equal_the_pandas_exports(
+    threads: Any, table: pd.DataFrame, source: FileSource, tmp_path: Path
+) -> None:
+    small = table.iloc[:400].reset_index(drop=True)
+    want = mktnews.event_study(mktnews.read_articles(small), source=source, **STUDY)
+    with threads.as_current():
+        got = mktnews.event_study(_ddf(small, 2), source=source, **STUDY)
+        assert isinstance(got, mktnews.EventStudyResults)
+        got.to_csv(tmp_path / "dask_csv")
+        got.to_parquet(tmp_path / "dask_pq")
+    want.to_csv(tmp_path / "pandas_csv")
+    want.to_parquet(tmp_path / "pandas_pq")
+    names = sorted(p.name for p in (tmp_path / "pandas_csv").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "dask_csv").iterdir())
+    for name in names:  # every file byte for byte, events.csv included
+        a = (tmp_path / "dask_csv" / name).read_bytes()
+        assert a == (tmp_path / "pandas_csv" / name).read_bytes(), name
+    for name in ("events", "car", "params", "tests"):
+        a = pd.read_parquet(tmp_path / "dask_pq" / f"{name}.parquet")
+        b = pd.read_parquet(tmp_path / "pandas_pq" / f"{name}.parquet")
+        _eq(a.reset_index(drop=True), b)
