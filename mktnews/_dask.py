@@ -34,7 +34,8 @@ How it works
    articles lie in several partitions), runs the engine on the distinct events only
    (small: bounded by instruments x sessions) and restores ``n_articles`` and
    ``article_ids`` of every event. ``results.events`` is a lazy Dask frame (one row per
-   article and instrument, as in pandas); compute it or write it with ``to_parquet``.
+   article and instrument, as in pandas); compute it or write it with ``to_parquet``
+   (:class:`DaskEventStudyResults` writes it with Dask in ``to_parquet``/``to_csv``).
 
 Differences from the pandas path (all raise rather than change results): article ids
 repeated across partitions raise :class:`~mktnews.errors.ArticleError` (the pandas reader
