@@ -124,6 +124,11 @@ COMPONENTS: tuple[tuple[str, str, str], ...] = (
         "_row_standardised_ranks",
         "study: tests: ranks of corrado/grank (inference._row_standardised_ranks)",
     ),
+    (
+        "mktnews.inference",
+        "_rank_day_means",
+        "study: tests: ranks of corrado/grank (inference._rank_day_means)",
+    ),
 )
 
 
