@@ -214,11 +214,11 @@ def _fit_complete(
             resid[...] = y
         elif model == "constant_mean":
             alpha, beta = mean, np.zeros(n)
-            np.subtract(y, np.nan_to_num(mean)[:, None], out=resid)
+            np.subtract(y, _finite(mean)[:, None], out=resid)
         else:
             assert x is not None and sum_x is not None
             market_mean = sum_x / Lf
-            dx = x - np.nan_to_num(market_mean)[:, None]
+            dx = x - _finite(market_mean)[:, None]
             sxx = np.einsum("ij,ij->i", dx, dx)
             if model == "market_adjusted":
                 alpha, beta = np.zeros(n), np.ones(n)
@@ -227,9 +227,9 @@ def _fit_complete(
                 # sum dx*y = sum dx*(y - mean): the deviations dx sum to zero
                 beta = np.einsum("ij,ij->i", dx, y) / sxx
                 alpha = mean - beta * market_mean
-                np.multiply(dx, -np.nan_to_num(beta)[:, None], out=resid)
+                np.multiply(dx, -_finite(beta)[:, None], out=resid)
                 resid += y
-                resid -= np.nan_to_num(mean)[:, None]
+                resid -= _finite(mean)[:, None]
         ssr = np.einsum("ij,ij->i", resid, resid)
         dof = Lf - k
         s = np.full(n, np.nan) if dof <= 0 else np.sqrt(ssr / dof)
@@ -267,14 +267,14 @@ def _fit_masked(model: str, k: int, ret: np.ndarray, market: np.ndarray | None) 
             resid = y
         elif model == "constant_mean":
             alpha, beta = mean, np.zeros(n)
-            resid = y - np.nan_to_num(mean)[:, None]
+            resid = y - _finite(mean)[:, None]
             if not complete:
                 resid *= used
         else:
             assert market is not None
             x = market if complete else np.where(used, market, 0.0)
             market_mean = x.sum(axis=1) / Lf
-            dx = x - np.nan_to_num(market_mean)[:, None]
+            dx = x - _finite(market_mean)[:, None]
             if not complete:
                 dx *= used
             sxx = np.einsum("ij,ij->i", dx, dx)
@@ -282,13 +282,13 @@ def _fit_masked(model: str, k: int, ret: np.ndarray, market: np.ndarray | None) 
                 alpha, beta = np.zeros(n), np.ones(n)
                 resid = y - x
             else:
-                dy = y - np.nan_to_num(mean)[:, None]
+                dy = y - _finite(mean)[:, None]
                 if not complete:
                     dy *= used
                 beta = np.einsum("ij,ij->i", dx, dy) / sxx
                 alpha = mean - beta * market_mean
                 resid = dy
-                resid -= np.nan_to_num(beta)[:, None] * dx
+                resid -= _finite(beta)[:, None] * dx
         ssr = np.einsum("ij,ij->i", resid, resid)
         dof = Lf - k
         s = np.where(dof > 0, np.sqrt(ssr / np.where(dof > 0, dof, 1.0)), np.nan)
@@ -309,3 +309,9 @@ def _fit_masked(model: str, k: int, ret: np.ndarray, market: np.ndarray | None) 
         s=s,
         resid=resid,
     )
+
+
+def _finite(v: np.ndarray) -> np.ndarray:
+    """``v`` with non-finite values replaced by 0 (a light ``np.nan_to_num`` for the
+    per-event vectors that centre or scale rows; those events are degenerate anyway)."""
+    return v if np.isfinite(v).all() else np.where(np.isfinite(v), v, 0.0)

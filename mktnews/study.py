@@ -539,7 +539,7 @@ def _events_frame(obj: Corpus | pd.DataFrame, spec: _Spec, source: PriceSource |
     if ids.isna().any():
         row = int(np.flatnonzero(ids.isna().to_numpy())[0])
         raise InvalidOptionError("corpus_or_events", "DataFrame", reason=f"row {row} has no event_id")
-    dup = ids.duplicated(keep=False).to_numpy()
+    dup = np.zeros(0, dtype=bool) if ids.is_unique else ids.duplicated(keep=False).to_numpy()
     if dup.any():
         rows = np.flatnonzero(dup)[:2]
         raise InvalidOptionError(
@@ -1305,6 +1305,26 @@ def _car_frame(table: Mapping[str, Any], comp: _Computed, spec: _Spec, ok: np.nd
     )
 
 
+@functools.cache
+def _empty_template(kind: str) -> pd.DataFrame:
+    str_ = pd.array([], dtype="str")
+    win = np.empty(0, dtype=object)
+    if kind == "tests":
+        cols: dict[str, Any] = {
+            "group": str_, "window": win, "test": str_, "statistic": np.empty(0),
+            "p_value": np.empty(0), "n": np.empty(0, dtype=np.int64), "convention": str_,
+        }  # fmt: skip
+    else:
+        cols = {"group": str_, "window": win, "draw": np.empty(0, dtype=np.int64), "caar": np.empty(0)}
+    return pd.DataFrame(cols)
+
+
+def _empty_frame(kind: str) -> pd.DataFrame:
+    """An empty ``tests`` or ``placebo`` frame with its columns and dtypes (a shallow copy
+    of a template built once: copy-on-write keeps the template as it is)."""
+    return _empty_template(kind).copy(deep=False)
+
+
 def _window_array(windows: list[tuple[int, int]]) -> np.ndarray:
     out = np.empty(len(windows), dtype=object)
     out[:] = windows
@@ -1433,26 +1453,37 @@ def _aggregate(
             "ci_high": caar_v + half_v,
             "n": cat(caar_cols["n"], np.int64),
             "n_day": cat(caar_cols["n_day"], np.int64),
-        }
+        },
+        copy=False,
     )
-    tests_df = pd.DataFrame(
-        {
-            "group": pd.array(test_cols["group"], dtype="str"),
-            "window": _window_array(test_cols["window"]),
-            "test": pd.array(test_cols["test"], dtype="str"),
-            "statistic": np.array(test_cols["statistic"], dtype=np.float64),
-            "p_value": np.array(test_cols["p_value"], dtype=np.float64),
-            "n": np.array(test_cols["n"], dtype=np.int64),
-            "convention": pd.array(test_cols["convention"], dtype="str"),
-        }
+    tests_df = (
+        pd.DataFrame(
+            {
+                "group": pd.array(test_cols["group"], dtype="str"),
+                "window": _window_array(test_cols["window"]),
+                "test": pd.array(test_cols["test"], dtype="str"),
+                "statistic": np.array(test_cols["statistic"], dtype=np.float64),
+                "p_value": np.array(test_cols["p_value"], dtype=np.float64),
+                "n": np.array(test_cols["n"], dtype=np.int64),
+                "convention": pd.array(test_cols["convention"], dtype="str"),
+            },
+            copy=False,
+        )
+        if test_cols["test"]
+        else _empty_frame("tests")
     )
-    plac_df = pd.DataFrame(
-        {
-            "group": pd.array(cat(plac_cols["group"], object), dtype="str"),
-            "window": cat(plac_cols["window"], object),
-            "draw": cat(plac_cols["draw"], np.int64),
-            "caar": cat(plac_cols["caar"], np.float64),
-        }
+    plac_df = (
+        pd.DataFrame(
+            {
+                "group": pd.array(cat(plac_cols["group"], object), dtype="str"),
+                "window": cat(plac_cols["window"], object),
+                "draw": cat(plac_cols["draw"], np.int64),
+                "caar": cat(plac_cols["caar"], np.float64),
+            },
+            copy=False,
+        )
+        if plac_cols["draw"]
+        else _empty_frame("placebo")
     )
     return caar_df, tests_df, plac_df
 
