@@ -604,8 +604,20 @@ def _group_labels(events: pd.DataFrame, group_by: tuple[str, ...] | None) -> pd.
 class _Clusters:
     """Study events (one per cluster) and the map from article rows to them."""
 
-    table: pd.DataFrame  # event_id, group, symbol, t0_ns, t0, n_articles, article_ids
-    row_event: np.ndarray  # per events-frame row: index into table, -1 when not used
+    # event_id, group, symbol (str arrays), t0_ns (int64), t0 (DatetimeArray), n_articles
+    # (int64), article_ids (Arrow list array), one value per study event
+    columns: Mapping[str, Any]
+    row_event: np.ndarray  # per events-frame row: index into the events, -1 when not used
+
+    @property
+    def n_events(self) -> int:
+        """Number of study events."""
+        return len(self.columns["t0_ns"])
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The study events as a frame (columns as in ``columns``)."""
+        return pd.DataFrame(dict(self.columns), copy=False)
 
 
 def _first_appearance_codes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -669,9 +681,7 @@ def _cluster(events: pd.DataFrame, groups: pd.Series, t0ns: np.ndarray, spec: _S
     counts = np.diff(np.concatenate([starts, [len(code)]])).astype(np.int64)
     art = _arrow(_str(events["article_id"]).array.take(rows[order]), pa.string())
     offsets = np.concatenate([starts, [len(code)]]).astype(np.int32)
-    article_ids = pd.Series(
-        pd.arrays.ArrowExtensionArray(pa.ListArray.from_arrays(pa.array(offsets), art))
-    )
+    article_ids = pd.arrays.ArrowExtensionArray(pa.ListArray.from_arrays(pa.array(offsets), art))
     t0_ev = t0_rows[first]
     symbol = sym_rows.take(first)
     group = grp_rows.take(first)
@@ -689,21 +699,19 @@ def _cluster(events: pd.DataFrame, groups: pd.Series, t0ns: np.ndarray, spec: _S
         eid = pd.array(eid_pa, dtype="str")
     else:
         eid = _str(events["event_id"]).array.take(rows[first])
-    table = pd.DataFrame(
-        {
-            "event_id": eid,
-            "group": group,
-            "symbol": symbol,
-            "t0_ns": t0_ev,
-            "t0": _t0_index(t0_ev, spec.intraday),
-            "n_articles": counts,
-            "article_ids": article_ids,
-        }
-    )
+    columns = {
+        "event_id": eid,
+        "group": group,
+        "symbol": symbol,
+        "t0_ns": t0_ev,
+        "t0": _t0_index(t0_ev, spec.intraday).array,
+        "n_articles": counts,
+        "article_ids": article_ids,
+    }
     row_event = np.full(n_rows, -1, dtype=np.int64)
     row_event[rows] = code
-    assert len(table) == n_ev
-    return _Clusters(table=table, row_event=row_event)
+    assert len(t0_ev) == n_ev
+    return _Clusters(columns=columns, row_event=row_event)
 
 
 def _arrow(values: Any, type_: Any) -> Any:
@@ -1067,8 +1075,7 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
     groups = _group_labels(events, spec.group_by)
     t0ns = _t0_ns(events["t0"], spec.intraday)
     clusters = _cluster(events, groups, t0ns, spec)
-    table = clusters.table
-    n_ev = len(table)
+    n_ev = clusters.n_events
 
     status_in = _str(events["status"]).fillna("<NA>")
     stat_in_list = status_in.tolist()
@@ -1079,11 +1086,7 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
             f"({', '.join(f'{k}: {v}' for k, v in counts) or 'the events frame is empty'})"
         )
 
-    # the study events' columns, read once
-    cols: dict[str, Any] = {
-        name: table[name].to_numpy() if name in ("t0_ns", "n_articles") else table[name].array
-        for name in table.columns
-    }
+    cols = clusters.columns
 
     # ---- prices
     sym_code, sym_uniq = pd.factorize(cols["symbol"])  # in order of first appearance
