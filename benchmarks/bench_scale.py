@@ -342,8 +342,8 @@ def report(
         lines += [
             "",
             f"Same {big:,}-article runs with `OPENBLAS_NUM_THREADS=1` (numpy's BLAS on one "
-            "thread; the tests multiply many small matrices, for which OpenBLAS's thread "
-            "start-up costs more than the product on a loaded 2-core machine):",
+            "thread), to see whether BLAS threading costs time in the tests' many small "
+            "matrix products on this 2-core machine:",
             "",
             "| BLAS threads | read | align | study | total | Kolari-Pynnönen r̄ |",
             "|---|---:|---:|---:|---:|---:|",
