@@ -343,29 +343,35 @@ class ReturnPanel:
         close = np.full(total + 1, np.nan)
         ret = np.full(total + 1, np.nan)
         market = np.full(total + 1, np.nan)
-        # a benchmark shared by several instruments is converted once
-        bench_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        # per instrument: its stamps and closes; the benchmark series each one uses (a
+        # benchmark shared by several instruments is converted once)
+        bench_conv: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        bench_rows: dict[int, list[np.ndarray]] = {}
         for j, sym in enumerate(symbols):  # loop per instrument
             frame = prices[sym]
             sl = slice(int(starts[j]), int(starts[j] + lengths[j]))
-            own = _ns_values(frame.index, interval, where=f"prices of {sym}")
-            stamps[sl] = own
-            c = frame["close"].to_numpy(dtype=np.float64, na_value=np.nan)
-            close[sl] = c
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                _returns_into(c, returns, ret[sl])
+            stamps[sl] = _ns_values(frame.index, interval, where=f"prices of {sym}")
+            close[sl] = frame["close"].to_numpy(dtype=np.float64, na_value=np.nan)
             if benchmark is not None and benchmark.get(sym) is not None:
                 bser = benchmark[sym]
                 assert bser is not None
-                conv = bench_cache.get(id(bser))
-                if conv is None:
-                    conv = (
+                if id(bser) not in bench_conv:
+                    bench_conv[id(bser)] = (
                         _ns_values(bser.index, interval, where=f"benchmark of {sym}"),
                         bser.to_numpy(dtype=np.float64, na_value=np.nan),
                     )
-                    bench_cache[id(bser)] = conv
-                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                    _returns_into(_align(conv[0], conv[1], own), returns, market[sl])
+                bench_rows.setdefault(id(bser), []).append(np.arange(sl.start, sl.stop))
+        # returns of every instrument in one pass over the concatenated closes; the first row
+        # of each instrument has none (the pass related it to the previous instrument's last)
+        bench_close = np.full(total + 1, np.nan)
+        for key, parts in bench_rows.items():  # loop per benchmark
+            rows = np.concatenate(parts)
+            bench_close[rows] = _align(*bench_conv[key], stamps[rows])
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            _returns_into(close[:total], returns, ret[:total])
+            _returns_into(bench_close[:total], returns, market[:total])
+        ret[starts] = np.nan
+        market[starts] = np.nan
         keys = stamps.copy() if interval in INTRADAY_INTERVALS else stamps // _NS_PER_DAY
         keys[total] = -1
         return cls(symbols, starts, lengths, stamps, close, ret, market, keys, interval)
@@ -441,12 +447,31 @@ class ReturnPanel:
 
 
 def _align(src_stamps: np.ndarray, values: np.ndarray, stamps: np.ndarray) -> np.ndarray:
-    """``values`` (at ``src_stamps``, sorted) taken at ``stamps`` by exact match, else NaN."""
+    """``values`` (at ``src_stamps``, sorted) taken at ``stamps`` by exact match, else NaN.
+
+    Midnight stamps (daily data) over a span of few days are matched through a table of
+    the days (one lookup each); others by binary search.
+    """
     out = np.full(len(stamps), np.nan)
-    if len(src_stamps):
-        p = np.minimum(np.searchsorted(src_stamps, stamps), len(src_stamps) - 1)
-        hit = src_stamps[p] == stamps
-        out[hit] = values[p[hit]]
+    if not len(src_stamps) or not len(stamps):
+        return out
+    lo = int(src_stamps[0])
+    span = (int(src_stamps[-1]) - lo) // _NS_PER_DAY + 1
+    if (
+        span <= 4 * (len(src_stamps) + len(stamps))
+        and not (src_stamps % _NS_PER_DAY).any()
+        and not (stamps % _NS_PER_DAY).any()
+    ):
+        day = (src_stamps - lo) // _NS_PER_DAY
+        table = np.full(span, np.nan)
+        table[day] = values
+        want = (stamps - lo) // _NS_PER_DAY
+        inside = (want >= 0) & (want < span)
+        out[inside] = table[want[inside]]
+        return out
+    p = np.minimum(np.searchsorted(src_stamps, stamps), len(src_stamps) - 1)
+    hit = src_stamps[p] == stamps
+    out[hit] = values[p[hit]]
     return out
 
 
