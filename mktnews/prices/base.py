@@ -258,12 +258,12 @@ class FrameSource:
             raise PriceDataError(
                 f"{self.name}: no prices for {symbol!r} (it holds {', '.join(self._frames) or 'nothing'})"
             )
-        if is_intraday(interval):
-            idx = frame.index
-            out = frame.loc[(idx >= start) & (idx < end)]
-        else:
-            out = frame.loc[start:end]
-        out = out.copy()
+        # rows [start, end) intraday, [start, end] daily; the index is sorted (conform_prices)
+        idx = frame.index
+        first = int(idx.searchsorted(start, side="left"))
+        last = int(idx.searchsorted(end, side="left" if is_intraday(interval) else "right"))
+        # a shallow copy: with pandas' copy-on-write, changing it never changes the stored frame
+        out = frame.iloc[first:last].copy(deep=False)
         out.attrs = dict(frame.attrs)
         return out
 
