@@ -152,6 +152,46 @@ def run_align(client: Any, files: list[Path], out: Path) -> dict[str, Any]:
     }
 
 
+def partition_breakdown(path: Path) -> dict[str, float]:
+    """What one partition task costs, by step, timed in this process (warm)."""
+    import mktnews
+    import mktnews._dask as dk
+    from mktnews.study import _validate
+
+    part = pd.read_parquet(path)
+    opts = dk._read_options(None, None)
+    layout = dk._layout(part.iloc[:0], opts, "snapshot")
+    scan = dk._scan_part(part, layout, opts, "snapshot", "1d", dk._registry())
+    payload = dk._load([scan], mktnews.FileSource(DAILY), "1d", None, opts, "snapshot", layout)
+    spec = _validate(
+        windows=((-1, 1),), estimation=(-250, -11), model="constant_mean", benchmark=None,
+        returns="simple", collapse=True, group_by=None, tests="all", placebo=0, interval="1d",
+        min_estimation=120, seed=None,
+    )  # fmt: skip
+    dk._align_part(part.iloc[:2000], 0, payload)  # warm-up (calendars)
+    t0 = time.perf_counter()
+    dk._scan_part(part, layout, opts, "snapshot", "1d", dk._registry())
+    t1 = time.perf_counter()
+    corpus = dk._read_part(part, 0, opts)
+    t2 = time.perf_counter()
+    ev = mktnews.align_events(
+        corpus,
+        source=payload.source,
+        instruments="snapshot",
+        prices=payload.prices,  # type: ignore[arg-type]
+    )
+    t3 = time.perf_counter()
+    dk._partial(ev, 0, spec, False)
+    t4 = time.perf_counter()
+    return {
+        "rows": float(len(part)),
+        "scan": t1 - t0,
+        "read": t2 - t1,
+        "align": t3 - t2,
+        "collapse": t4 - t3,
+    }
+
+
 def pandas_child(files: list[str]) -> dict[str, Any]:
     import mktnews
 
@@ -218,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"workers {r['workers_pass']:.1f}, engine {r['engine']:.1f}), worker peaks "
                       f"{list(r['worker_peak_mb'].values())} MB, load {r['load']:.2f}", flush=True)  # fmt: skip
             align = run_align(client, files, folder / "events-out")
+            parts = partition_breakdown(files[0])
+            print(f"one partition: {parts}", flush=True)
             print(
                 f"align_events -> to_parquet {align['n']:,} rows: {align['total']:.1f} s",
                 flush=True,
@@ -251,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         dask.__version__,
         distributed.__version__,
         align,
+        parts,
     )
     print(text)
     if not a.no_write:
@@ -275,6 +318,7 @@ def report(
     dask_version: str,
     distributed_version: str,
     align: dict[str, Any] | None = None,
+    parts: dict[str, float] | None = None,
 ) -> str:
     import mktnews
 
@@ -318,6 +362,15 @@ def report(
     lines.append(
         f"| client | {r0['client_peak_mb']:,.0f} MB (+{r0['client_peak_mb'] - r0['client_before_mb']:,.0f}) |"
     )
+    if parts is not None:
+        step = parts["scan"] + parts["read"] + parts["align"] + parts["collapse"]
+        lines += [
+            "",
+            f"One partition task ({parts['rows']:,.0f} articles), timed alone in one process: "
+            f"scan {parts['scan']:.2f} s; then read_articles' kernel {parts['read']:.2f} s "
+            f"({100 * parts['read'] / step:.0f}% of the partition's work), align_events "
+            f"{parts['align']:.2f} s, collapse {parts['collapse']:.2f} s.",
+        ]
     if align is not None:
         apeaks = sorted(align["worker_peak_mb"].items())
         lines += [

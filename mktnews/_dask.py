@@ -879,12 +879,18 @@ def _partial(ev: pd.DataFrame, part_no: int, spec: _Spec, check_ids: bool) -> _P
         plc = pd.DataFrame({"symbol": pd.Series([], dtype=object), "t0_ns": np.empty(0, np.int64)})
     status = ev["status"].astype("str").fillna("<NA>").value_counts()
     arts = ev["article_id"].astype("str")
-    uniq_arts = pd.Series(arts.unique(), dtype="str")
+    if check_ids:  # a user's events frame: any order
+        uniq_arts = pd.Series(arts.unique(), dtype="str")
+        n_articles = len(uniq_arts)
+    else:  # align_events' rows: an article's rows are consecutive
+        a = arts.to_numpy(dtype=object)
+        n_articles = int((a[1:] != a[:-1]).sum()) + 1 if len(a) else 0
+        uniq_arts = pd.Series([], dtype="str")
     return _Partial(
         table=tab,
         n_rows=len(ev),
         n_usable=len(used),
-        n_articles=len(uniq_arts),
+        n_articles=n_articles,
         status={str(k): int(v) for k, v in status.items()},
         placebo=plc,
         event_hashes=_id_hashes(ev["event_id"]) if check_ids else np.empty(0, np.uint64),
