@@ -536,7 +536,7 @@ def _events_frame(obj: Corpus | pd.DataFrame, spec: _Spec, source: PriceSource |
             f"pass interval={ev_interval!r}"
         )
     ids = events["event_id"]
-    if ids.isna().any():
+    if ids.array.isna().any():
         row = int(np.flatnonzero(ids.isna().to_numpy())[0])
         raise InvalidOptionError("corpus_or_events", "DataFrame", reason=f"row {row} has no event_id")
     dup = np.zeros(0, dtype=bool) if ids.is_unique else ids.duplicated(keep=False).to_numpy()
@@ -589,7 +589,10 @@ def _t0_ns(t0: pd.Series, intraday: bool) -> np.ndarray:
 
 def _group_labels(events: pd.DataFrame, group_by: tuple[str, ...] | None) -> pd.Series:
     if group_by is None:
-        return pd.Series("all", index=events.index, dtype="str")
+        import pyarrow as pa
+
+        every = pa.repeat(pa.scalar("all", pa.large_string()), len(events))
+        return pd.Series(pd.array(every, dtype="str"), index=events.index, copy=False)
     parts = []
     for col in group_by:
         s = events[col].astype("str")
@@ -1287,14 +1290,18 @@ def _car_frame(table: Mapping[str, Any], comp: _Computed, spec: _Spec, ok: np.nd
     with np.errstate(invalid="ignore"):
         p = 2.0 * special.stdtr(dof[:, None], -np.abs(scar))  # = 2 t.sf(|t|, dof)
     take = np.repeat(rows, nw)  # event-major: every window of an event together
+    same = len(take) == len(ok) and nw == 1  # every event, one window: the columns as they are
+
+    def pick(values: Any) -> Any:
+        return values if same else values.take(take)
     windows = _window_array([w.as_tuple() for w in spec.windows])
     return pd.DataFrame(
         {
-            "event_id": table["event_id"].take(take),
-            "group": table["group"].take(take),
-            "symbol": table["symbol"].take(take),
-            "t0": table["t0"].take(take),
-            "n_articles": table["n_articles"][take],
+            "event_id": pick(table["event_id"]),
+            "group": pick(table["group"]),
+            "symbol": pick(table["symbol"]),
+            "t0": pick(table["t0"]),
+            "n_articles": pick(table["n_articles"]),
             "window": np.tile(windows, len(rows)),
             "car": car.ravel(),
             "bhar": bhar.ravel(),
