@@ -682,6 +682,42 @@ def test_table_of_events_without_text() -> None:
     assert c.rejected["reason"][0] == "no text and no instrument"
 
 
+def test_table_of_events_edge_cases() -> None:
+    # the column-wise path for tables without text: white space, blanks, non-string
+    # instruments, repeated and missing ids, bad times, outlet/title columns, extras
+    df = pd.DataFrame(
+        {
+            "id": ["a", "a", None, "d", "e", " f "],
+            "instrument": ["  Euro\tSTOXX   50 ", "DAX", "CAC 40", "   ", "SMI", 5],
+            "published_at": [
+                "2024-11-27T14:00:00+01:00",
+                "27.11.2024 14:00",
+                "2024-11-27T14:00:00Z",
+                "2024-11-27T14:00:00Z",
+                "not a time",
+                "2024-11-27T14:00:00Z",
+            ],
+            "outlet": ["BBZ", " ", "NZN", "BBZ", "BBZ", None],
+            "score": [0.5, 0.25, 0.125, 1.0, 2.0, 4.0],
+        }
+    )
+    c = read_articles(df, tz="Europe/Berlin", outlet="XX")
+    check_contract(c)
+    a = c.articles
+    assert a["article_id"].tolist() == ["a", "a#2", "2", "f"]
+    assert a["instrument"].tolist() == ["Euro STOXX 50", "DAX", "CAC 40", "5"]
+    assert a["outlet"].tolist() == ["BBZ", "XX", "NZN", "XX"]
+    assert a["score"].tolist() == [0.5, 0.25, 0.125, 4.0]
+    # 14:00 Berlin (CET, UTC+1) is 13:00 UTC, whichever way it was written
+    assert a["published_at"].tolist()[:2] == [pd.Timestamp("2024-11-27 13:00", tz="UTC")] * 2
+    assert "renamed" in a["notes"][1] and "row number" in a["notes"][2]
+    assert c.snapshots["instrument"].tolist() == ["Euro STOXX 50", "DAX", "CAC 40", "5"]
+    assert c.rejected["source"].tolist() == ["<DataFrame>:3", "<DataFrame>:4"]
+    assert c.rejected["reason"][0] == "no text and no instrument"
+    assert "not a time" in c.rejected["reason"][1]
+    assert len(a) + len(c.rejected) == c.n_inputs == 6
+
+
 def test_instrument_column_picks_its_box_row() -> None:
     df = pd.DataFrame(
         {"id": ["a", "b", "c"], "text": [LAYOUT2, LAYOUT2, ""], "ticker": ["Gold", "SMI", "DAX"]}
