@@ -561,10 +561,12 @@ def mean_pairwise_correlation(
     x = inp.est_ar if every else inp.est_ar[idx]
     xkeys = inp.est_keys if every else inp.est_keys[idx]
     xok = np.isfinite(x) & (xkeys >= 0)
-    # centre each event on its own mean: Pearson is shift invariant, and the sums stay small
-    mean = np.where(xok, x, 0.0).sum(axis=1) / np.maximum(xok.sum(axis=1), 1)
-    xc = x - mean[:, None]
-    xc[~xok] = 0.0
+    complete = bool(xok.all()) and x.shape[1] > 0
+    # each event is centred on its own mean: Pearson is shift invariant, and the sums stay small
+    if complete:
+        mean = x.mean(axis=1)
+    else:
+        mean = np.where(xok, x, 0.0).sum(axis=1) / np.maximum(xok.sum(axis=1), 1)
 
     # partners of each event: the later ones (by first window date) whose windows start
     # before its window ends
@@ -575,9 +577,11 @@ def mean_pairwise_correlation(
         return 0.0, total, 0
     if candidates <= _SPARSE_PARTNERS * m:
         weighted_sum, left_out = _rbar_pairs(
-            order, hi, wkeys, wok, w_i, xc, xkeys, xok, min_overlap
+            order, hi, wkeys, wok, w_i, x, mean, complete, xkeys, xok, min_overlap
         )
     else:
+        xc = x - mean[:, None]
+        xc[~xok] = 0.0
         weighted_sum, left_out = _rbar_blocks(
             order, kmin_sorted, kmax, later, wkeys, wok, w_i, xc, xkeys, xok, min_overlap
         )
@@ -634,7 +638,9 @@ def _rbar_pairs(
     wkeys: IntArray,
     wok: BoolArray,
     w_i: FloatArray,
-    xc: FloatArray,
+    x: FloatArray,
+    mean: FloatArray,
+    complete: bool,
     xkeys: IntArray,
     xok: BoolArray,
     min_overlap: int,
@@ -688,11 +694,11 @@ def _rbar_pairs(
     stride = width + pad + 1  # the last column collects the cells without a date
     table = np.full((n, stride), np.nan)
     codes -= base[:, None]  # column of each cell in its row (codes is ours to change)
-    every = bool(xok.all())
-    if not every:
+    if not complete:
         codes[~xok] = stride - 1
-    np.put_along_axis(table, codes, xc if every else np.where(xok, xc, np.nan), axis=1)
+    np.put_along_axis(table, codes, x, axis=1)
     table[:, stride - 1] = np.nan
+    table -= mean[:, None]  # centred (NaN stays NaN)
     from numpy.lib.stride_tricks import sliding_window_view
 
     rows = sliding_window_view(table.ravel(), width)
@@ -743,9 +749,9 @@ def _calendar_positions(keys: IntArray, ok: BoolArray) -> tuple[IntArray, IntArr
     hi = int(masked.max())
     if hi - lo < 4 * max(keys.size, 1 << 16):
         seen = np.zeros(hi - lo + 1, dtype=bool)
-        off = masked - lo
-        seen[off.ravel()] = True
-        codes = (np.cumsum(seen) - 1)[off]
+        codes = masked - lo
+        seen[codes.ravel()] = True
+        np.take(np.cumsum(seen) - 1, codes, out=codes)
     else:
         uniq = np.unique(masked if every else keys[ok])
         codes = np.searchsorted(uniq, masked)
