@@ -1,7 +1,8 @@
 """Results of an event study: tidy frames, a printable summary, export and plots.
 
 :class:`EventStudyResults` is immutable: it is a frozen dataclass and every frame it
-exposes is a copy, so changing a frame you got from it never changes the results.
+exposes is a copy, so changing a frame you got from it never changes the results (the
+copies are pandas' copy-on-write copies: cheap to take, copied for real only when changed).
 
 Frames
 ------
@@ -104,37 +105,37 @@ class EventStudyResults:
     @property
     def events(self) -> pd.DataFrame:
         """One row per (article, instrument) with ``group``, ``study_event_id``, ``stat_status``."""
-        return self._events.copy()
+        return self._events.copy(deep=False)
 
     @property
     def abnormal(self) -> pd.DataFrame:
         """Long abnormal returns indexed by (``event_id``, ``rel``)."""
-        return self._abnormal.copy()
+        return self._abnormal.copy(deep=False)
 
     @property
     def car(self) -> pd.DataFrame:
         """Per event and window: CAR, BHAR, SCAR, t, p."""
-        return self._car.copy()
+        return self._car.copy(deep=False)
 
     @property
     def caar(self) -> pd.DataFrame:
         """Per group, window and relative day: AAR, CAAR and its confidence band."""
-        return self._caar.copy()
+        return self._caar.copy(deep=False)
 
     @property
     def tests(self) -> pd.DataFrame:
         """Test statistics per group and window."""
-        return self._tests.copy()
+        return self._tests.copy(deep=False)
 
     @property
     def params(self) -> pd.DataFrame:
         """Per event: model parameters, L, s, k, status."""
-        return self._params.copy()
+        return self._params.copy(deep=False)
 
     @property
     def placebo(self) -> pd.DataFrame:
         """Placebo draws (``group, window, draw, caar``)."""
-        return self._placebo.copy()
+        return self._placebo.copy(deep=False)
 
     # -- convenience -------------------------------------------------------------------
     @property
