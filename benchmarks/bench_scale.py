@@ -110,8 +110,10 @@ def _rss_mb() -> float:
 #: later version no longer has is skipped.
 COMPONENTS: tuple[tuple[str, str, str], ...] = (
     ("mktnews.articles", "_table_batch", "read: table columns to lists (articles._table_batch)"),
-    ("mktnews.articles", "_assemble", "read: per-row assembly (articles._assemble)"),
+    ("mktnews.articles", "_assemble", "read: assembly of the frames (articles._assemble)"),
+    ("mktnews.study", "_events_frame", "study: checks of the events frame (study._events_frame)"),
     ("mktnews.study", "_cluster", "study: collapse (study._cluster)"),
+    ("mktnews.study", "_load_history", "study: prices (study._load_history)"),
     ("mktnews.study", "_kernel", "study: windows, model, CARs (study._kernel)"),
     ("mktnews.inference", "run_tests", "study: all tests (inference.run_tests)"),
     (
