@@ -1159,8 +1159,18 @@ def _merge(partials: Sequence[_Partial], spec: _Spec) -> _Merged:
             np.empty(0, np.int64),
             np.empty(0, dtype=object),
         )
-    t = pd.concat(tabs, ignore_index=True)
-    t = t.iloc[np.lexsort((t["first_row"].to_numpy(), t["part"].to_numpy()))].reset_index(drop=True)
+    # the article id lists stay Arrow arrays, one per partition: (flat ids, list lengths)
+    flats, lengths = [], []
+    for tab in tabs:
+        lists = pa.chunked_array(tab["article_ids"].array._pa_array).combine_chunks()
+        flats.append(lists.flatten())
+        lengths.append(tab["n_articles"].to_numpy(dtype=np.int64))
+    t = pd.concat([tab.drop(columns=["article_ids"]) for tab in tabs], ignore_index=True)
+    length = np.concatenate(lengths)
+    start = np.concatenate([[0], np.cumsum(length)[:-1]]).astype(np.int64)  # in the flat ids
+    perm = np.lexsort((t["first_row"].to_numpy(), t["part"].to_numpy()))  # corpus order
+    t = t.iloc[perm].reset_index(drop=True)
+    length, start = length[perm], start[perm]
     if spec.collapse:
         code = t.groupby(["group", "symbol", "t0_ns"], sort=False).ngroup().to_numpy()
     else:
@@ -1169,16 +1179,16 @@ def _merge(partials: Sequence[_Partial], spec: _Spec) -> _Merged:
     first = np.full(n_ev, -1, dtype=np.int64)
     rows = np.arange(len(t))
     first[code[::-1]] = rows[::-1]  # first row of each event
-    counts = np.bincount(code, weights=t["n_articles"].to_numpy(), minlength=n_ev).astype(np.int64)
-    # article ids: every list of an event, in partition order
-    lists = pa.chunked_array([t["article_ids"].array._pa_array]).combine_chunks()
+    counts = np.bincount(code, weights=length, minlength=n_ev).astype(np.int64)
+    # article ids of each event: its partitions' lists one after the other, in corpus order
     order = np.argsort(code, kind="stable")
-    flat = lists.take(pa.array(order)).flatten()
+    ln, st = length[order], start[order]
+    total = int(ln.sum())
+    pos = np.repeat(st - np.concatenate([[0], np.cumsum(ln)[:-1]]), ln) + np.arange(total)
+    flat = pa.concat_arrays([f.cast(pa.string()) for f in flats]).take(pa.array(pos))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
     article_ids = pd.Series(
-        pd.arrays.ArrowExtensionArray(
-            pa.ListArray.from_arrays(pa.array(offsets), flat.cast(pa.string()))
-        )
+        pd.arrays.ArrowExtensionArray(pa.ListArray.from_arrays(pa.array(offsets), flat))
     )
     ft = t.iloc[first].reset_index(drop=True)
     t0 = ft["t0_ns"].to_numpy(dtype=np.int64)
