@@ -853,14 +853,21 @@ def _usable(ev: pd.DataFrame, t0ns: np.ndarray) -> np.ndarray:
 def _partial(ev: pd.DataFrame, part_no: int, spec: _Spec, check_ids: bool) -> _Partial:
     from mktnews.study import _cluster, _events_frame, _group_labels, _t0_ns
 
-    ev = _events_frame(ev.reset_index(drop=True), spec, None)
+    ev = ev.reset_index(drop=True)
+    unknown = ev["symbol"].isna().to_numpy()
+    if check_ids or ev["event_id"][unknown].duplicated().any():
+        ev = _events_frame(ev, spec, None)  # a user's events frame: every check of the engine
+    else:
+        # align_events' rows: "article|symbol" is unique once the article ids are, except
+        # for a name without a symbol printed twice in one box (checked above)
+        _events_frame(ev.iloc[:0], spec, None)  # columns and dtypes
     groups = _group_labels(ev, spec.group_by)
     t0ns = _t0_ns(ev["t0"], spec.intraday)
     cl = _cluster(ev, groups, t0ns, spec)
     rev = cl.row_event
     used = np.flatnonzero(rev >= 0)
-    _, idx = np.unique(rev[used], return_index=True)
-    first = used[idx]  # first row of each local event
+    first = np.empty(len(cl.table), dtype=np.int64)
+    first[rev[used][::-1]] = used[::-1]  # first row of each local event
     tab = cl.table.drop(columns=["event_id", "t0"]).assign(
         part=np.full(len(first), part_no, dtype=np.int64),
         first_row=first.astype(np.int64),

@@ -440,3 +440,28 @@ def test_exports_equal_the_pandas_exports(
         a = pd.read_parquet(tmp_path / "dask_pq" / f"{name}.parquet")
         b = pd.read_parquet(tmp_path / "pandas_pq" / f"{name}.parquet")
         _eq(a.reset_index(drop=True), b)
+
+
+def test_unknown_name_printed_twice_is_refused_as_in_pandas(
+    threads: Any, seed_path: Path, source: FileSource
+) -> None:
+    from mktnews.errors import InvalidOptionError
+
+    body = seed_path.read_text(encoding="utf-8").split("\n", 2)[2]
+    text = "Foo Index\n+1.00\nFoo Index\n+2.00\n" + body  # a name no registry knows, twice
+    t = pd.DataFrame(
+        {
+            "id": ["x", "y"],
+            "text": [text, seed_path.read_text(encoding="utf-8")],
+            "published_at": pd.DatetimeIndex(["2024-11-27 12:00", "2024-11-28 12:00"]).tz_localize(
+                "UTC"
+            ),
+        }
+    )
+    with pytest.raises(InvalidOptionError, match=r"'x\|Foo Index' is duplicated"):
+        mktnews.event_study(mktnews.read_articles(t), source=source, **STUDY)
+    with (
+        threads.as_current(),
+        pytest.raises(InvalidOptionError, match=r"'x\|Foo Index' is duplicated"),
+    ):
+        mktnews.event_study(_ddf(t, 2), source=source, **STUDY)
