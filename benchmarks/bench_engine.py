@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> None:
         "## Notes",
         "",
         "- `event_study` includes loading every price series from the source (a `FrameSource`: "
-        "slicing and copying the frames), returns, clustering, gathering, the batched fits, "
+        "slicing the frames, copy-on-write copies), returns, clustering, gathering, the batched fits, "
         "every results frame and, with tests, `mktnews.inference.run_tests` on one "
         "`TestInput` per group and window.",
         "- \"engine without tests\" is everything but the test battery; the battery's own "
