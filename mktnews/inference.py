@@ -515,11 +515,17 @@ def mean_pairwise_correlation(
     is taken over all pairs except those left out (fewer than ``min_overlap`` common
     estimation dates, or an undefined correlation).
 
-    The pair sums are formed with dense date x event matrices, block by block of events
-    sorted by their first window date, so that memory stays bounded (about
-    ``_PAIR_BLOCK_CELLS`` cells per block) and only events whose windows can overlap meet.
-    Time grows with the number of pairs of events whose windows overlap times the length of
-    the estimation window (a fully clustered sample of 3,000 events takes seconds).
+    Only events whose windows can overlap meet: events are sorted by their first window
+    date and each one's partners are the later events whose windows start before its own
+    ends. When events are spread over time (at most ``_SPARSE_PARTNERS`` candidate partners
+    per event on average) the candidate pairs are visited in chunks: their shared window
+    dates are counted, and for the pairs that share some the sums over their common
+    estimation dates come from two aligned row slices of a table holding each event's
+    centred residuals by calendar position. Clustered samples use dense date x event
+    matrix products instead, block by block of events (about ``_PAIR_BLOCK_CELLS`` cells
+    per block). Time grows with the number of pairs of events whose windows overlap times
+    the length of the estimation window (1,000 events spread over 13 years: about 10 ms;
+    1,000 events on one day: about 0.1 s).
 
     Parameters
     ----------
