@@ -29,7 +29,7 @@ from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -681,7 +681,7 @@ def _id_strings(values: pd.Series) -> list[object]:
     if fast is not None:
         return fast
     if pd.api.types.is_integer_dtype(values.dtype) and not values.hasnans:
-        return values.astype(str).tolist()
+        return list(values.astype(str).tolist())
     if pd.api.types.is_float_dtype(values.dtype):
         arr = values.to_numpy()
         return [
@@ -736,8 +736,9 @@ def _table_batch(
     sources = [f"{origin}:{r}" for r in positions]
     if i_col is not None:
         raw_ids = _id_strings(df[i_col])
+        ids: list[str]
         if None not in raw_ids:
-            ids = raw_ids  # type: ignore[assignment]
+            ids = cast("list[str]", raw_ids)
             id_notes = [""] * n
         else:
             ids = [
