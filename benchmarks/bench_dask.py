@@ -20,7 +20,8 @@ small file so that the workers have built their calendars), its stages (scan + p
 load, workers' pass, engine), articles per second, the peak RSS of each worker process
 (``ru_maxrss``; minus its RSS before the run) and of the client; and, for comparison, the
 same 10^6 articles (the first files) through the Dask path and through the pandas path
-(``pd.read_parquet`` -> ``read_articles`` -> ``event_study``, in a fresh process).
+(``pd.read_parquet`` -> ``read_articles`` -> ``event_study``, in a fresh process, run before the
+cluster starts).
 
 Results go to ``benchmarks/results/dask.md`` (and ``dask.json``) unless ``--no-write``.
 """
@@ -241,6 +242,18 @@ def main(argv: list[str] | None = None) -> int:
             f"{a.n:,} articles in {len(files)} Parquet files ({size_mb:,.0f} MB), {gen:.1f} s",
             flush=True,
         )
+        # the pandas path first, in a fresh process, before the cluster takes the cores
+        cmp_files = files[: max(1, a.compare // a.chunk)] if a.compare else []
+        cmp_pandas = None
+        if cmp_files:
+            out = subprocess.run(
+                [sys.executable, __file__, "--pandas-child", *map(str, cmp_files)],
+                capture_output=True, text=True, cwd=REPO,
+            )  # fmt: skip
+            if out.returncode != 0:
+                raise RuntimeError(out.stderr)
+            cmp_pandas = json.loads(out.stdout.strip().splitlines()[-1])
+            print(f"pandas {cmp_pandas['n']:,}: {cmp_pandas['total']:.1f} s", flush=True)
         stages = _Stages()
         with (
             distributed.LocalCluster(
@@ -265,20 +278,9 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             cmp_dask = None
-            cmp_files = files[: max(1, a.compare // a.chunk)] if a.compare else []
             if cmp_files:
                 cmp_dask = run_dask(client, cmp_files, stages)
                 print(f"dask {cmp_dask['n']:,}: {cmp_dask['total']:.1f} s", flush=True)
-        cmp_pandas = None
-        if cmp_files:
-            out = subprocess.run(
-                [sys.executable, __file__, "--pandas-child", *map(str, cmp_files)],
-                capture_output=True, text=True, cwd=REPO,
-            )  # fmt: skip
-            if out.returncode != 0:
-                raise RuntimeError(out.stderr)
-            cmp_pandas = json.loads(out.stdout.strip().splitlines()[-1])
-            print(f"pandas {cmp_pandas['n']:,}: {cmp_pandas['total']:.1f} s", flush=True)
     finally:
         if a.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
