@@ -67,14 +67,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mktnews._typing import INTRADAY_INTERVALS, Interval, check_option
+from mktnews._typing import (
+    INTRADAY_INTERVALS,
+    Interval,
+    MarketState,
+    SnapshotStatus,
+    check_option,
+)
 from mktnews.articles import SNAPSHOT_COLUMNS, Corpus
 from mktnews.calendars import calendar_sessions, data_sessions, get_calendar
 from mktnews.errors import ArticleError, InvalidOptionError, PriceDataError, UnknownInstrumentError
@@ -117,7 +123,7 @@ EVENT_COLUMNS: tuple[str, ...] = (
 )
 
 #: ``market_state`` values, indexed by the codes :func:`find_sessions` returns.
-MARKET_STATES: tuple[str, ...] = ("pre", "regular", "post", "closed")
+MARKET_STATES: tuple[str, ...] = get_args(MarketState)
 #: ``status`` values of the events frame.
 STATUSES: tuple[str, ...] = (
     "ok",
@@ -128,15 +134,7 @@ STATUSES: tuple[str, ...] = (
     "gap",
 )
 #: ``snapshot_status`` values of the events frame.
-SNAPSHOT_STATUSES: tuple[str, ...] = (
-    "matches_t0",
-    "matches_other_session",
-    "within_t0_range",
-    "no_match",
-    "zero",
-    "no_data",
-    "no_snapshot",
-)
+SNAPSHOT_STATUSES: tuple[str, ...] = get_args(SnapshotStatus)
 _CAPTURE_STATUSES: tuple[str, ...] = (
     "unique",
     "ambiguous",

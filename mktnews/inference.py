@@ -39,12 +39,13 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, get_args
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import special, stats
 
+from mktnews._typing import TestName
 from mktnews.errors import InvalidOptionError
 
 __all__ = [
@@ -64,20 +65,7 @@ BoolArray = NDArray[np.bool_]
 
 #: The test names, in the order :func:`run_tests` uses for ``tests="all"``
 #: (``placebo`` is computed by the engine, not here).
-TESTS: Final[tuple[str, ...]] = (
-    "cs_t",
-    "bw_t",
-    "cda_t",
-    "patell",
-    "bmp",
-    "kp_patell",
-    "kp_bmp",
-    "sign",
-    "gen_sign",
-    "corrado",
-    "grank",
-    "wilcoxon",
-)
+TESTS: Final[tuple[str, ...]] = tuple(t for t in get_args(TestName) if t != "placebo")
 
 #: The tests that read the estimation-window residuals (``est_ar``, ``est_keys``); the
 #: others need only the window's data, ``s`` and ``L`` (the engine then passes (N, 0)
