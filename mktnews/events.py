@@ -834,8 +834,10 @@ def _event_rows(
         if dedupe and len(snap.art):
             # one row per (article, symbol): a box naming an instrument twice keeps the first
             sym_code, _ = _symbol_codes(snap.inst, snap_inst)
+            # unknown instruments are keyed by their printed name (their event_id uses it)
+            sym_code = np.where(sym_code >= 0, sym_code, -1 - np.asarray(snap.inst, dtype=np.int64))
             multi = np.bincount(snap.art, minlength=n_art)[snap.art] > 1
-            sub = np.flatnonzero(multi & (sym_code >= 0))
+            sub = np.flatnonzero(multi)
             if sub.size:
                 key = pd.DataFrame({"a": snap.art[sub], "s": sym_code[sub]})
                 dup = sub[key.duplicated().to_numpy()]

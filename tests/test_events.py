@@ -577,3 +577,19 @@ def test_plain_frame_with_offsets(daily: FileSource) -> None:
     dup = pd.DataFrame({"article_id": ["x", "x"], "published_at": ["2024-11-27T14:00:00+01:00"] * 2})
     with pytest.raises(ArticleError, match="more than once"):
         align_events(dup, source=daily)
+
+
+def test_box_naming_an_instrument_twice_gives_one_row(daily: FileSource) -> None:
+    # "DAX" and "DAX 40" are the same index; "Foo Index" is unknown and printed twice.
+    # One row per (article, instrument): event ids stay unique, the repeats are reported.
+    page = (
+        "Berliner Tageblatt - Titel\nBörse\nDAX -0.78% 18532.99\nDAX 40 -0.78% 18532.99\n"
+        "Foo Index +1.00% 100\nFoo Index +1.00% 100\nDer Text des Artikels.\nJ.Hasler--NZN"
+    )
+    corpus = read_articles([page], published_at={"0": "2024-11-27T14:00:00+01:00"})
+    assert len(corpus.snapshots) == 4
+    ev = align_events(corpus, source=daily)
+    assert ev["event_id"].is_unique
+    assert ev["status"].tolist() == ["ok", "unknown_instrument"]
+    assert ev["t0"].iloc[0] == pd.Timestamp("2024-11-27")
+    assert len(ev.attrs["duplicate_instruments"]) == 2
