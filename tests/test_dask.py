@@ -442,11 +442,9 @@ def test_exports_equal_the_pandas_exports(
         _eq(a.reset_index(drop=True), b)
 
 
-def test_unknown_name_printed_twice_is_refused_as_in_pandas(
+def test_unknown_name_printed_twice_is_one_row_as_in_pandas(
     threads: Any, seed_path: Path, source: FileSource
 ) -> None:
-    from mktnews.errors import InvalidOptionError
-
     body = seed_path.read_text(encoding="utf-8").split("\n", 2)[2]
     text = "Foo Index\n+1.00\nFoo Index\n+2.00\n" + body  # a name no registry knows, twice
     t = pd.DataFrame(
@@ -458,10 +456,12 @@ def test_unknown_name_printed_twice_is_refused_as_in_pandas(
             ),
         }
     )
-    with pytest.raises(InvalidOptionError, match=r"'x\|Foo Index' is duplicated"):
-        mktnews.event_study(mktnews.read_articles(t), source=source, **STUDY)
-    with (
-        threads.as_current(),
-        pytest.raises(InvalidOptionError, match=r"'x\|Foo Index' is duplicated"),
-    ):
-        mktnews.event_study(_ddf(t, 2), source=source, **STUDY)
+    pandas_res = mktnews.event_study(mktnews.read_articles(t), source=source, **STUDY)
+    ev = pandas_res.events
+    x = ev[ev["article_id"] == "x"]
+    assert x["event_id"].tolist() == ["x|Foo Index"]
+    assert x["status"].tolist() == ["unknown_instrument"]
+    with threads.as_current():
+        dask_res = mktnews.event_study(_ddf(t, 2), source=source, **STUDY)
+    _eq(dask_res.car, pandas_res.car)
+    _eq(dask_res.tests, pandas_res.tests)
