@@ -124,9 +124,8 @@ def _md_table(frame: pd.DataFrame, floatfmt: str = "{:.4f}") -> str:
     return "\n".join(lines)
 
 
-def _articles_to_plot(results: EventStudyResults, limit: int) -> list[str]:
+def _articles_to_plot(ev: pd.DataFrame, limit: int) -> list[str]:
     """Article ids to chart: those in used events first, then other aligned ones."""
-    ev = results.events
     if ev.empty or limit <= 0:
         return []
     used = ev.loc[(ev.get("stat_status", ev["status"]) == "ok").fillna(False).to_numpy(dtype=bool)]
@@ -155,8 +154,7 @@ def _car_table(results: EventStudyResults) -> pd.DataFrame:
     return out
 
 
-def _status_table(results: EventStudyResults) -> pd.DataFrame:
-    ev = results.events
+def _status_table(ev: pd.DataFrame) -> pd.DataFrame:
     col = "stat_status" if "stat_status" in ev else "status"
     counts = ev[col].astype("str").value_counts()
     return pd.DataFrame({"status": counts.index.astype("str"), "event rows": counts.to_numpy()})
@@ -206,7 +204,10 @@ def write_report(
         files.append(path)
         return path
 
-    put_csv(results.events, "events.csv")
+    events = results.events
+    if not isinstance(events, pd.DataFrame) and hasattr(events, "compute"):
+        events = events.compute()  # Dask results: the report holds every event row
+    put_csv(events, "events.csv")
     put_csv(results.car, "car.csv")
     put_csv(results.caar, "caar.csv")
     put_csv(results.tests, "tests.csv")
@@ -242,9 +243,8 @@ def write_report(
                 headings[aid] = textwrap.shorten(" ".join(text.split()), width=90, placeholder=" …")
     article_plots: list[tuple[str, Path]] = []
     skipped: list[tuple[str, str]] = []
-    events = results.events
     used_names: set[str] = set()
-    for aid in _articles_to_plot(results, max_articles):
+    for aid in _articles_to_plot(events, max_articles):
         fig = _figure((9.0, 4.8))
         try:
             plotting.plot_article(events, aid, source=source, interval=interval,  # type: ignore[arg-type]
@@ -279,14 +279,17 @@ def write_report(
         ("events used", str(results.info.get("n_events_ok", "-"))),
     ]
 
+    status = _status_table(events)
     md_path = folder / "summary.md"
     md_path.write_text(
-        _markdown(title, summary.as_text(), counts, results, corpus, all_notes, images), encoding="utf-8"
+        _markdown(title, summary.as_text(), counts, results, status, corpus, all_notes, images),
+        encoding="utf-8",
     )
     files.append(md_path)
     html_path = folder / "report.html"
     html_path.write_text(
-        _html(title, summary.as_html(), counts, results, corpus, all_notes, images), encoding="utf-8"
+        _html(title, summary.as_html(), counts, results, status, corpus, all_notes, images),
+        encoding="utf-8",
     )
     files.append(html_path)
     return Report(folder, tuple(files), tuple(article_plots), tuple(skipped))
@@ -297,6 +300,7 @@ def _markdown(
     summary_text: str,
     counts: list[tuple[str, str]],
     results: EventStudyResults,
+    status: pd.DataFrame,
     corpus: Corpus | None,
     notes: list[str],
     images: list[tuple[str, str, bytes]],
@@ -306,7 +310,7 @@ def _markdown(
     if notes:
         parts += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
     parts += ["## Summary", "", "```text", summary_text, "```", ""]
-    parts += ["## Status of the event rows", "", _md_table(_status_table(results)), ""]
+    parts += ["## Status of the event rows", "", _md_table(status), ""]
     car = _car_table(results)
     if len(car):
         parts += ["## CAR per event and window", ""]
@@ -346,6 +350,7 @@ def _html(
     summary_html: str,
     counts: list[tuple[str, str]],
     results: EventStudyResults,
+    status: pd.DataFrame,
     corpus: Corpus | None,
     notes: list[str],
     images: list[tuple[str, str, bytes]],
@@ -365,7 +370,7 @@ def _html(
     for caption, name, png in figures:
         parts.append(_img(caption, name, png))
     parts.append("<h2>Summary</h2>" + summary_html)
-    parts.append("<h2>Status of the event rows</h2>" + _status_table(results).to_html(index=False))
+    parts.append("<h2>Status of the event rows</h2>" + status.to_html(index=False))
     car = _car_table(results)
     if len(car):
         parts.append("<h2>CAR per event and window</h2>")

@@ -465,3 +465,25 @@ def test_unknown_name_printed_twice_is_one_row_as_in_pandas(
         dask_res = mktnews.event_study(_ddf(t, 2), source=source, **STUDY)
     _eq(dask_res.car, pandas_res.car)
     _eq(dask_res.tests, pandas_res.tests)
+
+
+def test_report_folder_from_dask_results(
+    threads: Any, table: pd.DataFrame, source: FileSource, tmp_path: Path, daily_dir: Path
+) -> None:
+    from mktnews.report import write_report
+
+    small = table.iloc[495:505].reset_index(drop=True)  # holds the DAX rows 499 and 500
+    with threads.as_current():
+        res = mktnews.event_study(_ddf(small, 2), source=source, windows=[(0, 0)])
+    write_report(res, tmp_path, source=source, max_articles=1)
+    events = pd.read_csv(tmp_path / "events.csv")
+    assert len(events) == 10
+    car = pd.read_csv(tmp_path / "car.csv")
+    dax = car[car["event_id"] == "^GDAXI@2024-11-27"]
+    # constant mean over relative days -250..-11, by hand from the CSV
+    close = pd.read_csv(daily_dir / "^GDAXI.csv", parse_dates=["Date"]).set_index("Date")["Close"]
+    ret = close.pct_change()
+    p = close.index.get_loc(pd.Timestamp("2024-11-27"))
+    mean = ret.iloc[p - 250 : p - 10].mean()
+    assert dax["car"].iloc[0] == pytest.approx(_dax_return_2024_11_27(daily_dir) - mean, abs=1e-12)
+    assert (tmp_path / "report.html").exists() and (tmp_path / "summary.md").exists()
