@@ -462,21 +462,6 @@ class _Payload:
     instrument_col: Hashable | None
 
 
-def _resolve_name(name: object, prices: Mapping[str, pd.DataFrame] | None) -> Instrument | None:
-    """The instrument a printed name stands for, as :func:`align_events` resolves it."""
-    from mktnews.errors import UnknownInstrumentError
-    from mktnews.instruments import resolve_instrument
-
-    if name is None or not str(name).strip():
-        return None
-    try:
-        return resolve_instrument(str(name))
-    except UnknownInstrumentError:
-        if prices is not None and str(name) in prices:
-            return resolve_instrument(str(name), allow_unregistered_symbol=True)
-        return None
-
-
 def _given_name(name: object) -> object:
     """A table's instrument value as the reader keeps it."""
     if isinstance(name, str):
@@ -502,7 +487,9 @@ def _load(
         given = [_given_name(x) for x in names["name"].tolist()]
         names["name"] = pd.Series(given, index=names.index, dtype=object)
         names = names[names["name"].notna()]
-    syms = [None if (r := _resolve_name(x, prices)) is None else r.symbol for x in names["name"]]
+    from mktnews.events import _resolve_one  # the resolution align_events uses
+
+    syms = [None if (r := _resolve_one(x, prices)) is None else r.symbol for x in names["name"]]
     names = names.assign(symbol=pd.Series(syms, index=names.index, dtype=object))
     names = names[names["symbol"].notna()]
     lo = names["lo"].to_numpy()
