@@ -30,6 +30,7 @@ import pandas as pd
 from mktnews._typing import Interval, check_option
 from mktnews.articles import Corpus
 from mktnews.errors import InvalidOptionError, PriceDataError, UnknownInstrumentError
+from mktnews.prices.base import BAR_LENGTH
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -38,16 +39,6 @@ if TYPE_CHECKING:
 
 __all__ = ["plot_ar", "plot_article", "plot_caar", "plot_placebo", "plot_timeline"]
 
-_BAR = {
-    "1m": pd.Timedelta(minutes=1),
-    "2m": pd.Timedelta(minutes=2),
-    "5m": pd.Timedelta(minutes=5),
-    "15m": pd.Timedelta(minutes=15),
-    "30m": pd.Timedelta(minutes=30),
-    "60m": pd.Timedelta(minutes=60),
-    "90m": pd.Timedelta(minutes=90),
-    "1h": pd.Timedelta(hours=1),
-}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -425,7 +416,7 @@ def _draw_intraday(
 ) -> None:
     from mktnews.prices.base import load_prices
 
-    bar = _BAR[interval]
+    bar = BAR_LENGTH[interval]
     if t0 is not None:
         centre_utc = pd.Timestamp(t0)
         centre_utc = centre_utc.tz_localize("UTC") if centre_utc.tzinfo is None else centre_utc

@@ -34,6 +34,18 @@ __all__ = [
 
 COLUMNS: tuple[str, ...] = ("open", "high", "low", "close", "volume")
 
+#: Length of an intraday bar, per interval.
+BAR_LENGTH: dict[str, pd.Timedelta] = {
+    "1m": pd.Timedelta(minutes=1),
+    "2m": pd.Timedelta(minutes=2),
+    "5m": pd.Timedelta(minutes=5),
+    "15m": pd.Timedelta(minutes=15),
+    "30m": pd.Timedelta(minutes=30),
+    "60m": pd.Timedelta(minutes=60),
+    "90m": pd.Timedelta(minutes=90),
+    "1h": pd.Timedelta(hours=1),
+}
+
 
 @runtime_checkable
 class PriceSource(Protocol):

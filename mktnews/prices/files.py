@@ -76,7 +76,6 @@ _INTERVAL_DIRS: dict[str, tuple[str, ...]] = {
 }
 
 _MINUTES_TO_INTERVAL = {1: "1m", 2: "2m", 5: "5m", 15: "15m", 30: "30m", 60: "1h", 90: "90m"}
-_INTERVAL_MINUTES = {"1m": 1, "2m": 2, "5m": 5, "15m": 15, "30m": 30, "60m": 60, "1h": 60, "90m": 90}
 
 # Header names (normalised: no accents, lower case, without spaces, _-.<> ) -> role.
 _ROLES: dict[str, str] = {}
