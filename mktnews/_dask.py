@@ -1035,10 +1035,9 @@ def fit(
             status_all[k] = status_all.get(k, 0) + v
     row_status = dict(sorted(status_all.items(), key=lambda kv: -kv[1]))
     if merged.n_events == 0:
-        raise StudyError(
-            "no event can be used: no row has status 'ok' with a symbol and t0 "
-            f"({', '.join(f'{k}: {v}' for k, v in row_status.items()) or 'the events frame is empty'})"
-        )
+        from mktnews.study import no_event_message
+
+        raise StudyError(no_event_message(row_status))
     res = _run(spec, merged.frame, source)
     params = res._params.copy()
     if (

@@ -393,6 +393,25 @@ class EventStudy:
         return _run(self._spec, self._input, self._source)
 
 
+_STATUS_HINTS = {
+    "no_publication_time": "articles need a publication time: read_articles(..., time_col=... "
+    "or published_at=...), `mktnews study --published-at CSV`; date_articles() proposes dates "
+    "for undated pages",
+    "unknown_instrument": "register the printed names with mktnews.register_instrument()",
+    "no_data": "the price source could not answer (see events.attrs['price_errors'])",
+    "outside_data": "publication falls outside the price data's range",
+}
+
+
+def no_event_message(counts: Mapping[str, int]) -> str:
+    """The message of the :class:`StudyError` raised when no event is usable: the rows'
+    statuses with their counts, and what to do about the commonest causes."""
+    listed = ", ".join(f"{k}: {v}" for k, v in counts.items()) or "the events frame is empty"
+    hints = [h for k, h in _STATUS_HINTS.items() if counts.get(k)]
+    tail = ("; " + "; ".join(hints)) if hints else ""
+    return f"no event can be used: no row has status 'ok' with a symbol and t0 ({listed}){tail}"
+
+
 def event_study(
     corpus_or_events: Corpus | pd.DataFrame,
     *,
@@ -1083,11 +1102,7 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
     status_in = _str(events["status"]).fillna("<NA>")
     stat_in_list = status_in.tolist()
     if n_ev == 0:
-        counts = Counter(stat_in_list).most_common()
-        raise StudyError(
-            "no event can be used: no row has status 'ok' with a symbol and t0 "
-            f"({', '.join(f'{k}: {v}' for k, v in counts) or 'the events frame is empty'})"
-        )
+        raise StudyError(no_event_message(dict(Counter(stat_in_list).most_common())))
 
     cols = clusters.columns
 

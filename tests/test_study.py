@@ -798,3 +798,15 @@ def test_degenerate_estimation_status() -> None:
     assert st["a"] == "degenerate_estimation" and st["b"] == "ok"
     with pytest.raises(StudyError, match="degenerate_estimation: 1"):
         event_study(ev.iloc[:1], source=src, windows=[(0, 0)], estimation=(-200, -2), tests=None)
+
+
+def test_no_usable_event_says_why_and_what_to_do(seed_path: Path) -> None:
+    from mktnews.articles import read_articles
+    from mktnews.datasets import sample_source
+
+    undated = read_articles(seed_path)  # the page prints no publication time
+    with pytest.raises(StudyError) as err:
+        event_study(undated, source=sample_source())
+    msg = str(err.value)
+    assert "no_publication_time: 1" in msg
+    assert "published_at=" in msg and "date_articles()" in msg
