@@ -76,6 +76,7 @@ import pyarrow.compute as pc
 
 from mktnews._typing import (
     INTRADAY_INTERVALS,
+    CaptureStatus,
     Interval,
     MarketState,
     SnapshotStatus,
@@ -135,14 +136,7 @@ STATUSES: tuple[str, ...] = (
 )
 #: ``snapshot_status`` values of the events frame.
 SNAPSHOT_STATUSES: tuple[str, ...] = get_args(SnapshotStatus)
-_CAPTURE_STATUSES: tuple[str, ...] = (
-    "unique",
-    "ambiguous",
-    "no_match",
-    "zero",
-    "unknown_instrument",
-    "no_data",
-)
+_CAPTURE_STATUSES: tuple[str, ...] = get_args(CaptureStatus)
 
 _OK, _NO_PUB, _UNKNOWN, _NO_DATA, _OUTSIDE, _GAP = range(6)
 _M_T0, _M_OTHER, _M_RANGE, _M_NONE, _M_ZERO, _M_NODATA, _M_NOSNAP = range(7)
