@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
+from _corpora import box_corpus
 
-from mktnews.articles import Corpus, read_articles
+from mktnews.articles import read_articles
 from mktnews.events import CAPTURE_COLUMNS, capture_sessions
 from mktnews.prices.files import FileSource
 
@@ -36,47 +36,6 @@ def _changes(folder: Path, symbol: str) -> pd.DataFrame:
     df["prev"] = df["Close"].shift(1)
     df["chg"] = df["Close"] - df["prev"]
     return df
-
-
-def _corpus(rows: list[dict[str, object]]) -> Corpus:
-    """Pages with boxes: article_id, instrument, change / change_pct / level, raw, published."""
-    arts: dict[str, dict[str, object]] = {}
-    snaps = []
-    for r in rows:
-        aid = str(r["article_id"])
-        pub = r.get("published")
-        arts.setdefault(
-            aid,
-            {
-                "article_id": aid,
-                "instrument": r["instrument"],
-                "snapshot_change": r.get("change", np.nan),
-                "snapshot_pct": r.get("change_pct", np.nan),
-                "snapshot_level": r.get("level", np.nan),
-                "snapshot_raw": r.get("raw"),
-                "published_at": pd.Timestamp(str(pub)).tz_localize(BERLIN).tz_convert("UTC") if pub else pd.NaT,
-                "title": None,
-                "body": "",
-                "byline": None,
-                "outlet": None,
-                "source": aid,
-            },
-        )
-        snaps.append(
-            {
-                "article_id": aid,
-                "position": sum(1 for s in snaps if s["article_id"] == aid),
-                "instrument": r["instrument"],
-                "change": float(r.get("change", np.nan)),  # type: ignore[arg-type]
-                "change_pct": float(r.get("change_pct", np.nan)),  # type: ignore[arg-type]
-                "level": float(r.get("level", np.nan)),  # type: ignore[arg-type]
-                "raw": r.get("raw"),
-                "zero_flag": bool(r.get("zero", False)),
-            }
-        )
-    a = pd.DataFrame(list(arts.values()))
-    a["published_at"] = pd.to_datetime(a["published_at"], utc=True).dt.as_unit("ns")
-    return Corpus(a, pd.DataFrame(snaps), pd.DataFrame({"source": [], "reason": []}), len(a))
 
 
 def test_seed_captured_2024_11_27(seed_path: Path, daily: FileSource, daily_dir: Path) -> None:
@@ -150,7 +109,7 @@ def test_page_agreement_across_exchanges(daily: FileSource, daily_dir: Path) -> 
         {"article_id": "p5", "instrument": "Euro STOXX 50", "change": -28.84, "raw": "-28.8400"},
         {"article_id": "p5", "instrument": "DAX", "change": d20, "raw": f"{d20:.2f}"},
     ]
-    out = capture_sessions(_corpus(rows), source=daily, search=SEARCH)
+    out = capture_sessions(box_corpus(rows), source=daily, search=SEARCH)
     assert (out["status"] == "unique").all(), out[["article_id", "instrument", "status", "n_candidates"]]
     page = out.groupby("article_id")["page_status"].first().to_dict()
     assert page == {"p1": "agree", "p2": "agree", "p3": "agree", "p4": "disagree", "p5": "disagree"}
@@ -177,7 +136,7 @@ def test_ambiguous_percent_box_and_page_resolution(daily: FileSource, daily_dir:
         {"article_id": "b", "instrument": "Euro STOXX 50", "change_pct": pct, "raw": f"{pct:.2f}%"},
         {"article_id": "b", "instrument": "Euro STOXX 50 Index", "change": -28.84, "raw": "-28.8400"},
     ]
-    out = capture_sessions(_corpus(rows), source=daily, search=SEARCH)
+    out = capture_sessions(box_corpus(rows), source=daily, search=SEARCH)
     a = out.iloc[0]
     assert a["status"] == "ambiguous"
     # the candidates lie between a strict loop (half a unit of 0.01 %) and a loose one
@@ -203,7 +162,7 @@ def test_no_match_intraday_zero_unknown_nodata(daily: FileSource, daily_dir: Pat
         {"article_id": "nod", "instrument": "ATX", "change": 1.5, "raw": "1.50"},
     ]
     search = ("2024-11-25", "2024-11-29")
-    out = capture_sessions(_corpus(rows), source=daily, search=search)
+    out = capture_sessions(box_corpus(rows), source=daily, search=search)
     assert out["status"].tolist() == ["no_match", "zero", "unknown_instrument", "no_data"]
     assert "^ATX" in out.attrs["price_errors"]
     df = _changes(daily_dir, "^STOXX50E").loc[search[0] : search[1]]

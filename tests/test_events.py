@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _corpora import box_corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -62,56 +63,6 @@ def _events(
         }
     )
     return read_articles(table, tz=tz)
-
-
-def _box_corpus(rows: list[dict[str, object]], *, tz: str = BERLIN) -> Corpus:
-    """Articles with boxes built by hand: rows of article_id, published (local), instrument,
-    change, change_pct, level, raw."""
-    arts = []
-    snaps = []
-    seen: set[str] = set()
-    for r in rows:
-        aid = str(r["article_id"])
-        if aid not in seen:
-            seen.add(aid)
-            pub = r.get("published")
-            ts = (
-                pd.Timestamp(str(pub)).tz_localize(tz).tz_convert("UTC")
-                if pub is not None
-                else pd.NaT
-            )
-            arts.append(
-                {
-                    "article_id": aid,
-                    "instrument": r["instrument"],
-                    "snapshot_change": r.get("change", np.nan),
-                    "snapshot_pct": r.get("change_pct", np.nan),
-                    "snapshot_level": r.get("level", np.nan),
-                    "snapshot_raw": r.get("raw"),
-                    "published_at": ts,
-                    "title": None,
-                    "body": str(r.get("body", "")),
-                    "byline": None,
-                    "outlet": None,
-                    "source": aid,
-                }
-            )
-        snaps.append(
-            {
-                "article_id": aid,
-                "position": sum(1 for s in snaps if s["article_id"] == aid),
-                "instrument": r["instrument"],
-                "change": float(r.get("change", np.nan)),  # type: ignore[arg-type]
-                "change_pct": float(r.get("change_pct", np.nan)),  # type: ignore[arg-type]
-                "level": float(r.get("level", np.nan)),  # type: ignore[arg-type]
-                "raw": r.get("raw"),
-                "zero_flag": bool(r.get("zero", False)),
-            }
-        )
-    a = pd.DataFrame(arts)
-    a["published_at"] = pd.to_datetime(a["published_at"], utc=True).dt.as_unit("ns")
-    s = pd.DataFrame(snaps)
-    return Corpus(a, s, pd.DataFrame({"source": [], "reason": []}), len(a))
 
 
 # ---------------------------------------------------------------------------
@@ -406,7 +357,7 @@ def test_percent_level_zero_and_range_boxes(daily: FileSource, daily_dir: Path) 
         {"article_id": "zero", "published": "2024-11-27 12:00", "instrument": "DAX", "change": 0.0, "raw": "DAX 0.0000", "zero": True},
         {"article_id": "range", "published": "2024-11-27 12:00", "instrument": "DAX", "change": inside, "raw": f"DAX {inside:.2f}"},
     ]
-    ev = align_events(_box_corpus(rows), source=daily)
+    ev = align_events(box_corpus(rows), source=daily)
     assert ev["snapshot_status"].tolist() == ["matches_t0", "matches_t0", "within_t0_range", "no_match", "zero", "within_t0_range"]
 
 
