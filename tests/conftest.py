@@ -1,31 +1,71 @@
-"""Shared fixtures: where the real market data lives, and the seed article."""
+"""Shared fixtures: the real market data shipped in tests/data/prices_real, and the seed article.
+
+The real bars travel with the repository as compressed Parquet (``tests/data/prices_real``,
+see its README for the sources and attribution). Many tests read the files as a user's
+CSV would be read (raw text, line numbers, the csv module), so once per test session the
+fixtures rebuild the original CSV files byte for byte in a temporary folder laid out as
+``../shared/data`` is (``prices/daily``, ``prices/1h``, ``raw_examples``) and check each
+rebuilt file against the original's SHA-256 in ``SHA256SUMS``. Nothing reads ``../shared``,
+so a fresh clone runs every test.
+"""
 
 from __future__ import annotations
 
-import os
+import gzip
+import hashlib
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("MKTNEWS_SHARED", REPO.parent / "shared"))
-SHARED_DATA = SHARED / "data"
 TESTS_DATA = Path(__file__).resolve().parent / "data"
+REAL_DATA = TESTS_DATA / "prices_real"
 
 
-def _need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(
-            f"real market data not found at {path}: these tests read ../shared/data beside the "
-            "checkout (set MKTNEWS_SHARED to its parent folder to point elsewhere)"
-        )
-    return path
+def _sha256sums() -> dict[str, str]:
+    """``relative path -> sha256`` of the original files, from ``SHA256SUMS``."""
+    sums: dict[str, str] = {}
+    for line in (REAL_DATA / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
+        digest, name = line.split("  ", 1)
+        sums[name] = digest
+    return sums
+
+
+def rebuild_shared_data(target: Path) -> Path:
+    """Write the original ``prices/*/SYMBOL.csv`` and ``raw_examples/*.csv`` under *target*.
+
+    Raises ``AssertionError`` naming the file when a rebuilt file differs from the original
+    (its SHA-256 is not the one recorded in ``SHA256SUMS``) or when a file is missing.
+    """
+    sums = _sha256sums()
+    written: set[str] = set()
+    for parquet in sorted(REAL_DATA.glob("*/*.parquet")):
+        name = f"prices/{parquet.parent.name}/{parquet.stem}.csv"
+        data = pd.read_parquet(parquet).to_csv(index=False, lineterminator="\n").encode("utf-8")
+        _write_checked(target / name, data, sums.get(name), name)
+        written.add(name)
+    for gz in sorted((REAL_DATA / "raw_examples").glob("*.csv.gz")):
+        name = f"raw_examples/{gz.name[: -len('.gz')]}"
+        _write_checked(target / name, gzip.decompress(gz.read_bytes()), sums.get(name), name)
+        written.add(name)
+    missing = sorted(set(sums) - written)
+    assert not missing, f"tests/data/prices_real lacks {missing} listed in SHA256SUMS"
+    return target
+
+
+def _write_checked(path: Path, data: bytes, want: str | None, name: str) -> None:
+    got = hashlib.sha256(data).hexdigest()
+    assert want is not None, f"{name}: not listed in tests/data/prices_real/SHA256SUMS"
+    assert got == want, f"{name}: rebuilt file differs from the original (sha256 {got} != {want})"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """The folder ``../shared/data`` (skips the test when absent)."""
-    return _need(SHARED_DATA)
+def shared_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder laid out as ``../shared/data``, rebuilt from ``tests/data/prices_real``."""
+    return rebuild_shared_data(tmp_path_factory.mktemp("shared") / "data")
 
 
 @pytest.fixture(scope="session")
@@ -42,8 +82,5 @@ def hourly_dir(shared_data: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def seed_path() -> Path:
-    """The seed article: from ../shared/seed, else the copy shipped in the package."""
-    p = SHARED / "seed" / "000_c914ccdd9c6fabd9.txt"
-    if p.exists():
-        return p
+    """The seed article, as shipped in the package (identical to ``../shared/seed``)."""
     return REPO / "mktnews" / "datasets" / "data" / "000_c914ccdd9c6fabd9.txt"
