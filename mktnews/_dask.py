@@ -62,6 +62,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
+from mktnews.dispatch import register_frame_backend
 from mktnews.errors import (
     ArticleError,
     InvalidOptionError,
@@ -1281,3 +1282,19 @@ def _annotate(ev: pd.DataFrame, lookup: pd.DataFrame, spec: _Spec) -> pd.DataFra
     out["study_event_id"] = pd.Series(study_id, index=out.index, dtype="str")
     out["stat_status"] = pd.Series(stat, index=out.index, dtype="str")
     return out
+
+
+class _DaskBackend:
+    """This module as a :class:`mktnews.dispatch.FrameBackend` (registered on import)."""
+
+    def is_frame(self, obj: object) -> bool:
+        return is_dask_frame(obj)
+
+    def align_events(self, articles: Any, **options: Any) -> Any:
+        return align_events(articles, **options)
+
+    def fit(self, spec: Any, data: Any, source: Any) -> Any:
+        return fit(spec, data, source)
+
+
+register_frame_backend(_DaskBackend())

@@ -12,13 +12,14 @@ instrument's time zone (it opens at local midnight and closes at the next local 
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from mktnews.errors import CalendarError, InvalidOptionError
+from mktnews.calendar_codes import check_calendar_code
+from mktnews.calendar_codes import register_custom_calendars as _register_custom
+from mktnews.errors import CalendarError
 
 if TYPE_CHECKING:
     from exchange_calendars import ExchangeCalendar
@@ -30,42 +31,6 @@ __all__ = ["calendar_sessions", "check_calendar_code", "data_sessions", "gaps", 
 
 #: Earliest date mktnews asks calendars for (old index data reaches back to the 1980s).
 CALENDAR_START = pd.Timestamp("1985-01-02")
-
-_registered = False
-
-
-def _register_custom() -> None:
-    """Register mktnews' own calendars with exchange_calendars (once)."""
-    global _registered
-    if _registered:
-        return
-    import exchange_calendars as xc
-    from exchange_calendars.exchange_calendar_xeur import XEURExchangeCalendar
-
-    class XSTXExchangeCalendar(XEURExchangeCalendar):
-        """STOXX indices (Euro STOXX 50, STOXX Europe 600): Eurex trading days,
-        computed 09:00-17:30 Europe/Berlin."""
-
-        name = "XSTX"
-        open_times = ((None, dt.time(9, 0)),)
-        close_times = ((None, dt.time(17, 30)),)
-
-    if "XSTX" not in xc.get_calendar_names():
-        xc.register_calendar_type("XSTX", XSTXExchangeCalendar)
-    _registered = True
-
-
-def check_calendar_code(code: str) -> None:
-    """Raise :class:`~mktnews.errors.InvalidOptionError` unless ``code`` names a calendar."""
-    import exchange_calendars as xc
-
-    _register_custom()
-    names = xc.get_calendar_names()
-    if code not in names:
-        raise InvalidOptionError(
-            "calendar", code, reason="not an exchange_calendars code (e.g. 'XETR', 'XNYS', 'XSTX')"
-        )
-
 
 @functools.lru_cache(maxsize=64)
 def get_calendar(code: str) -> ExchangeCalendar:

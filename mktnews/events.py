@@ -84,6 +84,7 @@ from mktnews._typing import (
 )
 from mktnews.articles import SNAPSHOT_COLUMNS, Corpus
 from mktnews.calendars import calendar_sessions, data_sessions, get_calendar
+from mktnews.dispatch import frame_backend
 from mktnews.errors import ArticleError, InvalidOptionError, PriceDataError, UnknownInstrumentError
 from mktnews.instruments import Instrument, resolve_instrument
 from mktnews.prices.base import COLUMNS, PriceSource, conform_prices, load_prices
@@ -1341,10 +1342,9 @@ def align_events(
     InvalidOptionError
         For an invalid ``interval``/``instruments``, or naive times without ``tz``.
     """
-    from mktnews import _dask
-
-    if _dask.is_dask_frame(corpus):  # a Dask frame of articles: see mktnews._dask
-        return _dask.align_events(
+    backend = frame_backend(corpus)
+    if backend is not None:  # a Dask frame of articles: see mktnews.dispatch, mktnews._dask
+        return backend.align_events(
             corpus, source=source, interval=interval, instruments=instruments, tz=tz, prices=prices
         )
     check_option("interval", interval, Interval)

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 
 from mktnews._typing import InstrumentKind, check_option
+from mktnews.calendar_codes import check_calendar_code
 from mktnews.errors import InvalidOptionError, UnknownInstrumentError
 
 __all__ = [
@@ -137,8 +138,6 @@ def register_instrument(
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InvalidOptionError("tz", tz, reason="not an IANA time zone") from exc
     if calendar is not None and _check_calendar:
-        from mktnews.calendars import check_calendar_code
-
         check_calendar_code(calendar)
     inst = Instrument(
         symbol=symbol,

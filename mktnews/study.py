@@ -54,6 +54,7 @@ import pandas as pd
 
 from mktnews._typing import INTRADAY_INTERVALS, Interval, ModelName, ReturnType, TestName
 from mktnews._typing import check_option as _check_option
+from mktnews.dispatch import frame_backend
 from mktnews.errors import ConfigurationError, InvalidOptionError, StudyError
 from mktnews.models import MODEL_K, ModelFit, fit_model, needs_benchmark
 from mktnews.prices.base import PriceSource, load_prices
@@ -334,12 +335,11 @@ class EventStudy:
             min_estimation=min_estimation,
             seed=seed,
         )
-        from mktnews import _dask
         from mktnews.articles import Corpus
 
-        if not isinstance(corpus_or_events, (Corpus, pd.DataFrame)) and not _dask.is_dask_frame(
+        if not isinstance(corpus_or_events, (Corpus, pd.DataFrame)) and frame_backend(
             corpus_or_events
-        ):
+        ) is None:
             raise InvalidOptionError(
                 "corpus_or_events",
                 type(corpus_or_events).__name__,
@@ -386,10 +386,9 @@ class EventStudy:
         PriceDataError
             When prices cannot be loaded.
         """
-        from mktnews import _dask
-
-        if _dask.is_dask_frame(self._input):  # a Dask frame: see mktnews._dask
-            return _dask.fit(self._spec, self._input, self._source)
+        backend = frame_backend(self._input)
+        if backend is not None:  # a Dask frame: see mktnews.dispatch, mktnews._dask
+            return backend.fit(self._spec, self._input, self._source)
         return _run(self._spec, self._input, self._source)
 
 

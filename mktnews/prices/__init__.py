@@ -6,6 +6,7 @@ All of them implement :class:`PriceSource` and return frames in the prices contr
 
 from mktnews.prices.base import (
     COLUMNS,
+    DEFAULT_SOURCE_KINDS,
     FrameSource,
     PriceSource,
     conform_prices,
@@ -15,6 +16,8 @@ from mktnews.prices.base import (
 from mktnews.prices.cache import CachedSource, PriceCache
 from mktnews.prices.files import FileSource, read_price_file
 from mktnews.prices.yahoo import YahooSource
+
+DEFAULT_SOURCE_KINDS.update(files=FileSource, yahoo=YahooSource)  # see default_source
 
 __all__ = [
     "COLUMNS",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -283,6 +283,12 @@ class FrameSource:
         return f"FrameSource({', '.join(self._frames)}; {self.interval})"
 
 
+#: The classes :func:`default_source` builds (``"files"``: called with a folder, ``"yahoo"``:
+#: without arguments). :mod:`mktnews.prices` puts FileSource and YahooSource here when the
+#: package is imported, so this module imports none of its subclasses (no import cycle).
+DEFAULT_SOURCE_KINDS: dict[str, Callable[..., PriceSource]] = {}
+
+
 def default_source() -> PriceSource:
     """The source used when none is given.
 
@@ -291,12 +297,8 @@ def default_source() -> PriceSource:
     """
     folder = os.environ.get("MKTNEWS_PRICES_DIR")
     if folder:
-        from mktnews.prices.files import FileSource
-
-        return FileSource(folder)
-    from mktnews.prices.yahoo import YahooSource
-
-    return YahooSource()
+        return DEFAULT_SOURCE_KINDS["files"](folder)
+    return DEFAULT_SOURCE_KINDS["yahoo"]()
 
 
 def load_prices(
