@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Literal, TypeVar, get_args
 
 from mktnews.errors import InvalidOptionError
 
 __all__ = [
+    "BAR_NS",
     "INTRADAY_INTERVALS",
     "BadOHLC",
     "CaptureStatus",
@@ -22,7 +25,23 @@ __all__ = [
 
 #: Bar sizes. ``"1d"`` bars are indexed by session date, the others by tz-aware bar start.
 Interval = Literal["1d", "1m", "2m", "5m", "15m", "30m", "60m", "90m", "1h"]
-INTRADAY_INTERVALS: tuple[str, ...] = ("1m", "2m", "5m", "15m", "30m", "60m", "90m", "1h")
+
+#: The one interval table: length of one bar in nanoseconds (``"1d"``: the step of a session
+#: date). Everything that needs a bar length reads it (prices.base.BAR_LENGTH, the engine).
+BAR_NS: Mapping[str, int] = MappingProxyType(
+    {
+        "1d": 86_400_000_000_000,
+        "1m": 60_000_000_000,
+        "2m": 120_000_000_000,
+        "5m": 300_000_000_000,
+        "15m": 900_000_000_000,
+        "30m": 1_800_000_000_000,
+        "60m": 3_600_000_000_000,
+        "90m": 5_400_000_000_000,
+        "1h": 3_600_000_000_000,
+    }
+)
+INTRADAY_INTERVALS: tuple[str, ...] = tuple(i for i in get_args(Interval) if i != "1d")
 
 #: What kind of instrument a registry entry is.
 InstrumentKind = Literal["index", "commodity", "fx", "crypto", "equity", "rate", "other"]

@@ -75,6 +75,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mktnews._typing import (
+    BAR_NS,
     INTRADAY_INTERVALS,
     CaptureStatus,
     Interval,
@@ -155,16 +156,7 @@ INTRADAY_MARGIN = pd.Timedelta(days=10)
 #: Relative error of a price stored as a 32-bit float (Yahoo's storage), a bound per value.
 FLOAT32_REL = 2.0**-24
 
-_INTERVAL_NS: dict[str, int] = {
-    "1m": 60_000_000_000,
-    "2m": 120_000_000_000,
-    "5m": 300_000_000_000,
-    "15m": 900_000_000_000,
-    "30m": 1_800_000_000_000,
-    "60m": 3_600_000_000_000,
-    "90m": 5_400_000_000_000,
-    "1h": 3_600_000_000_000,
-}
+_INTERVAL_NS: dict[str, int] = {i: BAR_NS[i] for i in INTRADAY_INTERVALS}  # the one table
 
 
 # ---------------------------------------------------------------------------

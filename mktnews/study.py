@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
-from mktnews._typing import INTRADAY_INTERVALS, Interval, ModelName, ReturnType, TestName
+from mktnews._typing import BAR_NS, INTRADAY_INTERVALS, Interval, ModelName, ReturnType, TestName
 from mktnews._typing import check_option as _check_option
 from mktnews.dispatch import frame_backend
 from mktnews.errors import ConfigurationError, InvalidOptionError, StudyError
@@ -755,11 +755,7 @@ def _t0_index(ns: np.ndarray, intraday: bool) -> pd.DatetimeIndex:
 
 
 def _bar_length(interval: str) -> pd.Timedelta:
-    if interval.endswith("m"):
-        return pd.Timedelta(minutes=int(interval[:-1]))
-    if interval.endswith("h"):
-        return pd.Timedelta(hours=int(interval[:-1]))
-    return pd.Timedelta(days=1)
+    return pd.Timedelta(seconds=BAR_NS[interval] // 1_000_000_000)  # the one interval table
 
 
 def _load_history(

@@ -19,7 +19,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from mktnews._typing import INTRADAY_INTERVALS, BadOHLC, Interval, check_option
+from mktnews._typing import BAR_NS, INTRADAY_INTERVALS, BadOHLC, Interval, check_option
 from mktnews.errors import PriceDataError, PriceDataWarning
 
 __all__ = [
@@ -34,16 +34,9 @@ __all__ = [
 
 COLUMNS: tuple[str, ...] = ("open", "high", "low", "close", "volume")
 
-#: Length of an intraday bar, per interval.
+#: Length of an intraday bar, per interval (from the one table, ``mktnews._typing.BAR_NS``).
 BAR_LENGTH: dict[str, pd.Timedelta] = {
-    "1m": pd.Timedelta(minutes=1),
-    "2m": pd.Timedelta(minutes=2),
-    "5m": pd.Timedelta(minutes=5),
-    "15m": pd.Timedelta(minutes=15),
-    "30m": pd.Timedelta(minutes=30),
-    "60m": pd.Timedelta(minutes=60),
-    "90m": pd.Timedelta(minutes=90),
-    "1h": pd.Timedelta(hours=1),
+    i: pd.Timedelta(seconds=BAR_NS[i] // 1_000_000_000) for i in INTRADAY_INTERVALS
 }
 
 

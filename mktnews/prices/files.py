@@ -53,7 +53,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mktnews._typing import INTRADAY_INTERVALS, BadOHLC, Interval, check_option
+from mktnews._typing import BAR_NS, INTRADAY_INTERVALS, BadOHLC, Interval, check_option
 from mktnews.errors import PriceDataError
 from mktnews.prices.base import _negative_allowed, conform_prices, is_intraday
 
@@ -75,7 +75,8 @@ _INTERVAL_DIRS: dict[str, tuple[str, ...]] = {
     "90m": ("90m",),
 }
 
-_MINUTES_TO_INTERVAL = {1: "1m", 2: "2m", 5: "5m", 15: "15m", 30: "30m", 60: "1h", 90: "90m"}
+# bar minutes -> interval, from the one table (60-minute bars are named "1h", as Yahoo does)
+_MINUTES_TO_INTERVAL = {BAR_NS[i] // 60_000_000_000: i for i in INTRADAY_INTERVALS if i != "60m"}
 
 # Header names (normalised: no accents, lower case, without spaces, _-.<> ) -> role.
 _ROLES: dict[str, str] = {}
