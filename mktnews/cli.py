@@ -39,6 +39,7 @@ from mktnews.errors import (
     StudyError,
     UnknownInstrumentError,
 )
+from mktnews.export import write_frame
 
 if TYPE_CHECKING:
     from mktnews.articles import Corpus
@@ -263,12 +264,9 @@ def _note(ns: argparse.Namespace, text: str) -> None:
 def _write_table(frame: pd.DataFrame, path: Path) -> None:
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        frame.to_csv(path, index=False)
-    elif suffix in (".parquet", ".pq"):
-        frame.to_parquet(path, index=False)
-    else:
+    if suffix not in (".csv", ".parquet", ".pq"):
         raise UsageError(f"--out {path}: use a .csv or .parquet file name")
+    write_frame(frame, path)  # the export convention of mktnews.export
 
 
 def _sibling(path: Path, what: str) -> Path:
@@ -554,9 +552,7 @@ def cmd_study(ns: argparse.Namespace) -> int:
             stages.close()
             if out is not None:
                 out.mkdir(parents=True, exist_ok=True)
-                from mktnews.report import _flat
-
-                _flat(events).to_csv(out / "events.csv", index=False)
+                write_frame(events, out / "events.csv")
                 _note(ns, f"no event could be computed; the aligned events are in {out / 'events.csv'}")
             counts = events["status"].astype("str").value_counts()
             print(

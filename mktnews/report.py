@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from mktnews.errors import MktNewsError
+from mktnews.export import write_frame
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -73,22 +74,6 @@ def _safe_name(text: str) -> str:
     """A file-name-safe form of an article id."""
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", str(text)).strip("._")
     return name[:80] or "article"
-
-
-def _flat(frame: pd.DataFrame) -> pd.DataFrame:
-    """Windows as two integer columns, list cells as text: ready for CSV."""
-    df = frame.reset_index() if isinstance(frame.index, pd.MultiIndex) else frame.copy()
-    if "window" in df.columns:
-        win = df.pop("window")
-        pos = list(df.columns).index("group") + 1 if "group" in df.columns else 0
-        df.insert(pos, "window_start", np.array([int(w[0]) for w in win], dtype=np.int64))
-        df.insert(pos + 1, "window_end", np.array([int(w[1]) for w in win], dtype=np.int64))
-    for col in df.columns:
-        if df[col].dtype == object:
-            df[col] = df[col].map(
-                lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else v
-            )
-    return df
 
 
 def _figure(size: tuple[float, float]) -> Figure:
@@ -200,7 +185,7 @@ def write_report(
 
     def put_csv(frame: pd.DataFrame, name: str) -> Path:
         path = folder / name
-        _flat(frame).to_csv(path, index=False)
+        write_frame(frame, path)  # the export convention of mktnews.export
         files.append(path)
         return path
 

@@ -54,6 +54,8 @@ import numpy as np
 import pandas as pd
 
 from mktnews.errors import InvalidOptionError
+from mktnews.export import write_frame
+from mktnews.labels import label_windows
 
 __all__ = [
     "CAAR_COLUMNS",
@@ -100,6 +102,11 @@ class EventStudyResults:
     _placebo: pd.DataFrame = field(repr=False)
     options: Mapping[str, Any] = field(default_factory=dict)
     info: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # ``window`` cells equal both (-1, 1) and "(-1, 1)": see mktnews.labels
+        for name in _FRAMES:
+            object.__setattr__(self, f"_{name}", label_windows(getattr(self, f"_{name}")))
 
     # -- frames (copies) ------------------------------------------------------------
     @property
@@ -187,17 +194,8 @@ class EventStudyResults:
         """
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        for name in _FRAMES:
-            df = _export_frame(getattr(self, f"_{name}"), "parquet")
-            table = pa.Table.from_pandas(df, preserve_index=False)
-            # without pandas' metadata: list columns (article_ids) then read back with
-            # any pandas version (their Arrow dtype in the metadata trips some readers)
-            if any(pa.types.is_list(f.type) for f in table.schema):
-                table = table.replace_schema_metadata(None)
-            pq.write_table(table, folder / f"{name}.parquet")
+        for name in _FRAMES:  # the export convention of mktnews.export
+            write_frame(getattr(self, f"_{name}"), folder / f"{name}.parquet")
         self._write_meta(folder)
         return folder
 
@@ -214,10 +212,8 @@ class EventStudyResults:
         """
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
-        for name in _FRAMES:
-            _export_frame(getattr(self, f"_{name}"), "csv").to_csv(
-                folder / f"{name}.csv", index=False
-            )
+        for name in _FRAMES:  # the export convention of mktnews.export
+            write_frame(getattr(self, f"_{name}"), folder / f"{name}.csv")
         self._write_meta(folder)
         return folder
 
@@ -256,21 +252,6 @@ def _json_default(obj: object) -> object:
     if isinstance(obj, tuple):
         return list(obj)
     return str(obj)
-
-
-def _export_frame(frame: pd.DataFrame, fmt: str) -> pd.DataFrame:
-    df = frame.reset_index() if isinstance(frame.index, pd.MultiIndex) else frame.copy()
-    if "window" in df.columns:
-        win = df.pop("window")
-        pos = list(df.columns).index("group") + 1 if "group" in df.columns else 0
-        df.insert(pos, "window_start", np.array([w[0] for w in win], dtype=np.int64))
-        df.insert(pos + 1, "window_end", np.array([w[1] for w in win], dtype=np.int64))
-    if fmt == "csv":
-        for col in df.columns:
-            dt = df[col].dtype
-            if isinstance(dt, pd.ArrowDtype) and "list" in str(dt.pyarrow_dtype):
-                df[col] = pd.Series([json.dumps(v) for v in df[col].tolist()], index=df.index)
-    return df
 
 
 # ---------------------------------------------------------------------------------------

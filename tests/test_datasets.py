@@ -24,8 +24,6 @@ from mktnews.errors import InvalidOptionError, PriceDataError
 from mktnews.prices.base import load_prices
 from mktnews.prices.files import FileSource
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-
 
 def test_load_sample_reads_the_seed() -> None:
     corpus = load_sample()
@@ -92,10 +90,10 @@ def test_sample_is_the_real_data(daily_dir: Path) -> None:
 
 def test_attribution() -> None:
     assert sample_path("ATTRIBUTION.txt").read_text(encoding="utf-8").strip() == SAMPLE_ATTRIBUTION
-    readme = SHARED / "sample" / "README.md"
-    if readme.exists():
-        text = " ".join(readme.read_text(encoding="utf-8").split())
-        assert f'"{SAMPLE_ATTRIBUTION}"' in text
+    # tests/data/prices_real/ATTRIBUTION.md carries ../shared/sample/README.md verbatim
+    readme = Path(__file__).resolve().parent / "data" / "prices_real" / "ATTRIBUTION.md"
+    text = " ".join(readme.read_text(encoding="utf-8").split())
+    assert f'"{SAMPLE_ATTRIBUTION}"' in text
 
 
 def test_sample_files_are_package_data() -> None:
