@@ -43,6 +43,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -54,7 +55,13 @@ import pandas as pd
 
 from mktnews._typing import INTRADAY_INTERVALS, Interval, ModelName, ReturnType, TestName
 from mktnews._typing import check_option as _check_option
-from mktnews.errors import ConfigurationError, InvalidOptionError, StudyError
+from mktnews.errors import (
+    ConfigurationError,
+    InvalidOptionError,
+    PriceDataError,
+    StudyError,
+    StudyWarning,
+)
 from mktnews.models import MODEL_K, ModelFit, fit_model, needs_benchmark
 from mktnews.prices.base import PriceSource, load_prices
 from mktnews.results import EventStudyResults
@@ -862,9 +869,30 @@ def _benchmark_series(
         return sym, cache[sym]
     if isinstance(b, pd.DataFrame):
         cols = {str(c).lower(): c for c in b.columns}
-        ser = b[cols["close"]]
-        return _label(b), ser.astype("float64")
-    return _label(b), b.astype("float64")
+        ser = b[cols["close"]].astype("float64")
+    else:
+        ser = b.astype("float64")
+    label = _label(b)
+    _check_benchmark_closes(label, ser)
+    return label, ser
+
+
+def _check_benchmark_closes(label: str, closes: pd.Series) -> None:
+    """Refuse a user benchmark with an infinite or non-positive close (a missing one, NaN,
+    is a missing day): ``PriceDataError`` naming the benchmark, the date and the value.
+
+    A 0 close would otherwise become a -100 % return and an ``inf`` one a -100 % return
+    on the next day, silently moving the market model's beta."""
+    v = closes.to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        bad = np.isinf(v) | (v <= 0)
+    if bad.any():
+        i = np.flatnonzero(bad)
+        first = closes.index[int(i[0])]
+        raise PriceDataError(
+            f"benchmark {label!r}: close {v[i[0]]!r} on {first} is not a positive finite price "
+            f"({len(i)} such row(s)); fix or drop those rows (a missing close may be NaN)"
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -1034,9 +1062,7 @@ def _kernel_pass(
             if light
             else fit.s[:, None] * np.sqrt(fit.prediction_factor(span.market))
         )
-    degenerate = ~(np.isfinite(fit.s) & (fit.s > 0))
-    if spec.model == "market_model":
-        degenerate |= ~(np.isfinite(fit.sxx) & (fit.sxx > 0))
+    degenerate = fit.degenerate()
     status = _STATUS_NAMES[
         np.select(
             [pos < 0, ~span.inside.all(axis=1), spec.min_estimation > fit.L, degenerate],
@@ -1185,7 +1211,8 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
     params = _params_frame(cols, comp, spec)
     abnormal = _abnormal_frame(cols, comp, spec, ok)
     car = _car_frame(cols, comp, spec, ok)
-    caar, tests, placebo = _aggregate(cols, comp, spec, ok, panel, inst, events, t0ns)
+    notes: list[str] = []
+    caar, tests, placebo = _aggregate(cols, comp, spec, ok, panel, inst, pos, events, t0ns, notes)
     opts = _options(spec)
     opts["benchmark"] = bench_label
     info = {
@@ -1199,6 +1226,7 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
         ),
         "event_status": MappingProxyType({str(k): int(v) for k, v in event_status}),
         "groups": tuple(sorted(set(cols["group"].tolist()))),
+        "notes": tuple(notes),
     }
     return EventStudyResults(
         _events=ev_out,
@@ -1363,10 +1391,13 @@ def _aggregate(
     ok: np.ndarray,
     panel: ReturnPanel,
     inst: np.ndarray,
+    pos: np.ndarray,
     events: pd.DataFrame,
     t0ns: np.ndarray,
+    notes: list[str],
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Per group and window: AAR/CAAR with the band, the tests and the placebo draws."""
+    """Per group and window: AAR/CAAR with the band, the tests and the placebo draws
+    (notes for the summary are appended to ``notes``)."""
     group_arr = np.asarray(table["group"], dtype=object)
     caar_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "rel", "aar", "caar", "half", "n", "n_day")}
     test_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "test", "statistic", "p_value", "n", "convention")}
@@ -1386,7 +1417,7 @@ def _aggregate(
         placebo_caar: dict[EventWindow, np.ndarray] = {}
         if spec.placebo:
             assert eligible is not None and rng is not None
-            placebo_caar = _placebo(panel, spec, inst[rows], eligible, rng, g)
+            placebo_caar = _placebo(panel, spec, inst[rows], pos[rows], eligible, rng, g, notes)
         for w in spec.windows:  # loop per window
             cols = slice(w.start - spec.span.start, w.end - spec.span.start + 1)
             a = comp.ar[rows, cols]
@@ -1520,17 +1551,34 @@ def _aggregate(
 def _placebo_eligible(
     panel: ReturnPanel, spec: _Spec, events: pd.DataFrame, t0ns: np.ndarray
 ) -> dict[int, np.ndarray]:
-    """Per instrument of the panel: row positions a placebo day 0 may take."""
+    """Per instrument of the panel: row positions a placebo day 0 may take.
+
+    A position needs room for the estimation window and the event span inside the data,
+    and must not lie within the event span ``[q + a, q + b]`` of any actual event day 0
+    ``q`` of that instrument (every article row with a day 0 counts, used or not; a day 0
+    the data lacks is placed between its neighbouring rows).
+    """
     sym = events["symbol"].astype("str").to_numpy(dtype=object)
     has_t0 = t0ns != np.iinfo(np.int64).min
     lo_off = min(spec.estimation.start, spec.span.start)
+    s0, s1 = spec.span.start, spec.span.end
     out: dict[int, np.ndarray] = {}
     for j, s in enumerate(panel.symbols):  # loop per instrument
         st = panel.stamps[panel.instrument_rows(j)]
         n = len(st)
         p = np.arange(n)
-        article_days = t0ns[has_t0 & (sym == s)]
-        ok = (p + lo_off >= 1) & (p + spec.span.end <= n - 1) & ~np.isin(st, article_days)
+        days = np.unique(t0ns[has_t0 & (sym == s)])
+        q = np.searchsorted(st, days)
+        hit = q < n
+        hit[hit] = st[q[hit]] == days[hit]
+        lo = np.clip(q + s0, 0, n)
+        hi = np.clip(np.where(hit, q, q - 1) + s1 + 1, 0, n)  # exclusive end
+        keep = lo < hi
+        diff = np.zeros(n + 1, dtype=np.int64)
+        np.add.at(diff, lo[keep], 1)
+        np.add.at(diff, hi[keep], -1)
+        near = np.cumsum(diff[:n]) > 0
+        ok = (p + lo_off >= 1) & (p + spec.span.end <= n - 1) & ~near
         out[j] = p[ok]
     return out
 
@@ -1574,29 +1622,127 @@ def _placebo(
     panel: ReturnPanel,
     spec: _Spec,
     inst: np.ndarray,
+    pos: np.ndarray,
     eligible: dict[int, np.ndarray],
     rng: np.random.Generator,
     group: str,
+    notes: list[str],
 ) -> dict[EventWindow, np.ndarray]:
     """CAAR of ``spec.placebo`` draws for events on instruments ``inst`` (one group).
 
-    All draws are made at once (per instrument); the kernel then runs once per distinct
-    (instrument, session) drawn, and each draw's CAAR averages those events' CARs.
+    The draws keep the events' calendar clustering: the events sharing a day 0 (a
+    *cluster*, e.g. one ECB day on two indices) move together to one placebo session,
+    drawn among the sessions every instrument of the cluster may take (see
+    :func:`_placebo_eligible`). Within a draw, the sessions of the clusters differ on each
+    instrument (clusters of the same instrument set are drawn as a random subset; a
+    clash between clusters of different sets is redrawn until none is left). A cluster
+    whose instruments share no eligible session is split into one cluster per instrument,
+    with a warning and a note in ``notes``.
+
+    All draws are made at once; the kernel then runs once per distinct (instrument,
+    session) drawn, and each draw's CAAR averages those events' CARs.
     """
     draws = spec.placebo
     n = len(inst)
-    flat = np.empty((draws, n), dtype=np.int64)
-    for j in np.unique(inst):  # loop per instrument
-        cols = np.flatnonzero(inst == j)
-        cand = eligible[int(j)]
-        m = len(cols)
-        if len(cand) < m:
+    stamp_ev = panel.stamps[panel.starts[inst] + pos]
+    cl, _ = pd.factorize(stamp_ev)
+    cl = cl.astype(np.int64)
+    inst_u, inst_code = np.unique(inst, return_inverse=True)
+    elig_stamps = {
+        int(j): panel.stamps[panel.starts[int(j)] + eligible[int(j)]] for j in inst_u
+    }
+
+    def instrument_sets(cl: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        n_cl = int(cl.max()) + 1
+        member = np.zeros((n_cl, len(inst_u)), dtype=bool)
+        member[cl, inst_code] = True
+        sets, set_of = np.unique(member, axis=0, return_inverse=True)
+        return sets, np.asarray(set_of, dtype=np.int64).ravel(), n_cl
+
+    def common(row: np.ndarray) -> np.ndarray:
+        members = inst_u[row]
+        out = elig_stamps[int(members[0])]
+        for j in members[1:]:  # loop per instrument of the set
+            out = np.intersect1d(out, elig_stamps[int(j)], assume_unique=True)
+        return out
+
+    sets, set_of, n_cl = instrument_sets(cl)
+    cand = [common(row) for row in sets]  # loop per distinct instrument set
+    empty = [u for u, c in enumerate(cand) if not len(c)]
+    if empty:
+        split = np.isin(set_of[cl], empty)
+        n_split = int(np.unique(cl[split]).size)
+        names = sorted({panel.symbols[int(j)] for u in empty for j in inst_u[sets[u]]})
+        msg = (
+            f"placebo, group {group!r}: the instruments of {n_split} day-0 cluster(s) "
+            f"({', '.join(names)}) share no eligible session; each of their events was drawn "
+            "on its own instrument's sessions (their cross-sectional dependence is not kept)"
+        )
+        warnings.warn(msg, StudyWarning, stacklevel=4)
+        notes.append(msg)
+        cl = np.where(split, n_cl + np.arange(n), cl)
+        cl = pd.factorize(cl)[0].astype(np.int64)
+        sets, set_of, n_cl = instrument_sets(cl)
+        cand = [common(row) for row in sets]
+    # feasibility: per instrument, no more clusters than eligible sessions
+    n_per_inst = np.asarray(
+        [len(np.unique(cl[inst_code == i])) for i in range(len(inst_u))], dtype=np.int64
+    )  # loop per instrument
+    for i, j in enumerate(inst_u):  # loop per instrument
+        if len(elig_stamps[int(j)]) < n_per_inst[i]:
             raise StudyError(
-                f"placebo: {panel.symbols[int(j)]!r} has {len(cand)} sessions on which no article "
-                f"fell with room for the windows, fewer than the {m} events of group {group!r}"
+                f"placebo: {panel.symbols[int(j)]!r} has {len(elig_stamps[int(j)])} sessions "
+                f"outside the event spans of its articles with room for the windows, fewer "
+                f"than the {int(n_per_inst[i])} day-0 clusters of group {group!r}"
             )
-        pick = _distinct_draws(rng, len(cand), draws, m)
-        flat[:, cols] = panel.starts[int(j)] + cand[pick]
+    for u, c in enumerate(cand):
+        m_u = int((set_of == u).sum())
+        if len(c) < m_u:
+            raise StudyError(
+                f"placebo: the {m_u} day-0 clusters of group {group!r} on "
+                f"{', '.join(panel.symbols[int(j)] for j in inst_u[sets[u]])} have "
+                f"{len(c)} common eligible sessions: too few to draw distinct ones"
+            )
+    sizes = np.array([len(c) for c in cand], dtype=np.int64)
+    offs = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    cflat = np.concatenate(cand)
+    # (draws, clusters) index into the cluster's candidate sessions: a random subset per set
+    idx = np.empty((draws, n_cl), dtype=np.int64)
+    for u in range(len(cand)):  # loop per distinct instrument set
+        cols = np.flatnonzero(set_of == u)
+        idx[:, cols] = _distinct_draws(rng, int(sizes[u]), draws, len(cols))
+    # (cluster, instrument) pairs, to find clusters of different sets that clash
+    pair = np.unique(cl * len(inst_u) + inst_code)
+    p_cl, p_in = pair // len(inst_u), pair % len(inst_u)
+    if len(sets) > 1:
+        for _ in range(10_000):  # a few passes: clashes get rarer geometrically
+            st = cflat[offs[set_of[p_cl]][None, :] + idx[:, p_cl]]  # (draws, pairs)
+            d = np.repeat(np.arange(draws), len(pair))
+            key_in = np.tile(p_in, draws)
+            flat_st = st.ravel()
+            order = np.lexsort((flat_st, key_in, d))
+            dup = np.zeros(len(order), dtype=bool)
+            dup[1:] = (
+                (d[order][1:] == d[order][:-1])
+                & (key_in[order][1:] == key_in[order][:-1])
+                & (flat_st[order][1:] == flat_st[order][:-1])
+            )
+            if not dup.any():
+                break
+            hit = order[dup]
+            rd, rc = np.unique(np.stack([hit // len(pair), p_cl[hit % len(pair)]]), axis=1)
+            idx[rd, rc] = rng.integers(0, sizes[set_of[rc]])
+        else:
+            raise StudyError(
+                f"placebo: could not draw distinct sessions per instrument for the day-0 "
+                f"clusters of group {group!r}: too few eligible sessions"
+            )
+    stamp_draw = cflat[offs[set_of[cl]][None, :] + idx[:, cl]]  # (draws, events)
+    flat = np.empty((draws, n), dtype=np.int64)
+    for i, j in enumerate(inst_u):  # loop per instrument
+        cols = np.flatnonzero(inst_code == i)
+        rows = panel.instrument_rows(int(j))
+        flat[:, cols] = rows.start + np.searchsorted(panel.stamps[rows], stamp_draw[:, cols])
     # distinct drawn rows, without sorting: flat rows are bounded by the panel's size
     seen = np.zeros(len(panel.stamps), dtype=bool)
     seen[flat.ravel()] = True

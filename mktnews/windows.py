@@ -188,8 +188,9 @@ def parse_estimation(estimation: object, windows: Sequence[EventWindow]) -> Even
 def compute_returns(close: np.ndarray, returns: ReturnType) -> np.ndarray:
     """Returns from closes: ``close[t] / close[t-1] - 1`` or its log; the first is NaN.
 
-    A missing or non-positive close (for log returns) gives NaN for its own row and the
-    next one (no return is computed across it).
+    A missing or non-finite (``inf``) close, or a non-positive one for log returns, gives
+    NaN for its own row and the next one (no return is computed across it): an ``inf``
+    never becomes a finite return such as -100 %.
     """
     check_option("returns", returns, ReturnType)
     close = np.asarray(close, dtype=np.float64)
@@ -214,6 +215,9 @@ def _returns_into(close: np.ndarray, returns: str, out: np.ndarray) -> None:
             ok = (close[1:] > 0) & (close[:-1] > 0)
             np.log(tail, out=tail, where=ok)
             tail[~ok] = np.nan
+        fin = np.isfinite(close)
+        if not fin.all():  # an infinite close: no return into or out of it (x/inf is 0)
+            tail[~(fin[1:] & fin[:-1])] = np.nan
     np.copyto(out, np.nan, where=~np.isfinite(out))
 
 
