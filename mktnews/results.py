@@ -384,6 +384,14 @@ class Summary:
                 ", ".join(f"{k} {v}" for k, v in sorted(ev_status.items())) or "none",
             ),
         ]
+        if info.get("n_benchmark_closed_days"):
+            header.append(
+                (
+                    "Benchmark closed:",
+                    f"{info['n_benchmark_closed_days']} event-window days of the events used "
+                    "(its last close carried)",
+                )
+            )
         if o.get("placebo"):
             header.append(("Placebo draws:", f"{o.get('placebo')} (seed {o.get('seed')})"))
         caar, tests = res._caar, res._tests

@@ -20,17 +20,21 @@ Conventions
   (sessions, or bars intraday, that the data has; gaps are skipped, not filled).
 - Returns are close to close, simple or log. The benchmark's closes are taken on the
   instrument's own dates (exact match) and its return covers the same interval as the
-  instrument's; where the benchmark lacks a date, the benchmark return of that day and of
-  the next is missing: those days drop out of the estimation window (``L`` counts the
-  days used) and the ARs of such event-window days are missing (``n_days`` counts the
-  days in each CAR).
+  instrument's. Where the benchmark lacks a date the instrument has (a holiday of its
+  exchange): in the estimation window that day and the next drop out of the fit (``L``
+  counts the days used); in the event span the benchmark's last close is carried, so the
+  day's market return is 0 and the next common day's covers the whole gap (no AR is lost;
+  ``params.n_benchmark_closed`` and ``info["n_benchmark_closed_days"]`` count such days).
 - An event is used (``stat_status == "ok"``) when its day 0 is a row of the data, every
   day of the event span ``min(a)..max(b)`` is a row of the data, its estimation window
-  has at least ``min_estimation`` usable returns, and the fit is not degenerate
-  (``s > 0``; market model: the benchmark varies). Other events keep their rows in
-  ``events`` with the reason: ``no_price_row``, ``window_outside_data``,
-  ``insufficient_estimation``, ``degenerate_estimation`` (and every alignment status
-  other than ``ok`` is carried through).
+  has at least ``min_estimation`` usable returns, the fit is not degenerate (``s`` above
+  ``DEGENERATE_RTOL`` = 1e-8 times the estimation returns' root mean square; market
+  model: the benchmark varies) and every day of its windows has an AR. Other events keep
+  their rows in ``events`` with the reason: ``no_price_row``, ``window_outside_data``,
+  ``insufficient_estimation``, ``degenerate_estimation``, ``incomplete_window`` (a
+  missing return inside a window; ``params.n_window_days`` says how many window days it
+  has) (and every alignment status other than ``ok`` is carried through). Every
+  cross-sectional number (CAAR, band, tests, placebo) uses the same ``ok`` events.
 - ``t`` of an event's CAR is ``SCAR = CAR / sd(CAR)`` (variance with the coefficient
   error term, see :mod:`mktnews.models`); its p-value is two-sided from Student's t with
   ``L - k`` degrees of freedom (``k = 0`` for ``raw`` and ``market_adjusted``).
@@ -79,6 +83,7 @@ STAT_STATUSES: tuple[str, ...] = (
     "window_outside_data",
     "insufficient_estimation",
     "degenerate_estimation",
+    "incomplete_window",
 )
 
 #: Columns an events frame must have.
@@ -916,11 +921,16 @@ class _Computed:
     bhar: dict[EventWindow, np.ndarray]
     var_car: dict[EventWindow, np.ndarray]
     n_days: dict[EventWindow, np.ndarray]
+    n_window_days: np.ndarray  # (N,) days of the windows (their union) with an AR
+    n_bench_closed: np.ndarray  # (N,) window days the benchmark was closed (close carried)
 
 
 # The kernel's event statuses by code (0 = "ok"), as an object array to index.
 _STATUS_NAMES = np.array(
-    ["ok", "no_price_row", "window_outside_data", "insufficient_estimation", "degenerate_estimation"],
+    [
+        "ok", "no_price_row", "window_outside_data", "insufficient_estimation",
+        "degenerate_estimation", "incomplete_window",
+    ],
     dtype=object,
 )
 
@@ -972,7 +982,7 @@ def _concat(parts: list[_Computed]) -> _Computed:
         name: np.concatenate([getattr(p, name) for p in parts])
         for name in (
             "est_keys", "est_resid", "span_ret", "span_market", "span_keys", "span_stamps",
-            "normal", "ar", "sd_ar", "status",
+            "normal", "ar", "sd_ar", "status", "n_window_days", "n_bench_closed",
         )
     }  # fmt: skip
     per_window = {
@@ -1054,19 +1064,32 @@ def _kernel_pass(
     span_w = spec.span
     span = panel.gather(inst, pos, span_w.rel)
     fit, est_keys, est_resid = _fit_estimation(panel, inst, pos, spec, keep and not light)
+    in_windows = _window_columns(spec)
+    market = span.market
+    n_closed = np.zeros(len(pos), dtype=np.int64)
+    if needs_benchmark(spec.model) and panel.market_carried is not panel.market:
+        # the benchmark closed while the instrument traded: its last close is carried
+        # (market return 0 that day, the return over the gap on the next common day)
+        carried = span.market_carried
+        fill = ~np.isfinite(market) & np.isfinite(carried)
+        if fill.any():
+            market = np.where(fill, carried, market)
+            n_closed = (span.bench_closed & in_windows).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        normal = fit.normal(span.market, span.ret.shape)
+        normal = fit.normal(market, span.ret.shape)
         ar = span.ret - normal
         sd_ar = (
             np.empty((len(pos), 0))
             if light
-            else fit.s[:, None] * np.sqrt(fit.prediction_factor(span.market))
+            else fit.s[:, None] * np.sqrt(fit.prediction_factor(market))
         )
     degenerate = fit.degenerate()
+    n_window_days = (np.isfinite(ar) & in_windows).sum(axis=1)
+    incomplete = n_window_days < int(in_windows.sum())
     status = _STATUS_NAMES[
         np.select(
-            [pos < 0, ~span.inside.all(axis=1), spec.min_estimation > fit.L, degenerate],
-            [1, 2, 3, 4],
+            [pos < 0, ~span.inside.all(axis=1), spec.min_estimation > fit.L, degenerate, incomplete],
+            [1, 2, 3, 4, 5],
             default=0,
         )
     ]
@@ -1088,19 +1111,20 @@ def _kernel_pass(
             else:
                 bh = np.exp(r.sum(axis=1)) - np.exp(nrm.sum(axis=1))
             bhar[w] = np.where(nd > 0, bh, np.nan)
-            var_car[w] = np.where(nd > 0, fit.car_variance(span.market[:, cols], used), np.nan)
+            var_car[w] = np.where(nd > 0, fit.car_variance(market[:, cols], used), np.nan)
     if light:
         empty = np.empty((len(pos), 0))
         return _Computed(
             fit, empty.astype(np.int64), empty, empty, empty, empty.astype(np.int64),
             empty.astype(np.int64), empty, empty, sd_ar, status, car, bhar, var_car, n_days,
+            n_window_days, n_closed,
         )  # fmt: skip
     return _Computed(
         fit=fit,
         est_keys=est_keys,
         est_resid=est_resid,
         span_ret=span.ret,
-        span_market=span.market,
+        span_market=market,
         span_keys=span.keys,
         span_stamps=span.stamps,
         normal=normal,
@@ -1111,7 +1135,17 @@ def _kernel_pass(
         bhar=bhar,
         var_car=var_car,
         n_days=n_days,
+        n_window_days=n_window_days,
+        n_bench_closed=n_closed,
     )
+
+
+def _window_columns(spec: _Spec) -> np.ndarray:
+    """(1, S) mask of the span's days that lie in at least one window."""
+    mask = np.zeros((1, spec.span.length), dtype=bool)
+    for w in spec.windows:  # loop per window
+        mask[0, w.start - spec.span.start : w.end - spec.span.start + 1] = True
+    return mask
 
 
 # ---------------------------------------------------------------------------------------
@@ -1226,6 +1260,7 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
         ),
         "event_status": MappingProxyType({str(k): int(v) for k, v in event_status}),
         "groups": tuple(sorted(set(cols["group"].tolist()))),
+        "n_benchmark_closed_days": int(comp.n_bench_closed[ok].sum()),
         "notes": tuple(notes),
     }
     return EventStudyResults(
@@ -1281,6 +1316,8 @@ def _params_frame(table: Mapping[str, Any], comp: _Computed, spec: _Spec) -> pd.
             "L": f.L,
             "s": f.s,
             "k": np.full(len(table["event_id"]), f.k, dtype=np.int64),
+            "n_window_days": comp.n_window_days.astype(np.int64),
+            "n_benchmark_closed": comp.n_bench_closed.astype(np.int64),
         },
         copy=False,
     )
@@ -1558,8 +1595,12 @@ def _placebo_eligible(
     ``q`` of that instrument (every article row with a day 0 counts, used or not; a day 0
     the data lacks is placed between its neighbouring rows).
     """
-    sym = events["symbol"].astype("str").to_numpy(dtype=object)
     has_t0 = t0ns != np.iinfo(np.int64).min
+    code, uniq = pd.factorize(_str(events["symbol"]).array[has_t0])
+    t0_used = t0ns[has_t0]
+    order = np.argsort(code, kind="stable")
+    bounds = np.searchsorted(code[order], np.arange(len(uniq) + 1))
+    where = {str(u): i for i, u in enumerate(uniq)}
     lo_off = min(spec.estimation.start, spec.span.start)
     s0, s1 = spec.span.start, spec.span.end
     out: dict[int, np.ndarray] = {}
@@ -1567,7 +1608,9 @@ def _placebo_eligible(
         st = panel.stamps[panel.instrument_rows(j)]
         n = len(st)
         p = np.arange(n)
-        days = np.unique(t0ns[has_t0 & (sym == s)])
+        u = where.get(s)
+        mine = order[bounds[u] : bounds[u + 1]] if u is not None else order[:0]
+        days = np.unique(t0_used[mine])
         q = np.searchsorted(st, days)
         hit = q < n
         hit[hit] = st[q[hit]] == days[hit]
@@ -1743,11 +1786,9 @@ def _placebo(
         cols = np.flatnonzero(inst_code == i)
         rows = panel.instrument_rows(int(j))
         flat[:, cols] = rows.start + np.searchsorted(panel.stamps[rows], stamp_draw[:, cols])
-    # distinct drawn rows, without sorting: flat rows are bounded by the panel's size
-    seen = np.zeros(len(panel.stamps), dtype=bool)
-    seen[flat.ravel()] = True
-    uniq = np.flatnonzero(seen)
-    inverse = (np.cumsum(seen) - 1)[flat]
+    # distinct drawn rows (sorted), and each draw's events as indices into them
+    uniq, inverse = np.unique(flat, return_inverse=True)
+    inverse = inverse.reshape(flat.shape)
     inst_u = np.searchsorted(panel.starts, uniq, side="right") - 1
     pos_u = uniq - panel.starts[inst_u]
     car_u = {w: np.empty(len(uniq)) for w in spec.windows}
