@@ -4,7 +4,7 @@ Run ``python benchmarks/bench_placebo.py`` (``--reps`` replications per design, 
 1,000); it writes ``benchmarks/results/placebo_size.md``. The designs and the generator
 are those of ``tests/test_placebo_size.py`` (imported from there, so the test and this
 record measure the same thing): daily returns ``0.01 (sqrt(rho) f_t + sqrt(1 - rho) e_kt)``
-with rho = 0.8 and no effect, a constant-mean model, window (0, 0), estimation (-60, -2),
+with rho = 0.8 and no effect over 1,000 sessions, a constant-mean model, window (0, 0), estimation (-60, -2),
 199 placebo draws, rejection when the placebo p-value is at most 0.05 (an exact 5 % test
 when the draws keep the events' dependence).
 

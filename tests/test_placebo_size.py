@@ -1,8 +1,11 @@
 """Monte Carlo size of the placebo test under the null (no effect), fixed seed.
 
-Returns are generated here with numpy: every instrument's daily return is
-``0.01 * (sqrt(rho) f_t + sqrt(1 - rho) e_kt)`` with a common factor ``f_t`` (rho = 0.8)
-and no effect on event days. Each replication is its own group of one study (so one call
+Returns are generated here with numpy: every instrument's daily return over 1,000
+sessions is ``0.01 * (sqrt(rho) f_t + sqrt(1 - rho) e_kt)`` with a common factor ``f_t``
+(rho = 0.8) and no effect on event days. (The pool of placebo sessions must be large
+against the number of dates: the draws exclude the actual days, so the actual CAAR also
+carries the error of the pool's mean; with 300 sessions that alone gives a size of
+about 7 %.) Each replication is its own group of one study (so one call
 runs them all); the rejection rate at 5 % (p <= 0.05 with 199 draws, an exact 5 % test
 when the placebo keeps the events' dependence) must lie in [2 %, 8 %]:
 
@@ -22,7 +25,7 @@ from mktnews.prices.base import COLUMNS
 from mktnews.study import event_study
 
 RHO = 0.8
-N_DAYS = 300
+N_DAYS = 1000
 N_INST = 5
 N_DATES = 20
 REPS = 200
