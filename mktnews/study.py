@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
-from mktnews._typing import INTRADAY_INTERVALS, Interval, ModelName, ReturnType, TestName
+from mktnews._typing import INTRADAY_INTERVALS, Interval, ModelName, RankPeriod, ReturnType, TestName
 from mktnews._typing import check_option as _check_option
 from mktnews.errors import (
     ConfigurationError,
@@ -122,6 +122,7 @@ class _Spec:
     placebo: int
     seed: int | np.random.Generator | None
     benchmark: BenchmarkSpec
+    rank_period: RankPeriod = "window"
 
     @property
     def k(self) -> int:
@@ -150,6 +151,7 @@ def _validate(
     interval: object,
     min_estimation: object,
     seed: object,
+    rank_period: object = "window",
 ) -> _Spec:
     model_s = _check_option("model", model, ModelName)
     returns_s = _check_option("returns", returns, ReturnType)
@@ -244,6 +246,7 @@ def _validate(
         placebo=int(placebo),
         seed=seed,  # type: ignore[arg-type]
         benchmark=benchmark,  # type: ignore[arg-type]
+        rank_period=cast(RankPeriod, _check_option("rank_period", rank_period, RankPeriod)),
     )
 
 
@@ -331,6 +334,7 @@ class EventStudy:
         interval: Interval = "1d",
         min_estimation: int = 120,
         seed: int | np.random.Generator | None = None,
+        rank_period: RankPeriod = "window",
     ) -> None:
         self._spec = _validate(
             windows=windows,
@@ -345,6 +349,7 @@ class EventStudy:
             interval=interval,
             min_estimation=min_estimation,
             seed=seed,
+            rank_period=rank_period,
         )
         from mktnews import _dask
         from mktnews.articles import Corpus
@@ -440,6 +445,7 @@ def event_study(
     interval: Interval = "1d",
     min_estimation: int = 120,
     seed: int | np.random.Generator | None = None,
+    rank_period: RankPeriod = "window",
 ) -> EventStudyResults:
     """Run an event study on news events.
 
@@ -486,6 +492,12 @@ def event_study(
         ``insufficient_estimation``.
     seed : int or numpy Generator, optional
         Seed of the placebo draws.
+    rank_period : {"window", "event_period"}, default "window"
+        Days Corrado's rank test ranks over: the estimation window plus the tested window,
+        or plus the whole event period (the span of all windows; the textbook form of
+        Corrado 1989 and Corrado & Zivney 1992, as estudy2 and Stata). They differ only
+        when several windows are tested; the default keeps each window's test
+        self-contained.
 
     Returns
     -------
@@ -493,9 +505,13 @@ def event_study(
 
     Notes
     -----
-    Placebo test: each draw replaces every event of a group by a random session (bar) of
-    the same instrument on which no article of the input fell (day 0 of no event row),
-    drawn without replacement within the instrument, from the instrument's data between
+    Placebo test: each draw moves the events of a group that share a day 0 (a calendar
+    cluster) together to one random session (bar) that all their instruments have, so the
+    draws keep the events' cross-sectional dependence; clusters get different sessions on
+    each instrument; no drawn session lies within the event span of an article's day 0 on
+    that instrument (a cluster whose instruments share no such session is split per
+    instrument, with a ``StudyWarning`` and a note in the summary). Sessions come from the
+    instrument's data between
     about one year (intraday: 30 days) before its first event and after its last, such
     that the whole estimation window and event span lie in the data. The same kernel
     computes the placebo events' CARs; draws whose events fail ``min_estimation`` leave
@@ -519,6 +535,7 @@ def event_study(
         interval=interval,
         min_estimation=min_estimation,
         seed=seed,
+        rank_period=rank_period,
     ).fit()
 
 
@@ -536,6 +553,7 @@ def _options(spec: _Spec) -> dict[str, object]:
         "tests": spec.tests,
         "placebo": spec.placebo,
         "seed": spec.seed if not isinstance(spec.seed, np.random.Generator) else "Generator",
+        "rank_period": spec.rank_period,
         "k": spec.k,
         "ci_level": CI_LEVEL,
     }
@@ -1496,6 +1514,8 @@ def _aggregate(
                     s=comp.fit.s[rows],
                     L=comp.fit.L[rows].astype(np.float64),
                     k=comp.fit.k,
+                    period_ar=comp.ar[rows] if spec.rank_period == "event_period" else None,
+                    period_offset=w.start - spec.span.start,
                 )
                 for res in run_tests(inp, inference_names):
                     test_cols["group"].append(g)

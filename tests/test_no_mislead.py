@@ -251,3 +251,59 @@ def test_results_pickle_and_deepcopy_round_trip_and_stay_immutable() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         pickle.loads(pickle.dumps(res, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+# ------------------------------------------------------------------------------------------
+# Corrado's rank period
+
+
+def _corrado_loop(ret: dict[str, np.ndarray], rows: list[tuple[str, int]], est: tuple[int, int],
+                  ranked: tuple[int, int], window: tuple[int, int]) -> float:
+    """Corrado (1989) / Cowan multi-day rank z, one event at a time with scipy's rankdata:
+    ranks over the estimation days plus the ``ranked`` event days, mean rank deviation per
+    relative day, its s.d. over all ranked days, z = sum over the window / (sqrt(W) sd)."""
+    from scipy.stats import rankdata
+
+    rel = list(range(est[0], est[1] + 1)) + list(range(ranked[0], ranked[1] + 1))
+    u = []
+    for sym, p in rows:
+        x = np.array([ret[sym][p + d] for d in rel])  # raw model: AR = return
+        u.append(rankdata(x) / (len(x) + 1) - 0.5)
+    ubar = np.mean(u, axis=0)
+    sd = np.sqrt(np.mean(ubar**2))
+    cols = [rel.index(d, est[1] - est[0] + 1) for d in range(window[0], window[1] + 1)]
+    return float(ubar[cols].sum() / (np.sqrt(len(cols)) * sd))
+
+
+def test_corrado_rank_period_window_and_event_period() -> None:
+    rng = np.random.default_rng(8)
+    frames = {s: _closes(rng.normal(0, 0.01, len(IDX))) for s in ("AAA", "BBB")}
+    ret = {s: _simple(f["close"].to_numpy()) for s, f in frames.items()}
+    days = [300, 340, 410, 480, 530, 600]
+    rows = [(s, p) for s in ("AAA", "BBB") for p in days]
+    est, windows = (-150, -11), [(0, 0), (-3, 5)]
+    for period in ("window", "event_period"):
+        res = event_study(_events([(s, IDX[p]) for s, p in rows]), source=FrameSource(frames),
+                          windows=windows, estimation=est, model="raw", tests=["corrado"],
+                          rank_period=period)  # fmt: skip
+        assert res.options["rank_period"] == period
+        for w in windows:
+            ranked = w if period == "window" else (-3, 5)
+            row = res.tests[res.tests["window"] == w].iloc[0]
+            want = _corrado_loop(ret, rows, est, ranked, w)
+            assert row["statistic"] == pytest.approx(want, rel=1e-12)
+            label = "estimation window + window" if period == "window" else "estimation window + event period"
+            assert label in row["convention"]
+    # the two periods agree on the whole span and differ on the sub-window
+    a = event_study(_events([(s, IDX[p]) for s, p in rows]), source=FrameSource(frames), windows=windows,
+                    estimation=est, model="raw", tests=["corrado"]).tests["statistic"].to_numpy()
+    assert a[1] == pytest.approx(_corrado_loop(ret, rows, est, (-3, 5), (-3, 5)), rel=1e-12)
+    assert a[0] != pytest.approx(_corrado_loop(ret, rows, est, (-3, 5), (0, 0)), rel=1e-6)
+
+
+def test_rank_period_is_checked() -> None:
+    from mktnews.errors import InvalidOptionError
+
+    frames = {"AAA": _closes(np.full(len(IDX), 0.001))}
+    with pytest.raises(InvalidOptionError, match="rank_period"):
+        event_study(_events([("AAA", IDX[400])]), source=FrameSource(frames), rank_period="all")  # type: ignore[arg-type]
