@@ -57,7 +57,14 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
-from mktnews._typing import INTRADAY_INTERVALS, Interval, ModelName, RankPeriod, ReturnType, TestName
+from mktnews._typing import (
+    INTRADAY_INTERVALS,
+    Interval,
+    ModelName,
+    RankPeriod,
+    ReturnType,
+    TestName,
+)
 from mktnews._typing import check_option as _check_option
 from mktnews.errors import (
     ConfigurationError,
@@ -1747,10 +1754,11 @@ def _placebo(
         cl = pd.factorize(cl)[0].astype(np.int64)
         sets, set_of, n_cl = instrument_sets(cl)
         cand = [common(row) for row in sets]
+    # (cluster, instrument) pairs: to count clusters per instrument and to find clashes
+    pair = np.unique(cl * len(inst_u) + inst_code)
+    p_cl, p_in = pair // len(inst_u), pair % len(inst_u)
     # feasibility: per instrument, no more clusters than eligible sessions
-    n_per_inst = np.asarray(
-        [len(np.unique(cl[inst_code == i])) for i in range(len(inst_u))], dtype=np.int64
-    )  # loop per instrument
+    n_per_inst = np.bincount(p_in, minlength=len(inst_u))
     for i, j in enumerate(inst_u):  # loop per instrument
         if len(elig_stamps[int(j)]) < n_per_inst[i]:
             raise StudyError(
@@ -1774,9 +1782,6 @@ def _placebo(
     for u in range(len(cand)):  # loop per distinct instrument set
         cols = np.flatnonzero(set_of == u)
         idx[:, cols] = _distinct_draws(rng, int(sizes[u]), draws, len(cols))
-    # (cluster, instrument) pairs, to find clusters of different sets that clash
-    pair = np.unique(cl * len(inst_u) + inst_code)
-    p_cl, p_in = pair // len(inst_u), pair % len(inst_u)
     if len(sets) > 1:
         for _ in range(10_000):  # a few passes: clashes get rarer geometrically
             st = cflat[offs[set_of[p_cl]][None, :] + idx[:, p_cl]]  # (draws, pairs)
