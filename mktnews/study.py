@@ -1783,23 +1783,33 @@ def _placebo(
         cols = np.flatnonzero(set_of == u)
         idx[:, cols] = _distinct_draws(rng, int(sizes[u]), draws, len(cols))
     if len(sets) > 1:
+        # clashes: two clusters of one instrument on one session in a draw. Sessions as
+        # codes; per draw, sorted keys (instrument, session) of the pairs show repeats; only
+        # the draws that repeat are redrawn (the later cluster of each repeat) and checked again
+        codes = np.unique(cflat, return_inverse=True)[1].astype(np.int64).ravel()
+        n_codes = int(codes.max()) + 1
+        base = p_in * n_codes
+        col = offs[set_of[p_cl]]
+
+        def keys(rows: np.ndarray) -> np.ndarray:
+            return base[None, :] + codes[col[None, :] + idx[rows][:, p_cl]]
+
+        key = keys(np.arange(draws))
+        srt = np.sort(key, axis=1)
+        rows = np.flatnonzero((srt[:, 1:] == srt[:, :-1]).any(axis=1))
         for _ in range(10_000):  # a few passes: clashes get rarer geometrically
-            st = cflat[offs[set_of[p_cl]][None, :] + idx[:, p_cl]]  # (draws, pairs)
-            d = np.repeat(np.arange(draws), len(pair))
-            key_in = np.tile(p_in, draws)
-            flat_st = st.ravel()
-            order = np.lexsort((flat_st, key_in, d))
-            dup = np.zeros(len(order), dtype=bool)
-            dup[1:] = (
-                (d[order][1:] == d[order][:-1])
-                & (key_in[order][1:] == key_in[order][:-1])
-                & (flat_st[order][1:] == flat_st[order][:-1])
-            )
-            if not dup.any():
+            if not len(rows):
                 break
-            hit = order[dup]
-            rd, rc = np.unique(np.stack([hit // len(pair), p_cl[hit % len(pair)]]), axis=1)
+            sub = keys(rows)
+            order = np.argsort(sub, axis=1, kind="stable")
+            srt = np.take_along_axis(sub, order, axis=1)
+            r, c = np.nonzero(srt[:, 1:] == srt[:, :-1])
+            if not len(r):
+                rows = rows[:0]
+                break
+            rd, rc = np.unique(np.stack([rows[r], p_cl[order[r, c + 1]]]), axis=1)
             idx[rd, rc] = rng.integers(0, sizes[set_of[rc]])
+            rows = np.unique(rd)
         else:
             raise StudyError(
                 f"placebo: could not draw distinct sessions per instrument for the day-0 "
