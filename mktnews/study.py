@@ -1788,26 +1788,24 @@ def _placebo(
         # the draws that repeat are redrawn (the later cluster of each repeat) and checked again
         codes = np.unique(cflat, return_inverse=True)[1].astype(np.int64).ravel()
         n_codes = int(codes.max()) + 1
-        base = p_in * n_codes
+        n_pairs = len(pair)
+        # one sortable key per (draw, pair): (instrument, session) then the pair's index
+        base = p_in * n_codes * n_pairs + np.arange(n_pairs)
         col = offs[set_of[p_cl]]
 
-        def keys(rows: np.ndarray) -> np.ndarray:
-            return base[None, :] + codes[col[None, :] + idx[rows][:, p_cl]]
+        def clashes(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            key = base[None, :] + codes[col[None, :] + idx[rows][:, p_cl]] * n_pairs
+            key.sort(axis=1)
+            same = (key[:, 1:] // n_pairs) == (key[:, :-1] // n_pairs)
+            r, c = np.nonzero(same)
+            return rows[r], p_cl[key[r, c + 1] % n_pairs]
 
-        key = keys(np.arange(draws))
-        srt = np.sort(key, axis=1)
-        rows = np.flatnonzero((srt[:, 1:] == srt[:, :-1]).any(axis=1))
+        rows = np.arange(draws)
         for _ in range(10_000):  # a few passes: clashes get rarer geometrically
-            if not len(rows):
+            rd, rc = clashes(rows)
+            if not len(rd):
                 break
-            sub = keys(rows)
-            order = np.argsort(sub, axis=1, kind="stable")
-            srt = np.take_along_axis(sub, order, axis=1)
-            r, c = np.nonzero(srt[:, 1:] == srt[:, :-1])
-            if not len(r):
-                rows = rows[:0]
-                break
-            rd, rc = np.unique(np.stack([rows[r], p_cl[order[r, c + 1]]]), axis=1)
+            rd, rc = np.unique(np.stack([rd, rc]), axis=1)
             idx[rd, rc] = rng.integers(0, sizes[set_of[rc]])
             rows = np.unique(rd)
         else:
@@ -1821,9 +1819,16 @@ def _placebo(
         cols = np.flatnonzero(inst_code == i)
         rows = panel.instrument_rows(int(j))
         flat[:, cols] = rows.start + np.searchsorted(panel.stamps[rows], stamp_draw[:, cols])
-    # distinct drawn rows (sorted), and each draw's events as indices into them
-    uniq, inverse = np.unique(flat, return_inverse=True)
-    inverse = inverse.reshape(flat.shape)
+    # distinct drawn rows (sorted), and each draw's events as indices into them: through a
+    # table of the panel's rows when the panel is not much larger than the draws (no sort)
+    if len(panel.stamps) <= 8 * flat.size:
+        seen = np.zeros(len(panel.stamps), dtype=bool)
+        seen[flat.ravel()] = True
+        uniq = np.flatnonzero(seen)
+        inverse = (np.cumsum(seen) - 1)[flat]
+    else:
+        uniq, inverse = np.unique(flat, return_inverse=True)
+        inverse = inverse.reshape(flat.shape)
     inst_u = np.searchsorted(panel.starts, uniq, side="right") - 1
     pos_u = uniq - panel.starts[inst_u]
     car_u = {w: np.empty(len(uniq)) for w in spec.windows}
