@@ -1813,12 +1813,19 @@ def _placebo(
                 f"placebo: could not draw distinct sessions per instrument for the day-0 "
                 f"clusters of group {group!r}: too few eligible sessions"
             )
-    stamp_draw = cflat[offs[set_of[cl]][None, :] + idx[:, cl]]  # (draws, events)
-    flat = np.empty((draws, n), dtype=np.int64)
-    for i, j in enumerate(inst_u):  # loop per instrument
-        cols = np.flatnonzero(inst_code == i)
-        rows = panel.instrument_rows(int(j))
-        flat[:, cols] = rows.start + np.searchsorted(panel.stamps[rows], stamp_draw[:, cols])
+    # flat panel row of every (set, instrument) candidate session, then one gather: the
+    # event of cluster c on instrument i takes row table[off(set of c, i) + idx[:, c]]
+    tab_parts: list[np.ndarray] = []
+    tab_off = np.zeros((len(sets), len(inst_u)), dtype=np.int64)
+    at = 0
+    for u, row in enumerate(sets):  # loop per distinct instrument set
+        for i in np.flatnonzero(row):  # loop per instrument of the set
+            rows_j = panel.instrument_rows(int(inst_u[i]))
+            tab_off[u, i] = at
+            tab_parts.append(rows_j.start + np.searchsorted(panel.stamps[rows_j], cand[u]))
+            at += len(cand[u])
+    table = np.concatenate(tab_parts)
+    flat = table[tab_off[set_of[cl], inst_code][None, :] + idx[:, cl]]  # (draws, events)
     # distinct drawn rows (sorted), and each draw's events as indices into them: through a
     # table of the panel's rows when the panel is not much larger than the draws (no sort)
     if len(panel.stamps) <= 8 * flat.size:
