@@ -1819,9 +1819,9 @@ def _placebo(
     tab_off = np.zeros((len(sets), len(inst_u)), dtype=np.int64)
     at = 0
     for u, row in enumerate(sets):  # loop per distinct instrument set
-        for i in np.flatnonzero(row):  # loop per instrument of the set
-            rows_j = panel.instrument_rows(int(inst_u[i]))
-            tab_off[u, i] = at
+        for ii in np.flatnonzero(row).tolist():  # loop per instrument of the set
+            rows_j = panel.instrument_rows(int(inst_u[ii]))
+            tab_off[u, ii] = at
             tab_parts.append(rows_j.start + np.searchsorted(panel.stamps[rows_j], cand[u]))
             at += len(cand[u])
     table = np.concatenate(tab_parts)
