@@ -1779,9 +1779,21 @@ def _placebo(
     cflat = np.concatenate(cand)
     # (draws, clusters) index into the cluster's candidate sessions: a random subset per set
     idx = np.empty((draws, n_cl), dtype=np.int64)
-    for u in range(len(cand)):  # loop per distinct instrument set
-        cols = np.flatnonzero(set_of == u)
-        idx[:, cols] = _distinct_draws(rng, int(sizes[u]), draws, len(cols))
+    if len(sets) == 1:
+        idx[...] = _distinct_draws(rng, int(sizes[0]), draws, n_cl)
+    else:
+        # several sets: small sparse sets are drawn with replacement (the clash pass below
+        # redraws repeats within a set as well as across sets); the others as random subsets
+        m_set = np.bincount(set_of, minlength=len(sets))
+        dense = (2 * m_set > sizes) | (m_set >= 8)
+        sparse_cols = np.flatnonzero(~dense[set_of])
+        if len(sparse_cols):
+            idx[:, sparse_cols] = (
+                rng.random((draws, len(sparse_cols))) * sizes[set_of[sparse_cols]]
+            ).astype(np.int64)
+        for u in np.flatnonzero(dense).tolist():  # loop per dense instrument set
+            cols = np.flatnonzero(set_of == u)
+            idx[:, cols] = _distinct_draws(rng, int(sizes[u]), draws, len(cols))
     if len(sets) > 1:
         # clashes: two clusters of one instrument on one session in a draw. Sessions as
         # codes; per draw, sorted keys (instrument, session) of the pairs show repeats; only
@@ -1805,8 +1817,9 @@ def _placebo(
             rd, rc = clashes(rows)
             if not len(rd):
                 break
-            rd, rc = np.unique(np.stack([rd, rc]), axis=1)
-            idx[rd, rc] = rng.integers(0, sizes[set_of[rc]])
+            both = np.unique(rd * n_cl + rc)
+            rd, rc = both // n_cl, both % n_cl
+            idx[rd, rc] = (rng.random(len(rc)) * sizes[set_of[rc]]).astype(np.int64)
             rows = np.unique(rd)
         else:
             raise StudyError(
