@@ -72,6 +72,11 @@ ModelName = Literal["raw", "constant_mean", "market_adjusted", "market_model"]
 #: Return definitions.
 ReturnType = Literal["simple", "log"]
 
+#: Days Corrado's rank test ranks over: the estimation window plus the tested window
+#: (``"window"``), or plus the whole event period, the span of all windows
+#: (``"event_period"``, Corrado 1989, Corrado & Zivney 1992, estudy2/Stata).
+RankPeriod = Literal["window", "event_period"]
+
 #: Test statistics of :func:`mktnews.event_study`.
 TestName = Literal[
     "cs_t",

@@ -17,6 +17,7 @@ __all__ = [
     "PriceDataError",
     "PriceDataWarning",
     "StudyError",
+    "StudyWarning",
     "UnknownInstrumentError",
 ]
 
@@ -115,3 +116,8 @@ class ConfigurationError(MktNewsError, ValueError):
 
 class StudyError(MktNewsError):
     """The event study cannot be computed at all (for example, no event is usable)."""
+
+
+class StudyWarning(UserWarning):
+    """An event study ran but one of its statistics could not follow its rule everywhere
+    (e.g. placebo clusters whose instruments share no session); the summary notes it."""

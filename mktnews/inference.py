@@ -265,6 +265,14 @@ class TestInput:
     k : int
         Number of parameters of the normal-return model (0 raw / market adjusted, 1 constant
         mean, 2 market model).
+    period_ar : ndarray, shape (N, P), optional
+        Abnormal returns of the whole event period (the span of every window of the
+        study), for Corrado's test ranked over the estimation window plus the event period
+        (``rank_period="event_period"``); by default it ranks over the estimation window
+        plus this window.
+    period_offset : int
+        Column of ``period_ar`` holding the window's first day (``a - first day of the
+        period``).
 
     Raises
     ------
@@ -286,6 +294,8 @@ class TestInput:
     s: FloatArray
     L: FloatArray
     k: int
+    period_ar: FloatArray | None = None
+    period_offset: int = 0
 
     def __post_init__(self) -> None:
         a, b = (int(v) for v in self.window)
@@ -337,6 +347,17 @@ class TestInput:
                     f"duplicate calendar keys in event row(s) {np.flatnonzero(dup)[:10].tolist()}",
                     reason="each calendar date may occur once per event",
                 )
+        if self.period_ar is not None:
+            per = _as_float(self.period_ar, 2, "period_ar")
+            off = int(self.period_offset)
+            if per.shape[0] != n or off < 0 or off + w > per.shape[1]:
+                raise InvalidOptionError(
+                    "TestInput.period_ar",
+                    f"array of shape {per.shape} with period_offset={off}",
+                    reason=f"needs N={n} rows and the window's {w} days at columns offset..offset+{w - 1}",
+                )
+            object.__setattr__(self, "period_ar", per)
+            object.__setattr__(self, "period_offset", off)
         object.__setattr__(self, "window", (a, b))
         object.__setattr__(self, "k", int(self.k))
         for name, value in arrays.items():
@@ -356,13 +377,18 @@ class TestInput:
         s: FloatArray,
         L: FloatArray,
         k: int,
+        period_ar: FloatArray | None = None,
+        period_offset: int = 0,
     ) -> TestInput:
         """Build without the checks of ``__post_init__`` (for :mod:`mktnews.study`, whose
         arrays have the documented dtypes and shapes, and unique keys per row, by
         construction: sorting every row's keys to look for duplicates costs more than
         most tests)."""
         obj = object.__new__(cls)
-        values = (window, ar, sd_ar, car, sd_car, est_ar, est_keys, evt_keys, s, L, int(k))
+        values = (
+            window, ar, sd_ar, car, sd_car, est_ar, est_keys, evt_keys, s, L, int(k),
+            period_ar, int(period_offset),
+        )  # fmt: skip
         for f, value in zip(dataclasses.fields(cls), values, strict=True):
             object.__setattr__(obj, f.name, value)
         return obj
@@ -987,24 +1013,30 @@ class _Battery:
         if n == 0:
             return _nan("corrado", 0, "no event with a CAR and estimation residuals")
         rows = np.flatnonzero(use)
-        est_ar, ar = self.inp.est_ar, self.inp.ar
+        est_ar = self.inp.est_ar
+        width = self.inp.ar.shape[1]
+        # ranked days: the estimation window plus this window, or plus the event period
+        evt = self.inp.ar if self.inp.period_ar is None else self.inp.period_ar
+        first = est_ar.shape[1] + (0 if self.inp.period_ar is None else self.inp.period_offset)
         ubar, n_t = _rank_day_means(
-            lambda r: np.concatenate([est_ar[r], ar[r]], axis=1),
+            lambda r: np.concatenate([est_ar[r], evt[r]], axis=1),
             rows,
-            est_ar.shape[1] + ar.shape[1],
+            est_ar.shape[1] + evt.shape[1],
         )
         days = n_t > 0
         big_t = int(days.sum())
         s2 = float(np.sum(n_t[days] / n * ubar[days] ** 2)) / big_t
         if not s2 > 0:
             return _nan("corrado", n, "the mean ranks have no variance")
-        width = self.inp.ar.shape[1]
-        win = slice(ubar.size - width, None)
+        win = slice(first, first + width)
         win_days = days[win]
         w_eff = int(win_days.sum())
         z = float(np.sum(ubar[win][win_days])) / (math.sqrt(w_eff) * math.sqrt(s2))
         form = "one-day Corrado-Zivney" if width == 1 else "Cowan multi-day"
-        return _result("corrado", z, _p_norm(z), n, f"{form} rank z over T={big_t} days, normal")
+        ranked = "estimation window + window" if self.inp.period_ar is None else "estimation window + event period"
+        return _result(
+            "corrado", z, _p_norm(z), n, f"{form} rank z over T={big_t} days ({ranked}), normal"
+        )
 
     def grank(self) -> TestResult:
         inp = self.inp

@@ -40,7 +40,13 @@ import numpy as np
 
 from mktnews._typing import ModelName, check_option
 
-__all__ = ["MODEL_K", "ModelFit", "fit_model", "needs_benchmark"]
+__all__ = ["DEGENERATE_RTOL", "MODEL_K", "ModelFit", "fit_model", "needs_benchmark"]
+
+#: A fit is degenerate when its residual s.d. is at most this fraction of the returns'
+#: root mean square over the estimation days (``s <= DEGENERATE_RTOL * sqrt(syy / L)``):
+#: a near-perfect fit whose ``s`` is rounding noise (e.g. 1e-16 against returns of 1e-2)
+#: would otherwise give t-statistics of 1e14. Real fits sit many orders of magnitude above.
+DEGENERATE_RTOL: float = 1e-8
 
 #: Number of parameters each model estimates.
 MODEL_K: dict[str, int] = {"raw": 0, "constant_mean": 1, "market_adjusted": 0, "market_model": 2}
@@ -76,6 +82,10 @@ class ModelFit:
         Residual standard deviation ``sqrt(ssr / (L - k))`` (NaN when ``L <= k``).
     resid : ndarray (n_events, n_days)
         Estimation-window residuals ``R - normal`` (NaN on days not used).
+    syy : ndarray
+        Sum of squared instrument returns over the estimation days used (the returns'
+        scale, against which a residual s.d. is judged degenerate; see
+        :data:`DEGENERATE_RTOL`).
     """
 
     model: str
@@ -89,6 +99,18 @@ class ModelFit:
     ssr: np.ndarray
     s: np.ndarray
     resid: np.ndarray
+    syy: np.ndarray
+
+    def degenerate(self) -> np.ndarray:
+        """Per event: whether the fit cannot be used (``s`` not finite, or not above
+        :data:`DEGENERATE_RTOL` times the returns' root mean square; for the market
+        model also a benchmark without variation, ``Sxx`` not finite and positive)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = np.sqrt(self.syy / self.L)
+            bad = ~(np.isfinite(self.s) & (self.s > DEGENERATE_RTOL * scale))
+        if self.model == "market_model":
+            bad |= ~(np.isfinite(self.sxx) & (self.sxx > 0))
+        return bad
 
     @property
     def uses_market(self) -> bool:
@@ -231,6 +253,7 @@ def _fit_complete(
                 resid += y
                 resid -= _finite(mean)[:, None]
         ssr = np.einsum("ij,ij->i", resid, resid)
+        syy = ssr if model == "raw" else np.einsum("ij,ij->i", y, y)
         dof = Lf - k
         s = np.full(n, np.nan) if dof <= 0 else np.sqrt(ssr / dof)
     return ModelFit(
@@ -245,6 +268,7 @@ def _fit_complete(
         ssr=ssr,
         s=s,
         resid=resid,
+        syy=syy,
     )
 
 
@@ -290,6 +314,7 @@ def _fit_masked(model: str, k: int, ret: np.ndarray, market: np.ndarray | None) 
                 resid = dy
                 resid -= _finite(beta)[:, None] * dx
         ssr = np.einsum("ij,ij->i", resid, resid)
+        syy = ssr if model == "raw" else np.einsum("ij,ij->i", y, y)
         dof = Lf - k
         s = np.where(dof > 0, np.sqrt(ssr / np.where(dof > 0, dof, 1.0)), np.nan)
     if resid is ret:
@@ -308,6 +333,7 @@ def _fit_masked(model: str, k: int, ret: np.ndarray, market: np.ndarray | None) 
         ssr=ssr,
         s=s,
         resid=resid,
+        syy=syy,
     )
 
 

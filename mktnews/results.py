@@ -48,6 +48,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -234,6 +235,33 @@ class EventStudyResults:
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
 
+    # -- pickling and copying ---------------------------------------------------------
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle (and ``copy.deepcopy``) as the frames plus plain-dict options and info;
+        the read-only mappings are rebuilt on load, so the copy is as immutable."""
+        frames = tuple(getattr(self, f"_{name}") for name in _FRAMES)
+        return (_rebuild, (frames, _thaw(self.options), _thaw(self.info)))
+
+
+def _thaw(obj: object) -> object:
+    """Read-only mappings (at any depth) as dicts: ``mappingproxy`` cannot be pickled."""
+    if isinstance(obj, Mapping):
+        return {k: _thaw(v) for k, v in obj.items()}
+    return obj
+
+
+def _freeze(obj: object) -> object:
+    """Inverse of :func:`_thaw`: dicts (at any depth) as read-only mappings."""
+    if isinstance(obj, dict):
+        return MappingProxyType({k: _freeze(v) for k, v in obj.items()})
+    return obj
+
+
+def _rebuild(frames: tuple[pd.DataFrame, ...], options: object, info: object) -> EventStudyResults:
+    """Unpickle an :class:`EventStudyResults` (see ``__reduce__``)."""
+    kwargs: dict[str, Any] = {f"_{name}": frame for name, frame in zip(_FRAMES, frames, strict=True)}
+    return EventStudyResults(**kwargs, options=_freeze(options), info=_freeze(info))  # type: ignore[arg-type]
+
 
 def _plain(obj: object) -> object:
     """Mappings and tuples as JSON-ready dicts and lists."""
@@ -337,6 +365,14 @@ class Summary:
                 ", ".join(f"{k} {v}" for k, v in sorted(ev_status.items())) or "none",
             ),
         ]
+        if info.get("n_benchmark_closed_days"):
+            header.append(
+                (
+                    "Benchmark closed:",
+                    f"{info['n_benchmark_closed_days']} event-window days of the events used "
+                    "(its last close carried)",
+                )
+            )
         if o.get("placebo"):
             header.append(("Placebo draws:", f"{o.get('placebo')} (seed {o.get('seed')})"))
         caar, tests = res._caar, res._tests
@@ -381,6 +417,7 @@ class Summary:
             "events' cumulative ARs (Student t, n - 1 dof).",
             "Relative days are rows of each instrument's price data (gaps are skipped).",
             "Test conventions: results.tests['convention'].",
+            *(str(x) for x in info.get("notes", ())),
         )
         return cls("Event study results", tuple(header), tuple(tables), notes)
 

@@ -20,17 +20,21 @@ Conventions
   (sessions, or bars intraday, that the data has; gaps are skipped, not filled).
 - Returns are close to close, simple or log. The benchmark's closes are taken on the
   instrument's own dates (exact match) and its return covers the same interval as the
-  instrument's; where the benchmark lacks a date, the benchmark return of that day and of
-  the next is missing: those days drop out of the estimation window (``L`` counts the
-  days used) and the ARs of such event-window days are missing (``n_days`` counts the
-  days in each CAR).
+  instrument's. Where the benchmark lacks a date the instrument has (a holiday of its
+  exchange): in the estimation window that day and the next drop out of the fit (``L``
+  counts the days used); in the event span the benchmark's last close is carried, so the
+  day's market return is 0 and the next common day's covers the whole gap (no AR is lost;
+  ``params.n_benchmark_closed`` and ``info["n_benchmark_closed_days"]`` count such days).
 - An event is used (``stat_status == "ok"``) when its day 0 is a row of the data, every
   day of the event span ``min(a)..max(b)`` is a row of the data, its estimation window
-  has at least ``min_estimation`` usable returns, and the fit is not degenerate
-  (``s > 0``; market model: the benchmark varies). Other events keep their rows in
-  ``events`` with the reason: ``no_price_row``, ``window_outside_data``,
-  ``insufficient_estimation``, ``degenerate_estimation`` (and every alignment status
-  other than ``ok`` is carried through).
+  has at least ``min_estimation`` usable returns, the fit is not degenerate (``s`` above
+  ``DEGENERATE_RTOL`` = 1e-8 times the estimation returns' root mean square; market
+  model: the benchmark varies) and every day of its windows has an AR. Other events keep
+  their rows in ``events`` with the reason: ``no_price_row``, ``window_outside_data``,
+  ``insufficient_estimation``, ``degenerate_estimation``, ``incomplete_window`` (a
+  missing return inside a window; ``params.n_window_days`` says how many window days it
+  has) (and every alignment status other than ``ok`` is carried through). Every
+  cross-sectional number (CAAR, band, tests, placebo) uses the same ``ok`` events.
 - ``t`` of an event's CAR is ``SCAR = CAR / sd(CAR)`` (variance with the coefficient
   error term, see :mod:`mktnews.models`); its p-value is two-sided from Student's t with
   ``L - k`` degrees of freedom (``k = 0`` for ``raw`` and ``market_adjusted``).
@@ -43,6 +47,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -52,10 +57,24 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
-from mktnews._typing import BAR_NS, INTRADAY_INTERVALS, Interval, ModelName, ReturnType, TestName
+from mktnews._typing import (
+    BAR_NS,
+    INTRADAY_INTERVALS,
+    Interval,
+    ModelName,
+    RankPeriod,
+    ReturnType,
+    TestName,
+)
 from mktnews._typing import check_option as _check_option
 from mktnews.dispatch import frame_backend
-from mktnews.errors import ConfigurationError, InvalidOptionError, StudyError
+from mktnews.errors import (
+    ConfigurationError,
+    InvalidOptionError,
+    PriceDataError,
+    StudyError,
+    StudyWarning,
+)
 from mktnews.models import MODEL_K, ModelFit, fit_model, needs_benchmark
 from mktnews.prices.base import PriceSource, load_prices
 from mktnews.results import EventStudyResults
@@ -73,6 +92,7 @@ STAT_STATUSES: tuple[str, ...] = (
     "window_outside_data",
     "insufficient_estimation",
     "degenerate_estimation",
+    "incomplete_window",
 )
 
 #: Columns an events frame must have.
@@ -111,6 +131,7 @@ class _Spec:
     placebo: int
     seed: int | np.random.Generator | None
     benchmark: BenchmarkSpec
+    rank_period: RankPeriod = "window"
 
     @property
     def k(self) -> int:
@@ -139,6 +160,7 @@ def _validate(
     interval: object,
     min_estimation: object,
     seed: object,
+    rank_period: object = "window",
 ) -> _Spec:
     model_s = _check_option("model", model, ModelName)
     returns_s = _check_option("returns", returns, ReturnType)
@@ -233,6 +255,7 @@ def _validate(
         placebo=int(placebo),
         seed=seed,  # type: ignore[arg-type]
         benchmark=benchmark,  # type: ignore[arg-type]
+        rank_period=cast(RankPeriod, _check_option("rank_period", rank_period, RankPeriod)),
     )
 
 
@@ -320,6 +343,7 @@ class EventStudy:
         interval: Interval = "1d",
         min_estimation: int = 120,
         seed: int | np.random.Generator | None = None,
+        rank_period: RankPeriod = "window",
     ) -> None:
         self._spec = _validate(
             windows=windows,
@@ -334,6 +358,7 @@ class EventStudy:
             interval=interval,
             min_estimation=min_estimation,
             seed=seed,
+            rank_period=rank_period,
         )
         from mktnews.articles import Corpus
 
@@ -427,6 +452,7 @@ def event_study(
     interval: Interval = "1d",
     min_estimation: int = 120,
     seed: int | np.random.Generator | None = None,
+    rank_period: RankPeriod = "window",
 ) -> EventStudyResults:
     """Run an event study on news events.
 
@@ -473,6 +499,12 @@ def event_study(
         ``insufficient_estimation``.
     seed : int or numpy Generator, optional
         Seed of the placebo draws.
+    rank_period : {"window", "event_period"}, default "window"
+        Days Corrado's rank test ranks over: the estimation window plus the tested window,
+        or plus the whole event period (the span of all windows; the textbook form of
+        Corrado 1989 and Corrado & Zivney 1992, as estudy2 and Stata). They differ only
+        when several windows are tested; the default keeps each window's test
+        self-contained.
 
     Returns
     -------
@@ -480,9 +512,13 @@ def event_study(
 
     Notes
     -----
-    Placebo test: each draw replaces every event of a group by a random session (bar) of
-    the same instrument on which no article of the input fell (day 0 of no event row),
-    drawn without replacement within the instrument, from the instrument's data between
+    Placebo test: each draw moves the events of a group that share a day 0 (a calendar
+    cluster) together to one random session (bar) that all their instruments have, so the
+    draws keep the events' cross-sectional dependence; clusters get different sessions on
+    each instrument; no drawn session lies within the event span of an article's day 0 on
+    that instrument (a cluster whose instruments share no such session is split per
+    instrument, with a ``StudyWarning`` and a note in the summary). Sessions come from the
+    instrument's data between
     about one year (intraday: 30 days) before its first event and after its last, such
     that the whole estimation window and event span lie in the data. The same kernel
     computes the placebo events' CARs; draws whose events fail ``min_estimation`` leave
@@ -506,6 +542,7 @@ def event_study(
         interval=interval,
         min_estimation=min_estimation,
         seed=seed,
+        rank_period=rank_period,
     ).fit()
 
 
@@ -523,6 +560,7 @@ def _options(spec: _Spec) -> dict[str, object]:
         "tests": spec.tests,
         "placebo": spec.placebo,
         "seed": spec.seed if not isinstance(spec.seed, np.random.Generator) else "Generator",
+        "rank_period": spec.rank_period,
         "k": spec.k,
         "ci_level": CI_LEVEL,
     }
@@ -857,9 +895,30 @@ def _benchmark_series(
         return sym, cache[sym]
     if isinstance(b, pd.DataFrame):
         cols = {str(c).lower(): c for c in b.columns}
-        ser = b[cols["close"]]
-        return _label(b), ser.astype("float64")
-    return _label(b), b.astype("float64")
+        ser = b[cols["close"]].astype("float64")
+    else:
+        ser = b.astype("float64")
+    label = _label(b)
+    _check_benchmark_closes(label, ser)
+    return label, ser
+
+
+def _check_benchmark_closes(label: str, closes: pd.Series) -> None:
+    """Refuse a user benchmark with an infinite or non-positive close (a missing one, NaN,
+    is a missing day): ``PriceDataError`` naming the benchmark, the date and the value.
+
+    A 0 close would otherwise become a -100 % return and an ``inf`` one a -100 % return
+    on the next day, silently moving the market model's beta."""
+    v = closes.to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        bad = np.isinf(v) | (v <= 0)
+    if bad.any():
+        i = np.flatnonzero(bad)
+        first = closes.index[int(i[0])]
+        raise PriceDataError(
+            f"benchmark {label!r}: close {v[i[0]]!r} on {first} is not a positive finite price "
+            f"({len(i)} such row(s)); fix or drop those rows (a missing close may be NaN)"
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -883,11 +942,16 @@ class _Computed:
     bhar: dict[EventWindow, np.ndarray]
     var_car: dict[EventWindow, np.ndarray]
     n_days: dict[EventWindow, np.ndarray]
+    n_window_days: np.ndarray  # (N,) days of the windows (their union) with an AR
+    n_bench_closed: np.ndarray  # (N,) window days the benchmark was closed (close carried)
 
 
 # The kernel's event statuses by code (0 = "ok"), as an object array to index.
 _STATUS_NAMES = np.array(
-    ["ok", "no_price_row", "window_outside_data", "insufficient_estimation", "degenerate_estimation"],
+    [
+        "ok", "no_price_row", "window_outside_data", "insufficient_estimation",
+        "degenerate_estimation", "incomplete_window",
+    ],
     dtype=object,
 )
 
@@ -939,7 +1003,7 @@ def _concat(parts: list[_Computed]) -> _Computed:
         name: np.concatenate([getattr(p, name) for p in parts])
         for name in (
             "est_keys", "est_resid", "span_ret", "span_market", "span_keys", "span_stamps",
-            "normal", "ar", "sd_ar", "status",
+            "normal", "ar", "sd_ar", "status", "n_window_days", "n_bench_closed",
         )
     }  # fmt: skip
     per_window = {
@@ -1021,21 +1085,32 @@ def _kernel_pass(
     span_w = spec.span
     span = panel.gather(inst, pos, span_w.rel)
     fit, est_keys, est_resid = _fit_estimation(panel, inst, pos, spec, keep and not light)
+    in_windows = _window_columns(spec)
+    market = span.market
+    n_closed = np.zeros(len(pos), dtype=np.int64)
+    if needs_benchmark(spec.model) and panel.market_carried is not panel.market:
+        # the benchmark closed while the instrument traded: its last close is carried
+        # (market return 0 that day, the return over the gap on the next common day)
+        carried = span.market_carried
+        fill = ~np.isfinite(market) & np.isfinite(carried)
+        if fill.any():
+            market = np.where(fill, carried, market)
+            n_closed = (span.bench_closed & in_windows).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        normal = fit.normal(span.market, span.ret.shape)
+        normal = fit.normal(market, span.ret.shape)
         ar = span.ret - normal
         sd_ar = (
             np.empty((len(pos), 0))
             if light
-            else fit.s[:, None] * np.sqrt(fit.prediction_factor(span.market))
+            else fit.s[:, None] * np.sqrt(fit.prediction_factor(market))
         )
-    degenerate = ~(np.isfinite(fit.s) & (fit.s > 0))
-    if spec.model == "market_model":
-        degenerate |= ~(np.isfinite(fit.sxx) & (fit.sxx > 0))
+    degenerate = fit.degenerate()
+    n_window_days = (np.isfinite(ar) & in_windows).sum(axis=1)
+    incomplete = n_window_days < int(in_windows.sum())
     status = _STATUS_NAMES[
         np.select(
-            [pos < 0, ~span.inside.all(axis=1), spec.min_estimation > fit.L, degenerate],
-            [1, 2, 3, 4],
+            [pos < 0, ~span.inside.all(axis=1), spec.min_estimation > fit.L, degenerate, incomplete],
+            [1, 2, 3, 4, 5],
             default=0,
         )
     ]
@@ -1057,19 +1132,20 @@ def _kernel_pass(
             else:
                 bh = np.exp(r.sum(axis=1)) - np.exp(nrm.sum(axis=1))
             bhar[w] = np.where(nd > 0, bh, np.nan)
-            var_car[w] = np.where(nd > 0, fit.car_variance(span.market[:, cols], used), np.nan)
+            var_car[w] = np.where(nd > 0, fit.car_variance(market[:, cols], used), np.nan)
     if light:
         empty = np.empty((len(pos), 0))
         return _Computed(
             fit, empty.astype(np.int64), empty, empty, empty, empty.astype(np.int64),
             empty.astype(np.int64), empty, empty, sd_ar, status, car, bhar, var_car, n_days,
+            n_window_days, n_closed,
         )  # fmt: skip
     return _Computed(
         fit=fit,
         est_keys=est_keys,
         est_resid=est_resid,
         span_ret=span.ret,
-        span_market=span.market,
+        span_market=market,
         span_keys=span.keys,
         span_stamps=span.stamps,
         normal=normal,
@@ -1080,7 +1156,17 @@ def _kernel_pass(
         bhar=bhar,
         var_car=var_car,
         n_days=n_days,
+        n_window_days=n_window_days,
+        n_bench_closed=n_closed,
     )
+
+
+def _window_columns(spec: _Spec) -> np.ndarray:
+    """(1, S) mask of the span's days that lie in at least one window."""
+    mask = np.zeros((1, spec.span.length), dtype=bool)
+    for w in spec.windows:  # loop per window
+        mask[0, w.start - spec.span.start : w.end - spec.span.start + 1] = True
+    return mask
 
 
 # ---------------------------------------------------------------------------------------
@@ -1180,7 +1266,8 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
     params = _params_frame(cols, comp, spec)
     abnormal = _abnormal_frame(cols, comp, spec, ok)
     car = _car_frame(cols, comp, spec, ok)
-    caar, tests, placebo = _aggregate(cols, comp, spec, ok, panel, inst, events, t0ns)
+    notes: list[str] = []
+    caar, tests, placebo = _aggregate(cols, comp, spec, ok, panel, inst, pos, events, t0ns, notes)
     opts = _options(spec)
     opts["benchmark"] = bench_label
     info = {
@@ -1194,6 +1281,8 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
         ),
         "event_status": MappingProxyType({str(k): int(v) for k, v in event_status}),
         "groups": tuple(sorted(set(cols["group"].tolist()))),
+        "n_benchmark_closed_days": int(comp.n_bench_closed[ok].sum()),
+        "notes": tuple(notes),
     }
     return EventStudyResults(
         _events=ev_out,
@@ -1248,6 +1337,8 @@ def _params_frame(table: Mapping[str, Any], comp: _Computed, spec: _Spec) -> pd.
             "L": f.L,
             "s": f.s,
             "k": np.full(len(table["event_id"]), f.k, dtype=np.int64),
+            "n_window_days": comp.n_window_days.astype(np.int64),
+            "n_benchmark_closed": comp.n_bench_closed.astype(np.int64),
         },
         copy=False,
     )
@@ -1358,10 +1449,13 @@ def _aggregate(
     ok: np.ndarray,
     panel: ReturnPanel,
     inst: np.ndarray,
+    pos: np.ndarray,
     events: pd.DataFrame,
     t0ns: np.ndarray,
+    notes: list[str],
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Per group and window: AAR/CAAR with the band, the tests and the placebo draws."""
+    """Per group and window: AAR/CAAR with the band, the tests and the placebo draws
+    (notes for the summary are appended to ``notes``)."""
     group_arr = np.asarray(table["group"], dtype=object)
     caar_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "rel", "aar", "caar", "half", "n", "n_day")}
     test_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "test", "statistic", "p_value", "n", "convention")}
@@ -1381,7 +1475,7 @@ def _aggregate(
         placebo_caar: dict[EventWindow, np.ndarray] = {}
         if spec.placebo:
             assert eligible is not None and rng is not None
-            placebo_caar = _placebo(panel, spec, inst[rows], eligible, rng, g)
+            placebo_caar = _placebo(panel, spec, inst[rows], pos[rows], eligible, rng, g, notes)
         for w in spec.windows:  # loop per window
             cols = slice(w.start - spec.span.start, w.end - spec.span.start + 1)
             a = comp.ar[rows, cols]
@@ -1423,6 +1517,8 @@ def _aggregate(
                     s=comp.fit.s[rows],
                     L=comp.fit.L[rows].astype(np.float64),
                     k=comp.fit.k,
+                    period_ar=comp.ar[rows] if spec.rank_period == "event_period" else None,
+                    period_offset=w.start - spec.span.start,
                 )
                 for res in run_tests(inp, inference_names):
                     test_cols["group"].append(g)
@@ -1515,17 +1611,40 @@ def _aggregate(
 def _placebo_eligible(
     panel: ReturnPanel, spec: _Spec, events: pd.DataFrame, t0ns: np.ndarray
 ) -> dict[int, np.ndarray]:
-    """Per instrument of the panel: row positions a placebo day 0 may take."""
-    sym = events["symbol"].astype("str").to_numpy(dtype=object)
+    """Per instrument of the panel: row positions a placebo day 0 may take.
+
+    A position needs room for the estimation window and the event span inside the data,
+    and must not lie within the event span ``[q + a, q + b]`` of any actual event day 0
+    ``q`` of that instrument (every article row with a day 0 counts, used or not; a day 0
+    the data lacks is placed between its neighbouring rows).
+    """
     has_t0 = t0ns != np.iinfo(np.int64).min
+    code, uniq = pd.factorize(_str(events["symbol"]).array[has_t0])
+    t0_used = t0ns[has_t0]
+    order = np.argsort(code, kind="stable")
+    bounds = np.searchsorted(code[order], np.arange(len(uniq) + 1))
+    where = {str(u): i for i, u in enumerate(uniq)}
     lo_off = min(spec.estimation.start, spec.span.start)
+    s0, s1 = spec.span.start, spec.span.end
     out: dict[int, np.ndarray] = {}
     for j, s in enumerate(panel.symbols):  # loop per instrument
         st = panel.stamps[panel.instrument_rows(j)]
         n = len(st)
         p = np.arange(n)
-        article_days = t0ns[has_t0 & (sym == s)]
-        ok = (p + lo_off >= 1) & (p + spec.span.end <= n - 1) & ~np.isin(st, article_days)
+        u = where.get(s)
+        mine = order[bounds[u] : bounds[u + 1]] if u is not None else order[:0]
+        days = np.unique(t0_used[mine])
+        q = np.searchsorted(st, days)
+        hit = q < n
+        hit[hit] = st[q[hit]] == days[hit]
+        lo = np.clip(q + s0, 0, n)
+        hi = np.clip(np.where(hit, q, q - 1) + s1 + 1, 0, n)  # exclusive end
+        keep = lo < hi
+        diff = np.zeros(n + 1, dtype=np.int64)
+        np.add.at(diff, lo[keep], 1)
+        np.add.at(diff, hi[keep], -1)
+        near = np.cumsum(diff[:n]) > 0
+        ok = (p + lo_off >= 1) & (p + spec.span.end <= n - 1) & ~near
         out[j] = p[ok]
     return out
 
@@ -1569,34 +1688,163 @@ def _placebo(
     panel: ReturnPanel,
     spec: _Spec,
     inst: np.ndarray,
+    pos: np.ndarray,
     eligible: dict[int, np.ndarray],
     rng: np.random.Generator,
     group: str,
+    notes: list[str],
 ) -> dict[EventWindow, np.ndarray]:
     """CAAR of ``spec.placebo`` draws for events on instruments ``inst`` (one group).
 
-    All draws are made at once (per instrument); the kernel then runs once per distinct
-    (instrument, session) drawn, and each draw's CAAR averages those events' CARs.
+    The draws keep the events' calendar clustering: the events sharing a day 0 (a
+    *cluster*, e.g. one ECB day on two indices) move together to one placebo session,
+    drawn among the sessions every instrument of the cluster may take (see
+    :func:`_placebo_eligible`). Within a draw, the sessions of the clusters differ on each
+    instrument (clusters of the same instrument set are drawn as a random subset; a
+    clash between clusters of different sets is redrawn until none is left). A cluster
+    whose instruments share no eligible session is split into one cluster per instrument,
+    with a warning and a note in ``notes``.
+
+    All draws are made at once; the kernel then runs once per distinct (instrument,
+    session) drawn, and each draw's CAAR averages those events' CARs.
     """
     draws = spec.placebo
     n = len(inst)
-    flat = np.empty((draws, n), dtype=np.int64)
-    for j in np.unique(inst):  # loop per instrument
-        cols = np.flatnonzero(inst == j)
-        cand = eligible[int(j)]
-        m = len(cols)
-        if len(cand) < m:
+    stamp_ev = panel.stamps[panel.starts[inst] + pos]
+    cl, _ = pd.factorize(stamp_ev)
+    cl = cl.astype(np.int64)
+    inst_u, inst_code = np.unique(inst, return_inverse=True)
+    elig_stamps = {
+        int(j): panel.stamps[panel.starts[int(j)] + eligible[int(j)]] for j in inst_u
+    }
+
+    def instrument_sets(cl: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        n_cl = int(cl.max()) + 1
+        member = np.zeros((n_cl, len(inst_u)), dtype=bool)
+        member[cl, inst_code] = True
+        sets, set_of = np.unique(member, axis=0, return_inverse=True)
+        return sets, np.asarray(set_of, dtype=np.int64).ravel(), n_cl
+
+    def common(row: np.ndarray) -> np.ndarray:
+        members = inst_u[row]
+        out = elig_stamps[int(members[0])]
+        for j in members[1:]:  # loop per instrument of the set
+            out = np.intersect1d(out, elig_stamps[int(j)], assume_unique=True)
+        return out
+
+    sets, set_of, n_cl = instrument_sets(cl)
+    cand = [common(row) for row in sets]  # loop per distinct instrument set
+    empty = [u for u, c in enumerate(cand) if not len(c)]
+    if empty:
+        split = np.isin(set_of[cl], empty)
+        n_split = int(np.unique(cl[split]).size)
+        names = sorted({panel.symbols[int(j)] for u in empty for j in inst_u[sets[u]]})
+        msg = (
+            f"placebo, group {group!r}: the instruments of {n_split} day-0 cluster(s) "
+            f"({', '.join(names)}) share no eligible session; each of their events was drawn "
+            "on its own instrument's sessions (their cross-sectional dependence is not kept)"
+        )
+        warnings.warn(msg, StudyWarning, stacklevel=4)
+        notes.append(msg)
+        cl = np.where(split, n_cl + np.arange(n), cl)
+        cl = pd.factorize(cl)[0].astype(np.int64)
+        sets, set_of, n_cl = instrument_sets(cl)
+        cand = [common(row) for row in sets]
+    # (cluster, instrument) pairs: to count clusters per instrument and to find clashes
+    pair = np.unique(cl * len(inst_u) + inst_code)
+    p_cl, p_in = pair // len(inst_u), pair % len(inst_u)
+    # feasibility: per instrument, no more clusters than eligible sessions
+    n_per_inst = np.bincount(p_in, minlength=len(inst_u))
+    for i, j in enumerate(inst_u):  # loop per instrument
+        if len(elig_stamps[int(j)]) < n_per_inst[i]:
             raise StudyError(
-                f"placebo: {panel.symbols[int(j)]!r} has {len(cand)} sessions on which no article "
-                f"fell with room for the windows, fewer than the {m} events of group {group!r}"
+                f"placebo: {panel.symbols[int(j)]!r} has {len(elig_stamps[int(j)])} sessions "
+                f"outside the event spans of its articles with room for the windows, fewer "
+                f"than the {int(n_per_inst[i])} day-0 clusters of group {group!r}"
             )
-        pick = _distinct_draws(rng, len(cand), draws, m)
-        flat[:, cols] = panel.starts[int(j)] + cand[pick]
-    # distinct drawn rows, without sorting: flat rows are bounded by the panel's size
-    seen = np.zeros(len(panel.stamps), dtype=bool)
-    seen[flat.ravel()] = True
-    uniq = np.flatnonzero(seen)
-    inverse = (np.cumsum(seen) - 1)[flat]
+    for u, c in enumerate(cand):
+        m_u = int((set_of == u).sum())
+        if len(c) < m_u:
+            raise StudyError(
+                f"placebo: the {m_u} day-0 clusters of group {group!r} on "
+                f"{', '.join(panel.symbols[int(j)] for j in inst_u[sets[u]])} have "
+                f"{len(c)} common eligible sessions: too few to draw distinct ones"
+            )
+    sizes = np.array([len(c) for c in cand], dtype=np.int64)
+    offs = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    cflat = np.concatenate(cand)
+    # (draws, clusters) index into the cluster's candidate sessions: a random subset per set
+    idx = np.empty((draws, n_cl), dtype=np.int64)
+    if len(sets) == 1:
+        idx[...] = _distinct_draws(rng, int(sizes[0]), draws, n_cl)
+    else:
+        # several sets: small sparse sets are drawn with replacement (the clash pass below
+        # redraws repeats within a set as well as across sets); the others as random subsets
+        m_set = np.bincount(set_of, minlength=len(sets))
+        dense = (2 * m_set > sizes) | (m_set >= 8)
+        sparse_cols = np.flatnonzero(~dense[set_of])
+        if len(sparse_cols):
+            idx[:, sparse_cols] = (
+                rng.random((draws, len(sparse_cols))) * sizes[set_of[sparse_cols]]
+            ).astype(np.int64)
+        for u in np.flatnonzero(dense).tolist():  # loop per dense instrument set
+            cols = np.flatnonzero(set_of == u)
+            idx[:, cols] = _distinct_draws(rng, int(sizes[u]), draws, len(cols))
+    if len(sets) > 1:
+        # clashes: two clusters of one instrument on one session in a draw. Sessions as
+        # codes; per draw, sorted keys (instrument, session) of the pairs show repeats; only
+        # the draws that repeat are redrawn (the later cluster of each repeat) and checked again
+        codes = np.unique(cflat, return_inverse=True)[1].astype(np.int64).ravel()
+        n_codes = int(codes.max()) + 1
+        n_pairs = len(pair)
+        # one sortable key per (draw, pair): (instrument, session) then the pair's index
+        base = p_in * n_codes * n_pairs + np.arange(n_pairs)
+        col = offs[set_of[p_cl]]
+
+        def clashes(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            key = base[None, :] + codes[col[None, :] + idx[rows][:, p_cl]] * n_pairs
+            key.sort(axis=1)
+            same = (key[:, 1:] // n_pairs) == (key[:, :-1] // n_pairs)
+            r, c = np.nonzero(same)
+            return rows[r], p_cl[key[r, c + 1] % n_pairs]
+
+        rows = np.arange(draws)
+        for _ in range(10_000):  # a few passes: clashes get rarer geometrically
+            rd, rc = clashes(rows)
+            if not len(rd):
+                break
+            both = np.unique(rd * n_cl + rc)
+            rd, rc = both // n_cl, both % n_cl
+            idx[rd, rc] = (rng.random(len(rc)) * sizes[set_of[rc]]).astype(np.int64)
+            rows = np.unique(rd)
+        else:
+            raise StudyError(
+                f"placebo: could not draw distinct sessions per instrument for the day-0 "
+                f"clusters of group {group!r}: too few eligible sessions"
+            )
+    # flat panel row of every (set, instrument) candidate session, then one gather: the
+    # event of cluster c on instrument i takes row table[off(set of c, i) + idx[:, c]]
+    tab_parts: list[np.ndarray] = []
+    tab_off = np.zeros((len(sets), len(inst_u)), dtype=np.int64)
+    at = 0
+    for u, row in enumerate(sets):  # loop per distinct instrument set
+        for ii in np.flatnonzero(row).tolist():  # loop per instrument of the set
+            rows_j = panel.instrument_rows(int(inst_u[ii]))
+            tab_off[u, ii] = at
+            tab_parts.append(rows_j.start + np.searchsorted(panel.stamps[rows_j], cand[u]))
+            at += len(cand[u])
+    table = np.concatenate(tab_parts)
+    flat = table[tab_off[set_of[cl], inst_code][None, :] + idx[:, cl]]  # (draws, events)
+    # distinct drawn rows (sorted), and each draw's events as indices into them: through a
+    # table of the panel's rows when the panel is not much larger than the draws (no sort)
+    if len(panel.stamps) <= 8 * flat.size:
+        seen = np.zeros(len(panel.stamps), dtype=bool)
+        seen[flat.ravel()] = True
+        uniq = np.flatnonzero(seen)
+        inverse = (np.cumsum(seen) - 1)[flat]
+    else:
+        uniq, inverse = np.unique(flat, return_inverse=True)
+        inverse = inverse.reshape(flat.shape)
     inst_u = np.searchsorted(panel.starts, uniq, side="right") - 1
     pos_u = uniq - panel.starts[inst_u]
     car_u = {w: np.empty(len(uniq)) for w in spec.windows}

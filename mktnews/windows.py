@@ -188,8 +188,9 @@ def parse_estimation(estimation: object, windows: Sequence[EventWindow]) -> Even
 def compute_returns(close: np.ndarray, returns: ReturnType) -> np.ndarray:
     """Returns from closes: ``close[t] / close[t-1] - 1`` or its log; the first is NaN.
 
-    A missing or non-positive close (for log returns) gives NaN for its own row and the
-    next one (no return is computed across it).
+    A missing or non-finite (``inf``) close, or a non-positive one for log returns, gives
+    NaN for its own row and the next one (no return is computed across it): an ``inf``
+    never becomes a finite return such as -100 %.
     """
     check_option("returns", returns, ReturnType)
     close = np.asarray(close, dtype=np.float64)
@@ -214,6 +215,9 @@ def _returns_into(close: np.ndarray, returns: str, out: np.ndarray) -> None:
             ok = (close[1:] > 0) & (close[:-1] > 0)
             np.log(tail, out=tail, where=ok)
             tail[~ok] = np.nan
+        fin = np.isfinite(close)
+        if not fin.all():  # an infinite close: no return into or out of it (x/inf is 0)
+            tail[~(fin[1:] & fin[:-1])] = np.nan
     np.copyto(out, np.nan, where=~np.isfinite(out))
 
 
@@ -257,6 +261,17 @@ class Gathered:
         return self.panel.market[self.flat]
 
     @cached_property
+    def market_carried(self) -> np.ndarray:
+        """Benchmark returns with the benchmark's last close carried over the days it lacks
+        (see :attr:`ReturnPanel.market_carried`)."""
+        return self.panel.market_carried[self.flat]
+
+    @cached_property
+    def bench_closed(self) -> np.ndarray:
+        """Whether the benchmark has no close on the row's stamp (False outside the data)."""
+        return self.panel.bench_closed[self.flat]
+
+    @cached_property
     def keys(self) -> np.ndarray:
         """Calendar keys (-1 outside the data)."""
         return self.panel.keys[self.flat]
@@ -290,6 +305,16 @@ class ReturnPanel:
     keys : ndarray of int64
         Calendar keys: days since epoch (daily) or bar start ns (intraday).
     interval : str
+    market_carried : ndarray of float64
+        Benchmark return from the benchmark's *last close at or before* each stamp (the
+        close carried over a day the benchmark lacks): 0 on a day the benchmark was
+        closed while the instrument traded, and the return over the whole gap on the next
+        common day. Equal to ``market`` wherever ``market`` is finite. The engine uses it
+        in the event span only (a day's AR is never lost to a benchmark holiday); the
+        estimation window keeps ``market`` (the fit uses only days on which both returns
+        cover the same interval).
+    bench_closed : ndarray of bool
+        Rows whose stamp the benchmark has no (finite) close for, after its first one.
     """
 
     symbols: tuple[str, ...]
@@ -301,6 +326,8 @@ class ReturnPanel:
     market: np.ndarray
     keys: np.ndarray
     interval: str
+    market_carried: np.ndarray = field(default_factory=lambda: np.full(1, np.nan))
+    bench_closed: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=bool))
 
     @property
     def sentinel(self) -> int:
@@ -364,17 +391,28 @@ class ReturnPanel:
         # returns of every instrument in one pass over the concatenated closes; the first row
         # of each instrument has none (the pass related it to the previous instrument's last)
         bench_close = np.full(total + 1, np.nan)
+        carried_close = np.full(total + 1, np.nan)
         for key, parts in bench_rows.items():  # loop per benchmark
             rows = np.concatenate(parts)
             bench_close[rows] = _align(*bench_conv[key], stamps[rows])
+            carried_close[rows] = _align_asof(*bench_conv[key], stamps[rows])
+        bench_closed = np.isnan(bench_close) & np.isfinite(carried_close)
+        market_carried = market
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             _returns_into(close[:total], returns, ret[:total])
             _returns_into(bench_close[:total], returns, market[:total])
+            if bench_closed.any():
+                market_carried = np.full(total + 1, np.nan)
+                _returns_into(carried_close[:total], returns, market_carried[:total])
         ret[starts] = np.nan
         market[starts] = np.nan
+        market_carried[starts] = np.nan
         keys = stamps.copy() if interval in INTRADAY_INTERVALS else stamps // _NS_PER_DAY
         keys[total] = -1
-        return cls(symbols, starts, lengths, stamps, close, ret, market, keys, interval)
+        return cls(
+            symbols, starts, lengths, stamps, close, ret, market, keys, interval,
+            market_carried, bench_closed,
+        )  # fmt: skip
 
     def locate(
         self, symbols: np.ndarray | Sequence[str], t0: np.ndarray
@@ -472,6 +510,21 @@ def _align(src_stamps: np.ndarray, values: np.ndarray, stamps: np.ndarray) -> np
     p = np.minimum(np.searchsorted(src_stamps, stamps), len(src_stamps) - 1)
     hit = src_stamps[p] == stamps
     out[hit] = values[p[hit]]
+    return out
+
+
+def _align_asof(src_stamps: np.ndarray, values: np.ndarray, stamps: np.ndarray) -> np.ndarray:
+    """The last finite value of ``values`` (at sorted ``src_stamps``) at or before each of
+    ``stamps``; NaN before the first and after the last (nothing is carried past the end
+    of the series)."""
+    out = np.full(len(stamps), np.nan)
+    fin = np.isfinite(values)
+    src, val = (src_stamps, values) if fin.all() else (src_stamps[fin], values[fin])
+    if not len(src) or not len(stamps):
+        return out
+    p = np.searchsorted(src, stamps, side="right") - 1
+    has = (p >= 0) & (stamps <= src[-1])  # never carried past the benchmark's last close
+    out[has] = val[p[has]]
     return out
 
 

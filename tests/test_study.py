@@ -113,8 +113,15 @@ def reference(
     if bench is not None:
         bc = bench["close"].reindex(close.index)
         m = bc / bc.shift(1) - 1 if returns == "simple" else np.log(bc / bc.shift(1))
+        # event span: on a day the benchmark lacks, its last close is carried (return 0
+        # that day, the gap's return on the next common day), never past its last close
+        have = bench["close"].dropna()
+        bf = have.reindex(close.index.union(have.index)).ffill().reindex(close.index)
+        bf[close.index > have.index[-1]] = np.nan
+        mw = bf / bf.shift(1) - 1 if returns == "simple" else np.log(bf / bf.shift(1))
     else:
         m = pd.Series(np.nan, index=close.index)
+        mw = m
     p = close.index.get_loc(t0)
     est_r = r.iloc[p + est[0] : p + est[1] + 1].to_numpy()
     est_m = m.iloc[p + est[0] : p + est[1] + 1].to_numpy()
@@ -150,7 +157,7 @@ def reference(
     ref = Ref(L, float(np.sqrt(s2)), float(alpha), float(beta), {}, {}, {}, {}, {})
     ref.est_resid = list(resid)
     for d in range(a0, b0 + 1):
-        rt, mt = float(r.iloc[p + d]), float(m.iloc[p + d])
+        rt, mt = float(r.iloc[p + d]), float(mw.iloc[p + d])
         if model == "market_model":
             nt = alpha + beta * mt
             var_t = s2 + np.array([1.0, mt]) @ cov @ np.array([1.0, mt])
@@ -178,7 +185,7 @@ def reference(
             bhar = np.exp(sum(ref.ret[d] for d in days)) - np.exp(sum(ref.normal[d] for d in days))
         l2 = len(days)
         if model == "market_model":
-            X = np.column_stack([np.ones(l2), [float(m.iloc[p + d]) for d in days]])
+            X = np.column_stack([np.ones(l2), [float(mw.iloc[p + d]) for d in days]])
             var = s2 * l2 + np.ones(l2) @ X @ cov @ X.T @ np.ones(l2)
         elif model == "constant_mean":
             var = s2 * l2 + l2**2 * cov[0, 0]
