@@ -1067,7 +1067,10 @@ def _read_table_file(
             ]
             df = pd.DataFrame([obj[k] for k in keep])
             rows = keep
-    batch = _table_batch(df, origin, rows=rows, **args)
+    if bad and len(df) == 0:  # every record rejected: no columns to look for
+        batch = _Batch(sources=[], ids=[], texts=[], reasons=[], notes=[])
+    else:
+        batch = _table_batch(df, origin, rows=rows, **args)
     batch.extra_rejects = [(f"{origin}:{k}", r) for k, r in bad]
     return batch
 
