@@ -50,7 +50,7 @@ __all__ = [
 
 #: Characters read as a minus sign: ASCII hyphen-minus, U+2212 minus, en dash, figure
 #: dash, hyphen, small and full-width hyphen-minus.
-_MINUS = "-\u2212\u2013\u2012\u2010\ufe63\uff0d"
+_MINUS = "-\u2212\u2013\u2014\u2012\u2010\ufe63\uff0d"
 _PLUS = "+\uff0b\u00b1"  # "±0,00" is printed for an unchanged quote
 _SIGNS = _MINUS + _PLUS
 _ARROWS_UP = "▲△▴↑⬆↗"
@@ -550,7 +550,7 @@ _PCT: _Token = ("pct", math.nan, True, False, "", "", math.nan)
 
 _TIME_TOKEN = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
 _TOKEN = re.compile(
-    r"^[(\[]?(?P<s>[-+\u2212\u2013\u2012\u2010\ufe63\uff0d\uff0b\u00b1"
+    r"^[(\[]?(?P<s>[-+\u2212\u2013\u2014\u2012\u2010\ufe63\uff0d\uff0b\u00b1"
     r"▲△▴↑⬆↗▼▽▾↓⬇↘]?)[$€£¥₣₿]?"
     r"(?P<d>\d[\d.,'’]*|[.,]\d+)(?P<p>%?)[$€£¥₣₿]?[)\]]?$"
 )
@@ -773,7 +773,7 @@ _FAST_QUOTE = re.compile(
 # "-28.8400" / "+177,43" / "0.0000"
 _FAST_NUMBER = re.compile(r"^(?P<n>[-+\u2212]?\d{1,7}(?:[.,]\d{1,6})?)$")
 _NUMBER_START = frozenset(
-    "+-\u2212\u2013\u2012\u2010\ufe63\uff0d\uff0b\u00b1([▲△▴↑⬆↗▼▽▾↓⬇↘$€£¥.,0123456789"
+    "+-\u2212\u2013\u2014\u2012\u2010\ufe63\uff0d\uff0b\u00b1([▲△▴↑⬆↗▼▽▾↓⬇↘$€£¥.,0123456789"
 )
 
 
@@ -973,6 +973,63 @@ class ParsedArticle(NamedTuple):
 
 _HEAD_LINES = 24  # a box (with title and heading) must lie within the first lines
 
+# invisible format characters: LRM/RLM, ZWSP/ZWNJ/ZWJ, bidi embeddings and isolates, word
+# joiner, BOM; inside a box line they would split a name or a number
+_FORMAT_CHARS = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# a minus (hyphen, U+2212, en or em dash) then spaces then a digit: one signed number
+_SPACED_SIGN = re.compile("(?:(?<=\\s)|^)([-+\u2212\u2013\u2014])[ \u00a0\u2009\u202f]+(?=\\d)")
+# digits grouped by a no-break, thin, narrow no-break or figure space: one number
+_GROUP_SPACE = re.compile("(?<=\\d)[\u00a0\u2009\u202f\u2007](?=\\d{3}(?!\\d))")
+# digits grouped by plain spaces before a decimal part ("18 532,99"): one number
+_PLAIN_GROUPS = re.compile(r"(?<![\d.,])(\d{1,3}(?: \d{3})+)(?=[.,]\d)")
+_BOX_DIGIT_SPACE = re.compile("[\u00a0\u2009\u202f\u2007]|\\d \\d{3}[.,]\\d|[-+\u2212\u2013\u2014][ \u00a0\u2009\u202f]+\\d")
+
+
+def _box_line(line: str, notes: list[str]) -> str:
+    """A head line as the box parser reads it: format characters dropped, a spaced sign
+    attached to its number, thousands groups joined (each change noted once)."""
+    if _FORMAT_CHARS.search(line) is not None:
+        line = _FORMAT_CHARS.sub("", line).strip()
+        _note_once(notes, "invisible format characters (LRM/RLM, ZWJ/ZWNJ, BOM) removed from the box")
+    if _HAS_DIGIT(line) is None or _BOX_DIGIT_SPACE.search(line) is None:
+        return line
+    new = _SPACED_SIGN.sub(r"\1", line)
+    if new != line:
+        _note_once(notes, "a sign followed by a space in the box read as the number's sign")
+        line = new
+    new = _GROUP_SPACE.sub("", line)
+    if new != line:
+        _note_once(notes, "digit groups separated by (thin/no-break) spaces read as one number")
+        line = new
+    new = _PLAIN_GROUPS.sub(lambda m: m.group(1).replace(" ", ""), line)
+    if new != line:
+        _note_once(notes, "digit groups separated by spaces before a decimal part read as one number")
+        line = new
+    return line
+
+
+_NUMBERISH = re.compile(r"^[-+\u2212\u2013\u2014]?\s?\d[\d.,'’ ]*%?$")
+
+
+def _unreadable_box(lines: list[str]) -> str | None:
+    """The number line of a name/number pair at the top that no rule reads (or None)."""
+    for i in range(min(3, len(lines) - 1)):
+        nxt = lines[i + 1]
+        if (
+            len(nxt) <= 30
+            and _NUMBERISH.match(nxt) is not None
+            and _name_line(lines[i]) is not None
+            and _number_line(_Line(nxt)) is None
+            and _FAST_NUMBER.match(nxt) is None
+        ):
+            return nxt
+    return None
+
+
+def _note_once(notes: list[str], note: str) -> None:
+    if note not in notes:
+        notes.append(note)
+
 
 def parse_article(
     text: str,
@@ -1045,6 +1102,12 @@ def parse_article(
         if nl < 0:
             nl = size
         line = text[pos:nl].strip()
+        if line and not line.isascii():
+            line = _box_line(line, notes)
+        elif line and _HAS_DIGIT(line) is not None and " " in line and (
+            "- " in line or "+ " in line or _PLAIN_GROUPS.search(line) is not None
+        ):
+            line = _box_line(line, notes)
         if line:
             lines.append(line)
             ends.append(nl)
@@ -1075,7 +1138,14 @@ def parse_article(
             notes.append(f"box heading {heading!r}")
         notes.extend(f"box: {m!r}" for m in meta)
         body = text[ends[e - 1] :].strip()
-    elif len(lines[0]) <= 300:
+    else:
+        bad = _unreadable_box(lines)
+        if bad is not None:
+            notes.append(
+                f"box not read: {bad!r} looks like a quote but its number cannot be read "
+                "unambiguously"
+            )
+    if found is None and len(lines[0]) <= 300:
         t, o = _split_title(lines[0], heuristic=False)
         if o is not None:
             title, title_outlet = t, o
