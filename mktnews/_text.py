@@ -25,6 +25,7 @@ import html
 import math
 import re
 import threading
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import NamedTuple
@@ -229,8 +230,11 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str | None, 
     """Decode a text file's bytes.
 
     Byte-order marks select UTF-8, UTF-16 or UTF-32; without one, UTF-16 is recognised by
-    its NUL pattern, then UTF-8 is tried and cp1252 (Latin-1 for its five undefined bytes)
-    is the fallback. Files that are binary (a known magic number, many NULs or control
+    the evidence (NULs, or a single-byte reading that is not text, while the UTF-16
+    reading is letters: Latin, Cyrillic, Chinese, ...), then UTF-8 is tried: bytes that
+    are mostly valid UTF-8 (at least two valid non-ASCII characters per bad sequence) are
+    UTF-8 with only the bad sequences replaced by U+FFFD (noted); else cp1252 (Latin-1
+    for its five undefined bytes) is the fallback. Files that are binary (a known magic number, many NULs or control
     characters) are not decoded.
 
     Parameters
@@ -284,43 +288,101 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str | None, 
     else:
         n = len(data)
         nuls = data.count(0)
-        text = ""
-        decoded = False
-        if nuls >= n * 0.2 and n >= 4:
-            even = data[0::2].count(0)
-            odd = data[1::2].count(0)
-            half = n / 2
-            for codec, zeros in (("utf-16-le", odd), ("utf-16-be", even)):
-                if zeros >= 0.3 * half and zeros >= 0.9 * nuls and n % 2 == 0:
-                    try:
-                        text = data.decode(codec)
-                    except UnicodeDecodeError:
-                        continue
-                    decoded = True
-                    note = f"decoded as {codec} (no byte-order mark)"
-                    break
-            if not decoded:
-                return None, f"binary content ({nuls} NUL bytes of {n})", ""
-        elif nuls:
-            if nuls > n * 0.05:
-                return None, f"binary content ({nuls} NUL bytes of {n})", ""
-            data = data.replace(b"\x00", b"")
-            note = f"removed {nuls} NUL byte{'s' if nuls > 1 else ''}"
-        if not decoded:
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
-                try:
-                    text = data.decode("cp1252")
-                    fallback = "cp1252"
-                except UnicodeDecodeError:
-                    text = data.decode("latin-1")
-                    fallback = "latin-1"
-                note = f"{note}; decoded as {fallback}" if note else f"decoded as {fallback}"
+        utf16 = _sniff_utf16(data, nuls)
+        if utf16 is not None:
+            text, note = utf16
+        elif nuls >= n * 0.2 and n >= 4:
+            return None, f"binary content ({nuls} NUL bytes of {n})", ""
+        else:
+            if nuls:
+                if nuls > n * 0.05:
+                    return None, f"binary content ({nuls} NUL bytes of {n})", ""
+                data = data.replace(b"\x00", b"")
+                note = f"removed {nuls} NUL byte{'s' if nuls > 1 else ''}"
+            text, how = _decode_8bit(data)
+            if how:
+                note = f"{note}; {how}" if note else how
     share = _control_share(text)
     if share > _CONTROL_LIMIT:
         return None, f"binary content ({share:.0%} control characters)", ""
     return text, None, note
+
+
+def _regular_share(text: str) -> float:
+    """Share of characters that ordinary text is made of (letters, marks, digits,
+    punctuation, symbols, spaces, line breaks: not controls, unassigned, private-use or
+    surrogate code points); 0 when marks exceed 40% or letters are under half of the
+    text (a misread of bytes that are not text)."""
+    if not text:
+        return 0.0
+    cats = [unicodedata.category(ch) for ch in text]
+    bad = sum(1 for ch, c in zip(text, cats, strict=True) if c in ("Cc", "Cn", "Co", "Cs") and ch not in "\n\r\t")
+    marks = sum(1 for c in cats if c[0] == "M")
+    letters = sum(1 for c in cats if c[0] == "L")
+    if marks > 0.4 * len(text) or letters < 0.5 * len(text):
+        return 0.0
+    return 1.0 - bad / len(text)
+
+
+def _sniff_utf16(data: bytes, nuls: int) -> tuple[str, str] | None:
+    """UTF-16 without a byte-order mark, by the evidence: bytes with NULs (ASCII, spaces
+    or digits inside UTF-16 text), or bytes that are not UTF-8 and whose single-byte
+    reading has control characters or no word spaces (Cyrillic, Chinese), are read as
+    UTF-16 LE or BE when that reading is >= 98% ordinary characters with at least half
+    letters (the reading with more letters wins). Returns (text, note) or None."""
+    n = len(data)
+    if n < 4 or n % 2:
+        return None
+    if nuls:
+        even = data[0::2].count(0)
+        odd = data[1::2].count(0)
+    else:
+        try:
+            data.decode("utf-8")
+            return None
+        except UnicodeDecodeError:
+            pass
+        single = data.decode("latin-1")
+        controls = _control_share(single)
+        spaces = sum(single.count(c) for c in " \n\t") / len(single)
+        if controls < 0.01 and spaces >= 0.03:
+            return None  # reads as single-byte text with words: not UTF-16
+        even = odd = 0
+    # the parity with more NULs first (ASCII inside UTF-16 text), the other as well: a
+    # CJK character U+xx00 puts a NUL in the other byte
+    candidates = ["utf-16-le", "utf-16-be"] if odd >= even else ["utf-16-be", "utf-16-le"]
+    best: tuple[float, str, str] | None = None
+    for codec in candidates:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        share = _regular_share(text)
+        letters = sum(1 for ch in text if ch.isalpha()) / len(text)
+        if share >= 0.98 and (best is None or share + letters > best[0] + 1e-9):
+            best = (share + letters, codec, text)
+    if best is None:
+        return None
+    return best[2], f"decoded as {best[1]} (no byte-order mark)"
+
+
+def _decode_8bit(data: bytes) -> tuple[str, str]:
+    """UTF-8 when the bytes are (mostly) valid UTF-8: a few bad bytes among valid
+    multi-byte sequences are replaced by U+FFFD (and noted); else cp1252 (Latin-1 for its
+    five undefined bytes)."""
+    try:
+        return data.decode("utf-8"), ""
+    except UnicodeDecodeError:
+        pass
+    loose = data.decode("utf-8", errors="replace")
+    bad = loose.count("\ufffd") - data.decode("latin-1").count("\ufffd")
+    good = sum(1 for ch in loose if ord(ch) > 0x7F and ch != "\ufffd")
+    if good >= 2 * bad and good > 0:
+        return loose, f"{bad} invalid UTF-8 byte sequence{'s' if bad > 1 else ''} replaced by U+FFFD"
+    try:
+        return data.decode("cp1252"), "decoded as cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "decoded as latin-1"
 
 
 _HTML_HINT = re.compile(
@@ -1102,11 +1164,9 @@ def parse_article(
         if nl < 0:
             nl = size
         line = text[pos:nl].strip()
-        if line and not line.isascii():
-            line = _box_line(line, notes)
-        elif line and _HAS_DIGIT(line) is not None and " " in line and (
+        if (line and not line.isascii()) or (line and _HAS_DIGIT(line) is not None and " " in line and (
             "- " in line or "+ " in line or _PLAIN_GROUPS.search(line) is not None
-        ):
+        )):
             line = _box_line(line, notes)
         if line:
             lines.append(line)
