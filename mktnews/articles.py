@@ -17,6 +17,7 @@ Text layouts (see :func:`mktnews._text.parse_article` for the rules):
 
 from __future__ import annotations
 
+import ast
 import codecs
 import csv
 import datetime as dt
@@ -26,6 +27,7 @@ import io
 import json
 import math
 import os
+import re
 import stat
 import warnings
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
@@ -1156,6 +1158,69 @@ def _batch_times(batch: _Batch, tz: str | None) -> tuple[pd.Series | None, list[
     return full.times, full.reasons
 
 
+_LIST_TEXT = re.compile(r"^\s*[\[(].*[\])]\s*$", re.S)
+_LIST_DELIMS = re.compile(r"\s*[,;|]\s*")
+_LIST_HINT = re.compile(r"[,;|\[]")
+
+
+def _names_of(value: object) -> list[str] | None:
+    """The instrument names of one cell when it lists several (a list/tuple/array, a
+    JSON or Python list literal, or names joined by ``,``, ``;`` or ``|``), else None."""
+    items: list[object]
+    if isinstance(value, list | tuple | np.ndarray | pd.Series):
+        items = list(value)
+    elif isinstance(value, str) and _LIST_HINT.search(value) is not None:
+        if _LIST_TEXT.match(value):
+            try:
+                lit = json.loads(value)
+            except ValueError:
+                try:
+                    lit = ast.literal_eval(value.strip())
+                except (ValueError, SyntaxError, MemoryError, RecursionError):
+                    lit = None
+            if isinstance(lit, list | tuple):
+                items = list(lit)
+            else:
+                items = _LIST_DELIMS.split(value.strip().strip("[]()"))
+        else:
+            items = _LIST_DELIMS.split(value)
+    else:
+        return None
+    names: list[str] = []
+    for x in items:
+        if x is None or (isinstance(x, float) and math.isnan(x)):
+            continue
+        t = " ".join(str(x).strip().strip("'\"").split())
+        if t and t not in names:
+            names.append(t)
+    return names
+
+
+def _instrument_lists(
+    values: list[object],
+) -> tuple[list[object], dict[int, list[str]], dict[int, str]]:
+    """Split cells that list several instruments: (the cells with the first name in place
+    of a list, {row: all names} for rows with two or more, {row: note})."""
+    firsts = list(values)
+    multi: dict[int, list[str]] = {}
+    notes: dict[int, str] = {}
+    for i, v in enumerate(values):
+        if isinstance(v, str) and _LIST_HINT.search(v) is None:
+            continue
+        names = _names_of(v)
+        if names is None:
+            continue
+        firsts[i] = names[0] if names else None
+        if len(names) > 1:
+            multi[i] = names
+            notes[i] = (
+                f"instrument column lists {len(names)} instruments ("
+                + ", ".join(repr(x) for x in names)
+                + "): one snapshot row each, in this order"
+            )
+    return firsts, multi, notes
+
+
 def _given_instruments(values: list[object]) -> pd.Series:
     """Instruments named by a table column, white space folded (as ``" ".join(s.split())``);
     missing or blank values are <NA>. Vectorised through pyarrow."""
@@ -1183,7 +1248,10 @@ def _assemble_events_table(
     n = len(batch.sources)
     times, time_reasons = _batch_times(batch, tz)
     assert batch.instruments is not None
-    given = _given_instruments(batch.instruments)
+    firsts, multi, inst_notes = _instrument_lists(batch.instruments)
+    for i, note in inst_notes.items():
+        batch.notes[i] = _join_note(batch.notes[i], note)
+    given = _given_instruments(firsts)
     reasons = pd.Series(batch.reasons, dtype=object)
     no_inst = given.isna().to_numpy() & reasons.isna().to_numpy()
     reasons[no_inst] = "no text and no instrument"
@@ -1254,6 +1322,31 @@ def _assemble_events_table(
             "zero_flag": np.zeros(m, dtype=bool),
         }
     )
+    if multi:
+        # the further instruments of rows that list several: one snapshot row each
+        k_of = {int(i): k for k, i in enumerate(acc.tolist()) if int(i) in multi}
+        e_art = [k for i, k in k_of.items() for _ in multi[i][1:]]
+        e_pos = [j for i in k_of for j in range(1, len(multi[i]))]
+        e_inst = [x for i in k_of for x in multi[i][1:]]
+        if e_art:
+            ne = len(e_art)
+            extra = pd.DataFrame(
+                {
+                    "article_id": _str_series([new_ids[k] for k in e_art]),
+                    "position": np.asarray(e_pos, dtype="int64"),
+                    "instrument": _str_series(e_inst),
+                    "change": np.full(ne, np.nan),
+                    "change_pct": np.full(ne, np.nan),
+                    "level": np.full(ne, np.nan),
+                    "raw": _str_series([None] * ne),
+                    "zero_flag": np.zeros(ne, dtype=bool),
+                }
+            )
+            order = np.lexsort(
+                (np.r_[np.zeros(m, np.int64), e_pos], np.r_[np.arange(m), e_art])
+            )
+            snapshots = pd.concat([snapshots, extra], ignore_index=True).take(order)
+            snapshots = snapshots.reset_index(drop=True)
     rej_idx = np.flatnonzero(~ok).tolist()
     rejected = pd.DataFrame(
         {
@@ -1287,6 +1380,12 @@ def _assemble(
     per_row = isinstance(check_binary, np.ndarray)
     texts = batch.texts
     nan = math.nan
+
+    multi: dict[int, list[str]] = {}
+    if instruments is not None:
+        instruments, multi, inst_notes = _instrument_lists(instruments)
+        for i, note in inst_notes.items():
+            batch.notes[i] = _join_note(batch.notes[i], note)
 
     # pass 1: parse every input that is not rejected yet
     givens: list[str | None] = [None] * n
@@ -1360,17 +1459,26 @@ def _assemble(
             match = next((r for r in box if _key(r.instrument, known, key_cache) == gk), None)
             chosen[k] = match
             inst_col[k] = given
-            if match is None:
+            next_pos = len(box)
+            for name in multi.get(i, [given]):
+                nk = _key(name, known, key_cache)
+                if name is not given and any(
+                    _key(r.instrument, known, key_cache) == nk for r in box
+                ):
+                    continue
+                if name is given and match is not None:
+                    continue
                 s_art.append(k)
-                s_pos.append(len(box))
-                s_inst.append(given)
+                s_pos.append(next_pos)
+                next_pos += 1
+                s_inst.append(name)
                 s_chg.append(nan)
                 s_pct.append(nan)
                 s_lvl.append(nan)
                 s_raw.append(None)
                 if box:
                     notes_out[k] = _join_note(
-                        notes_out[k], f"instrument {given!r} (from the table) is not in the box"
+                        notes_out[k], f"instrument {name!r} (from the table) is not in the box"
                     )
         if len(s_art) != len(snap):  # keep snapshots ordered by article
             order = sorted(range(len(s_art)), key=lambda q: (s_art[q], s_pos[q]))
