@@ -93,3 +93,22 @@ def test_hyp_ticker_lists(names: list[str], style: str) -> None:
     c = read_articles(df)
     assert c.snapshots["instrument"].tolist() == names
     assert c.snapshots["position"].tolist() == list(range(len(names)))
+
+
+def test_day_precision_articles_align_to_that_session() -> None:
+    # Wed 27 Nov 2024 traded in Frankfurt: day 0 is that session; Sat 30 Nov did not: the
+    # next session, Mon 2 Dec. The time of day is unknown, so market_state is missing.
+    df = pd.DataFrame(
+        {
+            "id": ["wed", "sat", "exact"],
+            "ticker": ["DAX", "DAX", "DAX"],
+            "published_at": ["27.11.2024", "2024-11-30", "2024-11-27T18:00:00Z"],
+        }
+    )
+    c = read_articles(df)
+    ev = align_events(c, prices=PRICES, source=FrameSource({}))
+    assert [str(pd.Timestamp(t).date()) for t in ev["t0"]] == ["2024-11-27", "2024-12-02", "2024-11-28"]
+    assert ev["market_state"].isna().tolist() == [True, True, False]
+    assert ev["market_state"].iloc[2] == "post"  # 18:00 UTC is after the 16:30 UTC close
+    assert "market_state unknown" in ev["notes"].iloc[0]
+    assert pd.isna(ev["notes"].iloc[2])
