@@ -35,7 +35,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -274,7 +274,7 @@ def _datetime64_ns(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 def _localize(
-    naive_ns: np.ndarray, tz: str, ambiguous: object = "NaT"
+    naive_ns: np.ndarray, tz: str, ambiguous: Any = "NaT"
 ) -> tuple[np.ndarray, np.ndarray]:
     """(UTC ns, is_dst) of naive wall-clock ns in ``tz``; NaT where the time does not
     exist or is ambiguous (unless ``ambiguous`` is a bool array saying which is meant)."""
@@ -440,16 +440,16 @@ def _parse_strings(
         elif k != weekday[p]:
             rows.reject(int(p), f"publication time {orig[p]!r} in {what}: the weekday does not match the date")
     keep = np.asarray([rows.reasons[int(p)] is None for p in parts.index], dtype=bool)
-    parts, base, timed = parts[keep], base[keep], timed[keep].to_numpy()
+    parts, base, has_clock = parts[keep], base[keep], timed[keep].to_numpy()
     pos = parts.index.to_numpy(dtype=np.int64)
-    day_only = ~timed
+    day_only = ~has_clock
     if day_only.any():
         dp = pos[day_only]
         rows.ns[dp] = base[day_only]
         for p in dp:
             rows.precision[int(p)] = "day"
             rows.notes[int(p)].append("date only (time_precision='day'; published_at is 00:00 UTC of that date)")
-    pos, base, parts = pos[timed], base[timed], parts[timed]
+    pos, base, parts = pos[has_clock], base[has_clock], parts[has_clock]
     if not len(pos):
         return
     for p in pos:
@@ -597,7 +597,7 @@ def _numbers(
         if isinstance(v, int | np.integer):
             rows.ns[int(p)] = int(v) * mult
         else:
-            rows.ns[int(p)] = int(round(float(v) * mult))
+            rows.ns[int(p)] = round(float(v) * mult)
         rows.precision[int(p)] = "exact"
         rows.notes[int(p)].append(f"epoch number read in time_unit={time_unit!r}")
 

@@ -42,7 +42,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mktnews._pubtime import FIXED_OFFSET_NAMES, TIME_UNITS, UTC_NS, parse_times, parse_times_full
+from mktnews._pubtime import FIXED_OFFSET_NAMES, TIME_UNITS, UTC_NS, parse_times_full
 from mktnews._text import (
     BoxRow,
     ParsedArticle,
@@ -358,7 +358,8 @@ def _conform_articles(df: pd.DataFrame) -> pd.DataFrame:
             values = pd.Series([""] * n, dtype="str")
         elif col == "time_precision" and "published_at" in out:
             values = pd.Series(
-                np.where(out["published_at"].notna().to_numpy(), "exact", None), dtype=object
+                ["exact" if x else None for x in out["published_at"].notna().to_numpy()],
+                dtype="str",
             )
         else:
             values = pd.Series([None] * n, dtype="object")
@@ -568,10 +569,10 @@ _FILL_COLUMNS = ("title", "byline", "outlet")
 MAX_BYTES: int = 256 * 2**20
 
 
-def _safe_name(path: object) -> str:
+def _safe_name(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> str:
     """A path as text that can always be printed and stored: bytes that are not UTF-8
     (a file name from another system) are shown as ``\\xNN`` escapes."""
-    return os.fsencode(os.fspath(path)).decode("utf-8", "backslashreplace")  # type: ignore[arg-type]
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _name_note(path: Path) -> str:
@@ -782,7 +783,7 @@ def _table_batch(
     rows: Sequence[int] | None,
     text_col: str | None,
     id_col: str | None,
-    time_col: str | None,
+    time_col: str | tuple[str, str] | None,
     instrument_col: str | None,
     encoding: str | None,
 ) -> _Batch:
@@ -999,12 +1000,12 @@ def _read_table_file(
     encoding: str | None,
     text_col: str | None,
     id_col: str | None,
-    time_col: str | None,
+    time_col: str | tuple[str, str] | None,
     instrument_col: str | None,
     max_bytes: int = MAX_BYTES,
 ) -> _Batch:
     origin = _safe_name(path)
-    args = {
+    args: dict[str, Any] = {
         "text_col": text_col,
         "id_col": id_col,
         "time_col": time_col,
@@ -1036,7 +1037,7 @@ def _read_table_file(
                 for c in (
                     text_col,
                     id_col,
-                    time_col,
+                    *(time_col if isinstance(time_col, tuple | list) else (time_col,)),
                     instrument_col,
                     *TEXT_COLUMNS,
                     *ID_COLUMNS,
@@ -1775,7 +1776,7 @@ def read_articles(
 def _read(
     source: object,
     *,
-    time_col: str | None,
+    time_col: str | tuple[str, str] | None,
     id_col: str | None,
     text_col: str | None,
     instrument_col: str | None,

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mktnews.articles import parse_article, read_articles
 from mktnews._text import decode_bytes
+from mktnews.articles import parse_article, read_articles
 
 RU = "Индекс DAX упал на 84,49 пункта. Инвесторы опасаются пошлин.\n"
 ZH = "德国股市指数下跌，投资者担心关税。欧洲斯托克五十指数下跌。"
@@ -31,7 +31,7 @@ def test_utf16_without_bom(text: str, codec: str) -> None:
 
 def test_one_bad_byte_in_utf8_is_replaced_not_the_whole_file(tmp_path: Path) -> None:
     data = DE.encode("utf-8").replace("ö".encode(), b"\xf6", 1)  # one Latin-1 byte
-    got, reason, note = decode_bytes(data)
+    got, _reason, note = decode_bytes(data)
     assert got == DE.replace("ö", "\ufffd", 1)  # the other umlauts stay right
     assert "1 invalid UTF-8 byte sequence replaced" in note
     (tmp_path / "a.txt").write_bytes(data)

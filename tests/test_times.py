@@ -386,3 +386,11 @@ def test_hyp_jsonl_non_object_lines_rejected(lines: list[object], tmp_path_facto
     n_obj = sum(isinstance(x, dict) for x in lines)
     assert len(c.articles) == n_obj
     assert all("not an object" in r for r in c.rejected["reason"])
+
+
+def test_date_and_time_columns_in_a_csv(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("text;datum;uhrzeit\nEins.;27.11.2024;14:35\nZwei.;01.07.2024;09:00\n", encoding="utf-8")
+    c = read_articles(path, time_col=("datum", "uhrzeit"), tz="Europe/Berlin")
+    # 14:35 CET (UTC+1) = 13:35 UTC; 09:00 CEST (UTC+2) = 07:00 UTC
+    assert list(c.articles["published_at"]) == [ts("2024-11-27 13:35"), ts("2024-07-01 07:00")]
