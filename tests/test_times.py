@@ -394,3 +394,35 @@ def test_date_and_time_columns_in_a_csv(tmp_path: Path) -> None:
     c = read_articles(path, time_col=("datum", "uhrzeit"), tz="Europe/Berlin")
     # 14:35 CET (UTC+1) = 13:35 UTC; 09:00 CEST (UTC+2) = 07:00 UTC
     assert list(c.articles["published_at"]) == [ts("2024-11-27 13:35"), ts("2024-07-01 07:00")]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    values=st.lists(
+        st.one_of(
+            st.text(max_size=40),
+            st.text(alphabet="0123456789:/.-+TZ ,APMapmESTDCU", max_size=30),
+            st.integers(),
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.none(),
+            st.booleans(),
+            st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31)),
+            st.dates(),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    unit=st.sampled_from([None, "s", "ms"]),
+)
+def test_hyp_nothing_raises_and_nothing_vanishes(values: list[object], unit: str | None) -> None:
+    c = table(values, tz="UTC", time_unit=unit)  # table() asserts the accounting
+    assert c.rejected["reason"].str.len().min() > 0 if len(c.rejected) else True
+
+
+@settings(max_examples=60, deadline=None)
+@given(seconds=st.integers(-(2**31), 2**33), unit=st.sampled_from(["s", "ms", "us", "ns"]))
+def test_hyp_epochs(seconds: int, unit: str) -> None:
+    factor = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[unit]
+    truth = dt.datetime(1970, 1, 1, tzinfo=UTC) + dt.timedelta(seconds=seconds)
+    c = table([seconds * factor], time_unit=unit)
+    assert c.articles["published_at"][0] == pd.Timestamp(truth)
