@@ -164,7 +164,9 @@ _FORMS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
     (
         "german",
         re.compile(
-            r"^(?P<d>\d{1,2})\.\s?(?P<m>\d{1,2})\.\s?(?P<y>\d{4})(?:,?\s+(?:um\s+)?" + _CLOCK + r")?$",
+            r"^(?P<d>\d{1,2})\.\s?(?P<m>\d{1,2})\.\s?(?P<y>\d{4})(?:,?\s+(?:um\s+)?"
+            + _CLOCK
+            + r")?$",
             re.I,
         ),
     ),
@@ -196,7 +198,9 @@ _INVISIBLE = "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]"
 _SPACES = "[\u00a0\u2007\u202f\u2009\u2002-\u2006\u3000]"
 _EPOCH_STR = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 #: Legacy fixed-offset zone names that look like local time but have no daylight saving.
-FIXED_OFFSET_NAMES: Final = frozenset({"EST", "MST", "HST", "EST5EDT", "CST6CDT", "MST7MDT", "PST8PDT"})
+FIXED_OFFSET_NAMES: Final = frozenset(
+    {"EST", "MST", "HST", "EST5EDT", "CST6CDT", "MST7MDT", "PST8PDT"}
+)
 
 
 @dataclass(frozen=True)
@@ -288,10 +292,12 @@ def _localize(
         years = idx[present].year.to_numpy()
         jan = pd.to_datetime(pd.DataFrame({"year": years, "month": 1, "day": 1}))
         jul = pd.to_datetime(pd.DataFrame({"year": years, "month": 7, "day": 1}))
+
         def offset(x: pd.Series) -> np.ndarray:
             naive = x.dt.as_unit("ns").to_numpy().view(np.int64)
             loc = pd.DatetimeIndex(x).tz_localize(tz).tz_convert("UTC").tz_localize(None)
             return naive - loc.as_unit("ns").asi8
+
         std = np.minimum(offset(jan), offset(jul))
         here = naive_ns[present] - utc[present]
         dst[present] = here > std
@@ -318,20 +324,27 @@ def _clean(s: pd.Series) -> pd.Series:
 
 
 class _Rows:
-    """Per-value outputs shared by the parsing steps."""
+    """Per-value outputs shared by the parsing steps (numpy arrays: set by masks)."""
 
     def __init__(self, n: int) -> None:
         self.ns = np.full(n, _NAT, dtype=np.int64)
         self.reasons: list[str | None] = [None] * n
-        self.notes: list[list[str]] = [[] for _ in range(n)]
-        self.precision: list[str | None] = [None] * n
+        self.bad = np.zeros(n, dtype=bool)
+        self.notes = np.full(n, "", dtype=object)
+        self.precision = np.full(n, None, dtype=object)
         self.naive = np.zeros(n, dtype=bool)  # ns holds a wall-clock time awaiting tz
 
     def reject(self, p: int, reason: str) -> None:
         self.reasons[p] = reason
+        self.bad[p] = True
         self.ns[p] = _NAT
         self.naive[p] = False
         self.precision[p] = None
+
+    def note(self, pos: np.ndarray, text: str) -> None:
+        if len(pos):
+            cur = self.notes[pos]
+            self.notes[pos] = np.where(cur == "", text, cur + ("; " + text))
 
 
 def _parse_strings(
@@ -351,18 +364,17 @@ def _parse_strings(
         nums = pd.to_numeric(s[epoch], errors="coerce")
         _numbers(nums, rows, what, time_unit, s[epoch])
         s = s[~epoch]
-    parts = pd.DataFrame(index=s.index, columns=[*_PARTS, "form"], dtype=object)
+    found: list[pd.DataFrame] = []
     rest = s
     for form, pat in _FORMS:
         if rest.empty:
             break
         got = rest.str.extract(pat)
-        hit = got.notna().any(axis=1)
+        hit = got.notna().any(axis=1).to_numpy()
         if hit.any():
-            g = got[hit]
-            for c in g.columns:
-                parts.loc[g.index, c] = g[c]
-            parts.loc[g.index, "form"] = form
+            g = got[hit].astype(object)
+            g["form"] = form
+            found.append(g)
         rest = rest[~hit]
     for p in rest.index:
         v = strs.loc[p]
@@ -378,90 +390,106 @@ def _parse_strings(
                 f"unparseable publication time {v!r} in {what} (not one of the accepted "
                 "forms: ISO 8601, RFC 2822, German, US with AM/PM, YYYYMMDDHHMMSS)",
             )
-    parts = parts[parts["form"].notna()]
-    if parts.empty:
+    if not found:
         return
+    parts = pd.concat(found).reindex(columns=[*_PARTS, "form"]).astype(object)
     orig = strs.loc[parts.index]
     _resolve_slashed(parts, orig, rows, what, dayfirst)
-    parts = parts[[rows.reasons[int(p)] is None for p in parts.index]]
+    parts = _alive(parts, rows)
     if parts.empty:
         return
     # months by name
-    named = parts["mon"].notna()
+    named = parts["mon"].notna().to_numpy()
     if named.any():
         mon = parts.loc[named, "mon"].str.lower().map(_MONTHS)
-        for p in mon.index[mon.isna()]:
-            rows.reject(int(p), f"publication time {orig[p]!r} in {what}: unknown month name {parts.at[p, 'mon']!r}")
-        parts.loc[mon.index[mon.notna()], "m"] = mon[mon.notna()].astype(int).astype(str)
-        parts = parts[[rows.reasons[int(p)] is None for p in parts.index]]
-    num = {c: pd.to_numeric(parts[c], errors="coerce") for c in ("y", "m", "d", "H", "M", "S")}
-    timed = num["H"].notna()
-    hour = num["H"].fillna(0)
-    ampm = parts["ampm"].str.lower()
-    has_ampm = ampm.notna()
+        for p in mon.index[mon.isna().to_numpy()]:
+            rows.reject(
+                int(p),
+                f"publication time {orig[p]!r} in {what}: unknown month name {parts.at[p, 'mon']!r}",
+            )
+        okm = mon.notna().to_numpy()
+        parts.loc[mon.index[okm], "m"] = mon[okm].astype(int).astype(str)
+        parts = _alive(parts, rows)
+        if parts.empty:
+            return
+    orig = strs.loc[parts.index]
+    num = {
+        c: pd.to_numeric(parts[c].astype("str"), errors="coerce").to_numpy(dtype=float)
+        for c in ("y", "m", "d", "H", "M", "S")
+    }
+    timed = ~np.isnan(num["H"])
+    hour = np.nan_to_num(num["H"], nan=0.0)
+    ampm = parts["ampm"].str.lower().to_numpy(dtype=object)
+    has_ampm = np.asarray([isinstance(x, str) for x in ampm], dtype=bool)
     bad_ampm = has_ampm & ((hour < 1) | (hour > 12))
-    hour = hour.where(~has_ampm, (hour % 12) + np.where(ampm == "p", 12, 0))
+    hour = np.where(has_ampm, (hour % 12) + np.where(ampm == "p", 12, 0), hour)
     frac = parts["f"].fillna("").str.ljust(9, "0").replace("", "0")
-    frac_ns = pd.to_numeric(frac, errors="coerce").fillna(0).astype("int64")
+    frac_ns = pd.to_numeric(frac, errors="coerce").fillna(0).to_numpy(dtype=np.int64)
     year = num["y"]
+    minute = np.nan_to_num(num["M"], nan=0.0)
+    second = np.nan_to_num(num["S"], nan=0.0)
     out_range = (year < _YEAR_MIN) | (year > _YEAR_MAX)
-    clock_bad = (hour > 23) | (num["M"].fillna(0) > 59) | (num["S"].fillna(0) > 59)
+    clock_bad = (hour > 23) | (minute > 59) | (second > 59)
     frame = pd.DataFrame(
         {
-            "year": year.where(~out_range, 2000),
+            "year": np.where(out_range, 2000, year),
             "month": num["m"],
             "day": num["d"],
             "hour": hour,
-            "minute": num["M"].fillna(0),
-            "second": num["S"].fillna(0),
+            "minute": minute,
+            "second": second,
         }
     )
     stamp = pd.to_datetime(frame, errors="coerce")
     base = stamp.dt.as_unit("ns").to_numpy().view(np.int64).copy()
-    base = np.where(base == _NAT, _NAT, base + frac_ns.to_numpy())
-    weekday = stamp.dt.day_of_week
-    for p in parts.index:
-        ip = int(p)
-        v = orig[p]
-        if out_range[p]:
+    invalid = base == _NAT
+    base = np.where(invalid, _NAT, base + frac_ns)
+    weekday = stamp.dt.day_of_week.to_numpy(dtype=float)
+    pidx = parts.index.to_numpy(dtype=np.int64)
+    for k in _where(out_range | bad_ampm | clock_bad | invalid):
+        ip = int(pidx[k])
+        v = orig.iat[k]
+        if out_range[k]:
             rows.reject(ip, _range_reason(v, what))
-        elif bad_ampm[p]:
-            rows.reject(ip, f"publication time {v!r} in {what}: hour {int(num['H'][p])} with AM/PM")
-        elif clock_bad[p] or pd.isna(stamp[p]):
+        elif bad_ampm[k]:
+            rows.reject(ip, f"publication time {v!r} in {what}: hour {int(num['H'][k])} with AM/PM")
+        else:
             rows.reject(ip, f"publication time {v!r} in {what} is not a valid date and time")
-    ok = np.asarray([rows.reasons[int(p)] is None for p in parts.index], dtype=bool)
-    parts, base, weekday, timed = parts[ok], base[ok], weekday[ok], timed[ok]
     # weekday names must match the date
-    dow = parts["dow"]
-    for p in dow.index[dow.notna()]:
-        k = _WEEKDAYS.get(str(dow[p]).lower().rstrip("."))
-        if k is None:
-            rows.reject(int(p), f"publication time {orig[p]!r} in {what}: unknown weekday {dow[p]!r}")
-        elif k != weekday[p]:
-            rows.reject(int(p), f"publication time {orig[p]!r} in {what}: the weekday does not match the date")
-    keep = np.asarray([rows.reasons[int(p)] is None for p in parts.index], dtype=bool)
-    parts, base, has_clock = parts[keep], base[keep], timed[keep].to_numpy()
-    pos = parts.index.to_numpy(dtype=np.int64)
+    dow = parts["dow"].to_numpy(dtype=object)
+    for k in _where(np.asarray([isinstance(x, str) for x in dow], dtype=bool) & ~rows.bad[pidx]):
+        ip = int(pidx[k])
+        wk = _WEEKDAYS.get(str(dow[k]).lower().rstrip("."))
+        if wk is None:
+            rows.reject(
+                ip, f"publication time {orig.iat[k]!r} in {what}: unknown weekday {dow[k]!r}"
+            )
+        elif wk != weekday[k]:
+            rows.reject(
+                ip,
+                f"publication time {orig.iat[k]!r} in {what}: the weekday does not match the date",
+            )
+    keep = ~rows.bad[pidx]
+    parts, base, has_clock, pidx = parts[keep], base[keep], timed[keep], pidx[keep]
+    orig = orig[keep]
     day_only = ~has_clock
     if day_only.any():
-        dp = pos[day_only]
+        dp = pidx[day_only]
         rows.ns[dp] = base[day_only]
-        for p in dp:
-            rows.precision[int(p)] = "day"
-            rows.notes[int(p)].append("date only (time_precision='day'; published_at is 00:00 UTC of that date)")
-    pos, base, parts = pos[has_clock], base[has_clock], parts[has_clock]
+        rows.precision[dp] = "day"
+        rows.note(dp, "date only (time_precision='day'; published_at is 00:00 UTC of that date)")
+    pos, base, parts, orig = pidx[has_clock], base[has_clock], parts[has_clock], orig[has_clock]
     if not len(pos):
         return
-    for p in pos:
-        rows.precision[int(p)] = "exact"
+    rows.precision[pos] = "exact"
     off_min = _offset_minutes(parts["off"].astype("str")).to_numpy(dtype=float)
     words = parts["word"].str.upper().to_numpy(dtype=object)
     rfc = (parts["form"] == "day_month").to_numpy()
     has_off = ~np.isnan(off_min)
     has_word = np.asarray([isinstance(w, str) for w in words], dtype=bool)
     # offsets
-    for p in pos[has_off & np.isinf(off_min)]:
-        rows.reject(int(p), f"publication time {orig[p]!r} in {what}: invalid UTC offset")
+    for k in _where(has_off & np.isinf(off_min)):
+        rows.reject(int(pos[k]), f"publication time {orig.iat[k]!r} in {what}: invalid UTC offset")
     by_off = has_off & ~np.isinf(off_min)
     off_utc = base - np.where(by_off, off_min, 0).astype(np.int64) * 60 * 10**9
     sel = by_off & ~has_word
@@ -469,64 +497,79 @@ def _parse_strings(
     # zone words
     for w in sorted({str(x) for x in words[has_word]}):
         m = has_word & (words == w)
-        mp = pos[m]
         entry = ZONE_WORDS.get(w)
         rfc_entry = _RFC_ONLY.get(w)
         if entry is None and rfc_entry is not None:
-            good = m & rfc
-            for p in pos[m & ~rfc]:
+            for k in _where(m & ~rfc):
                 rows.reject(
-                    int(p),
-                    f"publication time {orig[p]!r} in {what}: zone word {w!r} is ambiguous "
+                    int(pos[k]),
+                    f"publication time {orig.iat[k]!r} in {what}: zone word {w!r} is ambiguous "
                     f"({AMBIGUOUS_ZONE_WORDS[w]}); give a UTC offset or tz= with a naive value",
                 )
-            m, mp, entry = good, pos[good], rfc_entry
+            m, entry = m & rfc, rfc_entry
         if entry is None:
             why = (
                 f"is ambiguous ({AMBIGUOUS_ZONE_WORDS[w]})"
                 if w in AMBIGUOUS_ZONE_WORDS
                 else "is not a zone word mktnews knows"
             )
-            for p in mp:
+            for k in _where(m):
                 rows.reject(
-                    int(p),
-                    f"publication time {orig[p]!r} in {what}: zone word {w!r} {why}; give a "
+                    int(pos[k]),
+                    f"publication time {orig.iat[k]!r} in {what}: zone word {w!r} {why}; give a "
                     "UTC offset, or remove the word and pass tz=",
                 )
             continue
         if not m.any():
             continue
+        ks = np.flatnonzero(m)
         zone, want_dst = entry
-        amb: object = "NaT" if want_dst is None else np.full(int(m.sum()), want_dst)
-        utc, is_dst = _localize(base[m], zone, amb)
+        amb: Any = "NaT" if want_dst is None else np.full(ks.size, want_dst)
+        utc, is_dst = _localize(base[ks], zone, amb)
         kind = (
             "its daylight-saving rules"
             if want_dst is None
             else ("daylight time" if want_dst else "standard time")
         )
-        for j, p in enumerate(mp):
-            ip = int(p)
-            v = orig[p]
-            if utc[j] == _NAT:
-                rows.reject(ip, _dst_reason(v, what, zone))
-            elif want_dst is not None and bool(is_dst[j]) != want_dst and zone != "UTC":
+        gap = utc == _NAT
+        contra = ~gap & (want_dst is not None) & (zone != "UTC") & (is_dst != bool(want_dst))
+        clash = ~gap & ~contra & by_off[ks] & (off_utc[ks] != utc)
+        for j in _where(gap | contra | clash):
+            k = int(ks[j])
+            v = orig.iat[k]
+            if gap[j]:
+                rows.reject(int(pos[k]), _dst_reason(v, what, zone))
+            elif contra[j]:
                 on = "daylight" if is_dst[j] else "standard"
                 rows.reject(
-                    ip,
+                    int(pos[k]),
                     f"publication time {v!r} in {what}: zone word {w!r} means {zone} "
                     f"{kind}, but {zone} is on {on} time on that date; correct the value "
                     "or give it with a UTC offset",
                 )
-            elif by_off[m][j] and off_utc[m][j] != utc[j]:
-                rows.reject(ip, f"publication time {v!r} in {what}: its UTC offset and zone word {w!r} disagree")
             else:
-                rows.ns[ip] = utc[j]
-                if w not in ("UTC", "UT", "Z"):
-                    rows.notes[ip].append(f"zone word {w!r} read as {zone} ({kind})")
+                rows.reject(
+                    int(pos[k]),
+                    f"publication time {v!r} in {what}: its UTC offset and zone word {w!r} disagree",
+                )
+        good = ~(gap | contra | clash)
+        rows.ns[pos[ks[good]]] = utc[good]
+        if w not in ("UTC", "UT", "Z"):
+            rows.note(pos[ks[good]], f"zone word {w!r} read as {zone} ({kind})")
     # naive clock times: localised later with tz
     nv = ~has_off & ~has_word
     rows.ns[pos[nv]] = base[nv]
     rows.naive[pos[nv]] = True
+
+
+def _where(mask: np.ndarray) -> list[int]:
+    """Positions where ``mask`` is true, as Python ints (for the loops over rejected rows)."""
+    return [int(x) for x in np.flatnonzero(mask)]
+
+
+def _alive(parts: pd.DataFrame, rows: _Rows) -> pd.DataFrame:
+    """The rows of ``parts`` not rejected yet."""
+    return parts[~rows.bad[parts.index.to_numpy(dtype=np.int64)]]
 
 
 def _resolve_slashed(
@@ -564,8 +607,7 @@ def _resolve_slashed(
     parts.loc[a.index, "d"] = (a if dayfirst else b).astype(int).astype(str)
     parts.loc[a.index, "m"] = (b if dayfirst else a).astype(int).astype(str)
     if note:
-        for p in a.index:
-            rows.notes[int(p)].append(note)
+        rows.note(a.index.to_numpy(dtype=np.int64), note)
 
 
 def _numbers(
@@ -589,17 +631,27 @@ def _numbers(
     lo = pd.Timestamp(f"{_YEAR_MIN}-01-01").value
     hi = pd.Timestamp(f"{_YEAR_MAX}-12-31 23:59:59").value
     ok = np.isfinite(ns_f) & (ns_f >= lo) & (ns_f <= hi)
-    for j, p in enumerate(nums.index):
-        if not ok[j]:
-            rows.reject(int(p), _range_reason(shown[p], what) + f" as an epoch in {time_unit!r}")
-            continue
-        v = nums[p]
-        if isinstance(v, int | np.integer):
-            rows.ns[int(p)] = int(v) * mult
-        else:
-            rows.ns[int(p)] = round(float(v) * mult)
-        rows.precision[int(p)] = "exact"
-        rows.notes[int(p)].append(f"epoch number read in time_unit={time_unit!r}")
+    idx = nums.index.to_numpy(dtype=np.int64)
+    for k in _where(~ok):
+        p = idx[k]
+        rows.reject(int(p), _range_reason(shown[p], what) + f" as an epoch in {time_unit!r}")
+    if pd.api.types.is_integer_dtype(nums.dtype):
+        ints = nums.to_numpy(dtype=np.int64)
+        rows.ns[idx[ok]] = ints[ok] * mult
+    else:
+        exact = np.asarray(
+            [isinstance(v, int | np.integer) for v in nums.to_numpy(dtype=object)], dtype=bool
+        )
+        as_int = exact & ok
+        if as_int.any():
+            rows.ns[idx[as_int]] = np.asarray(
+                [int(v) * mult for v in nums.to_numpy(dtype=object)[as_int]], dtype=np.int64
+            )
+        as_float = ok & ~exact
+        rows.ns[idx[as_float]] = np.round(ns_f[as_float]).astype(np.int64)
+    rows.precision[idx[ok]] = "exact"
+    good = nums.index.to_numpy(dtype=np.int64)[ok]
+    rows.note(good, f"epoch number read in time_unit={time_unit!r}")
 
 
 def parse_times_full(
@@ -648,16 +700,18 @@ def parse_times_full(
         pass
     elif isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
         ns, present, ok = _datetime64_ns(positional)
-        for p in np.flatnonzero(present & ~ok):
+        for p in _where(present & ~ok):
             rows.reject(int(p), _range_reason(str(positional.iloc[p]), what))
         rows.ns[ok] = ns[ok]
-        for p in np.flatnonzero(ok):
-            rows.precision[int(p)] = "exact"
+        rows.precision[ok] = "exact"
         if not isinstance(dtype, pd.DatetimeTZDtype):
             rows.naive[ok] = True
     elif pd.api.types.is_bool_dtype(dtype):
-        for p in np.flatnonzero(positional.notna().to_numpy()):
-            rows.reject(int(p), f"publication time {positional.iloc[p]!r} in {what} is a boolean, not a time")
+        for p in _where(positional.notna().to_numpy()):
+            rows.reject(
+                int(p),
+                f"publication time {positional.iloc[p]!r} in {what} is a boolean, not a time",
+            )
     elif pd.api.types.is_numeric_dtype(dtype):
         present = positional.notna().to_numpy()
         _numbers(positional[present], rows, what, time_unit)
@@ -670,15 +724,16 @@ def parse_times_full(
             first = int(naive[0])
             raise _naive_error(what, positional.iloc[first], _describe(where, first))
         utc, _dst = _localize(rows.ns[naive], tz)
-        for j, p in enumerate(naive):
-            if utc[j] == _NAT:
-                rows.reject(int(p), _dst_reason(positional.iloc[p], what, tz))
-            else:
-                rows.ns[p] = utc[j]
+        lost = utc == _NAT
+        for p in naive[lost]:
+            rows.reject(int(p), _dst_reason(positional.iloc[p], what, tz))
+        rows.ns[naive[~lost]] = utc[~lost]
     out = pd.Series(
-        pd.DatetimeIndex(rows.ns.view("M8[ns]")).tz_localize("UTC"), index=values.index, dtype=UTC_NS
+        pd.DatetimeIndex(rows.ns.view("M8[ns]")).tz_localize("UTC"),
+        index=values.index,
+        dtype=UTC_NS,
     )
-    return ParsedTimes(out, rows.reasons, ["; ".join(x) for x in rows.notes], rows.precision)
+    return ParsedTimes(out, rows.reasons, rows.notes.tolist(), rows.precision.tolist())
 
 
 def parse_times(
@@ -691,7 +746,9 @@ def parse_times(
     time_unit: str | None = None,
 ) -> tuple[pd.Series, list[str | None]]:
     """:func:`parse_times_full` returning ``(times, reasons)`` only."""
-    r = parse_times_full(values, tz=tz, what=what, where=where, dayfirst=dayfirst, time_unit=time_unit)
+    r = parse_times_full(
+        values, tz=tz, what=what, where=where, dayfirst=dayfirst, time_unit=time_unit
+    )
     return r.times, r.reasons
 
 
@@ -714,7 +771,7 @@ def _parse_objects(
         strs = pd.Series(raw[pos_str], index=pos_str, dtype=object)
         _parse_strings(strs, rows, what, dayfirst, time_unit)
     numbers: dict[int, object] = {}
-    for p in np.flatnonzero(~is_str):
+    for p in _where(~is_str):
         v = raw[p]
         ip = int(p)
         if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
@@ -731,13 +788,20 @@ def _parse_objects(
                 continue
             rows.ns[ip] = pd.Timestamp(v.year, v.month, v.day).value
             rows.precision[ip] = "day"
-            rows.notes[ip].append("date only (time_precision='day'; published_at is 00:00 UTC of that date)")
+            rows.note(
+                np.asarray([ip]),
+                "date only (time_precision='day'; published_at is 00:00 UTC of that date)",
+            )
         elif isinstance(v, dt.datetime | np.datetime64):
             try:
                 ts = pd.Timestamp(v)
                 year_ok = _YEAR_MIN <= ts.year <= _YEAR_MAX
                 if year_ok:
-                    ns = (ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo else ts).as_unit("ns").value
+                    ns = (
+                        (ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo else ts)
+                        .as_unit("ns")
+                        .value
+                    )
             except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
                 year_ok = False
             if not year_ok:
@@ -749,4 +813,9 @@ def _parse_objects(
         else:
             rows.reject(ip, f"unparseable publication time {v!r} in {what} (a {type(v).__name__})")
     if numbers:
-        _numbers(pd.Series(list(numbers.values()), index=list(numbers), dtype=object), rows, what, time_unit)
+        _numbers(
+            pd.Series(list(numbers.values()), index=list(numbers), dtype=object),
+            rows,
+            what,
+            time_unit,
+        )
