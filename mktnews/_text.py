@@ -324,12 +324,20 @@ def _regular_share(text: str) -> float:
     return 1.0 - bad / len(text)
 
 
+# characters of everyday text in the major scripts (the reading of UTF-16 bytes with more
+# of them wins: the other byte order gives rare CJK extension or symbol code points)
+_COMMON_CHARS = re.compile(
+    "[\t\n\r -~\u00a0-\u024f\u0370-\u04ff\u0590-\u06ff\u0900-\u0dff\u0e00-\u0e7f"
+    "\u2010-\u2027\u3000-\u30ff\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]"
+)
+
+
 def _sniff_utf16(data: bytes, nuls: int) -> tuple[str, str] | None:
     """UTF-16 without a byte-order mark, by the evidence: bytes with NULs (ASCII, spaces
     or digits inside UTF-16 text), or bytes that are not UTF-8 and whose single-byte
     reading has control characters or no word spaces (Cyrillic, Chinese), are read as
     UTF-16 LE or BE when that reading is >= 98% ordinary characters with at least half
-    letters (the reading with more letters wins). Returns (text, note) or None."""
+    letters (the reading with more characters of everyday scripts wins). Returns (text, note) or None."""
     n = len(data)
     if n < 4 or n % 2:
         return None
@@ -358,9 +366,9 @@ def _sniff_utf16(data: bytes, nuls: int) -> tuple[str, str] | None:
         except UnicodeDecodeError:
             continue
         share = _regular_share(text)
-        letters = sum(1 for ch in text if ch.isalpha()) / len(text)
-        if share >= 0.98 and (best is None or share + letters > best[0] + 1e-9):
-            best = (share + letters, codec, text)
+        common = len(_COMMON_CHARS.findall(text)) / len(text)
+        if share >= 0.98 and (best is None or common > best[0] + 1e-9):
+            best = (common, codec, text)
     if best is None:
         return None
     return best[2], f"decoded as {best[1]} (no byte-order mark)"
