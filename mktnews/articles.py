@@ -238,7 +238,8 @@ class Corpus:
             missing); it is converted to UTC nanoseconds. Other columns are kept after.
         snapshots : DataFrame, optional
             :data:`SNAPSHOT_COLUMNS`; when omitted, one row per article with an
-            ``instrument`` is made from its ``snapshot_*`` columns.
+            ``instrument`` is made from its ``snapshot_*`` columns (an ``instrument`` cell
+            listing several, as a list or ``"A,B"``, gives one row per instrument).
         rejected : DataFrame, optional
             ``source``, ``reason``.
         n_inputs : int, optional
@@ -250,6 +251,11 @@ class Corpus:
             For a missing or duplicated ``article_id``, naive ``published_at``, or
             snapshots of unknown articles.
         """
+        multi: dict[int, list[str]] = {}
+        if snapshots is None and "instrument" in articles.columns:
+            firsts, multi, _notes = _instrument_lists(articles["instrument"].tolist())
+            if multi or any(f is not v for f, v in zip(firsts, articles["instrument"].tolist(), strict=True)):
+                articles = articles.assign(instrument=pd.Series(firsts, index=articles.index, dtype=object))
         a = _conform_articles(articles)
         if snapshots is None:
             has = a["instrument"].notna()
@@ -264,6 +270,17 @@ class Corpus:
                     "raw": a.loc[has, "snapshot_raw"],
                 }
             )
+            if multi:  # instrument cells listing several: one snapshot row each, in order
+                more = pd.DataFrame(
+                    [
+                        {"article_id": a["article_id"].iat[i], "position": j, "instrument": name}
+                        for i, names in multi.items()
+                        for j, name in enumerate(names[1:], start=1)
+                    ]
+                )
+                s = pd.concat([s.reset_index(drop=True), more], ignore_index=True)
+                order = pd.Index(a["article_id"]).get_indexer(s["article_id"])
+                s = s.iloc[np.lexsort((s["position"].to_numpy(), order))].reset_index(drop=True)
             s["zero_flag"] = _zero_flags(s["change"].to_numpy(), s["change_pct"].to_numpy())
             snaps = _conform_snapshots(s)
         else:

@@ -112,3 +112,20 @@ def test_day_precision_articles_align_to_that_session() -> None:
     assert ev["market_state"].iloc[2] == "post"  # 18:00 UTC is after the 16:30 UTC close
     assert "market_state unknown" in ev["notes"].iloc[0]
     assert pd.isna(ev["notes"].iloc[2])
+
+
+def test_from_frames_splits_listed_instruments() -> None:
+    from mktnews.articles import Corpus
+
+    art = pd.DataFrame(
+        {
+            "article_id": ["a", "b"],
+            "instrument": pd.Series([["DAX", "CAC 40"], "ATX"], dtype=object),
+            "published_at": pd.to_datetime(["2024-11-27 10:00", "2024-11-27 11:00"], utc=True),
+        }
+    )
+    c = Corpus.from_frames(art)
+    assert c.snapshots["article_id"].tolist() == ["a", "a", "b"]
+    assert c.snapshots["instrument"].tolist() == ["DAX", "CAC 40", "ATX"]
+    assert c.snapshots["position"].tolist() == [0, 1, 0]
+    assert c.articles["instrument"].tolist() == ["DAX", "ATX"]
