@@ -1078,6 +1078,7 @@ def _box_line(line: str, notes: list[str]) -> str:
     return line
 
 
+_THREE_AFTER_ONE_SEP = re.compile("^[-+\u2212\u2013\u2014]?\\d{1,3}[.,]\\d{3}$")
 _NUMBERISH = re.compile(r"^[-+\u2212\u2013\u2014]?\s?\d[\d.,'’ ]*%?$")
 
 
@@ -1205,6 +1206,13 @@ def parse_article(
         if heading is not None and title is None:
             notes.append(f"box heading {heading!r}")
         notes.extend(f"box: {m!r}" for m in meta)
+        for r in box:
+            nl = r.raw.rfind("\n")
+            if nl >= 0 and _THREE_AFTER_ONE_SEP.match(r.raw[nl + 1 :].strip()) is not None:
+                notes.append(
+                    f"box number {r.raw[nl + 1:].strip()!r} read as {r.change:g}: one separator "
+                    "before three digits could also group thousands"
+                )
         body = text[ends[e - 1] :].strip()
     else:
         bad = _unreadable_box(lines)

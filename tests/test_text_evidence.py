@@ -134,3 +134,11 @@ def test_hyp_grouped_signed_numbers(whole: int, cents: int, neg: bool, sign: str
     expected = (-1 if neg else 1) * (whole + cents / 100)
     change = box(f"DAX\n{printed}\nDer Text.")[1]
     assert change == pytest.approx(expected)
+
+
+def test_one_separator_before_three_digits_is_flagged() -> None:
+    p = parse_article("DAX\n-1.234\nDer Text.")
+    assert p.box[0].change == pytest.approx(-1.234)  # the documented reading ...
+    assert any("could also group thousands" in n for n in p.notes)  # ... flagged
+    q = parse_article("DAX\n-1.23\nDer Text.")
+    assert not any("thousands" in n for n in q.notes)
