@@ -25,6 +25,7 @@ import html
 import math
 import re
 import threading
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import NamedTuple
@@ -50,7 +51,7 @@ __all__ = [
 
 #: Characters read as a minus sign: ASCII hyphen-minus, U+2212 minus, en dash, figure
 #: dash, hyphen, small and full-width hyphen-minus.
-_MINUS = "-\u2212\u2013\u2012\u2010\ufe63\uff0d"
+_MINUS = "-\u2212\u2013\u2014\u2012\u2010\ufe63\uff0d"
 _PLUS = "+\uff0b\u00b1"  # "±0,00" is printed for an unchanged quote
 _SIGNS = _MINUS + _PLUS
 _ARROWS_UP = "▲△▴↑⬆↗"
@@ -229,8 +230,11 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str | None, 
     """Decode a text file's bytes.
 
     Byte-order marks select UTF-8, UTF-16 or UTF-32; without one, UTF-16 is recognised by
-    its NUL pattern, then UTF-8 is tried and cp1252 (Latin-1 for its five undefined bytes)
-    is the fallback. Files that are binary (a known magic number, many NULs or control
+    the evidence (NULs, or a single-byte reading that is not text, while the UTF-16
+    reading is letters: Latin, Cyrillic, Chinese, ...), then UTF-8 is tried: bytes that
+    are mostly valid UTF-8 (at least two valid non-ASCII characters per bad sequence) are
+    UTF-8 with only the bad sequences replaced by U+FFFD (noted); else cp1252 (Latin-1
+    for its five undefined bytes) is the fallback. Files that are binary (a known magic number, many NULs or control
     characters) are not decoded.
 
     Parameters
@@ -284,43 +288,109 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str | None, 
     else:
         n = len(data)
         nuls = data.count(0)
-        text = ""
-        decoded = False
-        if nuls >= n * 0.2 and n >= 4:
-            even = data[0::2].count(0)
-            odd = data[1::2].count(0)
-            half = n / 2
-            for codec, zeros in (("utf-16-le", odd), ("utf-16-be", even)):
-                if zeros >= 0.3 * half and zeros >= 0.9 * nuls and n % 2 == 0:
-                    try:
-                        text = data.decode(codec)
-                    except UnicodeDecodeError:
-                        continue
-                    decoded = True
-                    note = f"decoded as {codec} (no byte-order mark)"
-                    break
-            if not decoded:
-                return None, f"binary content ({nuls} NUL bytes of {n})", ""
-        elif nuls:
-            if nuls > n * 0.05:
-                return None, f"binary content ({nuls} NUL bytes of {n})", ""
-            data = data.replace(b"\x00", b"")
-            note = f"removed {nuls} NUL byte{'s' if nuls > 1 else ''}"
-        if not decoded:
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
-                try:
-                    text = data.decode("cp1252")
-                    fallback = "cp1252"
-                except UnicodeDecodeError:
-                    text = data.decode("latin-1")
-                    fallback = "latin-1"
-                note = f"{note}; decoded as {fallback}" if note else f"decoded as {fallback}"
+        utf16 = _sniff_utf16(data, nuls)
+        if utf16 is not None:
+            text, note = utf16
+        elif nuls >= n * 0.2 and n >= 4:
+            return None, f"binary content ({nuls} NUL bytes of {n})", ""
+        else:
+            if nuls:
+                if nuls > n * 0.05:
+                    return None, f"binary content ({nuls} NUL bytes of {n})", ""
+                data = data.replace(b"\x00", b"")
+                note = f"removed {nuls} NUL byte{'s' if nuls > 1 else ''}"
+            text, how = _decode_8bit(data)
+            if how:
+                note = f"{note}; {how}" if note else how
     share = _control_share(text)
     if share > _CONTROL_LIMIT:
         return None, f"binary content ({share:.0%} control characters)", ""
     return text, None, note
+
+
+def _regular_share(text: str) -> float:
+    """Share of characters that ordinary text is made of (letters, marks, digits,
+    punctuation, symbols, spaces, line breaks: not controls, unassigned, private-use or
+    surrogate code points); 0 when marks exceed 40% or letters are under half of the
+    text (a misread of bytes that are not text)."""
+    if not text:
+        return 0.0
+    cats = [unicodedata.category(ch) for ch in text]
+    bad = sum(1 for ch, c in zip(text, cats, strict=True) if c in ("Cc", "Cn", "Co", "Cs") and ch not in "\n\r\t")
+    marks = sum(1 for c in cats if c[0] == "M")
+    letters = sum(1 for c in cats if c[0] == "L")
+    if marks > 0.4 * len(text) or letters < 0.5 * len(text):
+        return 0.0
+    return 1.0 - bad / len(text)
+
+
+# characters of everyday text in the major scripts (the reading of UTF-16 bytes with more
+# of them wins: the other byte order gives rare CJK extension or symbol code points)
+_COMMON_CHARS = re.compile(
+    "[\t\n\r -~\u00a0-\u024f\u0370-\u04ff\u0590-\u06ff\u0900-\u0dff\u0e00-\u0e7f"
+    "\u2010-\u2027\u3000-\u30ff\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]"
+)
+
+
+def _sniff_utf16(data: bytes, nuls: int) -> tuple[str, str] | None:
+    """UTF-16 without a byte-order mark, by the evidence: bytes with NULs (ASCII, spaces
+    or digits inside UTF-16 text), or bytes that are not UTF-8 and whose single-byte
+    reading has control characters or no word spaces (Cyrillic, Chinese), are read as
+    UTF-16 LE or BE when that reading is >= 98% ordinary characters with at least half
+    letters (the reading with more characters of everyday scripts wins). Returns (text, note) or None."""
+    n = len(data)
+    if n < 4 or n % 2:
+        return None
+    if nuls:
+        even = data[0::2].count(0)
+        odd = data[1::2].count(0)
+    else:
+        try:
+            data.decode("utf-8")
+            return None
+        except UnicodeDecodeError:
+            pass
+        single = data.decode("latin-1")
+        controls = _control_share(single)
+        spaces = sum(single.count(c) for c in " \n\t") / len(single)
+        if controls < 0.01 and spaces >= 0.03:
+            return None  # reads as single-byte text with words: not UTF-16
+        even = odd = 0
+    # the parity with more NULs first (ASCII inside UTF-16 text), the other as well: a
+    # CJK character U+xx00 puts a NUL in the other byte
+    candidates = ["utf-16-le", "utf-16-be"] if odd >= even else ["utf-16-be", "utf-16-le"]
+    best: tuple[float, str, str] | None = None
+    for codec in candidates:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        share = _regular_share(text)
+        common = len(_COMMON_CHARS.findall(text)) / len(text)
+        if share >= 0.98 and (best is None or common > best[0] + 1e-9):
+            best = (common, codec, text)
+    if best is None:
+        return None
+    return best[2], f"decoded as {best[1]} (no byte-order mark)"
+
+
+def _decode_8bit(data: bytes) -> tuple[str, str]:
+    """UTF-8 when the bytes are (mostly) valid UTF-8: a few bad bytes among valid
+    multi-byte sequences are replaced by U+FFFD (and noted); else cp1252 (Latin-1 for its
+    five undefined bytes)."""
+    try:
+        return data.decode("utf-8"), ""
+    except UnicodeDecodeError:
+        pass
+    loose = data.decode("utf-8", errors="replace")
+    bad = loose.count("\ufffd") - data.decode("latin-1").count("\ufffd")
+    good = sum(1 for ch in loose if ord(ch) > 0x7F and ch != "\ufffd")
+    if good >= 2 * bad and good > 0:
+        return loose, f"{bad} invalid UTF-8 byte sequence{'s' if bad > 1 else ''} replaced by U+FFFD"
+    try:
+        return data.decode("cp1252"), "decoded as cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "decoded as latin-1"
 
 
 _HTML_HINT = re.compile(
@@ -550,7 +620,7 @@ _PCT: _Token = ("pct", math.nan, True, False, "", "", math.nan)
 
 _TIME_TOKEN = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?$")
 _TOKEN = re.compile(
-    r"^[(\[]?(?P<s>[-+\u2212\u2013\u2012\u2010\ufe63\uff0d\uff0b\u00b1"
+    r"^[(\[]?(?P<s>[-+\u2212\u2013\u2014\u2012\u2010\ufe63\uff0d\uff0b\u00b1"
     r"▲△▴↑⬆↗▼▽▾↓⬇↘]?)[$€£¥₣₿]?"
     r"(?P<d>\d[\d.,'’]*|[.,]\d+)(?P<p>%?)[$€£¥₣₿]?[)\]]?$"
 )
@@ -773,7 +843,7 @@ _FAST_QUOTE = re.compile(
 # "-28.8400" / "+177,43" / "0.0000"
 _FAST_NUMBER = re.compile(r"^(?P<n>[-+\u2212]?\d{1,7}(?:[.,]\d{1,6})?)$")
 _NUMBER_START = frozenset(
-    "+-\u2212\u2013\u2012\u2010\ufe63\uff0d\uff0b\u00b1([▲△▴↑⬆↗▼▽▾↓⬇↘$€£¥.,0123456789"
+    "+-\u2212\u2013\u2014\u2012\u2010\ufe63\uff0d\uff0b\u00b1([▲△▴↑⬆↗▼▽▾↓⬇↘$€£¥.,0123456789"
 )
 
 
@@ -973,6 +1043,64 @@ class ParsedArticle(NamedTuple):
 
 _HEAD_LINES = 24  # a box (with title and heading) must lie within the first lines
 
+# invisible format characters: LRM/RLM, ZWSP/ZWNJ/ZWJ, bidi embeddings and isolates, word
+# joiner, BOM; inside a box line they would split a name or a number
+_FORMAT_CHARS = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# a minus (hyphen, U+2212, en or em dash) then spaces then a digit: one signed number
+_SPACED_SIGN = re.compile("(?:(?<=\\s)|^)([-+\u2212\u2013\u2014])[ \u00a0\u2009\u202f]+(?=\\d)")
+# digits grouped by a no-break, thin, narrow no-break or figure space: one number
+_GROUP_SPACE = re.compile("(?<=\\d)[\u00a0\u2009\u202f\u2007](?=\\d{3}(?!\\d))")
+# digits grouped by plain spaces before a decimal part ("18 532,99"): one number
+_PLAIN_GROUPS = re.compile(r"(?<![\d.,])(\d{1,3}(?: \d{3})+)(?=[.,]\d)")
+_BOX_DIGIT_SPACE = re.compile("[\u00a0\u2009\u202f\u2007]|\\d \\d{3}[.,]\\d|[-+\u2212\u2013\u2014][ \u00a0\u2009\u202f]+\\d")
+
+
+def _box_line(line: str, notes: list[str]) -> str:
+    """A head line as the box parser reads it: format characters dropped, a spaced sign
+    attached to its number, thousands groups joined (each change noted once)."""
+    if _FORMAT_CHARS.search(line) is not None:
+        line = _FORMAT_CHARS.sub("", line).strip()
+        _note_once(notes, "invisible format characters (LRM/RLM, ZWJ/ZWNJ, BOM) removed from the box")
+    if _HAS_DIGIT(line) is None or _BOX_DIGIT_SPACE.search(line) is None:
+        return line
+    new = _SPACED_SIGN.sub(r"\1", line)
+    if new != line:
+        _note_once(notes, "a sign followed by a space in the box read as the number's sign")
+        line = new
+    new = _GROUP_SPACE.sub("", line)
+    if new != line:
+        _note_once(notes, "digit groups separated by (thin/no-break) spaces read as one number")
+        line = new
+    new = _PLAIN_GROUPS.sub(lambda m: m.group(1).replace(" ", ""), line)
+    if new != line:
+        _note_once(notes, "digit groups separated by spaces before a decimal part read as one number")
+        line = new
+    return line
+
+
+_THREE_AFTER_ONE_SEP = re.compile("^[-+\u2212\u2013\u2014]?\\d{1,3}[.,]\\d{3}$")
+_NUMBERISH = re.compile(r"^[-+\u2212\u2013\u2014]?\s?\d[\d.,'’ ]*%?$")
+
+
+def _unreadable_box(lines: list[str]) -> str | None:
+    """The number line of a name/number pair at the top that no rule reads (or None)."""
+    for i in range(min(3, len(lines) - 1)):
+        nxt = lines[i + 1]
+        if (
+            len(nxt) <= 30
+            and _NUMBERISH.match(nxt) is not None
+            and _name_line(lines[i]) is not None
+            and _number_line(_Line(nxt)) is None
+            and _FAST_NUMBER.match(nxt) is None
+        ):
+            return nxt
+    return None
+
+
+def _note_once(notes: list[str], note: str) -> None:
+    if note not in notes:
+        notes.append(note)
+
 
 def parse_article(
     text: str,
@@ -1045,6 +1173,10 @@ def parse_article(
         if nl < 0:
             nl = size
         line = text[pos:nl].strip()
+        if (line and not line.isascii()) or (line and _HAS_DIGIT(line) is not None and " " in line and (
+            "- " in line or "+ " in line or _PLAIN_GROUPS.search(line) is not None
+        )):
+            line = _box_line(line, notes)
         if line:
             lines.append(line)
             ends.append(nl)
@@ -1074,8 +1206,22 @@ def parse_article(
         if heading is not None and title is None:
             notes.append(f"box heading {heading!r}")
         notes.extend(f"box: {m!r}" for m in meta)
+        for r in box:
+            nl = r.raw.rfind("\n")
+            if nl >= 0 and _THREE_AFTER_ONE_SEP.match(r.raw[nl + 1 :].strip()) is not None:
+                notes.append(
+                    f"box number {r.raw[nl + 1:].strip()!r} read as {r.change:g}: one separator "
+                    "before three digits could also group thousands"
+                )
         body = text[ends[e - 1] :].strip()
-    elif len(lines[0]) <= 300:
+    else:
+        bad = _unreadable_box(lines)
+        if bad is not None:
+            notes.append(
+                f"box not read: {bad!r} looks like a quote but its number cannot be read "
+                "unambiguously"
+            )
+    if found is None and len(lines[0]) <= 300:
         t, o = _split_title(lines[0], heuristic=False)
         if o is not None:
             title, title_outlet = t, o

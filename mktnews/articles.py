@@ -17,14 +17,19 @@ Text layouts (see :func:`mktnews._text.parse_article` for the rules):
 
 from __future__ import annotations
 
+import ast
 import codecs
 import csv
+import datetime as dt
 import gc
 import html as _html
 import io
 import json
 import math
 import os
+import re
+import stat
+import warnings
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,7 +42,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mktnews._pubtime import UTC_NS, parse_times
+from mktnews._pubtime import FIXED_OFFSET_NAMES, TIME_UNITS, UTC_NS, parse_times_full
 from mktnews._text import (
     BoxRow,
     ParsedArticle,
@@ -77,6 +82,7 @@ ARTICLE_COLUMNS: tuple[str, ...] = (
     "outlet",  # str or <NA>
     "source",  # str: path, "path:row" or "<input #i>"
     "notes",  # str or <NA>: what the reader did or noticed ("; "-joined), e.g. renamed ids
+    "time_precision",  # str: "exact" (a clock time), "day" (a date only), <NA> (no time)
 )
 
 #: Columns of ``Corpus.snapshots``: one row per instrument printed in a box.
@@ -95,7 +101,7 @@ SNAPSHOT_COLUMNS: tuple[str, ...] = (
 REJECTED_COLUMNS: tuple[str, ...] = ("source", "reason")
 
 _STR_ARTICLE = ("article_id", "instrument", "snapshot_raw", "title", "body", "byline")
-_STR_ARTICLE_ALL = (*_STR_ARTICLE, "outlet", "source", "notes")
+_STR_ARTICLE_ALL = (*_STR_ARTICLE, "outlet", "source", "notes", "time_precision")
 _FLOAT_ARTICLE = ("snapshot_change", "snapshot_pct", "snapshot_level")
 
 
@@ -232,7 +238,8 @@ class Corpus:
             missing); it is converted to UTC nanoseconds. Other columns are kept after.
         snapshots : DataFrame, optional
             :data:`SNAPSHOT_COLUMNS`; when omitted, one row per article with an
-            ``instrument`` is made from its ``snapshot_*`` columns.
+            ``instrument`` is made from its ``snapshot_*`` columns (an ``instrument`` cell
+            listing several, as a list or ``"A,B"``, gives one row per instrument).
         rejected : DataFrame, optional
             ``source``, ``reason``.
         n_inputs : int, optional
@@ -244,6 +251,11 @@ class Corpus:
             For a missing or duplicated ``article_id``, naive ``published_at``, or
             snapshots of unknown articles.
         """
+        multi: dict[int, list[str]] = {}
+        if snapshots is None and "instrument" in articles.columns:
+            firsts, multi, _notes = _instrument_lists(articles["instrument"].tolist())
+            if multi or any(f is not v for f, v in zip(firsts, articles["instrument"].tolist(), strict=True)):
+                articles = articles.assign(instrument=pd.Series(firsts, index=articles.index, dtype=object))
         a = _conform_articles(articles)
         if snapshots is None:
             has = a["instrument"].notna()
@@ -258,6 +270,17 @@ class Corpus:
                     "raw": a.loc[has, "snapshot_raw"],
                 }
             )
+            if multi:  # instrument cells listing several: one snapshot row each, in order
+                more = pd.DataFrame(
+                    [
+                        {"article_id": a["article_id"].iat[i], "position": j, "instrument": name}
+                        for i, names in multi.items()
+                        for j, name in enumerate(names[1:], start=1)
+                    ]
+                )
+                s = pd.concat([s.reset_index(drop=True), more], ignore_index=True)
+                order = pd.Index(a["article_id"]).get_indexer(s["article_id"])
+                s = s.iloc[np.lexsort((s["position"].to_numpy(), order))].reset_index(drop=True)
             s["zero_flag"] = _zero_flags(s["change"].to_numpy(), s["change_pct"].to_numpy())
             snaps = _conform_snapshots(s)
         else:
@@ -350,6 +373,11 @@ def _conform_articles(df: pd.DataFrame) -> pd.DataFrame:
             values = df[col].reset_index(drop=True)
         elif col == "body":
             values = pd.Series([""] * n, dtype="str")
+        elif col == "time_precision" and "published_at" in out:
+            values = pd.Series(
+                ["exact" if x else None for x in out["published_at"].notna().to_numpy()],
+                dtype="str",
+            )
         else:
             values = pd.Series([None] * n, dtype="object")
         if col in _STR_ARTICLE_ALL:
@@ -513,6 +541,8 @@ class _Batch:
     fills: dict[str, list[object]] = field(default_factory=dict)
     extra_rejects: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
     has_text: bool = True  # False for a table of events (no text column): vectorised path
+    time_opts: dict[str, Any] = field(default_factory=dict)  # dayfirst=, time_unit=
+    precision: list[str | None] = field(default_factory=list)  # set by _batch_times
 
 
 _TEXT_SUFFIXES = (".txt", ".text")
@@ -552,9 +582,72 @@ INSTRUMENT_COLUMNS: tuple[str, ...] = ("instrument", "ticker", "symbol")
 _FILL_COLUMNS = ("title", "byline", "outlet")
 
 
-def _walk_folder(folder: Path) -> list[Path]:
+#: Default cap on the size of one file read (``max_bytes=`` of :func:`read_articles`).
+MAX_BYTES: int = 256 * 2**20
+
+
+def _safe_name(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> str:
+    """A path as text that can always be printed and stored: bytes that are not UTF-8
+    (a file name from another system) are shown as ``\\xNN`` escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _name_note(path: Path) -> str:
+    raw = os.fsencode(path.name)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "file name is not valid UTF-8: shown with \\x escapes"
+    return ""
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def _read_regular(path: Path, max_bytes: int) -> tuple[bytes | None, str | None]:
+    """The bytes of a regular file (following symlinks), or the reason it is not read:
+    FIFOs, sockets and devices are never opened (reading them can block forever), files
+    over ``max_bytes`` are not read."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        return None, f"cannot read file: {exc.strerror or exc}"
+    if not stat.S_ISREG(st.st_mode):
+        kind = next((k for test, k in _KINDS if test(st.st_mode)), "not a regular file")
+        link = " (through a symbolic link)" if path.is_symlink() else ""
+        return None, f"not a regular file: {kind}{link}; only regular files are read"
+    if st.st_size > max_bytes:
+        return None, (
+            f"file too large: {st.st_size} bytes, over max_bytes={max_bytes} "
+            "(raise max_bytes= to read it)"
+        )
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        return None, f"cannot read file: {exc.strerror or exc}"
+    if len(data) > max_bytes:
+        return None, f"file too large: over max_bytes={max_bytes} (raise max_bytes= to read it)"
+    return data, None
+
+
+def _walk_folder(folder: Path, errors: list[tuple[str, str]] | None = None) -> list[Path]:
+    """``*.txt`` files below ``folder``; folders that cannot be listed are appended to
+    ``errors`` as (source, reason)."""
     found: list[tuple[str, Path]] = []
-    for root, dirs, files in os.walk(folder):
+
+    def failed(exc: OSError) -> None:
+        if errors is not None:
+            where = _safe_name(exc.filename) if exc.filename is not None else _safe_name(folder)
+            errors.append((where, f"cannot list folder: {exc.strerror or exc}"))
+
+    for root, dirs, files in os.walk(folder, onerror=failed):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         rel_root = os.path.relpath(root, folder)
         for name in files:
@@ -566,26 +659,27 @@ def _walk_folder(folder: Path) -> list[Path]:
     return [p for _, p in found]
 
 
-def _file_batch(paths: Sequence[Path], encoding: str | None) -> _Batch:
+def _file_batch(
+    paths: Sequence[Path], encoding: str | None, max_bytes: int = MAX_BYTES
+) -> _Batch:
     n = len(paths)
     texts: list[object] = [None] * n
     reasons: list[str | None] = [None] * n
-    notes = [""] * n
+    notes = [_name_note(p) for p in paths]
     for i, path in enumerate(paths):
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            reasons[i] = f"cannot read file: {exc.strerror or exc}"
+        data, why = _read_regular(path, max_bytes)
+        if data is None:
+            reasons[i] = why
             continue
         text, reason, note = decode_bytes(data, encoding)
         if text is None:
             reasons[i] = reason
         else:
             texts[i] = text
-            notes[i] = note
+            notes[i] = _join_note(notes[i], note) if note else notes[i]
     return _Batch(
-        sources=[str(p) for p in paths],
-        ids=[p.stem for p in paths],
+        sources=[_safe_name(p) for p in paths],
+        ids=[_safe_name(p.stem) for p in paths],
         texts=texts,
         reasons=reasons,
         notes=notes,
@@ -706,7 +800,7 @@ def _table_batch(
     rows: Sequence[int] | None,
     text_col: str | None,
     id_col: str | None,
-    time_col: str | None,
+    time_col: str | tuple[str, str] | None,
     instrument_col: str | None,
     encoding: str | None,
 ) -> _Batch:
@@ -716,7 +810,16 @@ def _table_batch(
         raise ArticleError(f"{origin} has repeated column names: {', '.join(dups)}")
     t_col = _find_column(cols, text_col, TEXT_COLUMNS, "text_col", origin)
     i_col = _find_column(cols, id_col, ID_COLUMNS, "id_col", origin)
-    p_col = _find_column(cols, time_col, TIME_COLUMNS, "time_col", origin)
+    clock_col: Hashable | None = None
+    if isinstance(time_col, tuple | list):
+        if len(time_col) != 2:
+            raise ArticleError(
+                f"time_col={time_col!r}: give one column, or two as (date column, time column)"
+            )
+        p_col = _find_column(cols, str(time_col[0]), (), "time_col", origin)
+        clock_col = _find_column(cols, str(time_col[1]), (), "time_col", origin)
+    else:
+        p_col = _find_column(cols, time_col, TIME_COLUMNS, "time_col", origin)
     n_col = _find_column(cols, instrument_col, INSTRUMENT_COLUMNS, "instrument_col", origin)
     if t_col is None and n_col is None:
         raise ArticleError(
@@ -725,7 +828,7 @@ def _table_batch(
             + ", ".join(repr(str(c)) for c in cols)
             + ". Name them with text_col= / instrument_col=."
         )
-    used = [c for c in (t_col, i_col, p_col, n_col) if c is not None]
+    used = [c for c in (t_col, i_col, p_col, n_col, clock_col) if c is not None]
     if len(set(map(str, used))) != len(used):
         raise ArticleError(
             f"text_col, id_col, time_col and instrument_col must name different columns of "
@@ -805,8 +908,20 @@ def _table_batch(
         reasons=reasons,
         notes=notes,
         instruments=df[n_col].tolist() if n_col is not None else None,
-        times=df[p_col].reset_index(drop=True) if p_col is not None else None,
-        time_what=f"column {str(p_col)!r}",
+        times=(
+            None
+            if p_col is None
+            else (
+                df[p_col].reset_index(drop=True)
+                if clock_col is None
+                else _date_and_clock(df[p_col], df[clock_col])
+            )
+        ),
+        time_what=(
+            f"column {str(p_col)!r}"
+            if clock_col is None
+            else f"columns {str(p_col)!r} + {str(clock_col)!r}"
+        ),
         time_detected=time_col is None,
         extras=extras if len(extras.columns) else None,
         fills=fills,
@@ -815,8 +930,35 @@ def _table_batch(
     )
 
 
+def _date_and_clock(dates: pd.Series, clocks: pd.Series) -> pd.Series:
+    """One time value per row from a date column and a clock column ("date clock"; the
+    date alone where the clock is missing; missing where the date is)."""
+
+    def text(col: pd.Series, fmt: str) -> pd.Series:
+        if pd.api.types.is_datetime64_any_dtype(col.dtype):
+            return col.dt.strftime(fmt).astype(object)
+        obj = col.astype(object)
+        out = obj.map(
+            lambda v: v.strftime(fmt) if isinstance(v, dt.date | dt.time) else v,
+            na_action="ignore",
+        )
+        return out.where(out.isna(), out.astype(str).str.strip()).astype(object)
+
+    d = text(dates.reset_index(drop=True), "%Y-%m-%d")
+    c = text(clocks.reset_index(drop=True), "%H:%M:%S")
+    has_c = c.notna() & (c.astype(str) != "")
+    joined = d.where(~has_c, d.astype(str) + " " + c.astype(str))
+    return joined.where(d.notna(), None).astype(object)
+
+
 def _rejected_file(path: Path, reason: str) -> _Batch:
-    return _Batch(sources=[str(path)], ids=[path.stem], texts=[None], reasons=[reason], notes=[""])
+    return _Batch(
+        sources=[_safe_name(path)],
+        ids=[_safe_name(path.stem)],
+        texts=[None],
+        reasons=[reason],
+        notes=[""],
+    )
 
 
 def _csv_delimiter(text: str, kind: str) -> str:
@@ -875,11 +1017,12 @@ def _read_table_file(
     encoding: str | None,
     text_col: str | None,
     id_col: str | None,
-    time_col: str | None,
+    time_col: str | tuple[str, str] | None,
     instrument_col: str | None,
+    max_bytes: int = MAX_BYTES,
 ) -> _Batch:
-    origin = str(path)
-    args = {
+    origin = _safe_name(path)
+    args: dict[str, Any] = {
         "text_col": text_col,
         "id_col": id_col,
         "time_col": time_col,
@@ -889,17 +1032,19 @@ def _read_table_file(
     bad: list[tuple[int, str]] = []
     rows: list[int] | None = None
     if kind == "parquet":
+        _data, why = _read_regular(path, max_bytes)
+        if why is not None:
+            return _rejected_file(path, why)
         try:
-            df = pd.read_parquet(path)
+            df = pd.read_parquet(io.BytesIO(cast("bytes", _data)))
         except OSError as exc:
             return _rejected_file(path, f"cannot read file: {exc}")
         except Exception as exc:  # pyarrow raises many types for corrupt files
             return _rejected_file(path, f"not a readable Parquet file: {exc}")
     else:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            return _rejected_file(path, f"cannot read file: {exc.strerror or exc}")
+        data, why = _read_regular(path, max_bytes)
+        if data is None:
+            return _rejected_file(path, why or "cannot read file")
         text, reason, _note = decode_bytes(data, encoding)
         if text is None:
             return _rejected_file(path, reason or "not text")
@@ -909,7 +1054,7 @@ def _read_table_file(
                 for c in (
                     text_col,
                     id_col,
-                    time_col,
+                    *(time_col if isinstance(time_col, tuple | list) else (time_col,)),
                     instrument_col,
                     *TEXT_COLUMNS,
                     *ID_COLUMNS,
@@ -942,19 +1087,25 @@ def _read_table_file(
             ]
             df = pd.DataFrame([obj[k] for k in keep])
             rows = keep
-    batch = _table_batch(df, origin, rows=rows, **args)
+    if bad and len(df) == 0:  # every record rejected: no columns to look for
+        batch = _Batch(sources=[], ids=[], texts=[], reasons=[], notes=[])
+    else:
+        batch = _table_batch(df, origin, rows=rows, **args)
     batch.extra_rejects = [(f"{origin}:{k}", r) for k, r in bad]
     return batch
 
 
 def _read_jsonl_text(text: str) -> tuple[pd.DataFrame, list[int], list[tuple[int, str]]]:
     lines = [line for line in text.split("\n") if line.strip()]
-    try:
-        df = pd.read_json(io.StringIO("\n".join(lines)), lines=True, dtype=False)
-        if len(df) == len(lines):
-            return df, list(range(len(df))), []
-    except ValueError:
-        pass
+    # the fast path only when every line is an object: pandas raises TypeError (or makes
+    # columns 0, 1, ...) for lines that are arrays, numbers, null or true
+    if all(line.lstrip().startswith("{") for line in lines):
+        try:
+            df = pd.read_json(io.StringIO("\n".join(lines)), lines=True, dtype=False)
+            if len(df) == len(lines):
+                return df, list(range(len(df))), []
+        except (ValueError, TypeError):
+            pass
     records: list[dict[str, object]] = []
     rows: list[int] = []
     bad: list[tuple[int, str]] = []
@@ -1000,11 +1151,17 @@ def _key(name: str, known: Mapping[str, str], cache: dict[str, str]) -> str:
 
 
 def _batch_times(batch: _Batch, tz: str | None) -> tuple[pd.Series | None, list[str | None]]:
-    """Publication times of a batch (parsed) and a rejection reason per input."""
+    """Publication times of a batch (parsed) and a rejection reason per input; the
+    parser's notes are added to ``batch.notes`` and its precision set in
+    ``batch.precision``."""
+    n = len(batch.sources)
+    batch.precision = [None] * n
     if batch.times is None:
-        return None, [None] * len(batch.sources)
+        return None, [None] * n
     try:
-        return parse_times(batch.times, tz=tz, what=batch.time_what, where=batch.sources)
+        full = parse_times_full(
+            batch.times, tz=tz, what=batch.time_what, where=batch.sources, **batch.time_opts
+        )
     except ArticleError as exc:
         if not batch.time_detected:
             raise
@@ -1012,6 +1169,74 @@ def _batch_times(batch: _Batch, tz: str | None) -> tuple[pd.Series | None, list[
             f"{exc} ({batch.time_what} was taken as the publication time because of its "
             "name; choose another with time_col=)"
         ) from None
+    for i, note in enumerate(full.notes):
+        if note:
+            batch.notes[i] = _join_note(batch.notes[i], note)
+    batch.precision = list(full.precision)
+    return full.times, full.reasons
+
+
+_LIST_TEXT = re.compile(r"^\s*[\[(].*[\])]\s*$", re.S)
+_LIST_DELIMS = re.compile(r"\s*[,;|]\s*")
+_LIST_HINT = re.compile(r"[,;|\[]")
+
+
+def _names_of(value: object) -> list[str] | None:
+    """The instrument names of one cell when it lists several (a list/tuple/array, a
+    JSON or Python list literal, or names joined by ``,``, ``;`` or ``|``), else None."""
+    items: list[object]
+    if isinstance(value, list | tuple | np.ndarray | pd.Series):
+        items = list(value)
+    elif isinstance(value, str) and _LIST_HINT.search(value) is not None:
+        if _LIST_TEXT.match(value):
+            try:
+                lit = json.loads(value)
+            except ValueError:
+                try:
+                    lit = ast.literal_eval(value.strip())
+                except (ValueError, SyntaxError, MemoryError, RecursionError):
+                    lit = None
+            if isinstance(lit, list | tuple):
+                items = list(lit)
+            else:
+                items = _LIST_DELIMS.split(value.strip().strip("[]()"))
+        else:
+            items = _LIST_DELIMS.split(value)
+    else:
+        return None
+    names: list[str] = []
+    for x in items:
+        if x is None or (isinstance(x, float) and math.isnan(x)):
+            continue
+        t = " ".join(str(x).strip().strip("'\"").split())
+        if t and t not in names:
+            names.append(t)
+    return names
+
+
+def _instrument_lists(
+    values: list[object],
+) -> tuple[list[object], dict[int, list[str]], dict[int, str]]:
+    """Split cells that list several instruments: (the cells with the first name in place
+    of a list, {row: all names} for rows with two or more, {row: note})."""
+    firsts = list(values)
+    multi: dict[int, list[str]] = {}
+    notes: dict[int, str] = {}
+    for i, v in enumerate(values):
+        if isinstance(v, str) and _LIST_HINT.search(v) is None:
+            continue
+        names = _names_of(v)
+        if names is None:
+            continue
+        firsts[i] = names[0] if names else None
+        if len(names) > 1:
+            multi[i] = names
+            notes[i] = (
+                f"instrument column lists {len(names)} instruments ("
+                + ", ".join(repr(x) for x in names)
+                + "): one snapshot row each, in this order"
+            )
+    return firsts, multi, notes
 
 
 def _given_instruments(values: list[object]) -> pd.Series:
@@ -1041,7 +1266,10 @@ def _assemble_events_table(
     n = len(batch.sources)
     times, time_reasons = _batch_times(batch, tz)
     assert batch.instruments is not None
-    given = _given_instruments(batch.instruments)
+    firsts, multi, inst_notes = _instrument_lists(batch.instruments)
+    for i, note in inst_notes.items():
+        batch.notes[i] = _join_note(batch.notes[i], note)
+    given = _given_instruments(firsts)
     reasons = pd.Series(batch.reasons, dtype=object)
     no_inst = given.isna().to_numpy() & reasons.isna().to_numpy()
     reasons[no_inst] = "no text and no instrument"
@@ -1073,7 +1301,8 @@ def _assemble_events_table(
     else:
         pub = pd.Series(pd.NaT, index=range(m), dtype=UTC_NS)
     n_inputs = n + len(batch.extra_rejects)
-    pub = _apply_published_at(pub, new_ids, published_at, tz, n_inputs)
+    prec = [batch.precision[i] for i in acc.tolist()]
+    pub = _apply_published_at(pub, new_ids, published_at, tz, n_inputs, prec, batch.time_opts)
 
     id_col = _str_series(new_ids)
     inst = given.iloc[acc].reset_index(drop=True)
@@ -1094,6 +1323,7 @@ def _assemble_events_table(
             "outlet": _str_series(outl.to_numpy()),
             "source": _str_series([batch.sources[i] for i in acc.tolist()]),
             "notes": _str_series(notes.to_numpy()),
+            "time_precision": _str_series(prec),
         }
     )
     if batch.extras is not None:
@@ -1110,6 +1340,31 @@ def _assemble_events_table(
             "zero_flag": np.zeros(m, dtype=bool),
         }
     )
+    if multi:
+        # the further instruments of rows that list several: one snapshot row each
+        k_of = {int(i): k for k, i in enumerate(acc.tolist()) if int(i) in multi}
+        e_art = [k for i, k in k_of.items() for _ in multi[i][1:]]
+        e_pos = [j for i in k_of for j in range(1, len(multi[i]))]
+        e_inst = [x for i in k_of for x in multi[i][1:]]
+        if e_art:
+            ne = len(e_art)
+            extra = pd.DataFrame(
+                {
+                    "article_id": _str_series([new_ids[k] for k in e_art]),
+                    "position": np.asarray(e_pos, dtype="int64"),
+                    "instrument": _str_series(e_inst),
+                    "change": np.full(ne, np.nan),
+                    "change_pct": np.full(ne, np.nan),
+                    "level": np.full(ne, np.nan),
+                    "raw": _str_series([None] * ne),
+                    "zero_flag": np.zeros(ne, dtype=bool),
+                }
+            )
+            order = np.lexsort(
+                (np.r_[np.zeros(m, np.int64), e_pos], np.r_[np.arange(m), e_art])
+            )
+            snapshots = pd.concat([snapshots, extra], ignore_index=True).take(order)
+            snapshots = snapshots.reset_index(drop=True)
     rej_idx = np.flatnonzero(~ok).tolist()
     rejected = pd.DataFrame(
         {
@@ -1143,6 +1398,12 @@ def _assemble(
     per_row = isinstance(check_binary, np.ndarray)
     texts = batch.texts
     nan = math.nan
+
+    multi: dict[int, list[str]] = {}
+    if instruments is not None:
+        instruments, multi, inst_notes = _instrument_lists(instruments)
+        for i, note in inst_notes.items():
+            batch.notes[i] = _join_note(batch.notes[i], note)
 
     # pass 1: parse every input that is not rejected yet
     givens: list[str | None] = [None] * n
@@ -1216,17 +1477,26 @@ def _assemble(
             match = next((r for r in box if _key(r.instrument, known, key_cache) == gk), None)
             chosen[k] = match
             inst_col[k] = given
-            if match is None:
+            next_pos = len(box)
+            for name in multi.get(i, [given]):
+                nk = _key(name, known, key_cache)
+                if name is not given and any(
+                    _key(r.instrument, known, key_cache) == nk for r in box
+                ):
+                    continue
+                if name is given and match is not None:
+                    continue
                 s_art.append(k)
-                s_pos.append(len(box))
-                s_inst.append(given)
+                s_pos.append(next_pos)
+                next_pos += 1
+                s_inst.append(name)
                 s_chg.append(nan)
                 s_pct.append(nan)
                 s_lvl.append(nan)
                 s_raw.append(None)
                 if box:
                     notes_out[k] = _join_note(
-                        notes_out[k], f"instrument {given!r} (from the table) is not in the box"
+                        notes_out[k], f"instrument {name!r} (from the table) is not in the box"
                     )
         if len(s_art) != len(snap):  # keep snapshots ordered by article
             order = sorted(range(len(s_art)), key=lambda q: (s_art[q], s_pos[q]))
@@ -1261,7 +1531,8 @@ def _assemble(
     else:
         pub = pd.Series(pd.NaT, index=range(len(acc)), dtype=UTC_NS)
     n_inputs = n + len(batch.extra_rejects)
-    pub = _apply_published_at(pub, new_ids, published_at, tz, n_inputs)
+    prec = [batch.precision[i] for i in acc]
+    pub = _apply_published_at(pub, new_ids, published_at, tz, n_inputs, prec, batch.time_opts)
 
     articles = pd.DataFrame(
         {
@@ -1278,6 +1549,7 @@ def _assemble(
             "outlet": _str_series(outl),
             "source": _str_series([batch.sources[i] for i in acc]),
             "notes": _str_series(notes_out),
+            "time_precision": _str_series(prec),
         }
     )
     if batch.extras is not None:
@@ -1316,9 +1588,14 @@ def _apply_published_at(
     published_at: object,
     tz: str | None,
     n_inputs: int,
+    precision: list[str | None] | None = None,
+    time_opts: Mapping[str, Any] | None = None,
 ) -> pd.Series:
+    """Times given with ``published_at=`` over those read; ``precision`` (one per article)
+    is updated in place for the articles given a time."""
     if published_at is None:
         return pub
+    opts = dict(time_opts or {})
     what = "the published_at= argument"
     if isinstance(published_at, Mapping | pd.Series):
         mapping = (
@@ -1331,16 +1608,20 @@ def _apply_published_at(
         items = [(k, v) for k, v in zip(keys, mapping.values(), strict=True) if k in pos]
         keys = [k for k, _ in items]
         values = pd.Series([v for _, v in items], dtype=object)
-        parsed, bad = parse_times(values, tz=tz, what=what, where=[f"id {k!r}" for k in keys])
-        for k, reason in zip(keys, bad, strict=True):
+        full = parse_times_full(
+            values, tz=tz, what=what, where=[f"id {k!r}" for k in keys], **opts
+        )
+        for k, reason in zip(keys, full.reasons, strict=True):
             if reason is not None:
                 raise ArticleError(f"{reason} (for article {k!r})")
         arr = pub.to_numpy(copy=True)
-        new = parsed.to_numpy()
-        for k, v in zip(keys, new, strict=True):
+        new = full.times.to_numpy()
+        for k, v, pr in zip(keys, new, full.precision, strict=True):
             p = pos.get(k)
             if p is not None:
                 arr[p] = v
+                if precision is not None:
+                    precision[p] = pr
         return pd.Series(arr, dtype=UTC_NS)
     if n_inputs != 1:
         raise ArticleError(
@@ -1348,11 +1629,13 @@ def _apply_published_at(
             "article_id -> time (or a time column in a table)"
         )
     single = pd.Series([published_at], dtype=object)
-    parsed, bad = parse_times(single, tz=tz, what=what, where=["the single article"])
-    if bad[0] is not None:
-        raise ArticleError(bad[0])
+    one = parse_times_full(single, tz=tz, what=what, where=["the single article"], **opts)
+    if one.reasons[0] is not None:
+        raise ArticleError(one.reasons[0])
     if len(pub) == 1:
-        return pd.Series(parsed.to_numpy(), dtype=UTC_NS)
+        if precision is not None:
+            precision[0] = one.precision[0]
+        return pd.Series(one.times.to_numpy(), dtype=UTC_NS)
     return pub
 
 
@@ -1363,7 +1646,7 @@ def _apply_published_at(
 def read_articles(
     source: object,
     *,
-    time_col: str | None = None,
+    time_col: str | tuple[str, str] | None = None,
     id_col: str | None = None,
     text_col: str | None = None,
     instrument_col: str | None = None,
@@ -1371,6 +1654,9 @@ def read_articles(
     tz: str | None = None,
     encoding: str | None = None,
     outlet: str | None = None,
+    dayfirst: bool | None = None,
+    time_unit: str | None = None,
+    max_bytes: int = MAX_BYTES,
 ) -> Corpus:
     """Read news articles (with their ticker boxes) into a :class:`Corpus`.
 
@@ -1384,10 +1670,16 @@ def read_articles(
           records) or ``.parquet``/``.pq`` file, or a :class:`pandas.DataFrame`: one
           article (or event) per row;
         - an iterable of strings (each one article), a Series or a mapping id -> text.
-    time_col : str, optional
+    time_col : str or (str, str), optional
         Column with the publication time. Detected when omitted (first of
         ``published_at, published, publication_time, pub_date, pubdate, datetime,
-        timestamp, time, date, datum``, case-insensitive).
+        timestamp, time, date, datum``, case-insensitive). A pair ``("date", "time")``
+        names a date column and a clock column read together (the date alone where the
+        clock is missing). The accepted forms are listed in :mod:`mktnews._pubtime`
+        and the README ("Publication times and ticker boxes"); a value that is none of
+        them, or whose zone word is unknown, ambiguous or contradicts its date, rejects
+        its row. Inferences (zone word mapped, day-first inferred, date only) are in
+        ``notes``.
     id_col : str, optional
         Column with the article id. Detected when omitted (``article_id, id, doc_id,
         document_id``); else the DataFrame's index when it is not a RangeIndex; else the
@@ -1415,6 +1707,18 @@ def read_articles(
     outlet : str, optional
         Outlet to record for articles whose text names none (no sign-off, no known
         outlet in a title line, no ``outlet`` column).
+    dayfirst : bool, optional
+        How to read slashed dates: True for ``DD/MM/YYYY``, False for ``MM/DD/YYYY``.
+        None (default): inferred only when the column proves it (some value has a day
+        > 12 in one position and none in the other; written to ``notes``), else each
+        slashed value rejects its row.
+    time_unit : {"s", "ms", "us", "ns"}, optional
+        Unit of epoch numbers in the time column (numbers or digit strings). Without it
+        a number rejects its row: the unit is never guessed from its size.
+    max_bytes : int, default 256 MiB
+        Largest file read; a larger one is a rejected row (not read into memory). Only
+        regular files are read: FIFOs, sockets and devices (or links to them) are
+        rejected without being opened.
 
     Returns
     -------
@@ -1450,6 +1754,20 @@ def read_articles(
             ZoneInfo(str(tz))
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise InvalidOptionError("tz", tz, reason="not an IANA time zone") from exc
+        if str(tz) in FIXED_OFFSET_NAMES or str(tz).startswith("Etc/GMT"):
+            warnings.warn(
+                f"tz={tz!r} is a fixed UTC offset with no daylight-saving time: summer "
+                "times are read one hour off a city's clock; for New York time pass "
+                "tz='America/New_York' (or another city's IANA name)",
+                UserWarning,
+                stacklevel=2,
+            )
+    if time_unit is not None and time_unit not in TIME_UNITS:
+        raise InvalidOptionError("time_unit", time_unit, TIME_UNITS)
+    if dayfirst is not None and not isinstance(dayfirst, bool):
+        raise InvalidOptionError("dayfirst", dayfirst, reason="True, False or None")
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+        raise InvalidOptionError("max_bytes", max_bytes, reason="a positive number of bytes")
     if encoding is not None:
         try:
             codecs.lookup(encoding)
@@ -1466,13 +1784,16 @@ def read_articles(
             tz=tz,
             encoding=encoding,
             outlet=outlet,
+            dayfirst=dayfirst,
+            time_unit=time_unit,
+            max_bytes=max_bytes,
         )
 
 
 def _read(
     source: object,
     *,
-    time_col: str | None,
+    time_col: str | tuple[str, str] | None,
     id_col: str | None,
     text_col: str | None,
     instrument_col: str | None,
@@ -1480,8 +1801,11 @@ def _read(
     tz: str | None,
     encoding: str | None,
     outlet: str | None,
+    dayfirst: bool | None,
+    time_unit: str | None,
+    max_bytes: int,
 ) -> Corpus:
-    table_args = {
+    table_args: dict[str, Any] = {
         "text_col": text_col,
         "id_col": id_col,
         "time_col": time_col,
@@ -1496,7 +1820,7 @@ def _read(
         path = Path(source)
         if not path.exists():
             raise ArticleError(
-                f"no such file or folder: {str(path)!r}"
+                f"no such file or folder: {_safe_name(path)!r}"
                 + (
                     "; to read article text itself, pass a list of strings"
                     if isinstance(source, str) and ("\n" in source or len(source) > 255)
@@ -1504,25 +1828,30 @@ def _read(
                 )
             )
         if path.is_dir():
-            files = _walk_folder(path)
-            if not files:
-                raise ArticleError(f"folder {str(path)!r} has no .txt files (hidden ones skipped)")
-            batch = _file_batch(files, encoding)
+            unlisted: list[tuple[str, str]] = []
+            files = _walk_folder(path, unlisted)
+            if not files and not unlisted:
+                raise ArticleError(
+                    f"folder {_safe_name(path)!r} has no .txt files (hidden ones skipped)"
+                )
+            batch = _file_batch(files, encoding, max_bytes)
+            batch.extra_rejects = unlisted
         else:
             suffix = path.suffix.lower()
             if suffix in _TEXT_SUFFIXES:
-                batch = _file_batch([path], encoding)
+                batch = _file_batch([path], encoding, max_bytes)
             elif suffix in _TABLE_SUFFIXES:
                 is_table = True
                 batch = _read_table_file(
                     path,
                     _TABLE_SUFFIXES[suffix],
                     encoding=encoding,
+                    max_bytes=max_bytes,
                     **table_args,
                 )
             else:
                 raise ArticleError(
-                    f"unknown file type {suffix or '(none)'!r} of {str(path)!r}; read are "
+                    f"unknown file type {suffix or '(none)'!r} of {_safe_name(path)!r}; read are "
                     + ", ".join(sorted({*_TEXT_SUFFIXES, *_TABLE_SUFFIXES}))
                     + " files and folders of .txt files"
                 )
@@ -1540,4 +1869,5 @@ def _read(
     if not is_table and any(v is not None for v in table_args.values()):
         given = ", ".join(f"{k}={v!r}" for k, v in table_args.items() if v is not None)
         raise ArticleError(f"{given} apply to tables only (CSV, JSON Lines, Parquet, DataFrame)")
+    batch.time_opts = {"dayfirst": dayfirst, "time_unit": time_unit}
     return _assemble(batch, published_at=published_at, tz=tz, outlet=outlet)

@@ -7,7 +7,7 @@ Subcommands::
     mktnews read PATH... [--out FILE]           articles, ticker-box snapshots and rejects
     mktnews prices SYMBOL --start D --end D     fetch prices (into the cache), summarise them
     mktnews capture PATH...                     which session each ticker box shows
-    mktnews date PATH... --search A:B           candidate publication dates of undated articles
+    mktnews date PATH... [--search A:B] [--lookback DAYS]  candidate publication dates of undated articles
     mktnews instruments                         the instrument registry
 
 Exit status: 0 success; 1 a failure that is not the user's call (prices cannot be had, a
@@ -224,7 +224,12 @@ def _read_published_at(path: str | None) -> dict[str, str] | None:
     dup = table[id_col].duplicated()
     if dup.any():
         raise UsageError(f"--published-at {path}: article id {table[id_col][dup].iloc[0]!r} appears twice")
-    return dict(zip(table[id_col].astype("str"), table[time_col].astype("str"), strict=True))
+    times = table[time_col].astype("str")
+    date_col = cols.get("published_date")  # the output of `mktnews date`: a known time, else the date
+    if date_col is not None and date_col != time_col:
+        times = times.where(times.str.strip() != "", table[date_col].astype("str").str.slice(0, 10))
+    keep = times.str.strip() != ""
+    return dict(zip(table[id_col][keep].astype("str"), times[keep], strict=True))
 
 
 def _read_corpus(ns: argparse.Namespace) -> Corpus:
@@ -422,14 +427,14 @@ def cmd_date(ns: argparse.Namespace) -> int:
     from mktnews.dating import date_articles
 
     corpus = _read_corpus(ns)
-    search = _date_range(ns.search, "--search")
+    search = _date_range(ns.search, "--search") if ns.search else None
     source = _ProgressSource(_make_source(ns), quiet=ns.quiet)
     try:
-        table = date_articles(corpus, source=source, search=search)
+        table = date_articles(corpus, source=source, search=search, lookback=ns.lookback)
     finally:
         source.close()
     _emit_table(ns, table, ["article_id", "published_date", "date_status", "n_candidates",
-                            "candidates", "evidence"])
+                            "candidates", "assumption", "evidence"])
     dated = int(table["published_date"].notna().sum()) if "published_date" in table else 0
     print(f"{len(corpus.articles)} articles read, {len(corpus.rejected)} rejected; "
           f"{dated} of {len(table)} dated to a single day")
@@ -702,9 +707,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("date", parents=[common, reading, prices_opts],
                        help="candidate publication dates of undated articles")
-    p.add_argument("--search", metavar="A:B", required=True,
+    p.add_argument("--search", metavar="A:B",
                    help="date range to search (e.g. 2023-10-01:2025-01-31)")
-    p.add_argument("--out", metavar="FILE", help="write the table to FILE (.csv or .parquet)")
+    p.add_argument("--lookback", metavar="DAYS", type=int,
+                   help="assume each page was captured within DAYS days after publication "
+                        "(default: no assumption; the output's assumption column says when a date rests on it)")
+    p.add_argument("--out", metavar="FILE",
+                   help="write the table to FILE (.csv or .parquet); a CSV can be passed to study --published-at")
     p.set_defaults(func=cmd_date)
 
     p = sub.add_parser("instruments", parents=[common], help="the instrument registry")

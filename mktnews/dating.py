@@ -7,13 +7,15 @@ Evidence, and how it is combined (:func:`date_articles`):
    :func:`mktnews.capture_sessions`); the page existed then, so publication came before
    that opening. When a page's boxes leave several capture windows, each gives a bound.
 2. **Search range** (hard, from the caller): publication dates outside it are excluded.
-3. **Look-back** (an assumption, ``lookback`` days, default 7): the page was captured
-   within ``lookback`` calendar days after publication, so the candidates are the
-   ``lookback`` dates ending with the bound's date. Seven days hold each weekday once, which
-   is what makes weekday words decisive. It is an assumption, not a fact: sites that are
-   crawled months later (pages of this site family from March 2024 carry November 2024
-   boxes) need ``lookback=None``, which keeps every date from the start of the search range
-   up to the bound, and the answer is then honestly ambiguous more often.
+3. **Look-back** (an assumption, only when the caller gives ``lookback`` days): the page
+   was captured within ``lookback`` calendar days after publication, so the candidates are
+   the ``lookback`` dates ending with the bound's date. Seven days hold each weekday once,
+   which makes weekday words decisive, but it is an assumption, not a fact: crawled pages
+   often carry boxes captured months after publication. The default (``lookback=None``)
+   assumes nothing: the candidates run from the start of the search range up to the
+   bound, or, without a search range, the article gets ``date_status="bound_only"`` (only
+   "published before the bound" is known). With ``lookback`` the ``assumption`` column of
+   every article it narrows says that its date rests on it.
 4. **Text** (soft). News copy names the day it reports on by weekday ("am Mittwoch",
    "Mittwochabend", "in der Nacht zum Freitag", "on Wednesday"; German agencies do not
    write "heute") and sometimes by date ("27. November", "27.11.2024", "November 27",
@@ -65,6 +67,7 @@ DATE_COLUMNS: tuple[str, ...] = (
     "tz",
     "published_at",
     "known_date_is_candidate",
+    "assumption",
 )
 
 _WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -305,7 +308,7 @@ def date_articles(
     *,
     source: PriceSource | None = None,
     search: Sequence[object] | None = None,
-    lookback: int | None = 7,
+    lookback: int | None = None,
     tz: str | None = None,
 ) -> pd.DataFrame:
     """Candidate publication dates per article, from its ticker box and its text.
@@ -323,10 +326,11 @@ def date_articles(
         after publication; a capture before the range leaves no candidate). Without it,
         boxes are matched against the whole history and only articles with a capture bound
         get candidates (the ``lookback`` days up to the bound).
-    lookback : int or None, default 7
+    lookback : int, optional
         Days up to the capture bound that publication is assumed to lie in (the page was
-        captured within that many days after publication). ``None``: no assumption (then
-        ``search`` is required).
+        captured within that many days after publication); the ``assumption`` column says
+        so for every article it narrows. Default None: no assumption (the search range and
+        the bound alone).
     tz : str, optional
         Time zone in which dates are counted. Default: the zone of the instrument of the
         article's first matching box, else UTC. Also read for naive ``published_at``.
@@ -337,28 +341,27 @@ def date_articles(
         One row per article (:data:`DATE_COLUMNS`), in corpus order:
         ``published_date`` (the one remaining candidate, else NaT), ``date_status``
         (``unique``, ``ambiguous``, ``no_candidate``: the window is empty, e.g. the capture
-        bound lies before the search range; ``no_evidence``: neither a capture bound nor a
-        search range), ``candidates`` (list of dates) with ``evidence`` (list of str, one
+        bound lies before the search range; ``bound_only``: a capture bound but neither a
+        search range nor a look-back, so only "published before ``captured_before``" is
+        known; ``no_evidence``: neither a capture bound nor a search range), ``candidates`` (list of dates) with ``evidence`` (list of str, one
         per candidate), ``capture_status`` (the page status of
         :func:`~mktnews.capture_sessions`), ``captured_before`` (the capture bound, UTC;
         the latest one when several windows remain), ``window_start``/``window_end``
         (the dates considered), ``weekdays`` (weekday words found, e.g.
         ``"Wednesday×2, Thursday×1"``), ``dates`` (explicit dates found), ``tz``,
         ``published_at`` and ``known_date_is_candidate`` (for articles whose publication
-        time is known: whether its date is among the candidates -- a check of the method).
+        time is known: whether its date is among the candidates -- a check of the method),
+        ``assumption`` (what the date rests on beyond the data, e.g. the look-back; <NA>
+        when nothing).
 
     Raises
     ------
     InvalidOptionError
-        For a bad ``search`` or ``lookback``, or ``lookback=None`` without ``search``.
+        For a bad ``search`` or ``lookback``.
     """
     if lookback is not None and (not isinstance(lookback, int | np.integer) or lookback < 1):
         raise InvalidOptionError("lookback", lookback, reason="a positive number of days, or None")
     bounds = _search_bounds(search)
-    if lookback is None and bounds is None:
-        raise InvalidOptionError(
-            "lookback", None, reason="without a look-back the search range bounds the dates: pass search=(start, end)"
-        )
     corp = _as_corpus(corpus)
     arts = corp.articles
     n = len(arts)
@@ -410,6 +413,18 @@ def date_articles(
         bound_inst = np.r_[bound_inst, np.full(free.size, np.iinfo(np.int64).min)]
         w_label = np.r_[w_label, np.full(free.size, "", dtype=object)]
     unbounded = (w_start == np.iinfo(np.int64).min) | (w_end == np.iinfo(np.int64).max)
+    # articles whose only evidence is the capture bound (no look-back, no search range): no
+    # candidate list (it would be every earlier date), only the bound
+    bound_only = np.zeros(n, dtype=bool)
+    bo_bound = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    bo_label = np.full(n, "", dtype=object)
+    bo_w = unbounded & (bound_inst != np.iinfo(np.int64).min)
+    if bo_w.any():
+        bo_frame = pd.DataFrame({"art": w_art[bo_w], "b": bound_inst[bo_w], "label": w_label[bo_w]})
+        latest = bo_frame.sort_values(["art", "b"]).groupby("art").last()
+        bound_only[latest.index.to_numpy()] = True
+        bo_bound[latest.index.to_numpy()] = latest["b"].to_numpy()
+        bo_label[latest.index.to_numpy()] = latest["label"].to_numpy(dtype=object)
     if unbounded.any():  # a window reaching beyond the calendar with no search range
         keep_w = ~unbounded
         w_art, w_start, w_end, bound_inst, w_label = (
@@ -508,11 +523,30 @@ def date_articles(
     status = np.where(
         n_cand == 1, "unique", np.where(n_cand > 1, "ambiguous", np.where(had_window, "no_candidate", "no_evidence"))
     )
+    bound_only &= n_cand == 0
+    status = np.where(bound_only, "bound_only", status)
+    if bound_only.any():
+        for a in np.flatnonzero(bound_only).tolist():
+            when = pd.Timestamp(int(bo_bound[a]), tz="UTC").tz_convert(str(tzs[a]))
+            ev_lists[a] = [
+                f"box shows the close-to-close change of {bo_label[a]}, so the page was captured "
+                f"before {when:%Y-%m-%d %H:%M} {tzs[a]}; no look-back given (lookback=) and no "
+                "search range (search=): publication may be any earlier date"
+            ]
+    assumption = np.full(n, None, dtype=object)
+    if lookback is not None:
+        rests = np.zeros(n, dtype=bool)
+        rests[f_art[final["bound"].to_numpy(dtype=np.int64) != np.iinfo(np.int64).min]] = True
+        assumption[rests] = (
+            f"lookback={lookback}: assumes the page was captured within {lookback} days after "
+            "publication (not shown by the data)"
+        )
 
     # window extent and latest capture bound per article
     wstart = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
     wend = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
     cb = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    cb[bound_only] = bo_bound[bound_only]
     if len(w_art):
         wf = pd.DataFrame({"art": w_art, "s": w_start, "e": w_end, "b": bound_inst})
         gb = wf.loc[wf["b"] != np.iinfo(np.int64).min].groupby("art")["b"].max()
@@ -551,6 +585,7 @@ def date_articles(
             "tz": pd.Series(tzs, dtype="str"),
             "published_at": pub_s,
             "known_date_is_candidate": is_cand,
+            "assumption": pd.Series(assumption, dtype="str"),
         }
     )
     out.attrs = {"lookback": lookback, "search": bounds, "price_errors": snaps.attrs.get("price_errors", {})}

@@ -1346,6 +1346,13 @@ def align_events(
     rows, resolved = _event_rows(corp, instruments, prices)
     R = len(rows.art)
     pub = pub_art[rows.art] if R else np.empty(0, np.int64)
+    # date-only publications (time_precision "day", stored as 00:00 UTC of the date): some
+    # time that day, so they are placed at the start of that date in each instrument's zone
+    day_prec = (
+        (arts["time_precision"].astype("str") == "day").fillna(False).to_numpy(dtype=bool)[rows.art]
+        if "time_precision" in arts and R
+        else np.zeros(R, dtype=bool)
+    )
     sym_codes, sym_table = _symbol_codes(rows.inst, resolved)
     symbols = list(sym_table)
     by_symbol = {r.symbol: r for r in resolved if r is not None}
@@ -1367,6 +1374,11 @@ def align_events(
         inst = by_symbol[symbol]
         idx = idx[np.argsort(pub[idx], kind="stable")]  # sorted needles search faster
         p = pub[idx]
+        if day_prec[idx].any():
+            d = day_prec[idx] & (p != _INAT)
+            p = p.copy()
+            midnight = pd.DatetimeIndex(p[d].view("M8[ns]")).tz_localize(inst.tz, nonexistent="shift_forward", ambiguous=False)
+            p[d] = midnight.tz_convert("UTC").tz_localize(None).as_unit("ns").asi8
         win = _window(p, DAILY_MARGIN)
         cal = _calendar_arrays(inst)
         daily: _Daily | None = None
@@ -1471,6 +1483,15 @@ def align_events(
         parts.append(ext)
     # concat keeps one block per column (a dict constructor would copy into 2-D blocks)
     out = pd.concat(parts, axis=1)
+    if day_prec.any():  # the time of day is unknown: so is the market state
+        out["market_state"] = out["market_state"].mask(day_prec)
+        day_note = (
+            "published on this date at an unknown time (time_precision 'day'): day 0 is that "
+            "date's session if it traded, else the next; market_state unknown"
+        )
+        old = out["notes"] if "notes" in out else pd.Series([None] * R, dtype="str")
+        prefix = (old.astype("str") + "; ").fillna("")
+        out["notes"] = old.astype("str").where(~day_prec, prefix + day_note)
     out.attrs = {
         "interval": interval,
         "price_errors": errors,

@@ -230,13 +230,25 @@ def test_capture_and_date_the_seed(seed_path: Path, daily_dir: Path, tmp_path: P
 
     out = tmp_path / "dated.csv"
     proc = run("date", str(seed_path), "--search", "2023-10-01:2025-01-31", "--prices", str(daily_dir),
-               "--out", str(out))
+               "--lookback", "7", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     dated = pd.read_csv(out)
     assert dated.loc[0, "article_id"] == SEED_ID
     assert dated.loc[0, "published_date"].startswith("2024-11-27")
     assert dated.loc[0, "date_status"] == "unique"
+    assert "lookback=7" in dated.loc[0, "assumption"]  # the date rests on the look-back
     assert "1 of 1 dated to a single day" in proc.stdout
+    # without --lookback nothing is assumed: no single day
+    plain = run("date", str(seed_path), "--prices", str(daily_dir))
+    assert plain.returncode == 0, plain.stderr
+    assert "bound_only" in plain.stdout and "0 of 1 dated to a single day" in plain.stdout
+    # the date table feeds study --published-at directly: day 0 is that date's session
+    report = tmp_path / "rep"
+    proc = run("study", str(seed_path), "--prices", str(daily_dir), "--published-at", str(out),
+               "--out", str(report), "--placebo", "0")
+    assert proc.returncode == 0, proc.stderr
+    events = pd.read_csv(report / "events.csv")
+    assert events.loc[0, "t0"] == "2024-11-27" and events.loc[0, "status"] == "ok"
 
 
 # --------------------------------------------------------------------------- study

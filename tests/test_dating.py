@@ -104,7 +104,7 @@ def test_date_mentions_by_hand() -> None:
 
 @pytest.mark.shared_data
 def test_seed_is_dated(seed_path: Path, daily: FileSource) -> None:
-    out = date_articles(read_articles(seed_path), source=daily, search=SEARCH)
+    out = date_articles(read_articles(seed_path), source=daily, search=SEARCH, lookback=7)
     assert tuple(out.columns) == DATE_COLUMNS
     row = out.iloc[0]
     assert row["published_date"] == pd.Timestamp("2024-11-27")
@@ -117,6 +117,7 @@ def test_seed_is_dated(seed_path: Path, daily: FileSource) -> None:
     assert "Wednesday 2×" in ev and "Euro STOXX 50 2024-11-27" in ev
     assert row["window_start"] == pd.Timestamp("2024-11-22")
     assert row["window_end"] == pd.Timestamp("2024-11-28")
+    assert "lookback=7" in row["assumption"]  # the unique date rests on the look-back
 
 
 @pytest.mark.shared_data
@@ -133,8 +134,8 @@ def test_seed_without_lookback_is_honestly_ambiguous(seed_path: Path, daily: Fil
 def test_known_time_checks_the_method(seed_path: Path, daily: FileSource) -> None:
     right = read_articles(seed_path, published_at="2024-11-27 14:00", tz="Europe/Berlin")
     wrong = read_articles(seed_path, published_at="2024-11-26 14:00", tz="Europe/Berlin")
-    assert bool(date_articles(right, source=daily, search=SEARCH)["known_date_is_candidate"].iloc[0])
-    assert not bool(date_articles(wrong, source=daily, search=SEARCH)["known_date_is_candidate"].iloc[0])
+    assert bool(date_articles(right, source=daily, search=SEARCH, lookback=7)["known_date_is_candidate"].iloc[0])
+    assert not bool(date_articles(wrong, source=daily, search=SEARCH, lookback=7)["known_date_is_candidate"].iloc[0])
 
 
 @pytest.mark.shared_data
@@ -145,7 +146,7 @@ def test_text_rules_within_the_capture_window(daily: FileSource) -> None:
         "Keine Wochentage, keine Daten.",  # nothing: every day of the window remains
         "Seit dem 11. November ist es soweit.",  # a date outside the window counts for none
     ]
-    out = date_articles(_texts(bodies, change=-28.84, raw="-28.8400"), source=daily, search=SEARCH)
+    out = date_articles(_texts(bodies, change=-28.84, raw="-28.8400"), source=daily, search=SEARCH, lookback=7)
     assert out["published_date"].iloc[0] == pd.Timestamp("2024-11-26")
     assert "this date ('26. November')" in out["evidence"].iloc[0][0]
     assert out["date_status"].iloc[1] == "ambiguous"
@@ -172,7 +173,7 @@ def test_without_box(daily: FileSource) -> None:
 def test_bound_before_search_range(seed_path: Path, daily: FileSource) -> None:
     # the box dates Wednesday 2024-11-27: the page existed before Thursday's open, so no
     # date from 2024-11-29 on is possible
-    out = date_articles(read_articles(seed_path), source=daily, search=("2024-11-29", "2024-12-31"))
+    out = date_articles(read_articles(seed_path), source=daily, search=("2024-11-29", "2024-12-31"), lookback=7)
     row = out.iloc[0]
     assert row["capture_status"] == "single"
     assert row["captured_before"] == pd.Timestamp("2024-11-28 09:00", tz="Europe/Berlin")
@@ -186,7 +187,7 @@ def test_capture_after_search_range(seed_path: Path, daily: FileSource) -> None:
     # a range ending before the capture: with the one-week look-back nothing is left,
     # without it every Wednesday of the range remains
     search = ("2024-10-01", "2024-10-31")
-    out = date_articles(read_articles(seed_path), source=daily, search=search)
+    out = date_articles(read_articles(seed_path), source=daily, search=search, lookback=7)
     assert out["date_status"].iloc[0] == "no_candidate"
     free = date_articles(read_articles(seed_path), source=daily, search=search, lookback=None)
     wed = [d for d in pd.date_range(*search) if d.day_of_week == 2]
@@ -198,8 +199,6 @@ def test_bad_options(daily: FileSource) -> None:
     with pytest.raises(InvalidOptionError, match="lookback"):
         date_articles(corpus, source=daily, lookback=0)
     with pytest.raises(InvalidOptionError, match="search"):
-        date_articles(corpus, source=daily, lookback=None)
-    with pytest.raises(InvalidOptionError, match="search"):
         date_articles(corpus, source=daily, search=("2024-12-31", "2024-01-01"))
 
 
@@ -210,6 +209,25 @@ def test_small_chunks_give_the_same_dates(daily: FileSource, monkeypatch: pytest
 
     monkeypatch.setattr(dating, "_CHUNK_ROWS", 3)
     bodies = ["Am Dienstag sagte er, am 26. November sei alles ruhig gewesen.", "Am Mittwoch kam er an. Am Donnerstag reist er weiter."]
-    out = date_articles(_texts(bodies, change=-28.84, raw="-28.8400"), source=daily, search=SEARCH)
+    out = date_articles(_texts(bodies, change=-28.84, raw="-28.8400"), source=daily, search=SEARCH, lookback=7)
     assert out["published_date"].iloc[0] == pd.Timestamp("2024-11-26")
     assert out["candidates"].iloc[1] == [pd.Timestamp("2024-11-27"), pd.Timestamp("2024-11-28")]
+
+
+@pytest.mark.shared_data
+def test_default_assumes_no_lookback(seed_path: Path, daily: FileSource) -> None:
+    # the seed's box shows the 27 Nov 2024 close-to-close change of the Euro STOXX 50: the
+    # page was captured before the next open, 28 Nov 09:00 Berlin time; nothing else is known
+    out = date_articles(read_articles(seed_path), source=daily)
+    row = out.iloc[0]
+    assert row["date_status"] == "bound_only"
+    assert row["n_candidates"] == 0 and row["candidates"] == []
+    assert pd.isna(row["published_date"])
+    assert row["captured_before"] == pd.Timestamp("2024-11-28 09:00", tz="Europe/Berlin")
+    assert "no look-back given" in row["evidence"][0]
+    assert pd.isna(row["assumption"])
+    # with a search range and no look-back: every Wednesday up to the bound (the text names
+    # Wednesday twice), and nothing rests on an assumption
+    ranged = date_articles(read_articles(seed_path), source=daily, search=SEARCH)
+    assert ranged["date_status"].iloc[0] == "ambiguous"
+    assert pd.isna(ranged["assumption"].iloc[0])
