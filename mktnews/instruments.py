@@ -292,8 +292,8 @@ _EXCHANGE_KINDS = frozenset({"index", "equity"})
 _SUFFIXES: dict[str, tuple[str, str, str]] = {
     ".DE": ("XETR", "Europe/Berlin", "EUR"),
     ".F": ("XFRA", "Europe/Berlin", "EUR"),
-    ".DU": ("XDUS", "Europe/Berlin", "EUR"),
-    ".HM": ("XHAM", "Europe/Berlin", "EUR"),
+    ".DU": ("XDUS", "Europe/Brussels", "EUR"),  # exchange_calendars' zone (= Berlin time)
+    ".HM": ("XHAM", "Europe/Brussels", "EUR"),
     ".SG": ("XSTU", "Europe/Berlin", "EUR"),
     ".PA": ("XPAR", "Europe/Paris", "EUR"),
     ".AS": ("XAMS", "Europe/Amsterdam", "EUR"),
@@ -304,7 +304,6 @@ _SUFFIXES: dict[str, tuple[str, str, str]] = {
     ".IR": ("XDUB", "Europe/Dublin", "EUR"),
     ".VI": ("XWBO", "Europe/Vienna", "EUR"),
     ".HE": ("XHEL", "Europe/Helsinki", "EUR"),
-    ".AT": ("ASEX", "Europe/Athens", "EUR"),
     ".L": ("XLON", "Europe/London", "GBp"),
     ".SW": ("XSWX", "Europe/Zurich", "CHF"),
     ".ST": ("XSTO", "Europe/Stockholm", "SEK"),
@@ -338,9 +337,9 @@ _SUFFIXES: dict[str, tuple[str, str, str]] = {
     ".NZ": ("XNZE", "Pacific/Auckland", "NZD"),
     ".JO": ("XJSE", "Africa/Johannesburg", "ZAc"),
 }
-# Not in the table on purpose: .SZ (Shenzhen: exchange_calendars has no XSHE), .TA (its
-# XTAE calendar fails to build in the installed exchange_calendars), .ME (Moscow, not
-# quoted by Yahoo since 2022). register_suffix(".SZ", "XSHG", ...) if the proxy suits you.
+# Not in the table on purpose: .SZ (Shenzhen: exchange_calendars has no XSHE), .TA and
+# .AT (their XTAE / ASEX calendars fail to build under pandas 3 in the installed
+# exchange_calendars), .ME (Moscow, not quoted by Yahoo since 2022). register_suffix(".SZ", "XSHG", ...) if the proxy suits you.
 
 #: Calendar and zone of a bare US ticker (AAPL, BRK-B).
 BARE_SYMBOL_CALENDAR = ("XNYS", "America/New_York", "USD")
