@@ -226,3 +226,21 @@ def test_cli_benchmark_map(
     capsys.readouterr()
     assert main([*args, "--benchmark-map", "bm.csv", "--benchmark", "^GSPC"]) == 2
     assert "not both" in capsys.readouterr().err
+
+
+def test_own_series_in_prices_keeps_its_data_dates(frames: dict[str, pd.DataFrame]) -> None:
+    # a key of prices= that is neither registered nor symbol-shaped: sessions from its data
+    # (each spanning its whole UTC day), so 23:30 UTC on a data date is that date, 'regular'
+    own = frames["AAPL"].copy()
+    rows = [("o", "2024-11-26 23:30", "UTC", "my series")]
+    ev = align_events(read_articles(_articles(rows)), prices={"my series": own}, source=FrameSource({}),
+                      instruments="instrument")
+    assert ev["calendar_rule"].tolist() == ["data_dates"]
+    assert ev["t0"].tolist() == [pd.Timestamp("2024-11-26")]
+    assert ev["market_state"].tolist() == ["regular"]
+    # the same closes under the symbol AAPL follow XNYS: 18:30 New York is after the close
+    rows = [("a", "2024-11-26 23:30", "UTC", "AAPL")]
+    ev = align_events(read_articles(_articles(rows)), prices={"AAPL": own}, source=FrameSource({}),
+                      instruments="instrument")
+    assert (ev["calendar_rule"].tolist(), ev["market_state"].tolist()) == (["bare_symbol:XNYS"], ["post"])
+    assert ev["t0"].tolist() == [pd.Timestamp("2024-11-27")]
