@@ -222,9 +222,12 @@ def register_instrument(
         old = _BY_SYMBOL.get(symbol)
         if old is not None:
             merged = tuple(dict.fromkeys((*old.aliases, old.name, *inst.aliases)))
+            # the rule says who chose the calendar: more names for the same calendar and
+            # zone keep the old rule
+            same_cal = (old.calendar, old.tz) == (calendar, tz)
             inst = Instrument(
                 symbol, name, calendar, tz, currency, kind, tuple(a for a in merged if a != name),
-                rule=_rule,
+                rule=old.rule if same_cal else _rule,
             )
         _BY_SYMBOL[symbol] = inst
         for key in keys:

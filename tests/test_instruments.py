@@ -277,3 +277,15 @@ def test_register_exchange_kind_without_calendar_warns() -> None:
         register_instrument("MYSTOCK2", "My Stock Two", kind="equity", calendar="XNYS",
                             tz="America/New_York")
     assert resolve_instrument("My Stock Two").rule == "user"
+
+
+def test_rule_of_a_re_registered_instrument() -> None:
+    # more names for a built-in instrument on the same calendar keep rule 'registry';
+    # a different calendar is the user's choice
+    register_instrument("^FCHI", "CAC 40", aliases=("mktnews test cac",), calendar="XPAR",
+                        tz="Europe/Paris", currency="EUR", kind="index")
+    assert resolve_instrument("mktnews test cac").rule == "registry"
+    register_instrument("MYSTOCK3", "My Stock Three", calendar="XNYS", tz="America/New_York")
+    register_instrument("MYSTOCK3", "My Stock Three", calendar="XETR", tz="Europe/Berlin")
+    assert resolve_instrument("MYSTOCK3").rule == "user"
+    assert resolve_instrument("MYSTOCK3").calendar == "XETR"
