@@ -11,7 +11,7 @@ import datetime as dt
 
 from mktnews.errors import InvalidOptionError
 
-__all__ = ["check_calendar_code", "register_custom_calendars"]
+__all__ = ["calendar_zone", "check_calendar_code", "register_custom_calendars"]
 
 _registered = False
 
@@ -47,3 +47,11 @@ def check_calendar_code(code: str) -> None:
         raise InvalidOptionError(
             "calendar", code, reason="not an exchange_calendars code (e.g. 'XETR', 'XNYS', 'XSTX')"
         )
+
+
+def calendar_zone(code: str) -> str:
+    """The IANA zone of the exchange calendar ``code`` (checked first)."""
+    import exchange_calendars as xc
+
+    check_calendar_code(code)
+    return str(xc.get_calendar(code).tz)

@@ -507,6 +507,13 @@ def cmd_study(ns: argparse.Namespace) -> int:
             raise UsageError("--sample holds daily bars only; drop --interval")
     windows = [_int_range(w, "--window") for w in ns.window] if ns.window else list(DEFAULT_WINDOWS)
     estimation = _int_range(ns.estimation, "--estimation")
+    benchmark: Any = ns.benchmark
+    if ns.benchmark_map:
+        if ns.benchmark:
+            raise UsageError("give --benchmark or --benchmark-map, not both")
+        from mktnews.instruments import read_benchmark_map
+
+        benchmark = read_benchmark_map(ns.benchmark_map)
     if ns.placebo < 0:
         raise UsageError(f"--placebo {ns.placebo}: a number of draws, 0 or more")
     if ns.max_plots < 0:
@@ -545,7 +552,7 @@ def cmd_study(ns: argparse.Namespace) -> int:
                 windows=windows,
                 estimation=estimation,
                 model=ns.model,
-                benchmark=ns.benchmark,
+                benchmark=benchmark,
                 collapse=not ns.no_collapse,
                 group_by=ns.group_by,
                 placebo=ns.placebo,
@@ -667,6 +674,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="normal-return model (default constant_mean)")
     p.add_argument("--benchmark", metavar="SYMBOL",
                    help="benchmark instrument for market_adjusted / market_model")
+    p.add_argument("--benchmark-map", metavar="FILE",
+                   help="CSV instrument,benchmark: each instrument's own benchmark (instead of --benchmark)")
     p.add_argument("--group-by", metavar="COL", help="corpus column to group the CAAR and tests by")
     p.add_argument("--placebo", metavar="N", type=int, default=0,
                    help="number of placebo draws (random sessions without articles; default 0)")

@@ -28,6 +28,11 @@ Market state
     ``closed``; with intraday bars their bars are their trading time (``pre``/``post``
     before the first/after the last bar of the publication's local day, ``regular`` in a
     bar or in a pause between two bars of that day, ``closed`` on a day without bars).
+Calendar rule
+    ``calendar_rule`` says what chose the instrument's calendar and zone: ``registry`` (built
+    in), ``user`` (``register_instrument``), ``suffix:.DE`` / ``bare_symbol:XNYS`` / ... (an
+    unregistered Yahoo symbol, see :func:`mktnews.instruments.infer_instrument`),
+    ``data_dates`` (an unregistered key of ``prices``); missing for unknown instruments.
 Status
     ``ok`` when day 0 is a row of the price data. Otherwise ``no_publication_time``,
     ``unknown_instrument`` (name not in the registry nor in ``prices``), ``no_data`` (the
@@ -123,6 +128,7 @@ EVENT_COLUMNS: tuple[str, ...] = (
     "pct_at_t0",
     "snapshot_status",
     "snapshot_session",
+    "calendar_rule",
 )
 
 #: ``market_state`` values, indexed by the codes :func:`find_sessions` returns.
@@ -1468,6 +1474,8 @@ def align_events(
         "pct_at_t0": pct_t0,
         "snapshot_status": _str_from_codes(snap_st, SNAPSHOT_STATUSES),
         "snapshot_session": pd.Series(snap_sess.view("M8[ns]")),
+        # which rule chose the calendar (mktnews.instruments.Instrument.rule)
+        "calendar_rule": _str_from_codes(sym_codes, [by_symbol[s].rule for s in symbols]),
     }
     parts: list[pd.Series | pd.DataFrame] = [
         v.rename(k) if isinstance(v, pd.Series) else pd.Series(v, name=k, copy=False)

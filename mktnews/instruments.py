@@ -6,6 +6,29 @@ exchange calendar whose sessions the instrument trades on, its time zone and cur
 
 Matching ignores case, spacing, hyphens, underscores and dots, so ``"euro-stoxx 50"``
 finds the Euro STOXX 50. Symbols themselves (``"^STOXX50E"``) resolve too.
+
+Any stock without registration
+------------------------------
+A name the registry does not know but that has the *shape* of a Yahoo symbol resolves
+by rule (:func:`infer_instrument`), and the rule is recorded on the instrument
+(:attr:`Instrument.rule`, the events frame's ``calendar_rule`` column):
+
+- ``BASE.SFX`` with a suffix in :func:`suffix_table` (``SAP.DE`` -> XETR, Europe/Berlin,
+  EUR; ``7203.T`` -> XTKS): rule ``"suffix:.DE"``. Users add suffixes with
+  :func:`register_suffix`.
+- a bare US ticker, 1-6 uppercase letters/digits starting with a letter, optionally a
+  share class after a hyphen (``AAPL``, ``BRK-B``): XNYS, America/New_York, USD; rule
+  ``"bare_symbol:XNYS"``.
+- ``XXXYYY=X`` (a currency pair): no calendar, Europe/London, quote currency ``YYY``;
+  ``XX=F`` (a future): no calendar, America/New_York; ``BTC-USD`` style crypto pairs: no
+  calendar, UTC. Rules ``"suffix:=X"``, ``"suffix:=F"``, ``"suffix:-USD"``.
+
+Lowercase words, names with spaces, ``^`` index symbols (whose calendar cannot be read
+from the symbol) and unknown suffixes are *not* symbols: they raise
+:class:`~mktnews.errors.UnknownInstrumentError` with the closest known names. The
+registry always wins, so printed names such as ``"DAX"`` or ``"SMI"`` keep their
+registered meaning. Registered instruments carry the rule ``"registry"`` (built in) or
+``"user"`` (:func:`register_instrument`).
 """
 
 from __future__ import annotations
@@ -14,23 +37,33 @@ import difflib
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from os import PathLike
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
 from mktnews._typing import InstrumentKind, check_option
-from mktnews.calendar_codes import check_calendar_code
-from mktnews.errors import InvalidOptionError, UnknownInstrumentError
+from mktnews.calendar_codes import calendar_zone, check_calendar_code
+from mktnews.errors import ConfigurationError, InvalidOptionError, UnknownInstrumentError
 
 __all__ = [
+    "HOME_INDEX",
     "Instrument",
+    "benchmark_for",
+    "home_index_table",
+    "infer_instrument",
     "instrument_table",
     "normalize_name",
+    "read_benchmark_map",
+    "register_home_index",
     "register_instrument",
+    "register_suffix",
     "resolve_instrument",
     "resolve_symbol",
+    "suffix_table",
 ]
 
 #: Calendar code mktnews registers with exchange_calendars for the STOXX indices:
@@ -61,6 +94,12 @@ class Instrument:
         One of ``index, commodity, fx, crypto, equity, rate, other``.
     aliases : tuple of str
         Other printed names that resolve to it.
+    rule : str
+        How it was resolved: ``"registry"`` (built in), ``"user"``
+        (:func:`register_instrument`), ``"suffix:.DE"``, ``"bare_symbol:XNYS"`` ... (inferred
+        from the symbol's shape, see :func:`infer_instrument`) or ``"data_dates"`` (an
+        unregistered key of a ``prices`` mapping: sessions from its data). Not part of
+        equality.
     """
 
     symbol: str
@@ -70,6 +109,7 @@ class Instrument:
     currency: str
     kind: InstrumentKind = "index"
     aliases: tuple[str, ...] = field(default=())
+    rule: str = field(default="user", compare=False)
 
     @property
     def zoneinfo(self) -> ZoneInfo:
@@ -102,6 +142,7 @@ def register_instrument(
     kind: InstrumentKind = "other",
     replace: bool = False,
     _check_calendar: bool = True,
+    _rule: str = "user",
 ) -> Instrument:
     """Add an instrument (or more names for one) to the registry.
 
@@ -131,8 +172,25 @@ def register_instrument(
     InvalidOptionError
         For an unknown time zone or kind, or a name taken by another symbol while
         ``replace`` is false.
+
+    Warns
+    -----
+    UserWarning
+        For an exchange-traded kind (``index``, ``equity``) without ``calendar``: its
+        sessions are then its data's dates in ``tz``, so news after the close lands on the
+        same day 0 as news during the session (pass the exchange's calendar, e.g.
+        ``calendar="XNYS", tz="America/New_York"``).
     """
     check_option("kind", kind, InstrumentKind)
+    if calendar is None and kind in _EXCHANGE_KINDS:
+        warnings.warn(
+            f"register_instrument({symbol!r}): kind={kind!r} without calendar=: day 0 will "
+            f"follow the data's dates in {tz} (a session spans the whole calendar day), so "
+            "news after the exchange's close gets the same day 0 as news during the session; "
+            "pass calendar= (an exchange_calendars code such as 'XNYS') and tz=",
+            UserWarning,
+            stacklevel=2,
+        )
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -147,6 +205,7 @@ def register_instrument(
         currency=currency,
         kind=kind,
         aliases=tuple(dict.fromkeys(a for a in aliases if a)),
+        rule=_rule,
     )
     keys = [normalize_name(k) for k in (symbol, name, *inst.aliases)]
     with _lock:
@@ -162,8 +221,12 @@ def register_instrument(
         old = _BY_SYMBOL.get(symbol)
         if old is not None:
             merged = tuple(dict.fromkeys((*old.aliases, old.name, *inst.aliases)))
+            # the rule says who chose the calendar: more names for the same calendar and
+            # zone keep the old rule
+            same_cal = (old.calendar, old.tz) == (calendar, tz)
             inst = Instrument(
-                symbol, name, calendar, tz, currency, kind, tuple(a for a in merged if a != name)
+                symbol, name, calendar, tz, currency, kind, tuple(a for a in merged if a != name),
+                rule=old.rule if same_cal else _rule,
             )
         _BY_SYMBOL[symbol] = inst
         for key in keys:
@@ -171,17 +234,25 @@ def register_instrument(
     return inst
 
 
-def resolve_instrument(name: str, *, allow_unregistered_symbol: bool = False) -> Instrument:
+def resolve_instrument(
+    name: str, *, allow_unregistered_symbol: bool = False, infer: bool = True
+) -> Instrument:
     """Return the instrument a printed name or symbol stands for.
+
+    The registry is asked first; then (``infer=True``) a symbol-shaped name resolves by
+    rule (:func:`infer_instrument`: ``SAP.DE`` on XETR, ``AAPL`` on XNYS, ...).
 
     Parameters
     ----------
     name : str
-        As printed ("EuroStoxx 50", "Goldpreis") or a registered symbol ("^GDAXI").
+        As printed ("EuroStoxx 50", "Goldpreis"), a registered symbol ("^GDAXI") or a
+        Yahoo symbol ("SAP.DE", "AAPL", "BRK-B").
     allow_unregistered_symbol : bool, default False
-        Return an ad-hoc instrument (no calendar, UTC, kind ``other``) for a name the
-        registry does not know, treating it as a data symbol. Used for users' own
-        series in price files.
+        Return an ad-hoc instrument (no calendar, UTC, kind ``other``, rule
+        ``"data_dates"``) for a name neither the registry nor the symbol rules know,
+        treating it as a data symbol. Used for users' own series in price files.
+    infer : bool, default True
+        Resolve unregistered symbol-shaped names by the suffix table / bare-symbol rule.
 
     Raises
     ------
@@ -195,14 +266,366 @@ def resolve_instrument(name: str, *, allow_unregistered_symbol: bool = False) ->
         symbol = _BY_KEY.get(key)
         if symbol is not None:
             return _BY_SYMBOL[symbol]
-        if allow_unregistered_symbol:
-            return Instrument(name.strip(), name.strip(), None, "UTC", "", "other")
+    if infer:
+        inferred = infer_instrument(name)
+        if inferred is not None:
+            return inferred
+    if allow_unregistered_symbol:
+        return Instrument(name.strip(), name.strip(), None, "UTC", "", "other", rule="data_dates")
+    with _lock:
         labels: dict[str, str] = {}
         for inst in _BY_SYMBOL.values():
             for label in (inst.name, inst.symbol, *inst.aliases):
                 labels.setdefault(normalize_name(label), label)
     close = difflib.get_close_matches(key, list(labels), n=5, cutoff=0.5)
     raise UnknownInstrumentError(name, [labels[c] for c in close])
+
+
+# ---------------------------------------------------------------------------
+# symbols by rule: the suffix table and the bare-symbol rule
+# ---------------------------------------------------------------------------
+
+#: Kinds that trade on an exchange's sessions (registering one without a calendar warns).
+_EXCHANGE_KINDS = frozenset({"index", "equity"})
+
+#: Yahoo suffix -> (exchange_calendars code, IANA zone, quote currency). Only calendars
+#: exchange_calendars has; the zone is the calendar's own. Currencies as Yahoo quotes them
+#: (``GBp`` pence on London, ``ZAc`` cents on Johannesburg). Extend with register_suffix().
+_SUFFIXES: dict[str, tuple[str, str, str]] = {
+    ".DE": ("XETR", "Europe/Berlin", "EUR"),
+    ".F": ("XFRA", "Europe/Berlin", "EUR"),
+    ".DU": ("XDUS", "Europe/Brussels", "EUR"),  # exchange_calendars' zone (= Berlin time)
+    ".HM": ("XHAM", "Europe/Brussels", "EUR"),
+    ".SG": ("XSTU", "Europe/Berlin", "EUR"),
+    ".PA": ("XPAR", "Europe/Paris", "EUR"),
+    ".AS": ("XAMS", "Europe/Amsterdam", "EUR"),
+    ".BR": ("XBRU", "Europe/Brussels", "EUR"),
+    ".LS": ("XLIS", "Europe/Lisbon", "EUR"),
+    ".MI": ("XMIL", "Europe/Rome", "EUR"),
+    ".MC": ("XMAD", "Europe/Madrid", "EUR"),
+    ".IR": ("XDUB", "Europe/Dublin", "EUR"),
+    ".VI": ("XWBO", "Europe/Vienna", "EUR"),
+    ".HE": ("XHEL", "Europe/Helsinki", "EUR"),
+    ".L": ("XLON", "Europe/London", "GBp"),
+    ".SW": ("XSWX", "Europe/Zurich", "CHF"),
+    ".ST": ("XSTO", "Europe/Stockholm", "SEK"),
+    ".CO": ("XCSE", "Europe/Copenhagen", "DKK"),
+    ".OL": ("XOSL", "Europe/Oslo", "NOK"),
+    ".IC": ("XICE", "Atlantic/Reykjavik", "ISK"),
+    ".WA": ("XWAR", "Europe/Warsaw", "PLN"),
+    ".PR": ("XPRA", "Europe/Prague", "CZK"),
+    ".BD": ("XBUD", "Europe/Budapest", "HUF"),
+    ".IS": ("XIST", "Europe/Istanbul", "TRY"),
+    ".T": ("XTKS", "Asia/Tokyo", "JPY"),
+    ".HK": ("XHKG", "Asia/Hong_Kong", "HKD"),
+    ".SS": ("XSHG", "Asia/Shanghai", "CNY"),
+    ".KS": ("XKRX", "Asia/Seoul", "KRW"),
+    ".KQ": ("XKRX", "Asia/Seoul", "KRW"),
+    ".TW": ("XTAI", "Asia/Taipei", "TWD"),
+    ".SI": ("XSES", "Asia/Singapore", "SGD"),
+    ".BO": ("XBOM", "Asia/Kolkata", "INR"),
+    ".NS": ("XBOM", "Asia/Kolkata", "INR"),
+    ".JK": ("XIDX", "Asia/Jakarta", "IDR"),
+    ".KL": ("XKLS", "Asia/Kuala_Lumpur", "MYR"),
+    ".BK": ("XBKK", "Asia/Bangkok", "THB"),
+    ".SR": ("XSAU", "Asia/Riyadh", "SAR"),
+    ".TO": ("XTSE", "America/Toronto", "CAD"),
+    ".V": ("XTSX", "America/Toronto", "CAD"),
+    ".SA": ("BVMF", "America/Sao_Paulo", "BRL"),
+    ".MX": ("XMEX", "America/Mexico_City", "MXN"),
+    ".SN": ("XSGO", "America/Santiago", "CLP"),
+    ".BA": ("XBUE", "America/Argentina/Buenos_Aires", "ARS"),
+    ".AX": ("XASX", "Australia/Sydney", "AUD"),
+    ".NZ": ("XNZE", "Pacific/Auckland", "NZD"),
+    ".JO": ("XJSE", "Africa/Johannesburg", "ZAc"),
+}
+# Not in the table on purpose: .SZ (Shenzhen: exchange_calendars has no XSHE), .TA and
+# .AT (their XTAE / ASEX calendars fail to build under pandas 3 in the installed
+# exchange_calendars), .ME (Moscow, not quoted by Yahoo since 2022). register_suffix(".SZ", "XSHG", ...) if the proxy suits you.
+
+#: Calendar and zone of a bare US ticker (AAPL, BRK-B).
+BARE_SYMBOL_CALENDAR = ("XNYS", "America/New_York", "USD")
+
+# BASE.SFX: base of uppercase letters/digits (and inner hyphens), suffix of 1-3 letters
+_SUFFIXED = re.compile(r"^(?P<base>[A-Z0-9](?:[A-Z0-9&-]{0,13}[A-Z0-9])?)(?P<sfx>\.[A-Z]{1,3})$")
+# bare US ticker: 1-6 uppercase letters/digits starting with a letter, optional class -B
+_BARE = re.compile(r"^[A-Z][A-Z0-9]{0,5}(?:-[A-Z]{1,2})?$")
+_FX = re.compile(r"^(?:[A-Z]{3})?(?P<quote>[A-Z]{3})=X$")
+_FUTURE = re.compile(r"^[A-Z0-9]{1,6}=F$")
+_CRYPTO = re.compile(r"^[A-Z0-9]{2,10}-(?P<quote>USD|EUR|GBP|JPY|USDT|BTC)$")
+
+
+def register_suffix(
+    suffix: str, calendar: str, *, tz: str | None = None, currency: str = "", replace: bool = False
+) -> None:
+    """Add (or, with ``replace``, change) a Yahoo symbol suffix of the suffix table.
+
+    Parameters
+    ----------
+    suffix : str
+        With or without the dot, e.g. ``".SZ"`` or ``"SZ"``; uppercase letters, 1-3.
+    calendar : str
+        exchange_calendars code of the sessions symbols with this suffix trade on.
+    tz : str, optional
+        The sessions' zone; default the calendar's own zone (a different zone is refused:
+        daily bars are dated in the exchange's zone).
+    currency : str, optional
+        Quote currency of the exchange.
+    replace : bool, default False
+        Allow changing a suffix already in the table.
+
+    Raises
+    ------
+    InvalidOptionError
+        For a malformed suffix, an unknown calendar, a zone that is not the calendar's, or
+        a suffix already in the table while ``replace`` is false.
+    """
+    sfx = suffix if suffix.startswith(".") else "." + suffix
+    if not re.fullmatch(r"\.[A-Z]{1,3}", sfx):
+        raise InvalidOptionError("suffix", suffix, reason="expected 1-3 uppercase letters, e.g. '.SZ'")
+    cal_tz = calendar_zone(calendar)
+    if tz is not None and tz != cal_tz:
+        raise InvalidOptionError("tz", tz, reason=f"calendar {calendar} runs in {cal_tz}")
+    with _lock:
+        if sfx in _SUFFIXES and not replace:
+            raise InvalidOptionError(
+                "suffix", suffix, reason=f"already maps to {_SUFFIXES[sfx][0]}; pass replace=True"
+            )
+        _SUFFIXES[sfx] = (calendar, cal_tz, currency)
+
+
+def suffix_table() -> pd.DataFrame:
+    """The suffix table: ``suffix, calendar, tz, currency`` (one row per suffix)."""
+    with _lock:
+        rows = [
+            {"suffix": k, "calendar": c, "tz": z, "currency": cur} for k, (c, z, cur) in _SUFFIXES.items()
+        ]
+    return pd.DataFrame(rows, columns=["suffix", "calendar", "tz", "currency"])
+
+
+def infer_instrument(symbol: str) -> Instrument | None:
+    """The instrument a symbol-shaped, unregistered name stands for, by rule; else None.
+
+    The rules (first that applies): ``BASE.SFX`` with a suffix of :func:`suffix_table`;
+    ``XXXYYY=X`` currency pairs; ``XX=F`` futures; ``BTC-USD`` style crypto pairs; bare US
+    tickers (``AAPL``, ``BRK-B``) on XNYS. Names with lowercase letters, spaces, a ``^``
+    or an unknown suffix are not symbols (None). The registry is not consulted (see
+    :func:`resolve_instrument`).
+
+    Parameters
+    ----------
+    symbol : str
+        The name as printed, surrounding spaces ignored.
+
+    Returns
+    -------
+    Instrument or None
+        With ``kind="equity"`` (or ``fx``/``commodity``/``crypto``) and ``rule`` naming
+        the rule (``"suffix:.DE"``, ``"bare_symbol:XNYS"``, ...).
+    """
+    s = str(symbol).strip()
+    if not s or len(s) > 20:
+        return None
+    m = _SUFFIXED.match(s)
+    if m is not None:
+        sfx = m.group("sfx")
+        with _lock:
+            hit = _SUFFIXES.get(sfx)
+        if hit is None:
+            return None
+        cal, tz, cur = hit
+        return Instrument(s, s, cal, tz, cur, "equity", rule=f"suffix:{sfx}")
+    m = _FX.match(s)
+    if m is not None:
+        return Instrument(s, s, None, "Europe/London", m.group("quote"), "fx", rule="suffix:=X")
+    if _FUTURE.match(s):
+        return Instrument(s, s, None, "America/New_York", "", "commodity", rule="suffix:=F")
+    m = _CRYPTO.match(s)
+    if m is not None:
+        q = m.group("quote")
+        return Instrument(s, s, None, "UTC", q, "crypto", rule=f"suffix:-{q}")
+    if _BARE.match(s):
+        cal, tz, cur = BARE_SYMBOL_CALENDAR
+        return Instrument(s, s, cal, tz, cur, "equity", rule=f"bare_symbol:{cal}")
+    return None
+
+
+# ---------------------------------------------------------------------------
+# benchmarks per instrument
+# ---------------------------------------------------------------------------
+
+#: Home index of each exchange calendar, for ``benchmark="home"`` (Yahoo symbols).
+HOME_INDEX: dict[str, str] = {
+    "XNYS": "^GSPC",
+    "XNAS": "^GSPC",
+    "XETR": "^GDAXI",
+    "XFRA": "^GDAXI",
+    "XDUS": "^GDAXI",
+    "XHAM": "^GDAXI",
+    "XSTU": "^GDAXI",
+    "XPAR": "^FCHI",
+    "XAMS": "^AEX",
+    "XBRU": "^BFX",
+    "XLIS": "PSI20.LS",
+    "XMIL": "FTSEMIB.MI",
+    "XMAD": "^IBEX",
+    "XLON": "^FTSE",
+    "XSWX": "^SSMI",
+    "XWBO": "^ATX",
+    "XSTO": "^OMX",
+    "XTKS": "^N225",
+    "XHKG": "^HSI",
+    "XSHG": "000001.SS",
+    "XKRX": "^KS11",
+    "XBOM": "^BSESN",
+    "XTSE": "^GSPTSE",
+    "XASX": "^AXJO",
+    "XSTX": "^STOXX50E",
+}
+
+
+def register_home_index(calendar: str, benchmark: str) -> None:
+    """Set the home index of an exchange calendar for ``benchmark="home"``.
+
+    Parameters
+    ----------
+    calendar : str
+        exchange_calendars code (``"XCSE"``).
+    benchmark : str
+        The index's symbol or printed name (``"^OMXC25"``).
+    """
+    if not isinstance(benchmark, str) or not benchmark.strip():
+        raise InvalidOptionError("benchmark", benchmark, reason="empty benchmark name")
+    with _lock:
+        HOME_INDEX[str(calendar)] = benchmark.strip()
+
+
+def home_index_table() -> pd.DataFrame:
+    """The home-index table: ``calendar, benchmark`` (one row per calendar)."""
+    with _lock:
+        items = list(HOME_INDEX.items())
+    return pd.DataFrame(items, columns=["calendar", "benchmark"])
+
+
+def benchmark_for(
+    symbols: Sequence[str],
+    benchmark: str | Mapping[str, str],
+    events: pd.DataFrame | None = None,
+    *,
+    strict: bool = True,
+) -> dict[str, str | None]:
+    """The benchmark symbol of each instrument.
+
+    Parameters
+    ----------
+    symbols : sequence of str
+        Data symbols of the event instruments.
+    benchmark : str or mapping
+        ``"home"``: each instrument's home index (:data:`HOME_INDEX` of its calendar).
+        The name of a column of ``events``: the benchmark each event names there (one per
+        instrument). A mapping instrument -> benchmark (keys are resolved like printed
+        names, so ``{"Apple": ...}`` works once registered). Any other string: that one
+        benchmark for every instrument.
+    events : DataFrame, optional
+        The events frame (``symbol`` column), for a column ``benchmark``.
+    strict : bool, default True
+        Raise for instruments without a benchmark; else map them to None.
+
+    Returns
+    -------
+    dict
+        symbol -> benchmark symbol (None where unknown and ``strict`` is false), in the
+        order of ``symbols``.
+
+    Raises
+    ------
+    ConfigurationError
+        For instruments without a benchmark (naming them and the option to pass), or a
+        column that names two benchmarks for one instrument.
+    """
+    syms = [str(s) for s in symbols]
+    out: dict[str, str | None]
+    how: str
+    if isinstance(benchmark, Mapping):
+        given: dict[str, str] = {}
+        for key, val in benchmark.items():
+            given[resolve_symbol(str(key))] = resolve_symbol(str(val))
+        out = {s: given.get(s) for s in syms}
+        how = "the benchmark mapping has no entry for"
+    elif benchmark == "home":
+        out = {}
+        for s in syms:
+            cal = resolve_instrument(s, allow_unregistered_symbol=True).calendar
+            with _lock:
+                home = HOME_INDEX.get(cal) if cal is not None else None
+            out[s] = None if home is None else resolve_symbol(home)
+        how = (
+            "benchmark='home' knows no home index for (no calendar, or a calendar not in "
+            "home_index_table(); add one with mktnews.instruments.register_home_index)"
+        )
+    elif events is not None and benchmark in events.columns:
+        if "symbol" not in events.columns:
+            raise ConfigurationError(f"benchmark={benchmark!r} names a column, but the events have no 'symbol'")
+        pairs = pd.DataFrame(
+            {"symbol": events["symbol"].astype("str"), "b": events[benchmark].astype("str")}
+        ).dropna()
+        pairs = pairs[pairs["b"].str.strip() != ""].drop_duplicates()
+        n = pairs.groupby("symbol")["b"].nunique()
+        multi = sorted(str(x) for x in n.index[n > 1])
+        if multi:
+            raise ConfigurationError(
+                f"benchmark column {benchmark!r} names more than one benchmark for {multi}; "
+                "an instrument's market model has one benchmark"
+            )
+        col = dict(zip(pairs["symbol"], pairs["b"], strict=True))
+        out = {s: resolve_symbol(col[s]) if s in col else None for s in syms}
+        how = f"benchmark column {benchmark!r} is empty for"
+    else:
+        one = resolve_symbol(str(benchmark))
+        return dict.fromkeys(syms, one)
+    missing = [s for s in syms if out[s] is None]
+    if missing and strict:
+        raise ConfigurationError(f"{how} {missing}")
+    return out
+
+
+def read_benchmark_map(path: str | PathLike[str]) -> dict[str, str]:
+    """Read a CSV ``instrument,benchmark`` (one instrument per row) into a mapping.
+
+    A header row ``instrument,benchmark`` is optional. Blank lines are skipped.
+
+    Raises
+    ------
+    ConfigurationError
+        Naming the file and row of a malformed line, an empty field, or an instrument
+        listed twice with different benchmarks.
+    """
+    import csv
+
+    out: dict[str, str] = {}
+    try:
+        fh = open(path, newline="", encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        raise ConfigurationError(f"benchmark map {path}: {exc.strerror or exc}") from exc
+    with fh:
+        for i, row in enumerate(csv.reader(fh), start=1):
+            if not row or all(not c.strip() for c in row):
+                continue
+            if i == 1 and [c.strip().lower() for c in row] == ["instrument", "benchmark"]:
+                continue
+            if len(row) != 2 or not row[0].strip() or not row[1].strip():
+                raise ConfigurationError(
+                    f"{path}: row {i}: expected 'instrument,benchmark' (two non-empty fields), got {row}"
+                )
+            key, val = row[0].strip(), row[1].strip()
+            if key in out and out[key] != val:
+                raise ConfigurationError(
+                    f"{path}: row {i}: {key!r} already has benchmark {out[key]!r} (now {val!r})"
+                )
+            out[key] = val
+    if not out:
+        raise ConfigurationError(f"{path}: no 'instrument,benchmark' rows")
+    return out
 
 
 def resolve_symbol(name: str) -> str:
@@ -308,6 +731,7 @@ def _register_builtin() -> None:
             currency=cur,
             kind=kind,
             _check_calendar=False,
+            _rule="registry",
         )
 
 

@@ -476,7 +476,9 @@ def event_study(
         Market returns for ``market_adjusted`` / ``market_model`` (refused otherwise):
         an instrument name or symbol loaded from ``source``, a Series of closes or a
         prices frame indexed like the prices (session dates, or UTC bar starts), or a
-        mapping ``{symbol: benchmark}`` giving each event instrument its own benchmark.
+        mapping ``{symbol: benchmark}`` giving each event instrument its own benchmark,
+        ``"home"`` (each instrument's home index, :func:`mktnews.instruments.benchmark_for`)
+        or the name of a column of the events naming each event's benchmark.
         A benchmark cannot be one of the event instruments.
     returns : {"simple", "log"}
         Close-to-close returns.
@@ -1190,7 +1192,7 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
     # ---- prices
     sym_code, sym_uniq = pd.factorize(cols["symbol"])  # in order of first appearance
     symbols = [str(x) for x in sym_uniq]
-    bench_map = _benchmark_map(spec, symbols)
+    bench_map = _benchmark_map(spec, symbols, events)
     before = max(-spec.estimation.start, -spec.span.start, 0) + 1
     after = max(spec.span.end, 0)
     extra = pd.Timedelta(0)
@@ -1297,10 +1299,16 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
     )
 
 
-def _benchmark_map(spec: _Spec, symbols: list[str]) -> dict[str, Benchmark] | None:
+def _benchmark_map(
+    spec: _Spec, symbols: list[str], events: pd.DataFrame | None = None
+) -> dict[str, Benchmark] | None:
     b = spec.benchmark
     if b is None:
         return None
+    if isinstance(b, str) and (b == "home" or (events is not None and b in events.columns)):
+        from mktnews.instruments import benchmark_for  # "home" or a column of the events
+
+        return {s: str(v) for s, v in benchmark_for(symbols, b, events).items()}
     if isinstance(b, Mapping):
         from mktnews.instruments import resolve_symbol
 

@@ -135,3 +135,157 @@ def test_every_builtin_calendar_and_zone_exists() -> None:
             assert row.calendar in names, row.symbol
             # the instrument's zone is its exchange's zone
             assert str(get_calendar(row.calendar).tz) == row.tz, row.symbol
+
+
+# ---------------------------------------------------------------------------------------
+# unregistered symbols by rule
+
+
+def test_suffix_table_against_exchange_calendars() -> None:
+    import exchange_calendars as xc
+
+    from mktnews.calendars import calendar_sessions
+    from mktnews.instruments import HOME_INDEX, suffix_table
+
+    table = suffix_table()
+    assert table["suffix"].is_unique and len(table) >= 40
+    names = set(xc.get_calendar_names())
+    for row in table.itertuples():
+        assert row.calendar in names, row.suffix
+        # the zone the table gives is the calendar's own zone
+        assert str(xc.get_calendar(row.calendar).tz) == row.tz, row.suffix
+        # and the calendar builds (through mktnews' own bounds)
+        assert len(calendar_sessions(row.calendar)) > 1000, row.suffix
+    # hand-checked rows (Yahoo suffix -> ISO 10383 MIC of the exchange)
+    by = table.set_index("suffix")
+    for sfx, mic in [(".DE", "XETR"), (".F", "XFRA"), (".PA", "XPAR"), (".AS", "XAMS"), (".MI", "XMIL"),
+                     (".MC", "XMAD"), (".L", "XLON"), (".SW", "XSWX"), (".VI", "XWBO"), (".ST", "XSTO"),
+                     (".CO", "XCSE"), (".HE", "XHEL"), (".OL", "XOSL"), (".T", "XTKS"), (".HK", "XHKG"),
+                     (".TO", "XTSE"), (".AX", "XASX"), (".SA", "BVMF"), (".NS", "XBOM")]:
+        assert by.loc[sfx, "calendar"] == mic, sfx
+    assert by.loc[".L", "currency"] == "GBp" and by.loc[".DE", "currency"] == "EUR"
+    # every home index is a registered instrument on that calendar (XNAS -> S&P 500 aside)
+    for cal, bm in HOME_INDEX.items():
+        inst = resolve_instrument(bm)
+        assert inst.calendar == cal or (cal, inst.calendar) in {
+            ("XNAS", "XNYS"), ("XFRA", "XETR"), ("XDUS", "XETR"), ("XHAM", "XETR"), ("XSTU", "XETR"),
+        }, cal
+
+
+@pytest.mark.parametrize(
+    ("name", "symbol", "calendar", "tz", "currency", "rule"),
+    [
+        ("SAP.DE", "SAP.DE", "XETR", "Europe/Berlin", "EUR", "suffix:.DE"),
+        ("VOW3.DE", "VOW3.DE", "XETR", "Europe/Berlin", "EUR", "suffix:.DE"),
+        (" SAP.F ", "SAP.F", "XFRA", "Europe/Berlin", "EUR", "suffix:.F"),
+        ("MC.PA", "MC.PA", "XPAR", "Europe/Paris", "EUR", "suffix:.PA"),
+        ("HSBA.L", "HSBA.L", "XLON", "Europe/London", "GBp", "suffix:.L"),
+        ("NESN.SW", "NESN.SW", "XSWX", "Europe/Zurich", "CHF", "suffix:.SW"),
+        ("7203.T", "7203.T", "XTKS", "Asia/Tokyo", "JPY", "suffix:.T"),
+        ("0700.HK", "0700.HK", "XHKG", "Asia/Hong_Kong", "HKD", "suffix:.HK"),
+        ("005930.KS", "005930.KS", "XKRX", "Asia/Seoul", "KRW", "suffix:.KS"),
+        ("RELIANCE.NS", "RELIANCE.NS", "XBOM", "Asia/Kolkata", "INR", "suffix:.NS"),
+        ("RY.TO", "RY.TO", "XTSE", "America/Toronto", "CAD", "suffix:.TO"),
+        ("BHP.AX", "BHP.AX", "XASX", "Australia/Sydney", "AUD", "suffix:.AX"),
+        ("PETR4.SA", "PETR4.SA", "BVMF", "America/Sao_Paulo", "BRL", "suffix:.SA"),
+        ("AAPL", "AAPL", "XNYS", "America/New_York", "USD", "bare_symbol:XNYS"),
+        ("BRK-B", "BRK-B", "XNYS", "America/New_York", "USD", "bare_symbol:XNYS"),
+        ("F", "F", "XNYS", "America/New_York", "USD", "bare_symbol:XNYS"),
+        ("USDSEK=X", "USDSEK=X", None, "Europe/London", "SEK", "suffix:=X"),
+        ("ZW=F", "ZW=F", None, "America/New_York", "", "suffix:=F"),
+        ("SOL-USD", "SOL-USD", None, "UTC", "USD", "suffix:-USD"),
+    ],
+)
+def test_unregistered_symbols_resolve_by_rule(
+    name: str, symbol: str, calendar: str | None, tz: str, currency: str, rule: str
+) -> None:
+    inst = resolve_instrument(name)
+    assert (inst.symbol, inst.calendar, inst.tz, inst.currency, inst.rule) == (
+        symbol, calendar, tz, currency, rule,
+    )
+    assert mktnews.instruments.resolve_symbol(name) == symbol
+    # not registered by resolving
+    assert symbol not in set(mktnews.instrument_table()["symbol"])
+
+
+@pytest.mark.parametrize(
+    ("printed", "symbol"),
+    [("DAX", "^GDAXI"), ("SMI", "^SSMI"), ("ATX", "^ATX"), ("VIX", "^VIX"), ("WTI", "CL=F"),
+     ("BTC", "BTC-USD"), ("Dow Jones", "^DJI"), ("Euro STOXX 50", "^STOXX50E"), ("MDAX", "^MDAXI"),
+     ("FTSEMIB.MI", "FTSEMIB.MI"), ("EURUSD=X", "EURUSD=X"), ("NDX", "^NDX")],
+)
+def test_registry_wins_over_the_symbol_rules(printed: str, symbol: str) -> None:
+    inst = resolve_instrument(printed)
+    assert inst.symbol == symbol and inst.rule == "registry"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["apple", "Apple Inc", "Siemens Energy", "sap.de", "BRK.B", "X.ZZ", "^FOO", "TOOLONGNAME",
+     "AB CD", "SAP.DE.X", "1234", "-AB", "EUR/XYZ"],
+)
+def test_words_and_unknown_shapes_are_not_symbols(name: str) -> None:
+    with pytest.raises(UnknownInstrumentError):
+        resolve_instrument(name)
+    # the ad-hoc form (users' own files) is still available on request
+    assert resolve_instrument(name, allow_unregistered_symbol=True).rule == "data_dates"
+
+
+def test_unknown_symbol_still_lists_close_matches() -> None:
+    with pytest.raises(UnknownInstrumentError) as err:
+        resolve_instrument("Dow Jonse")
+    assert "Dow Jones" in str(err.value)
+    # and infer=False switches the symbol rules off
+    with pytest.raises(UnknownInstrumentError):
+        resolve_instrument("AAPL", infer=False)
+
+
+def test_register_suffix_extends_the_table() -> None:
+    from mktnews.instruments import register_suffix, suffix_table
+
+    with pytest.raises(UnknownInstrumentError):
+        resolve_instrument("000001.SZ")
+    register_suffix(".SZ", "XSHG", currency="CNY")
+    try:
+        inst = resolve_instrument("000001.SZ")
+        assert (inst.calendar, inst.tz, inst.rule) == ("XSHG", "Asia/Shanghai", "suffix:.SZ")
+        assert ".SZ" in set(suffix_table()["suffix"])
+        with pytest.raises(mktnews.InvalidOptionError, match="already maps to XSHG"):
+            register_suffix("SZ", "XHKG")
+    finally:
+        from mktnews import instruments as reg
+
+        reg._SUFFIXES.pop(".SZ")
+    with pytest.raises(mktnews.InvalidOptionError, match="calendar"):
+        register_suffix(".QQ", "NOPE")
+    with pytest.raises(mktnews.InvalidOptionError, match="runs in Europe/Berlin"):
+        register_suffix(".QQ", "XETR", tz="UTC")
+    with pytest.raises(mktnews.InvalidOptionError, match="suffix"):
+        register_suffix(".qq", "XETR")
+
+
+def test_register_exchange_kind_without_calendar_warns() -> None:
+    with pytest.warns(UserWarning, match="day 0 will follow the data's dates in UTC"):
+        register_instrument("MYSTOCK1", "My Stock One", kind="equity")
+    with pytest.warns(UserWarning, match="calendar="):
+        register_instrument("^MYIDX1", "My Index One", kind="index", tz="Europe/Berlin")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        register_instrument("MYSERIES1", "My Series One")  # kind other: no warning
+        register_instrument("MYSTOCK2", "My Stock Two", kind="equity", calendar="XNYS",
+                            tz="America/New_York")
+    assert resolve_instrument("My Stock Two").rule == "user"
+
+
+def test_rule_of_a_re_registered_instrument() -> None:
+    # more names for a built-in instrument on the same calendar keep rule 'registry';
+    # a different calendar is the user's choice
+    register_instrument("^FCHI", "CAC 40", aliases=("mktnews test cac",), calendar="XPAR",
+                        tz="Europe/Paris", currency="EUR", kind="index")
+    assert resolve_instrument("mktnews test cac").rule == "registry"
+    register_instrument("MYSTOCK3", "My Stock Three", calendar="XNYS", tz="America/New_York")
+    register_instrument("MYSTOCK3", "My Stock Three", calendar="XETR", tz="Europe/Berlin")
+    assert resolve_instrument("MYSTOCK3").rule == "user"
+    assert resolve_instrument("MYSTOCK3").calendar == "XETR"

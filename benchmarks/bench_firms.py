@@ -1,0 +1,246 @@
+"""Time the firm-level shape of issue 14: 1,000 events on 1,000 stocks vs one market series.
+
+Run from the repository root::
+
+    /work/venv/bin/python benchmarks/bench_firms.py               # 1,000 stocks, 3 runs
+    /work/venv/bin/python benchmarks/bench_firms.py --stocks 200 --runs 1 --no-write
+
+The data are generated (seeded): 1,001 daily close series on the XNYS sessions of
+2017-2024 (one market series ``MKT`` and stocks ``S0000``..``S0999``, returns
+``0.0002 + beta * m + noise``), one event per stock on a random session with at least
+300 sessions before it. Every symbol is unregistered: mktnews resolves it by the
+bare-symbol rule (XNYS, America/New_York), as a user's own stock list would be.
+
+Timed, one after the other in this process:
+
+- mktnews end to end: build the ``FrameSource`` from the 1,001 frames, read the articles
+  table (one article per event, published 12:00 New York on its day 0), align, and the
+  study (market model, window (-5, 5), estimation (-260, -11) = 250 sessions, benchmark
+  ``MKT``) with the default tests and with ``tests=None``;
+- the stages alone (source, ``read_articles``, ``align_events``, ``event_study`` on the
+  ready events frame);
+- the numpy floor: the wide (T x 1,001) close matrix built from the frames, returns,
+  gathering by fancy indexing, OLS by moments, ARs and CARs (no test statistic).
+
+Peers (``eventstudy``, ``statspai``) are run only when installed; they were not installed
+in the environment these results were recorded in (see ``bench_peers.py`` for them on the
+index shape). CARs of mktnews are compared with the floor's on every event (max abs diff
+reported; the target is 1e-12).
+
+Results go to ``benchmarks/results/firms.md`` unless ``--no-write``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+EST = (-260, -11)
+WIN = (-5, 5)
+
+
+def make_data(n_stocks: int, seed: int) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Frames per symbol (close only, session-date index) and the events table."""
+    import exchange_calendars as xc
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sessions = xc.get_calendar("XNYS").sessions_in_range("2017-01-03", "2024-12-31")
+    idx = pd.DatetimeIndex(sessions).tz_localize(None).as_unit("ns").rename("date")
+    n = len(idx)
+    rng = np.random.default_rng(seed)
+    m = rng.normal(0.0003, 0.01, n)
+    m[0] = 0.0
+    frames = {"MKT": pd.DataFrame({"close": 100 * np.cumprod(1 + m)}, index=idx)}
+    betas = rng.uniform(0.5, 1.5, n_stocks)
+    noise = rng.normal(0.0, 0.015, (n_stocks, n))
+    rets = 0.0002 + betas[:, None] * m[None, :] + noise
+    rets[:, 0] = 0.0
+    closes = 50 * np.cumprod(1 + rets, axis=1)
+    pos = rng.integers(300, n - 10, n_stocks)
+    syms = [f"S{i:04d}" for i in range(n_stocks)]
+    for i, s in enumerate(syms):
+        frames[s] = pd.DataFrame({"close": closes[i]}, index=idx)
+    days = idx[pos]
+    when = [pd.Timestamp(d.strftime("%Y-%m-%d") + " 12:00", tz="America/New_York").isoformat() for d in days]
+    table = pd.DataFrame({"id": [f"a{i:04d}" for i in range(n_stocks)], "time": when, "instrument": syms})
+    return frames, table
+
+
+def mktnews_end_to_end(frames: dict[str, pd.DataFrame], table: pd.DataFrame, tests: Any) -> Any:
+    import mktnews as mn
+    from mktnews.prices.base import FrameSource
+
+    src = FrameSource(frames)
+    corpus = mn.read_articles(table)
+    ev = mn.align_events(corpus, source=src, instruments="instrument")
+    kw: dict[str, Any] = {} if tests == "default" else {"tests": tests}
+    return mn.event_study(ev, source=src, windows=[WIN], estimation=EST, model="market_model",
+                          benchmark="MKT", **kw)
+
+
+def numpy_floor(frames: dict[str, pd.DataFrame], table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Wide matrix from the frames, then the market model by moments for every event."""
+    syms = list(table["instrument"])
+    market = frames["MKT"]
+    idx = market.index
+    wide = np.empty((len(idx), len(syms)))
+    for j, s in enumerate(syms):  # one column per frame: the cost of building the matrix
+        f = frames[s]
+        if f.index.equals(idx):
+            wide[:, j] = f["close"].to_numpy()
+        else:
+            wide[:, j] = f["close"].reindex(idx).to_numpy()
+    r = wide[1:] / wide[:-1] - 1
+    mk = market["close"].to_numpy()
+    rm = mk[1:] / mk[:-1] - 1
+    days = pd.DatetimeIndex(pd.to_datetime(table["time"], utc=True).dt.tz_convert("America/New_York").dt.date)
+    t0 = idx.get_indexer(days) - 1  # row in the returns
+    col = np.arange(len(syms))
+    est = t0[:, None] + np.arange(EST[0], EST[1] + 1)[None, :]
+    win = t0[:, None] + np.arange(WIN[0], WIN[1] + 1)[None, :]
+    y = r[est, col[:, None]]
+    x = rm[est]
+    xm, ym = x.mean(1, keepdims=True), y.mean(1, keepdims=True)
+    beta = ((x - xm) * (y - ym)).sum(1) / ((x - xm) ** 2).sum(1)
+    alpha = ym[:, 0] - beta * xm[:, 0]
+    ar = r[win, col[:, None]] - (alpha[:, None] + beta[:, None] * rm[win])
+    return {"car": ar.sum(1), "alpha": alpha, "beta": beta}
+
+
+def stages(frames: dict[str, pd.DataFrame], table: pd.DataFrame) -> dict[str, float]:
+    import mktnews as mn
+    from mktnews.prices.base import FrameSource
+
+    out = {}
+    t = time.perf_counter()
+    src = FrameSource(frames)
+    out[f"FrameSource({len(frames):,} frames)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    corpus = mn.read_articles(table)
+    out["read_articles"] = time.perf_counter() - t
+    t = time.perf_counter()
+    ev = mn.align_events(corpus, source=src, instruments="instrument")
+    out["align_events"] = time.perf_counter() - t
+    t = time.perf_counter()
+    mn.event_study(ev, source=src, windows=[WIN], estimation=EST, model="market_model", benchmark="MKT")
+    out["event_study on the events frame (default tests)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    mn.event_study(ev, source=src, windows=[WIN], estimation=EST, model="market_model", benchmark="MKT",
+                   tests=None)
+    out["event_study on the events frame (tests=None)"] = time.perf_counter() - t
+    return out
+
+
+def _median_time(fn: Callable[[], Any], runs: int) -> tuple[float, float, float, Any]:
+    times, res = [], None
+    for _ in range(runs):
+        gc.collect()
+        t = time.perf_counter()
+        res = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), min(times), max(times), res
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--stocks", type=int, default=1000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=14)
+    ap.add_argument("--no-write", action="store_true")
+    ns = ap.parse_args(argv)
+    load0 = " ".join(f"{v:.2f}" for v in os.getloadavg())
+    t = time.perf_counter()
+    import mktnews  # noqa: F401
+
+    t_import = time.perf_counter() - t
+    frames, table = make_data(ns.stocks, ns.seed)
+    # warm-up on a few events (imports, calendars), not timed
+    few = table.iloc[:5]
+    mktnews_end_to_end({k: frames[k] for k in ["MKT", *few["instrument"]]}, few, "default")
+    numpy_floor(frames, few)
+
+    rows: list[tuple[str, float, float, float]] = []
+    med, lo, hi, res = _median_time(lambda: mktnews_end_to_end(frames, table, "default"), ns.runs)
+    rows.append(("mktnews, articles table -> results, incl. FrameSource (default tests)", med, lo, hi))
+    med, lo, hi, res_none = _median_time(lambda: mktnews_end_to_end(frames, table, None), ns.runs)
+    rows.append(("mktnews, articles table -> results, incl. FrameSource (tests=None)", med, lo, hi))
+    med, lo, hi, floor = _median_time(lambda: numpy_floor(frames, table), ns.runs)
+    rows.append(("numpy floor incl. the wide matrix from the frames", med, lo, hi))
+    peers = [p for p in ("eventstudy", "statspai") if importlib.util.find_spec(p) is not None]
+    st = stages(frames, table)
+
+    car = res.car
+    car = car[car["window"] == WIN] if "window" in car else car
+    got = pd.Series(car["car"].to_numpy(), index=car["symbol"].astype(str).to_numpy())
+    want = pd.Series(floor["car"], index=table["instrument"].to_numpy())
+    diff = float(np.max(np.abs(got.reindex(want.index).to_numpy() - want.to_numpy())))
+    n_ok = int(got.notna().sum())
+
+    def sh(cmd: str) -> str:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True, check=False).stdout.strip()
+
+    cpu = sh("lscpu | grep 'Model name'").split(":", 1)[-1].strip()
+    lines = [
+        "# Firm-level shape: 1,000 events on 1,000 stocks against one market series",
+        "",
+        "Written by `benchmarks/bench_firms.py` (issue 14).",
+        "",
+        "## Setup",
+        "",
+        f"- Machine: {sh('nproc')} cores, {cpu}; {platform.platform()}; Python {platform.python_version()}.",
+        f"- Load average at start / end: {load0} / {' '.join(f'{v:.2f}' for v in os.getloadavg())} "
+        "(the cores are shared with other sessions).",
+        f"- {ns.stocks} generated stocks + `MKT` on the XNYS sessions 2017-2024 (seed {ns.seed}), "
+        "unregistered symbols (bare-symbol rule: XNYS), one event per stock published 12:00 New York.",
+        f"- Market model, window {WIN}, estimation {EST} (250 sessions), simple returns; "
+        f"{ns.runs} timed runs after one warm-up on 5 events; wall-clock seconds.",
+        f"- `import mktnews`: {t_import:.2f} s (not in the timings).",
+        f"- Peers installed: {', '.join(peers) if peers else 'none (eventstudy, statspai not installed here; not run)'}.",
+        "",
+        "## Timings",
+        "",
+        "| tool | s (median) | min - max | / numpy floor |",
+        "|---|---:|---|---:|",
+    ]
+    fl = rows[2][1]
+    for name, med, lo, hi in rows:
+        lines.append(f"| {name} | {med:.3f} | {lo:.3f} - {hi:.3f} | {med / fl:.1f} |")
+    lines += ["", "## mktnews stages (one run)", "", "| stage | s |", "|---|---:|"]
+    for k, v in st.items():
+        lines.append(f"| {k} | {v:.3f} |")
+    lines += [
+        "",
+        "## Agreement",
+        "",
+        f"- Events with a CAR: mktnews {n_ok} of {ns.stocks}; max |CAR(mktnews) - CAR(floor)| = {diff:.2e} "
+        f"(target 1e-12: {'met' if diff <= 1e-12 else 'not met'}).",
+        f"- With tests=None: {int(res_none.car['car'].notna().sum())} CARs.",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if not ns.no_write:
+        out = HERE / "results" / "firms.md"
+        out.write_text(text, encoding="utf-8")
+        print(f"written {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
