@@ -48,7 +48,9 @@ SnapshotStatus = Literal[
 ]
 
 #: Normal-return models.
-ModelName = Literal["raw", "constant_mean", "market_adjusted", "market_model"]
+ModelName = Literal[
+    "raw", "constant_mean", "market_adjusted", "market_model", "ff3", "carhart", "ff5", "factor"
+]
 
 #: Return definitions.
 ReturnType = Literal["simple", "log"]

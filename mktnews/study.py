@@ -72,6 +72,7 @@ STAT_STATUSES: tuple[str, ...] = (
     "window_outside_data",
     "insufficient_estimation",
     "degenerate_estimation",
+    "missing_factors",
 )
 
 #: Columns an events frame must have.
@@ -110,10 +111,14 @@ class _Spec:
     placebo: int
     seed: int | np.random.Generator | None
     benchmark: BenchmarkSpec
+    factors: pd.DataFrame | None = None  # factor models (mktnews.factors)
+    regressors: tuple[str, ...] | None = None
 
     @property
     def k(self) -> int:
-        return MODEL_K[self.model]
+        from mktnews.factors import model_k
+
+        return model_k(self.model, self.regressors)
 
     @property
     def span(self) -> EventWindow:
@@ -138,8 +143,13 @@ def _validate(
     interval: object,
     min_estimation: object,
     seed: object,
+    factors: object = None,
+    regressors: object = None,
 ) -> _Spec:
     model_s = _check_option("model", model, ModelName)
+    from mktnews.factors import check_factor_options, model_k
+
+    factors_df, regressors_t = check_factor_options(model_s, factors, regressors, str(interval))
     returns_s = _check_option("returns", returns, ReturnType)
     interval_s = _check_option("interval", interval, Interval)
     wins = parse_windows(windows)
@@ -148,7 +158,7 @@ def _validate(
         raise InvalidOptionError("collapse", collapse, (True, False))
     if isinstance(min_estimation, bool) or not isinstance(min_estimation, (int, np.integer)):
         raise InvalidOptionError("min_estimation", min_estimation, reason="expected an integer")
-    k = MODEL_K[model_s]
+    k = model_k(model_s, regressors_t)
     if min_estimation < k + 1 or min_estimation < 2:
         raise InvalidOptionError(
             "min_estimation",
@@ -232,6 +242,8 @@ def _validate(
         placebo=int(placebo),
         seed=seed,  # type: ignore[arg-type]
         benchmark=benchmark,  # type: ignore[arg-type]
+        factors=factors_df,
+        regressors=regressors_t,
     )
 
 
@@ -319,6 +331,8 @@ class EventStudy:
         interval: Interval = "1d",
         min_estimation: int = 120,
         seed: int | np.random.Generator | None = None,
+        factors: pd.DataFrame | None = None,
+        regressors: Sequence[str] | None = None,
     ) -> None:
         self._spec = _validate(
             windows=windows,
@@ -333,6 +347,8 @@ class EventStudy:
             interval=interval,
             min_estimation=min_estimation,
             seed=seed,
+            factors=factors,
+            regressors=regressors,
         )
         from mktnews import _dask
         from mktnews.articles import Corpus
@@ -428,6 +444,8 @@ def event_study(
     interval: Interval = "1d",
     min_estimation: int = 120,
     seed: int | np.random.Generator | None = None,
+    factors: pd.DataFrame | None = None,
+    regressors: Sequence[str] | None = None,
 ) -> EventStudyResults:
     """Run an event study on news events.
 
@@ -474,6 +492,13 @@ def event_study(
         ``insufficient_estimation``.
     seed : int or numpy Generator, optional
         Seed of the placebo draws.
+    factors : DataFrame, optional
+        Daily factor returns in decimals indexed by date, for the factor models
+        ``"ff3"``, ``"carhart"``, ``"ff5"`` and ``"factor"`` (see :mod:`mktnews.factors`;
+        :func:`mktnews.read_french_factors` reads Ken French's files). With an ``RF``
+        column the dependent variable is the excess return.
+    regressors : list of str, optional
+        The columns of ``factors`` that ``model="factor"`` regresses on.
 
     Returns
     -------
@@ -507,6 +532,8 @@ def event_study(
         interval=interval,
         min_estimation=min_estimation,
         seed=seed,
+        factors=factors,
+        regressors=regressors,
     ).fit()
 
 
@@ -526,7 +553,16 @@ def _options(spec: _Spec) -> dict[str, object]:
         "seed": spec.seed if not isinstance(spec.seed, np.random.Generator) else "Generator",
         "k": spec.k,
         "ci_level": CI_LEVEL,
+        **_factor_options(spec),
     }
+
+
+def _factor_options(spec: _Spec) -> dict[str, object]:
+    if spec.factors is None:
+        return {}
+    from mktnews.factors import describe_factors
+
+    return {"factors": describe_factors(spec.factors), "regressors": spec.regressors}
 
 
 # ---------------------------------------------------------------------------------------
@@ -892,7 +928,8 @@ class _Computed:
 
 # The kernel's event statuses by code (0 = "ok"), as an object array to index.
 _STATUS_NAMES = np.array(
-    ["ok", "no_price_row", "window_outside_data", "insufficient_estimation", "degenerate_estimation"],
+    ["ok", "no_price_row", "window_outside_data", "insufficient_estimation", "degenerate_estimation",
+     "missing_factors"],
     dtype=object,
 )
 
@@ -936,8 +973,8 @@ def _concat(parts: list[_Computed]) -> _Computed:
     first = parts[0]
     joined: dict[str, Any] = {
         f.name: np.concatenate([getattr(p.fit, f.name) for p in parts])
-        for f in dataclasses.fields(ModelFit)
-        if f.name not in ("model", "k")
+        for f in dataclasses.fields(first.fit)
+        if isinstance(getattr(first.fit, f.name), np.ndarray)
     }
     fit = dataclasses.replace(first.fit, **joined)
     arrays = {
@@ -1025,22 +1062,29 @@ def _kernel_pass(
 ) -> _Computed:
     span_w = spec.span
     span = panel.gather(inst, pos, span_w.rel)
-    fit, est_keys, est_resid = _fit_estimation(panel, inst, pos, spec, keep and not light)
+    mkt, no_factors = span.market, np.zeros(len(pos), dtype=bool)
+    if spec.factors is not None:  # factor models: the design replaces the benchmark
+        from mktnews import factors
+
+        mkt, no_factors = factors.span_design(panel, span)
+        fit, est_keys, est_resid = factors.fit_estimation(panel, inst, pos, spec, keep and not light)
+    else:
+        fit, est_keys, est_resid = _fit_estimation(panel, inst, pos, spec, keep and not light)
     with np.errstate(invalid="ignore", divide="ignore"):
-        normal = fit.normal(span.market, span.ret.shape)
+        normal = fit.normal(mkt, span.ret.shape)
         ar = span.ret - normal
         sd_ar = (
             np.empty((len(pos), 0))
             if light
-            else fit.s[:, None] * np.sqrt(fit.prediction_factor(span.market))
+            else fit.s[:, None] * np.sqrt(fit.prediction_factor(mkt))
         )
     degenerate = ~(np.isfinite(fit.s) & (fit.s > 0))
     if spec.model == "market_model":
         degenerate |= ~(np.isfinite(fit.sxx) & (fit.sxx > 0))
     status = _STATUS_NAMES[
         np.select(
-            [pos < 0, ~span.inside.all(axis=1), spec.min_estimation > fit.L, degenerate],
-            [1, 2, 3, 4],
+            [pos < 0, ~span.inside.all(axis=1), no_factors, spec.min_estimation > fit.L, degenerate],
+            [1, 2, 5, 3, 4],
             default=0,
         )
     ]
@@ -1062,7 +1106,7 @@ def _kernel_pass(
             else:
                 bh = np.exp(r.sum(axis=1)) - np.exp(nrm.sum(axis=1))
             bhar[w] = np.where(nd > 0, bh, np.nan)
-            var_car[w] = np.where(nd > 0, fit.car_variance(span.market[:, cols], used), np.nan)
+            var_car[w] = np.where(nd > 0, fit.car_variance(mkt[:, cols], used), np.nan)
     if light:
         empty = np.empty((len(pos), 0))
         return _Computed(
@@ -1158,6 +1202,10 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
     panel = ReturnPanel.from_prices(
         prices, returns=spec.returns, benchmark=bench_series, interval=spec.interval
     )
+    if spec.factors is not None:
+        from mktnews.factors import FactorPanel
+
+        panel = FactorPanel.attach(panel, spec.factors, spec.regressors or ())
     inst, pos = panel.locate(cols["symbol"], cols["t0_ns"])
     comp = _kernel(panel, inst, pos, spec, keep_estimation=_needs_estimation(spec.tests))
     ok = comp.status == "ok"
@@ -1183,6 +1231,10 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
         )
 
     params = _params_frame(cols, comp, spec)
+    if spec.factors is not None:
+        from mktnews.factors import loadings_frame
+
+        params = params.assign(**loadings_frame(comp.fit))
     abnormal = _abnormal_frame(cols, comp, spec, ok)
     car = _car_frame(cols, comp, spec, ok)
     caar, tests, placebo = _aggregate(cols, comp, spec, ok, panel, inst, events, t0ns)
