@@ -161,7 +161,10 @@ def regress(
     -------
     statsmodels.regression.linear_model.RegressionResultsWrapper
     """
-    import statsmodels.formula.api as smf
+    try:
+        import statsmodels.formula.api as smf
+    except ImportError as exc:
+        raise ConfigurationError('regress needs statsmodels: pip install "mktnews[paper]"') from exc
 
     if cov_type not in COV_TYPES:
         raise InvalidOptionError("cov_type", cov_type, COV_TYPES)
@@ -286,9 +289,9 @@ def bhar_test(res: EventStudyResults, *, window: object) -> pd.DataFrame:
     for g, part in _by_group(rows).items():  # loop per group
         x = part["bhar"].dropna().to_numpy(dtype=float)
         if len(x) < 3:
-            t = S = gam = float("nan")
+            t = gam = float("nan")
         else:
-            t, S, gam = skewness_adjusted_t(x)
+            t, _, gam = skewness_adjusted_t(x)
         out.append(
             {
                 "group": g,

@@ -38,7 +38,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -165,7 +165,7 @@ def check_factor_options(
             f"model={model!r} uses daily factor returns; interval={interval!r} is intraday: "
             "pass interval='1d'"
         )
-    cols = factor_columns(model, regressors)  # type: ignore[arg-type]
+    cols = factor_columns(model, regressors)
     by_name = {str(c).strip(): c for c in factors.columns}
     if RF_COLUMN in cols:
         raise ConfigurationError(
@@ -258,8 +258,8 @@ class FactorPanel(ReturnPanel):
     @classmethod
     def attach(cls, panel: ReturnPanel, factors: pd.DataFrame, regressors: Sequence[str]) -> FactorPanel:
         """The panel with the factors of each row's date (exact date match)."""
-        src = factors.index.asi8
-        pos = pd.Index(src).get_indexer(panel.stamps)
+        src = pd.DatetimeIndex(factors.index).asi8
+        pos = pd.Index(src).get_indexer(pd.Index(panel.stamps))
         hit = pos >= 0
         vals = factors[list(regressors)].to_numpy(dtype=np.float64)
         x = np.full((len(panel.stamps), len(regressors)), np.nan)
@@ -375,7 +375,7 @@ def fit_factor_model(
     d = np.sqrt(np.einsum("nii->ni", xtx))
     with np.errstate(invalid="ignore", divide="ignore"):
         scaled = xtx / (d[:, :, None] * d[:, None, :])
-    regular = np.isfinite(scaled).all(axis=(1, 2)) & (L > p)
+    regular = np.isfinite(scaled).all(axis=(1, 2)) & (p < L)
     if regular.any():
         cond = np.linalg.cond(np.where(regular[:, None, None], scaled, np.eye(p)))
         regular &= cond < 1e12
@@ -447,7 +447,7 @@ def _concat_fits(parts: list[FactorFit]) -> FactorFit:
     if len(parts) == 1:
         return parts[0]
     first = parts[0]
-    joined = {
+    joined: dict[str, Any] = {
         f.name: np.concatenate([getattr(p, f.name) for p in parts])
         for f in dataclasses.fields(first)
         if isinstance(getattr(first, f.name), np.ndarray)
@@ -554,10 +554,10 @@ def read_french_factors(path: str | Path | io.TextIOBase) -> pd.DataFrame:
             f"{where}: its first block is {kind} ({dates[0]!r}); event studies need the daily "
             "file (the one whose name ends in _daily.CSV)"
         )
-    values = np.array(rows, dtype=np.float64)
-    values[np.isin(values, _MISSING)] = np.nan
+    table = np.array(rows, dtype=np.float64)
+    table[np.isin(table, _MISSING)] = np.nan
     try:
         index = pd.DatetimeIndex(pd.to_datetime(dates, format="%Y%m%d"), name="date")
     except ValueError as exc:
         raise ValueError(f"{where}: a date of the daily block cannot be read ({exc})") from exc
-    return pd.DataFrame(values / 100.0, index=index, columns=names)
+    return pd.DataFrame(table / 100.0, index=index, columns=names)

@@ -55,7 +55,7 @@ import pandas as pd
 from mktnews._typing import INTRADAY_INTERVALS, Interval, ModelName, ReturnType, TestName
 from mktnews._typing import check_option as _check_option
 from mktnews.errors import ConfigurationError, InvalidOptionError, StudyError
-from mktnews.models import MODEL_K, ModelFit, fit_model, needs_benchmark
+from mktnews.models import ModelFit, fit_model, needs_benchmark
 from mktnews.prices.base import PriceSource, load_prices
 from mktnews.results import EventStudyResults
 from mktnews.windows import EventWindow, ReturnPanel, parse_estimation, parse_windows
@@ -1063,6 +1063,7 @@ def _kernel_pass(
     span_w = spec.span
     span = panel.gather(inst, pos, span_w.rel)
     mkt, no_factors = span.market, np.zeros(len(pos), dtype=bool)
+    fit: ModelFit
     if spec.factors is not None:  # factor models: the design replaces the benchmark
         from mktnews import factors
 

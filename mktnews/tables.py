@@ -80,7 +80,12 @@ class PaperTable:
         return text
 
     def to_markdown(self, path: str | Path | None = None) -> str:
-        """A GitHub Markdown table and the note below it."""
+        """A GitHub Markdown table and the note below it (needs ``tabulate``:
+        ``pip install "mktnews[paper]"``)."""
+        try:
+            import tabulate  # noqa: F401
+        except ImportError as exc:
+            raise ConfigurationError('to_markdown needs tabulate: pip install "mktnews[paper]"') from exc
         text = self.formatted().to_markdown(index=False) + f"\n\n{self.note}\n"
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")

@@ -92,7 +92,7 @@ def test_regress_cluster_date_and_abs_car(res: mn.EventStudyResults, corpus: mn.
 def test_regress_refusals(res: mn.EventStudyResults, corpus: mn.Corpus) -> None:
     with pytest.raises(InvalidOptionError, match="left side"):
         res.regress("ret ~ length", window=W, corpus=corpus)
-    with pytest.raises(ConfigurationError, match="neither in res.car"):
+    with pytest.raises(ConfigurationError, match=r"neither in res\.car"):
         res.regress("car ~ nosuchcolumn", window=W)
     with pytest.raises(InvalidOptionError, match="cov_type"):
         res.regress("car ~ length", window=W, cov_type="HC9", corpus=corpus)
