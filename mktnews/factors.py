@@ -22,9 +22,11 @@ market model's closed forms.
 
 Factor dates are matched to the instrument's own dates (exact session dates). An
 estimation day whose factors (or RF) are missing drops out of the estimation (``L``
-counts the days used; ``params["factor_gaps"]`` counts the days dropped that way); an
-event whose event span has a day without factors gets the status ``missing_factors``
-(its ARs cannot be computed) instead of an AR.
+counts the days used; ``params["factor_gaps"]`` counts the days dropped that way: the
+factor market's holidays on which the instrument traded). An event gets the status
+``missing_factors`` instead of an AR when a day of its event span has no factors, or when
+its estimation window reaches outside the dates the factor frame covers (factors that were
+not supplied are not holidays).
 
 The fit is vectorised across events: the normal equations ``X'X`` and ``X'y`` of all the
 events of a block are built with ``einsum`` and solved as one stacked system.
@@ -248,12 +250,16 @@ class FactorPanel(ReturnPanel):
     regressors : tuple of str
     excess : bool
         Whether the dependent variable is ``R - RF``.
+    first_ns, last_ns : int
+        First and last date of the factor frame (ns): the range it covers.
     """
 
     x: np.ndarray
     rf: np.ndarray
     regressors: tuple[str, ...]
     excess: bool
+    first_ns: int
+    last_ns: int
 
     @classmethod
     def attach(cls, panel: ReturnPanel, factors: pd.DataFrame, regressors: Sequence[str]) -> FactorPanel:
@@ -273,7 +279,15 @@ class FactorPanel(ReturnPanel):
         x[panel.sentinel] = np.nan
         rf[panel.sentinel] = np.nan
         base = {name: getattr(panel, name) for name in ReturnPanel.__dataclass_fields__}
-        return cls(**base, x=x, rf=rf, regressors=tuple(regressors), excess=excess)
+        first = int(src[0]) if len(src) else 0
+        last = int(src[-1]) if len(src) else -1
+        return cls(**base, x=x, rf=rf, regressors=tuple(regressors), excess=excess, first_ns=first, last_ns=last)
+
+    def uncovered(self, gathered: Gathered) -> np.ndarray:
+        """Per event: a gathered day with a return lies outside the factor frame's range."""
+        st = gathered.stamps
+        out = np.isfinite(gathered.ret) & ((st < self.first_ns) | (st > self.last_ns))
+        return np.asarray(out.any(axis=1))
 
     def design(self, gathered: Gathered) -> np.ndarray:
         """``(n_events, n_days, K + 1)``: the factors of the gathered cells, then RF."""
@@ -299,13 +313,18 @@ class FactorFit(ModelFit):
     xtx_inv : ndarray (n_events, k, k)
         ``(X'X)^-1`` of the estimation design (intercept first).
     factor_gaps : ndarray of int64
-        Estimation days with a return but without factors (dropped from the fit).
+        Estimation days inside the factor frame's range with a return but without factors
+        (e.g. the factor market's holidays; dropped from the fit).
+    uncovered : ndarray of bool
+        Events whose estimation window has a day with a return outside the factor
+        frame's range (status ``missing_factors``).
     regressors : tuple of str
     """
 
     coef: np.ndarray
     xtx_inv: np.ndarray
     factor_gaps: np.ndarray
+    uncovered: np.ndarray
     regressors: tuple[str, ...]
 
     @property
@@ -408,6 +427,7 @@ def fit_factor_model(
         coef=coef,
         xtx_inv=inv,
         factor_gaps=gaps,
+        uncovered=np.zeros(n, dtype=bool),
         regressors=tuple(regressors),
     )
 
@@ -433,9 +453,16 @@ def fit_estimation(
         design = panel.design(est)
         y = est.ret - design[..., -1]
         part = fit_factor_model(spec.model, y, design[..., :-1], regressors=panel.regressors)
-        # a day with a return whose factors or RF are missing is a gap (y is NaN there too)
-        gaps = (np.isfinite(est.ret) & ~np.isfinite(design).all(axis=-1)).sum(axis=1)
-        parts.append(dataclasses.replace(part, factor_gaps=gaps.astype(np.int64)))
+        # a day with a return whose factors or RF are missing is a gap (y is NaN there too);
+        # days outside the factor frame's range are not gaps: the event is not covered
+        st = est.stamps
+        inside = (st >= panel.first_ns) & (st <= panel.last_ns)
+        gaps = (np.isfinite(est.ret) & inside & ~np.isfinite(design).all(axis=-1)).sum(axis=1)
+        parts.append(
+            dataclasses.replace(
+                part, factor_gaps=gaps.astype(np.int64), uncovered=panel.uncovered(est)
+            )
+        )
         if keep:
             keys[a:b] = np.where(np.isfinite(parts[-1].resid), est.keys, -1)
     fit = _concat_fits(parts)
@@ -455,14 +482,17 @@ def _concat_fits(parts: list[FactorFit]) -> FactorFit:
     return dataclasses.replace(first, **joined)
 
 
-def span_design(panel: ReturnPanel, span: Gathered) -> tuple[np.ndarray, np.ndarray]:
-    """The design of the event span and, per event, whether a day of the span that is
-    inside the instrument's data lacks its factors (status ``missing_factors``)."""
+def span_design(panel: ReturnPanel, span: Gathered, fit: ModelFit) -> tuple[np.ndarray, np.ndarray]:
+    """The design of the event span and, per event, whether the event lacks factors
+    (status ``missing_factors``): a day of the span inside the instrument's data has no
+    factors, or the estimation window reaches outside the factor frame's range."""
     if not isinstance(panel, FactorPanel):
         raise ConfigurationError("a factor model needs factors=")
     design = panel.design(span)
-    lacks = ~np.isfinite(design).all(axis=-1) & span.inside
-    return design, lacks.any(axis=1)
+    lacks = (~np.isfinite(design).all(axis=-1) & span.inside).any(axis=1)
+    if isinstance(fit, FactorFit):
+        lacks |= fit.uncovered
+    return design, lacks
 
 
 def loadings_frame(fit: ModelFit) -> dict[str, np.ndarray]:

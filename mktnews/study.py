@@ -1067,8 +1067,8 @@ def _kernel_pass(
     if spec.factors is not None:  # factor models: the design replaces the benchmark
         from mktnews import factors
 
-        mkt, no_factors = factors.span_design(panel, span)
         fit, est_keys, est_resid = factors.fit_estimation(panel, inst, pos, spec, keep and not light)
+        mkt, no_factors = factors.span_design(panel, span, fit)
     else:
         fit, est_keys, est_resid = _fit_estimation(panel, inst, pos, spec, keep and not light)
     with np.errstate(invalid="ignore", divide="ignore"):

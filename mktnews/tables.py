@@ -12,6 +12,7 @@ the table says which test and which levels.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +74,7 @@ class PaperTable:
         """LaTeX ``tabular`` (in a ``table`` when ``caption``/``label`` are given); written
         to ``path`` when given. The note follows as a ``\\footnotesize`` line."""
         body = self.formatted().to_latex(index=False, escape=True, caption=caption, label=label)
-        note = self.note.replace("%", r"\%").replace("*", r"$^{*}$")
+        note = re.sub(r"(\*+)", lambda m: "$^{" + m.group(1) + "}$", self.note.replace("%", r"\%"))
         text = body + f"\\par\\footnotesize {note}\n"
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")

@@ -140,9 +140,12 @@ def ecb_ff3() -> tuple[mn.EventStudyResults, pd.DataFrame]:
     times = pd.to_datetime([f"{d} 14:15" for d in ECB_2024]).tz_localize("Europe/Berlin")
     table = pd.DataFrame(
         {
-            "id": [f"{s}_{d}" for s in ("dax", "sx5e") for d in ECB_2024] + ["dax_jul4"],
-            "instrument": ["^GDAXI"] * 5 + ["^STOXX50E"] * 5 + ["^GDAXI"],
-            "published_at": [*times, *times, pd.Timestamp("2024-07-04 12:00", tz="Europe/Berlin")],
+            "id": [f"{s}_{d}" for s in ("dax", "sx5e") for d in ECB_2024] + ["dax_jul4", "dax_oct"],
+            "instrument": ["^GDAXI"] * 5 + ["^STOXX50E"] * 5 + ["^GDAXI", "^GDAXI"],
+            "published_at": [
+                *times, *times, pd.Timestamp("2024-07-04 12:00", tz="Europe/Berlin"),
+                pd.Timestamp("2023-10-26 14:15", tz="Europe/Berlin"),
+            ],
         }
     )
     from mktnews.datasets import sample_source
@@ -194,6 +197,13 @@ def test_event_span_without_factors_gets_a_status(ecb_ff3: tuple[mn.EventStudyRe
     assert "^GDAXI@2024-07-04" not in set(res.car["event_id"])
     ev = res.events.set_index("article_id").loc["dax_jul4"]
     assert ev["stat_status"] == "missing_factors"
+    # estimation window (-120..-11 before 2023-10-26) starts before the excerpt's first date
+    close = _close("^GDAXI")
+    pos = close.index.get_loc(pd.Timestamp("2023-10-26"))
+    assert close.index[pos - 120] < pd.Timestamp("2023-07-03")
+    assert par.name == "^GDAXI@2024-07-04"
+    oct_ = res.params.set_index("event_id").loc["^GDAXI@2023-10-26"]
+    assert oct_["status"] == "missing_factors"
 
 
 # ---------------------------------------------------------------------------------------
