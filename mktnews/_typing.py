@@ -49,7 +49,8 @@ SnapshotStatus = Literal[
 
 #: Normal-return models.
 ModelName = Literal[
-    "raw", "constant_mean", "market_adjusted", "market_model", "ff3", "carhart", "ff5", "factor"
+    "raw", "constant_mean", "market_adjusted", "market_model", "ff3", "carhart", "ff5", "factor",
+    "scholes_williams",
 ]
 
 #: Return definitions.

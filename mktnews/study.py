@@ -1069,6 +1069,10 @@ def _kernel_pass(
 
         fit, est_keys, est_resid = factors.fit_estimation(panel, inst, pos, spec, keep and not light)
         mkt, no_factors = factors.span_design(panel, span, fit)
+    elif spec.model == "scholes_williams":
+        from mktnews import altmodels
+
+        fit, est_keys, est_resid = altmodels.fit_estimation(panel, inst, pos, spec, keep and not light)
     else:
         fit, est_keys, est_resid = _fit_estimation(panel, inst, pos, spec, keep and not light)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -1236,6 +1240,10 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
         from mktnews.factors import loadings_frame
 
         params = params.assign(**loadings_frame(comp.fit))
+    if spec.model == "scholes_williams":
+        from mktnews.altmodels import sw_params
+
+        params = params.assign(**sw_params(comp.fit))
     abnormal = _abnormal_frame(cols, comp, spec, ok)
     car = _car_frame(cols, comp, spec, ok)
     caar, tests, placebo = _aggregate(cols, comp, spec, ok, panel, inst, events, t0ns)
