@@ -235,8 +235,10 @@ def compare(
     -------
     DataFrame
         One row per test (``welch_t``: Welch's unequal-variance t, two-sided; ``mann_whitney``:
-        the U statistic of group a, two-sided, scipy's default method) with ``mean_a``,
-        ``mean_b``, ``diff``, ``n_a``, ``n_b``, ``statistic``, ``p_value``.
+        the U statistic of group a, two-sided, scipy's default method; ``placebo`` when both
+        are groups of a study run with ``placebo=N``: the percentile of the difference among
+        the draws' differences) with ``mean_a``, ``mean_b``, ``diff``, ``n_a``, ``n_b``,
+        ``statistic``, ``p_value``, ``convention``.
     """
     from scipy import stats
 
@@ -252,12 +254,50 @@ def compare(
     welch = stats.ttest_ind(a, b, equal_var=False)
     mw = stats.mannwhitneyu(a, b, alternative="two-sided")
     base = {"mean_a": a.mean(), "mean_b": b.mean(), "diff": a.mean() - b.mean(), "n_a": len(a), "n_b": len(b)}
-    return pd.DataFrame(
-        [
-            {"test": "welch_t", **base, "statistic": float(welch.statistic), "p_value": float(welch.pvalue)},
-            {"test": "mann_whitney", **base, "statistic": float(mw.statistic), "p_value": float(mw.pvalue)},
-        ]
-    )
+    out = [
+        {"test": "welch_t", **base, "statistic": float(welch.statistic), "p_value": float(welch.pvalue),
+         "convention": "Welch's unequal-variance t of mean_a - mean_b, two-sided (scipy.stats.ttest_ind)"},
+        {"test": "mann_whitney", **base, "statistic": float(mw.statistic), "p_value": float(mw.pvalue),
+         "convention": "Mann-Whitney U of group a, two-sided (scipy.stats.mannwhitneyu)"},
+    ]  # fmt: skip
+    placebo = _placebo_difference(res, group_a, group_b, rows, measure, float(base["diff"]))
+    if placebo is not None:
+        out.append({"test": "placebo", **base, **placebo})
+    return pd.DataFrame(out)
+
+
+def _placebo_difference(
+    res: EventStudyResults, group_a: object, group_b: object, rows: pd.DataFrame, measure: str, diff: float
+) -> dict[str, object] | None:
+    """The placebo test of the difference of CAARs when both sets are groups of a study
+    run with ``placebo=N``: draw ``d``'s difference is ``caar_a[d] - caar_b[d]`` (each
+    group's draws replace its events by random sessions of the same instruments)."""
+    if measure != "car" or not (isinstance(group_a, str) and isinstance(group_b, str)):
+        return None
+    pl = res.placebo
+    if not len(pl) or not {"group", "window", "draw", "caar"} <= set(pl.columns):
+        return None
+    w = tuple(rows["window"].iloc[0])
+    sel = np.fromiter((tuple(x) == w for x in pl["window"]), dtype=bool, count=len(pl))
+    pw = pl[sel]
+    da = pw[pw["group"] == group_a].set_index("draw")["caar"]
+    db = pw[pw["group"] == group_b].set_index("draw")["caar"]
+    if not len(da) or not len(db):
+        return None
+    d = (da - db.reindex(da.index)).to_numpy(dtype=float)
+    d = d[np.isfinite(d)]
+    nd = len(d)
+    if not nd:
+        return None
+    le = int((d <= diff).sum())
+    ge = int((d >= diff).sum())
+    return {
+        "statistic": 100.0 * le / nd,
+        "p_value": min(1.0, 2.0 * min(1 + le, 1 + ge) / (nd + 1)),
+        "convention": f"percentile (0-100) of diff among {nd} placebo differences "
+        "caar_a[draw] - caar_b[draw] (res.placebo); p two-sided = "
+        "min(1, 2*min(1+#below-or-equal, 1+#above-or-equal)/(draws+1))",
+    }
 
 
 def _by_group(rows: pd.DataFrame) -> Mapping[str, pd.DataFrame]:

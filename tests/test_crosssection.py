@@ -192,3 +192,23 @@ def test_table_values_stars_and_exports(res: mn.EventStudyResults, tmp_path: Pat
     np.testing.assert_allclose(back["CAAR"].to_numpy(), f["CAAR"].to_numpy(), rtol=1e-15)
     with pytest.raises(InvalidOptionError, match="tests"):
         res.table(tests=["bmp"])
+
+
+def test_compare_placebo_of_the_difference(corpus: mn.Corpus) -> None:
+    r = mn.event_study(corpus, source=sample_source(), windows=[W], estimation=(-120, -11),
+                       min_estimation=100, collapse=False, group_by="outlet", tests=["cs_t", "placebo"],
+                       placebo=150, seed=4)  # fmt: skip
+    got = r.compare("Alpha", "Gamma", window=W).set_index("test").loc["placebo"]
+    car = r.car
+    diff = car.loc[car["group"] == "Alpha", "car"].mean() - car.loc[car["group"] == "Gamma", "car"].mean()
+    pl = r.placebo
+    a = pl[pl["group"] == "Alpha"].sort_values("draw")["caar"].to_numpy()
+    b = pl[pl["group"] == "Gamma"].sort_values("draw")["caar"].to_numpy()
+    below = above = 0
+    for x, y in zip(a, b, strict=True):  # plain loop over the draws
+        below += (x - y) <= diff
+        above += (x - y) >= diff
+    assert got["statistic"] == pytest.approx(100 * below / 150)
+    assert got["p_value"] == pytest.approx(min(1, 2 * min(1 + below, 1 + above) / 151))
+    # event ids (not groups): no placebo row
+    assert "placebo" not in set(r.compare(list(car["event_id"][:5]), list(car["event_id"][5:10]), window=W)["test"])
