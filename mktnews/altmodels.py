@@ -1,4 +1,5 @@
-"""Normal-return models for thinly traded instruments: Scholes–Williams betas.
+"""Normal-return models beyond OLS: Scholes–Williams betas (thin trading) and the market
+model with GARCH(1,1) errors.
 
 ``model="scholes_williams"`` (with a ``benchmark``) is the market model with the beta of
 Scholes and Williams (1977), which corrects the downward bias of the OLS beta when the
@@ -22,6 +23,22 @@ Conventions
   ``beta_SW`` as if it had the sampling error of the OLS beta.
 
 All of it is closed form over ``(n_events, L_max)`` matrices (no loop over events).
+
+``model="garch_market"`` (with a ``benchmark``; needs the ``arch`` package, the ``garch``
+extra) fits ``R_t = a + b R_m,t + e_t``, ``e_t ~ N(0, h_t)``,
+``h_t = omega + alpha e_{t-1}^2 + beta h_{t-1}`` by maximum likelihood with
+``arch.arch_model(100 R, x=100 R_m, mean="LS", vol="GARCH", p=1, q=1, dist="normal",
+rescale=False)`` on the estimation days where both returns exist (in their order; missing
+days are skipped), and converts back from percent. The variance of an event-window AR is
+the GARCH forecast made at the end of the estimation window, ``h`` steps ahead for relative
+day ``d`` with ``h = d - end`` of the estimation window:
+``h_{T+1} = omega + alpha e_T^2 + beta h_T``, ``h_{T+k} = omega + (alpha + beta) h_{T+k-1}``
+(no event-window information, no coefficient-error term); the CAR variance is the sum of
+those over the window's days. ``s`` is ``sqrt(SSR / (L - 2))`` of the mean-equation
+residuals (what the tests that standardise by ``s`` use). A fit that does not converge
+(arch's ``convergence_flag != 0``) gives the status ``degenerate_estimation``. arch has no
+batched GARCH: this model is the one fitted event by event (a loop over events), so it
+costs milliseconds per event (and per placebo event).
 """
 
 from __future__ import annotations
@@ -38,10 +55,10 @@ from mktnews.windows import ReturnPanel
 if TYPE_CHECKING:
     from mktnews.study import _Spec
 
-__all__ = ["ALT_MODELS", "ScholesWilliamsFit", "fit_scholes_williams"]
+__all__ = ["ALT_MODELS", "GarchFit", "ScholesWilliamsFit", "fit_garch_market", "fit_scholes_williams"]
 
 #: Models of this module (each needs a benchmark).
-ALT_MODELS: tuple[str, ...] = ("scholes_williams",)
+ALT_MODELS: tuple[str, ...] = ("scholes_williams", "garch_market")
 
 _BLOCK_CELLS = 200_000
 
@@ -169,7 +186,152 @@ def fit_estimation(
 
 
 def sw_params(fit: ModelFit) -> dict[str, np.ndarray]:
-    """Per-event columns for ``results.params``."""
-    if not isinstance(fit, ScholesWilliamsFit):
-        return {}
-    return {"b_lag": fit.b_lag, "b_0": fit.b_0, "b_lead": fit.b_lead, "rho_m": fit.rho_m}
+    """Per-event columns for ``results.params`` (Scholes–Williams and GARCH fits)."""
+    if isinstance(fit, ScholesWilliamsFit):
+        return {"b_lag": fit.b_lag, "b_0": fit.b_0, "b_lead": fit.b_lead, "rho_m": fit.rho_m}
+    if isinstance(fit, GarchFit):
+        return {"omega": fit.omega, "garch_alpha": fit.garch_alpha, "garch_beta": fit.garch_beta,
+                "h_next": fit.h_next, "converged": fit.converged}  # fmt: skip
+    return {}
+
+
+# ---------------------------------------------------------------------------------------
+# GARCH(1,1) market model
+
+
+@dataclass(frozen=True)
+class GarchFit(ModelFit):
+    """:class:`~mktnews.models.ModelFit` of the GARCH(1,1) market model.
+
+    The methods take, in place of the benchmark returns, the array of
+    :func:`garch_design`: benchmark returns and forecast variances on the last axis.
+
+    Attributes
+    ----------
+    omega, garch_alpha, garch_beta : ndarray
+        GARCH(1,1) parameters (decimal units).
+    h_next : ndarray
+        Variance forecast for the day after the estimation window.
+    converged : ndarray of bool
+    """
+
+    omega: np.ndarray
+    garch_alpha: np.ndarray
+    garch_beta: np.ndarray
+    h_next: np.ndarray
+    converged: np.ndarray
+
+    def normal(self, market: np.ndarray, shape: tuple[int, ...] | None = None) -> np.ndarray:
+        """``a + b R_m`` per event and day."""
+        m = np.asarray(market, dtype=np.float64)[..., 0]
+        return self.alpha[:, None] + self.beta[:, None] * m
+
+    def prediction_factor(self, market: np.ndarray) -> np.ndarray:
+        """``h_t / s^2``: the AR's variance is the GARCH forecast ``h_t``."""
+        h = np.asarray(market, dtype=np.float64)[..., 1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return h / (self.s**2)[:, None]
+
+    def car_variance(self, market: np.ndarray, used: np.ndarray) -> np.ndarray:
+        """Sum of the forecast variances over the used days."""
+        h = np.asarray(market, dtype=np.float64)[..., 1]
+        return np.where(used, h, 0.0).sum(axis=1)
+
+    def forecast(self, steps: np.ndarray) -> np.ndarray:
+        """``(n_events, len(steps))`` variance forecasts ``steps`` (>= 1) days ahead."""
+        steps = np.asarray(steps, dtype=np.int64)
+        persistence = (self.garch_alpha + self.garch_beta)[:, None]
+        k = np.maximum(steps - 1, 0)[None, :].astype(np.float64)
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            geo = np.where(
+                np.isclose(persistence, 1.0), k, (1.0 - persistence**k) / (1.0 - persistence)
+            )
+            return self.omega[:, None] * geo + persistence**k * self.h_next[:, None]
+
+
+def fit_garch_market(ret: np.ndarray, market: np.ndarray) -> GarchFit:
+    """GARCH(1,1) market model of every event (rows of ``ret`` / ``market``), one arch fit
+    per event (see the module's conventions)."""
+    try:
+        from arch import arch_model
+    except ImportError as exc:
+        from mktnews.errors import ConfigurationError
+
+        raise ConfigurationError('model="garch_market" needs the arch package: pip install "mktnews[garch]"') from exc
+    import warnings
+
+    import pandas as pd
+
+    n, m = ret.shape
+    used = np.isfinite(ret) & np.isfinite(market)
+    L = used.sum(axis=1).astype(np.int64)
+    out = {name: np.full(n, np.nan) for name in ("a", "b", "omega", "ga", "gb", "h_next", "ssr")}
+    converged = np.zeros(n, dtype=bool)
+    resid = np.full((n, m), np.nan)
+    for i in range(n):  # loop per event: arch fits one model at a time
+        if L[i] < 10:
+            continue
+        y = 100.0 * ret[i, used[i]]
+        x = 100.0 * market[i, used[i]]
+        am = arch_model(
+            pd.Series(y), x=pd.DataFrame({"m": x}), mean="LS", vol="GARCH", p=1, q=1,
+            dist="normal", rescale=False,
+        )  # fmt: skip
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = am.fit(disp="off")
+        p = r.params
+        e = np.asarray(r.resid, dtype=np.float64) / 100.0
+        h = (np.asarray(r.conditional_volatility, dtype=np.float64) / 100.0) ** 2
+        omega = float(p["omega"]) / 1e4
+        ga, gb = float(p["alpha[1]"]), float(p["beta[1]"])
+        out["a"][i] = float(p["Const"]) / 100.0
+        out["b"][i] = float(p["m"])
+        out["omega"][i], out["ga"][i], out["gb"][i] = omega, ga, gb
+        out["h_next"][i] = omega + ga * e[-1] ** 2 + gb * h[-1]
+        out["ssr"][i] = float(e @ e)
+        resid[i, used[i]] = e
+        converged[i] = r.convergence_flag == 0
+    Lf = L.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = np.sqrt(out["ssr"] / (Lf - 2.0))
+        mm = np.where(used, market, 0.0).sum(axis=1) / Lf
+        mean = np.where(used, ret, 0.0).sum(axis=1) / Lf
+        dx = np.where(used, market - mm[:, None], 0.0)
+    s = np.where(converged & (Lf > 2), s, np.nan)
+    return GarchFit(
+        model="garch_market",
+        k=2,
+        L=L,
+        alpha=out["a"],
+        beta=out["b"],
+        mean=mean,
+        market_mean=mm,
+        sxx=np.einsum("ij,ij->i", dx, dx),
+        ssr=out["ssr"],
+        s=s,
+        resid=resid,
+        omega=out["omega"],
+        garch_alpha=out["ga"],
+        garch_beta=out["gb"],
+        h_next=out["h_next"],
+        converged=converged,
+    )
+
+
+def fit_garch_estimation(
+    panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: _Spec, keep: bool
+) -> tuple[GarchFit, np.ndarray, np.ndarray]:
+    """The GARCH market model on every event's estimation window."""
+    est = panel.gather(inst, pos, spec.estimation.rel)
+    fit = fit_garch_market(est.ret, est.market)
+    keys = np.where(np.isfinite(fit.resid), est.keys, -1) if keep else np.empty((len(pos), 0), dtype=np.int64)
+    return fit, keys, (fit.resid if keep else np.empty((len(pos), 0)))
+
+
+def garch_design(fit: ModelFit, market: np.ndarray, spec: _Spec) -> np.ndarray:
+    """``(n_events, n_days, 2)``: the span's benchmark returns and the variance forecasts of
+    its relative days (``h = d - end`` of the estimation window steps ahead)."""
+    assert isinstance(fit, GarchFit)
+    steps = spec.span.rel - spec.estimation.end
+    return np.stack([market, fit.forecast(steps)], axis=-1)

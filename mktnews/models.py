@@ -44,12 +44,12 @@ __all__ = ["MODEL_K", "ModelFit", "fit_model", "needs_benchmark"]
 
 #: Number of parameters each model estimates.
 MODEL_K: dict[str, int] = {"raw": 0, "constant_mean": 1, "market_adjusted": 0, "market_model": 2}
-MODEL_K["scholes_williams"] = 2  # mktnews.altmodels
+MODEL_K["scholes_williams"] = MODEL_K["garch_market"] = 2  # mktnews.altmodels
 
 
 def needs_benchmark(model: str) -> bool:
     """Whether ``model`` uses benchmark returns."""
-    return model in ("market_adjusted", "market_model", "scholes_williams")
+    return model in ("market_adjusted", "market_model", "scholes_williams", "garch_market")
 
 
 @dataclass(frozen=True)

@@ -1073,6 +1073,11 @@ def _kernel_pass(
         from mktnews import altmodels
 
         fit, est_keys, est_resid = altmodels.fit_estimation(panel, inst, pos, spec, keep and not light)
+    elif spec.model == "garch_market":
+        from mktnews import altmodels
+
+        fit, est_keys, est_resid = altmodels.fit_garch_estimation(panel, inst, pos, spec, keep and not light)
+        mkt = altmodels.garch_design(fit, span.market, spec)
     else:
         fit, est_keys, est_resid = _fit_estimation(panel, inst, pos, spec, keep and not light)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -1240,7 +1245,7 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
         from mktnews.factors import loadings_frame
 
         params = params.assign(**loadings_frame(comp.fit))
-    if spec.model == "scholes_williams":
+    if spec.model in ("scholes_williams", "garch_market"):
         from mktnews.altmodels import sw_params
 
         params = params.assign(**sw_params(comp.fit))

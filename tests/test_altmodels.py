@@ -78,3 +78,46 @@ def test_scholes_williams_equals_plain_loop() -> None:
 def test_scholes_williams_needs_a_benchmark() -> None:
     with pytest.raises(mn.ConfigurationError, match="needs a benchmark"):
         mn.event_study(mn.datasets.load_sample(), source=sample_source(), model="scholes_williams")
+
+
+def test_garch_market_equals_arch_per_event() -> None:
+    from arch import arch_model
+
+    dates = DATES[:3]
+    table = pd.DataFrame(
+        {
+            "id": dates,
+            "instrument": "^GDAXI",
+            "published_at": pd.to_datetime([f"{d} 14:15" for d in dates]).tz_localize("Europe/Berlin"),
+        }
+    )
+    res = mn.event_study(
+        mn.read_articles(table), source=sample_source(), model="garch_market",
+        benchmark="^STOXX50E", windows=[(-1, 1)], estimation=(-250, -11), min_estimation=200,
+    )  # fmt: skip
+    dax = _close("^GDAXI")
+    sx = _close("^STOXX50E").reindex(dax.index)
+    r = dax / dax.shift(1) - 1
+    m = sx / sx.shift(1) - 1
+    for d in dates:
+        p = dax.index.get_loc(pd.Timestamp(d))
+        df = pd.DataFrame({"r": r.iloc[p - 250 : p - 10], "m": m.iloc[p - 250 : p - 10]}).dropna()
+        am = arch_model(100 * df["r"].reset_index(drop=True), x=100 * df[["m"]].reset_index(drop=True),
+                        mean="LS", vol="GARCH", p=1, q=1, dist="normal", rescale=False)  # fmt: skip
+        fit = am.fit(disp="off")
+        a, b = fit.params["Const"] / 100, fit.params["m"]
+        ev_r = r.iloc[p - 1 : p + 2].to_numpy()
+        ev_m = m.iloc[p - 1 : p + 2].to_numpy()
+        ar = ev_r - a - b * ev_m
+        eid = f"^GDAXI@{d}"
+        ab = res.abnormal.loc[eid]
+        np.testing.assert_allclose(ab["ar"].to_numpy(), ar, atol=1e-10)
+        # variance: arch's own forecast from the end of the estimation window, h = 10..12 steps
+        fc = fit.forecast(horizon=12, x={"m": np.zeros((1, 12))}, reindex=False)
+        h = fc.variance.iloc[-1].to_numpy()[9:12] / 1e4
+        np.testing.assert_allclose((ab["ar"] / ab["sar"]).to_numpy(), np.sqrt(h), rtol=1e-8)
+        car = res.car.set_index("event_id").loc[eid]
+        assert car["sd_car"] == pytest.approx(np.sqrt(h.sum()), rel=1e-8)
+        par = res.params.set_index("event_id").loc[eid]
+        assert par["garch_beta"] == pytest.approx(fit.params["beta[1]"], abs=1e-12)
+        assert bool(par["converged"])
