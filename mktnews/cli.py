@@ -508,6 +508,8 @@ def cmd_study(ns: argparse.Namespace) -> int:
         raise UsageError(f"--placebo {ns.placebo}: a number of draws, 0 or more")
     if ns.max_plots < 0:
         raise UsageError(f"--max-plots {ns.max_plots}: 0 or more")
+    if not 20 <= ns.dpi <= 1200:
+        raise UsageError(f"--dpi {ns.dpi}: between 20 and 1200")
     out = Path(ns.out) if ns.out else None
     if out is not None and out.exists() and not out.is_dir():
         raise UsageError(f"--out {ns.out}: exists and is not a folder")
@@ -571,7 +573,8 @@ def cmd_study(ns: argparse.Namespace) -> int:
 
             stages.set_postfix_str("report")
             report = write_report(results, out, source=source, corpus=corpus,
-                                  max_articles=ns.max_plots, notes=notes)
+                                  max_articles=ns.max_plots, notes=notes, dpi=ns.dpi,
+                                  figure_formats=ns.figure_format or ("png",))
             for aid, why in report.skipped_plots:
                 _note(ns, f"chart of article {aid} not drawn: {why}")
         else:
@@ -677,6 +680,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep articles on the same instrument and day 0 as separate events")
     p.add_argument("--max-plots", type=int, default=20, metavar="N",
                    help="article charts written to the report (default 20)")
+    p.add_argument("--figure-format", action="append", choices=("png", "svg", "pdf"), metavar="FMT",
+                   help="also write each figure as FMT (png, svg or pdf; repeat for several)")
+    p.add_argument("--dpi", type=int, default=110, metavar="N", help="resolution of the PNG figures (default 110)")
     p.add_argument("--out", metavar="DIR", help="report folder (without it, only the summary is printed)")
     p.set_defaults(func=cmd_study)
 
