@@ -485,6 +485,28 @@ def _sample_notes() -> list[str]:
     ]
 
 
+def _read_factors(path: str | None) -> pd.DataFrame | None:
+    """``--factors``: Ken French's layout (a header line starting with a comma) or a plain
+    CSV whose first column is the date (values in decimals)."""
+    if path is None:
+        return None
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"--factors {path}: no such file")
+    from mktnews.factors import read_french_factors
+
+    head = p.read_text(encoding="utf-8-sig", errors="replace").splitlines()[:40]
+    if any(line.lstrip().startswith(",") for line in head):
+        return read_french_factors(p)
+    frame = pd.read_csv(p)
+    first = frame.columns[0]
+    try:
+        frame[first] = pd.to_datetime(frame[first], format="mixed")
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"--factors {path}: the first column ({first!r}) must be dates ({exc})") from exc
+    return frame.set_index(first)
+
+
 def cmd_study(ns: argparse.Namespace) -> int:
     """``mktnews study PATH... [options]`` / ``mktnews study --sample``."""
     from mktnews.events import align_events
@@ -545,6 +567,8 @@ def cmd_study(ns: argparse.Namespace) -> int:
                 estimation=estimation,
                 model=ns.model,
                 benchmark=ns.benchmark,
+                factors=_read_factors(ns.factors),
+                regressors=ns.regressors.split(",") if ns.regressors else None,
                 collapse=not ns.no_collapse,
                 group_by=ns.group_by,
                 placebo=ns.placebo,
@@ -669,6 +693,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="normal-return model (default constant_mean)")
     p.add_argument("--benchmark", metavar="SYMBOL",
                    help="benchmark instrument for market_adjusted / market_model")
+    p.add_argument("--factors", metavar="FILE",
+                   help="daily factor returns for --model ff3/carhart/ff5/factor: a Ken French daily "
+                        "CSV as published (percent), or a CSV with a date column and factors in decimals")
+    p.add_argument("--regressors", metavar="A,B", help="factor columns of --model factor")
     p.add_argument("--group-by", metavar="COL", help="corpus column to group the CAAR and tests by")
     p.add_argument("--placebo", metavar="N", type=int, default=0,
                    help="number of placebo draws (random sessions without articles; default 0)")

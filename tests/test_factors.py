@@ -292,3 +292,28 @@ def test_options_refused_with_messages() -> None:
         mn.event_study(events, source=src, model="ff3", factors=f, regressors=["OIL"])
     with pytest.raises(InvalidOptionError, match="factors"):
         mn.event_study(events, source=src, model="ff3", factors={"Mkt-RF": 1})  # type: ignore[arg-type]
+
+
+def test_cli_ff3_with_french_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mktnews.cli import main
+
+    monkeypatch.setenv("MKTNEWS_OFFLINE", "1")
+    table = tmp_path / "ecb.csv"
+    pd.DataFrame(
+        {"id": [f"ecb_{d}" for d in ECB_2024], "instrument": "^GDAXI",
+         "published_at": [f"{d} 14:15" for d in ECB_2024]}
+    ).to_csv(table, index=False)  # fmt: skip
+    out = tmp_path / "rep"
+    code = main(["study", str(table), "--tz", "Europe/Berlin", "--prices", str(SAMPLE), "--model", "ff3",
+                 "--factors", str(FRENCH), "--estimation=-120:-11", "--min-estimation", "90",
+                 "--window", "0:0", "--out", str(out), "--quiet"])  # fmt: skip
+    assert code == 0
+    car = pd.read_csv(out / "car.csv")
+    assert len(car) == 5
+    # the same study through the API
+    ff = mn.read_french_factors(FRENCH)
+    close = _close("^GDAXI")
+    for d in ECB_2024:
+        exp = _expected(close, ff, pd.Timestamp(d), ["Mkt-RF", "SMB", "HML"], (-120, -11), (0, 0))
+        got = car.loc[car["event_id"] == f"^GDAXI@{d}", "car"].iloc[0]
+        assert got == pytest.approx(exp["car"], abs=1e-10)
