@@ -51,7 +51,10 @@ COV_TYPES: tuple[str, ...] = get_args(CovType)
 #: Left-hand sides of :func:`regress`.
 MEASURES: tuple[str, ...] = ("car", "abs_car", "scar", "bhar")
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# names of variables in a formula: identifiers not called (``C(``, ``np.log(``), not
+# attributes (``np.log``), not keyword arguments (``reference=``); quoted strings removed first
+_IDENT = re.compile(r"(?<![.\w])([A-Za-z_]\w*)(?![\w.]|\s*\(|\s*=(?!=))")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 
 def _window_rows(res: EventStudyResults, window: object) -> pd.DataFrame:
@@ -175,7 +178,7 @@ def regress(
     lhs, rhs = (p.strip() for p in formula.split("~", 1))
     if lhs not in MEASURES:
         raise InvalidOptionError("formula", formula, reason=f"the left side must be one of {MEASURES}")
-    names = [n for n in _IDENT.findall(rhs) if n not in ("C", "np", "I", "Q", "Treatment", "Sum")]
+    names = list(dict.fromkeys(_IDENT.findall(_QUOTED.sub("", rhs))))
     frame = regression_data(res, window, names, corpus=corpus, data=data)
     used = [lhs, *[n for n in names if n in frame.columns]]
     if cov_type == "cluster_date":

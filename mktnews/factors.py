@@ -98,7 +98,11 @@ def model_k(model: str, regressors: Sequence[str] | None = None) -> int:
     """Number of parameters ``model`` estimates (intercept included for factor models)."""
     if is_factor_model(model):
         return 1 + len(factor_columns(model, regressors))
+    from mktnews.altmodels import ALT_MODELS
     from mktnews.models import MODEL_K
+
+    if model in ALT_MODELS:
+        return 2  # intercept and beta
 
     return MODEL_K[model]
 

@@ -44,7 +44,6 @@ __all__ = ["MODEL_K", "ModelFit", "fit_model", "needs_benchmark"]
 
 #: Number of parameters each model estimates.
 MODEL_K: dict[str, int] = {"raw": 0, "constant_mean": 1, "market_adjusted": 0, "market_model": 2}
-MODEL_K["scholes_williams"] = MODEL_K["garch_market"] = 2  # mktnews.altmodels
 
 
 def needs_benchmark(model: str) -> bool:

@@ -212,3 +212,11 @@ def test_compare_placebo_of_the_difference(corpus: mn.Corpus) -> None:
     assert got["p_value"] == pytest.approx(min(1, 2 * min(1 + below, 1 + above) / 151))
     # event ids (not groups): no placebo row
     assert "placebo" not in set(r.compare(list(car["event_id"][:5]), list(car["event_id"][5:10]), window=W)["test"])
+
+
+def test_regress_with_functions_in_the_formula(res: mn.EventStudyResults, corpus: mn.Corpus, merged: pd.DataFrame) -> None:
+    f = 'car ~ np.log(length) + C(outlet, Treatment(reference="Beta"))'
+    got = res.regress(f, window=W, cov_type="HC3", corpus=corpus)
+    exp = smf.ols(f, data=merged).fit(cov_type="HC3")
+    np.testing.assert_allclose(got.params.to_numpy(), exp.params.to_numpy(), atol=1e-12)
+    np.testing.assert_allclose(got.bse.to_numpy(), exp.bse.to_numpy(), rtol=1e-10)
