@@ -30,6 +30,7 @@ from mktnews.errors import (
     UnknownInstrumentError,
 )
 from mktnews.events import align_events, capture_sessions
+from mktnews.factors import read_french_factors
 from mktnews.instruments import (
     Instrument,
     instrument_table,
@@ -83,6 +84,7 @@ __all__ = [
     "plot_placebo",
     "plot_timeline",
     "read_articles",
+    "read_french_factors",
     "read_price_file",
     "register_instrument",
     "register_outlet",

@@ -67,7 +67,10 @@ SnapshotStatus = Literal[
 ]
 
 #: Normal-return models.
-ModelName = Literal["raw", "constant_mean", "market_adjusted", "market_model"]
+ModelName = Literal[
+    "raw", "constant_mean", "market_adjusted", "market_model", "ff3", "carhart", "ff5", "factor",
+    "scholes_williams", "garch_market",
+]
 
 #: Return definitions.
 ReturnType = Literal["simple", "log"]

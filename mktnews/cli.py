@@ -488,6 +488,28 @@ def _sample_notes() -> list[str]:
     ]
 
 
+def _read_factors(path: str | None) -> pd.DataFrame | None:
+    """``--factors``: Ken French's layout (a header line starting with a comma) or a plain
+    CSV whose first column is the date (values in decimals)."""
+    if path is None:
+        return None
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"--factors {path}: no such file")
+    from mktnews.factors import read_french_factors
+
+    head = p.read_text(encoding="utf-8-sig", errors="replace").splitlines()[:40]
+    if any(line.lstrip().startswith(",") for line in head):
+        return read_french_factors(p)
+    frame = pd.read_csv(p)
+    first = frame.columns[0]
+    try:
+        frame[first] = pd.to_datetime(frame[first], format="mixed")
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"--factors {path}: the first column ({first!r}) must be dates ({exc})") from exc
+    return frame.set_index(first)
+
+
 def cmd_study(ns: argparse.Namespace) -> int:
     """``mktnews study PATH... [options]`` / ``mktnews study --sample``."""
     from mktnews.events import align_events
@@ -518,6 +540,8 @@ def cmd_study(ns: argparse.Namespace) -> int:
         raise UsageError(f"--placebo {ns.placebo}: a number of draws, 0 or more")
     if ns.max_plots < 0:
         raise UsageError(f"--max-plots {ns.max_plots}: 0 or more")
+    if not 20 <= ns.dpi <= 1200:
+        raise UsageError(f"--dpi {ns.dpi}: between 20 and 1200")
     out = Path(ns.out) if ns.out else None
     if out is not None and out.exists() and not out.is_dir():
         raise UsageError(f"--out {ns.out}: exists and is not a folder")
@@ -553,6 +577,8 @@ def cmd_study(ns: argparse.Namespace) -> int:
                 estimation=estimation,
                 model=ns.model,
                 benchmark=benchmark,
+                factors=_read_factors(ns.factors),
+                regressors=ns.regressors.split(",") if ns.regressors else None,
                 collapse=not ns.no_collapse,
                 group_by=ns.group_by,
                 placebo=ns.placebo,
@@ -579,7 +605,8 @@ def cmd_study(ns: argparse.Namespace) -> int:
 
             stages.set_postfix_str("report")
             report = write_report(results, out, source=source, corpus=corpus,
-                                  max_articles=ns.max_plots, notes=notes)
+                                  max_articles=ns.max_plots, notes=notes, dpi=ns.dpi,
+                                  figure_formats=ns.figure_format or ("png",))
             for aid, why in report.skipped_plots:
                 _note(ns, f"chart of article {aid} not drawn: {why}")
         else:
@@ -676,6 +703,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="benchmark instrument for market_adjusted / market_model")
     p.add_argument("--benchmark-map", metavar="FILE",
                    help="CSV instrument,benchmark: each instrument's own benchmark (instead of --benchmark)")
+    p.add_argument("--factors", metavar="FILE",
+                   help="daily factor returns for --model ff3/carhart/ff5/factor: a Ken French daily "
+                        "CSV as published (percent), or a CSV with a date column and factors in decimals")
+    p.add_argument("--regressors", metavar="A,B", help="factor columns of --model factor")
     p.add_argument("--group-by", metavar="COL", help="corpus column to group the CAAR and tests by")
     p.add_argument("--placebo", metavar="N", type=int, default=0,
                    help="number of placebo draws (random sessions without articles; default 0)")
@@ -687,6 +718,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep articles on the same instrument and day 0 as separate events")
     p.add_argument("--max-plots", type=int, default=20, metavar="N",
                    help="article charts written to the report (default 20)")
+    p.add_argument("--figure-format", action="append", choices=("png", "svg", "pdf"), metavar="FMT",
+                   help="also write each figure as FMT (png, svg or pdf; repeat for several)")
+    p.add_argument("--dpi", type=int, default=110, metavar="N", help="resolution of the PNG figures (default 110)")
     p.add_argument("--out", metavar="DIR", help="report folder (without it, only the summary is printed)")
     p.set_defaults(func=cmd_study)
 

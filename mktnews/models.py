@@ -54,7 +54,7 @@ MODEL_K: dict[str, int] = {"raw": 0, "constant_mean": 1, "market_adjusted": 0, "
 
 def needs_benchmark(model: str) -> bool:
     """Whether ``model`` uses benchmark returns."""
-    return model in ("market_adjusted", "market_model")
+    return model in ("market_adjusted", "market_model", "scholes_williams", "garch_market")
 
 
 @dataclass(frozen=True)

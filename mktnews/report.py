@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mktnews.errors import MktNewsError
+from mktnews.errors import InvalidOptionError, MktNewsError
 from mktnews.export import write_frame
 
 if TYPE_CHECKING:
@@ -82,9 +82,13 @@ def _figure(size: tuple[float, float]) -> Figure:
     return Figure(figsize=size, layout="constrained")
 
 
-def _save(fig: Figure, path: Path) -> bytes:
+#: Figure formats write_report can add beside the PNG (``figure_formats=``).
+FIGURE_FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+
+
+def _save(fig: Figure, path: Path, dpi: int = 110) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
+    fig.savefig(buf, format="png", dpi=dpi)
     data = buf.getvalue()
     path.write_bytes(data)
     return data
@@ -154,6 +158,8 @@ def write_report(
     max_articles: int = MAX_ARTICLE_PLOTS,
     notes: Sequence[str] = (),
     title: str = "mktnews event study",
+    dpi: int = 110,
+    figure_formats: Sequence[str] = ("png",),
 ) -> Report:
     """Write the report folder of an event study.
 
@@ -172,12 +178,25 @@ def write_report(
     notes : sequence of str
         Lines added to the summary's notes (e.g. where publication times came from).
     title : str
+    dpi : int, default 110
+        Resolution of the PNG figures (and of raster parts of the others).
+    figure_formats : sequence of {"png", "svg", "pdf"}, default ("png",)
+        Formats written for each figure (``caar.svg``, ``caar.pdf``, ...); the PNG is
+        always written too (the HTML report embeds it).
 
     Returns
     -------
     Report
     """
     from mktnews import plotting
+
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or not 20 <= dpi <= 1200:
+        raise InvalidOptionError("dpi", dpi, reason="expected an integer between 20 and 1200")
+    fmts = [figure_formats] if isinstance(figure_formats, str) else list(figure_formats)
+    for fmt in fmts:
+        if fmt not in FIGURE_FORMATS:
+            raise InvalidOptionError("figure_formats", fmt, FIGURE_FORMATS)
+    extra_formats = [f for f in dict.fromkeys(fmts) if f != "png"]
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -205,18 +224,29 @@ def write_report(
     files.append(abn_path)
 
     images: list[tuple[str, str, bytes]] = []  # (caption, file name, png)
+
+    def save(fig: Figure, path: Path) -> bytes:
+        data = _save(fig, path, dpi)
+        for fmt in extra_formats:  # vector copies beside the PNG
+            other = path.with_suffix(f".{fmt}")
+            fig.savefig(other, format=fmt, dpi=dpi)
+            files.append(other)
+        return data
+
     interval = str(results.options.get("interval", "1d"))
     if len(results.caar):
         fig = _figure((8.0, 4.6))
         plotting.plot_caar(results, ax=fig.add_subplot())
         path = folder / "caar.png"
-        images.append(("CAAR with its 95% band", path.name, _save(fig, path)))
+        has_band = bool(np.isfinite(results.caar["ci_low"].to_numpy(dtype=float)).any())
+        caption = "CAAR with its 95% band" if has_band else "CAAR (no band: fewer than 2 events in every group)"
+        images.append((caption, path.name, save(fig, path)))
         files.append(path)
     if len(placebo):
         fig = _figure((8.0, 4.2))
         plotting.plot_placebo(results, ax=fig.add_subplot())
         path = folder / "placebo.png"
-        images.append(("Placebo distribution and the observed CAAR", path.name, _save(fig, path)))
+        images.append(("Placebo distribution and the observed CAAR", path.name, save(fig, path)))
         files.append(path)
 
     headings: dict[str, str] = {}
@@ -245,7 +275,7 @@ def write_report(
             k += 1
         used_names.add(name)
         path = folder / f"article_{name}.png"
-        images.append((f"Article {aid}", path.name, _save(fig, path)))
+        images.append((f"Article {aid}", path.name, save(fig, path)))
         article_plots.append((aid, path))
         files.append(path)
 

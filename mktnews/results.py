@@ -181,6 +181,40 @@ class EventStudyResults:
             raise InvalidOptionError("kind", kind, accepted)
         return func(self, **kwargs)
 
+    # -- the cross-section and tables (mktnews.crosssection, mktnews.tables) ---------
+    def regress(self, formula: str, *, window: tuple[int, int], **kwargs: Any) -> Any:
+        """OLS of ``car``/``abs_car``/``scar``/``bhar`` on event or article columns;
+        see :func:`mktnews.crosssection.regress`."""
+        from mktnews.crosssection import regress
+
+        return regress(self, formula, window=window, **kwargs)
+
+    def compare(self, group_a: object, group_b: object, *, window: tuple[int, int], **kwargs: Any) -> pd.DataFrame:
+        """Difference of CAARs of two groups (Welch t, Mann–Whitney); see
+        :func:`mktnews.crosssection.compare`."""
+        from mktnews.crosssection import compare
+
+        return compare(self, group_a, group_b, window=window, **kwargs)
+
+    def bhar_test(self, *, window: tuple[int, int]) -> pd.DataFrame:
+        """Skewness-adjusted t of the mean BHAR; see :func:`mktnews.crosssection.bhar_test`."""
+        from mktnews.crosssection import bhar_test
+
+        return bhar_test(self, window=window)
+
+    def bootstrap(self, *, window: tuple[int, int], draws: int = 1000, seed: int = 0, level: float = 0.95) -> pd.DataFrame:
+        """Bootstrap intervals of CAAR and mean BHAR; see :func:`mktnews.crosssection.bootstrap`."""
+        from mktnews.crosssection import bootstrap
+
+        return bootstrap(self, window=window, draws=draws, seed=seed, level=level)
+
+    def table(self, **kwargs: Any) -> Any:
+        """CAAR per window with stars and p-values (LaTeX, Markdown, Excel); see
+        :func:`mktnews.tables.caar_table`."""
+        from mktnews.tables import caar_table
+
+        return caar_table(self, **kwargs)
+
     # -- export --------------------------------------------------------------------
     def to_parquet(self, path: str | Path) -> Path:
         """Write every frame as ``<name>.parquet`` and the options as ``options.json``.

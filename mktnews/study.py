@@ -75,7 +75,7 @@ from mktnews.errors import (
     StudyError,
     StudyWarning,
 )
-from mktnews.models import MODEL_K, ModelFit, fit_model, needs_benchmark
+from mktnews.models import ModelFit, fit_model, needs_benchmark
 from mktnews.prices.base import PriceSource, load_prices
 from mktnews.results import EventStudyResults
 from mktnews.windows import EventWindow, ReturnPanel, parse_estimation, parse_windows
@@ -93,6 +93,7 @@ STAT_STATUSES: tuple[str, ...] = (
     "insufficient_estimation",
     "degenerate_estimation",
     "incomplete_window",
+    "missing_factors",
 )
 
 #: Columns an events frame must have.
@@ -132,10 +133,14 @@ class _Spec:
     seed: int | np.random.Generator | None
     benchmark: BenchmarkSpec
     rank_period: RankPeriod = "window"
+    factors: pd.DataFrame | None = None  # factor models (mktnews.factors)
+    regressors: tuple[str, ...] | None = None
 
     @property
     def k(self) -> int:
-        return MODEL_K[self.model]
+        from mktnews.factors import model_k
+
+        return model_k(self.model, self.regressors)
 
     @property
     def span(self) -> EventWindow:
@@ -161,8 +166,13 @@ def _validate(
     min_estimation: object,
     seed: object,
     rank_period: object = "window",
+    factors: object = None,
+    regressors: object = None,
 ) -> _Spec:
     model_s = _check_option("model", model, ModelName)
+    from mktnews.factors import check_factor_options, model_k
+
+    factors_df, regressors_t = check_factor_options(model_s, factors, regressors, str(interval))
     returns_s = _check_option("returns", returns, ReturnType)
     interval_s = _check_option("interval", interval, Interval)
     wins = parse_windows(windows)
@@ -171,7 +181,7 @@ def _validate(
         raise InvalidOptionError("collapse", collapse, (True, False))
     if isinstance(min_estimation, bool) or not isinstance(min_estimation, (int, np.integer)):
         raise InvalidOptionError("min_estimation", min_estimation, reason="expected an integer")
-    k = MODEL_K[model_s]
+    k = model_k(model_s, regressors_t)
     if min_estimation < k + 1 or min_estimation < 2:
         raise InvalidOptionError(
             "min_estimation",
@@ -256,6 +266,8 @@ def _validate(
         seed=seed,  # type: ignore[arg-type]
         benchmark=benchmark,  # type: ignore[arg-type]
         rank_period=cast(RankPeriod, _check_option("rank_period", rank_period, RankPeriod)),
+        factors=factors_df,
+        regressors=regressors_t,
     )
 
 
@@ -344,6 +356,8 @@ class EventStudy:
         min_estimation: int = 120,
         seed: int | np.random.Generator | None = None,
         rank_period: RankPeriod = "window",
+        factors: pd.DataFrame | None = None,
+        regressors: Sequence[str] | None = None,
     ) -> None:
         self._spec = _validate(
             windows=windows,
@@ -359,6 +373,8 @@ class EventStudy:
             min_estimation=min_estimation,
             seed=seed,
             rank_period=rank_period,
+            factors=factors,
+            regressors=regressors,
         )
         from mktnews.articles import Corpus
 
@@ -453,6 +469,8 @@ def event_study(
     min_estimation: int = 120,
     seed: int | np.random.Generator | None = None,
     rank_period: RankPeriod = "window",
+    factors: pd.DataFrame | None = None,
+    regressors: Sequence[str] | None = None,
 ) -> EventStudyResults:
     """Run an event study on news events.
 
@@ -507,6 +525,13 @@ def event_study(
         Corrado 1989 and Corrado & Zivney 1992, as estudy2 and Stata). They differ only
         when several windows are tested; the default keeps each window's test
         self-contained.
+    factors : DataFrame, optional
+        Daily factor returns in decimals indexed by date, for the factor models
+        ``"ff3"``, ``"carhart"``, ``"ff5"`` and ``"factor"`` (see :mod:`mktnews.factors`;
+        :func:`mktnews.read_french_factors` reads Ken French's files). With an ``RF``
+        column the dependent variable is the excess return.
+    regressors : list of str, optional
+        The columns of ``factors`` that ``model="factor"`` regresses on.
 
     Returns
     -------
@@ -545,6 +570,8 @@ def event_study(
         min_estimation=min_estimation,
         seed=seed,
         rank_period=rank_period,
+        factors=factors,
+        regressors=regressors,
     ).fit()
 
 
@@ -565,7 +592,16 @@ def _options(spec: _Spec) -> dict[str, object]:
         "rank_period": spec.rank_period,
         "k": spec.k,
         "ci_level": CI_LEVEL,
+        **_factor_options(spec),
     }
+
+
+def _factor_options(spec: _Spec) -> dict[str, object]:
+    if spec.factors is None:
+        return {}
+    from mktnews.factors import describe_factors
+
+    return {"factors": describe_factors(spec.factors), "regressors": spec.regressors}
 
 
 # ---------------------------------------------------------------------------------------
@@ -952,7 +988,7 @@ class _Computed:
 _STATUS_NAMES = np.array(
     [
         "ok", "no_price_row", "window_outside_data", "insufficient_estimation",
-        "degenerate_estimation", "incomplete_window",
+        "degenerate_estimation", "incomplete_window", "missing_factors",
     ],
     dtype=object,
 )
@@ -997,8 +1033,8 @@ def _concat(parts: list[_Computed]) -> _Computed:
     first = parts[0]
     joined: dict[str, Any] = {
         f.name: np.concatenate([getattr(p.fit, f.name) for p in parts])
-        for f in dataclasses.fields(ModelFit)
-        if f.name not in ("model", "k")
+        for f in dataclasses.fields(first.fit)
+        if isinstance(getattr(first.fit, f.name), np.ndarray)
     }
     fit = dataclasses.replace(first.fit, **joined)
     arrays = {
@@ -1086,11 +1122,27 @@ def _kernel_pass(
 ) -> _Computed:
     span_w = spec.span
     span = panel.gather(inst, pos, span_w.rel)
-    fit, est_keys, est_resid = _fit_estimation(panel, inst, pos, spec, keep and not light)
+    mkt, no_factors = span.market, np.zeros(len(pos), dtype=bool)
+    fit: ModelFit
+    if spec.factors is not None:  # factor models: the design replaces the benchmark
+        from mktnews import factors
+
+        fit, est_keys, est_resid = factors.fit_estimation(panel, inst, pos, spec, keep and not light)
+        mkt, no_factors = factors.span_design(panel, span, fit)
+    elif spec.model == "scholes_williams":
+        from mktnews import altmodels
+
+        fit, est_keys, est_resid = altmodels.fit_estimation(panel, inst, pos, spec, keep and not light)
+    elif spec.model == "garch_market":
+        from mktnews import altmodels
+
+        fit, est_keys, est_resid = altmodels.fit_garch_estimation(panel, inst, pos, spec, keep and not light)
+    else:
+        fit, est_keys, est_resid = _fit_estimation(panel, inst, pos, spec, keep and not light)
     in_windows = _window_columns(spec)
     market = span.market
     n_closed = np.zeros(len(pos), dtype=np.int64)
-    if needs_benchmark(spec.model) and panel.market_carried is not panel.market:
+    if spec.factors is None and needs_benchmark(spec.model) and panel.market_carried is not panel.market:
         # the benchmark closed while the instrument traded: its last close is carried
         # (market return 0 that day, the return over the gap on the next common day)
         carried = span.market_carried
@@ -1098,21 +1150,24 @@ def _kernel_pass(
         if fill.any():
             market = np.where(fill, carried, market)
             n_closed = (span.bench_closed & in_windows).sum(axis=1)
+        mkt = market
+    if spec.model == "garch_market":
+        mkt = altmodels.garch_design(fit, market, spec)
     with np.errstate(invalid="ignore", divide="ignore"):
-        normal = fit.normal(market, span.ret.shape)
+        normal = fit.normal(mkt, span.ret.shape)
         ar = span.ret - normal
         sd_ar = (
             np.empty((len(pos), 0))
             if light
-            else fit.s[:, None] * np.sqrt(fit.prediction_factor(market))
+            else fit.s[:, None] * np.sqrt(fit.prediction_factor(mkt))
         )
     degenerate = fit.degenerate()
     n_window_days = (np.isfinite(ar) & in_windows).sum(axis=1)
     incomplete = n_window_days < int(in_windows.sum())
     status = _STATUS_NAMES[
         np.select(
-            [pos < 0, ~span.inside.all(axis=1), spec.min_estimation > fit.L, degenerate, incomplete],
-            [1, 2, 3, 4, 5],
+            [pos < 0, ~span.inside.all(axis=1), no_factors, spec.min_estimation > fit.L, degenerate, incomplete],
+            [1, 2, 6, 3, 4, 5],
             default=0,
         )
     ]
@@ -1134,7 +1189,7 @@ def _kernel_pass(
             else:
                 bh = np.exp(r.sum(axis=1)) - np.exp(nrm.sum(axis=1))
             bhar[w] = np.where(nd > 0, bh, np.nan)
-            var_car[w] = np.where(nd > 0, fit.car_variance(market[:, cols], used), np.nan)
+            var_car[w] = np.where(nd > 0, fit.car_variance(mkt[:, cols], used), np.nan)
     if light:
         empty = np.empty((len(pos), 0))
         return _Computed(
@@ -1241,6 +1296,10 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
     panel = ReturnPanel.from_prices(
         prices, returns=spec.returns, benchmark=bench_series, interval=spec.interval
     )
+    if spec.factors is not None:
+        from mktnews.factors import FactorPanel
+
+        panel = FactorPanel.attach(panel, spec.factors, spec.regressors or ())
     inst, pos = panel.locate(cols["symbol"], cols["t0_ns"])
     comp = _kernel(panel, inst, pos, spec, keep_estimation=_needs_estimation(spec.tests))
     ok = comp.status == "ok"
@@ -1266,6 +1325,14 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
         )
 
     params = _params_frame(cols, comp, spec)
+    if spec.factors is not None:
+        from mktnews.factors import loadings_frame
+
+        params = params.assign(**loadings_frame(comp.fit))
+    if spec.model in ("scholes_williams", "garch_market"):
+        from mktnews.altmodels import sw_params
+
+        params = params.assign(**sw_params(comp.fit))
     abnormal = _abnormal_frame(cols, comp, spec, ok)
     car = _car_frame(cols, comp, spec, ok)
     notes: list[str] = []
