@@ -29,6 +29,7 @@ from mktnews.errors import (
     UnknownInstrumentError,
 )
 from mktnews.events import align_events, capture_sessions
+from mktnews.feeds import feed_summary, read_feed
 from mktnews.instruments import (
     Instrument,
     instrument_table,
@@ -72,6 +73,7 @@ __all__ = [
     "date_articles",
     "default_source",
     "event_study",
+    "feed_summary",
     "gaps",
     "instrument_table",
     "load_prices",
@@ -82,6 +84,7 @@ __all__ = [
     "plot_placebo",
     "plot_timeline",
     "read_articles",
+    "read_feed",
     "read_price_file",
     "register_instrument",
     "register_outlet",
