@@ -30,6 +30,7 @@ from mktnews.errors import (
 )
 from mktnews.events import align_events, capture_sessions
 from mktnews.feeds import feed_summary, read_feed
+from mktnews.linking import find_mentions, link_instruments
 from mktnews.instruments import (
     Instrument,
     instrument_table,
@@ -74,8 +75,10 @@ __all__ = [
     "default_source",
     "event_study",
     "feed_summary",
+    "find_mentions",
     "gaps",
     "instrument_table",
+    "link_instruments",
     "load_prices",
     "parse_number",
     "plot_ar",
