@@ -30,13 +30,13 @@ from mktnews.errors import (
 )
 from mktnews.events import align_events, capture_sessions
 from mktnews.feeds import feed_summary, read_feed
-from mktnews.linking import find_mentions, link_instruments
 from mktnews.instruments import (
     Instrument,
     instrument_table,
     register_instrument,
     resolve_instrument,
 )
+from mktnews.linking import find_mentions, link_instruments
 from mktnews.plotting import plot_ar, plot_article, plot_caar, plot_placebo, plot_timeline
 from mktnews.prices.base import FrameSource, PriceSource, default_source, load_prices
 from mktnews.prices.cache import CachedSource, PriceCache
