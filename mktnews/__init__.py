@@ -30,6 +30,7 @@ from mktnews.errors import (
 )
 from mktnews.events import align_events, capture_sessions
 from mktnews.feeds import feed_summary, read_feed
+from mktnews.hygiene import flag_confounding, near_duplicates, plot_time_profile, time_profile
 from mktnews.instruments import (
     Instrument,
     instrument_table,
@@ -76,15 +77,18 @@ __all__ = [
     "event_study",
     "feed_summary",
     "find_mentions",
+    "flag_confounding",
     "gaps",
     "instrument_table",
     "link_instruments",
     "load_prices",
+    "near_duplicates",
     "parse_number",
     "plot_ar",
     "plot_article",
     "plot_caar",
     "plot_placebo",
+    "plot_time_profile",
     "plot_timeline",
     "read_articles",
     "read_feed",
@@ -93,5 +97,6 @@ __all__ = [
     "register_outlet",
     "resolve_instrument",
     "sessions",
+    "time_profile",
     "write_report",
 ]
