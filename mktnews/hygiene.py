@@ -334,7 +334,8 @@ def time_profile(
         open, in the session, after the close), ``share_midnight`` (exactly 00:00:00: dates
         without times), ``share_core`` (within the open - 3 h .. close + 2 h news day),
         ``best_shift`` (whole hours to add to the times to maximise that share: the
-        middle of the shifts that do, 0 when 0 is among them) and
+        middle of the shifts that do, 0 when 0 is among them; ``shift_min``/``shift_max``
+        the range of those shifts) and
         ``share_core_shifted``, ``warning``) and ``unplaced``.
 
     Notes
@@ -409,7 +410,8 @@ def time_profile(
         if len(hod) >= min_articles and best != 0 and atb - at0 >= 0.2 and atb >= 0.6:
             msg = (
                 f"{code}: stories fall where {code}'s news day is only after shifting them "
-                f"by {best:+d} h ({at0:.0%} -> {atb:.0%} within {lo_core:.1f}-{hi_core:.1f} h "
+                f"by {best:+d} h (any of {int(cand.min()):+d}..{int(cand.max()):+d} h fits; "
+                f"{at0:.0%} -> {atb:.0%} within {lo_core:.1f}-{hi_core:.1f} h "
                 f"{tz}); check the zone the feed's times were converted with (tz=)"
             )
         if len(hod) >= min_articles and midnight >= 0.5:
@@ -424,7 +426,8 @@ def time_profile(
                 "share_regular": float(((hod >= open_h) & (hod < close_h)).mean()),
                 "share_post": float((hod >= close_h).mean()),
                 "share_midnight": midnight, "share_core": at0, "best_shift": best,
-                "share_core_shifted": atb, "warning": msg,
+                "share_core_shifted": atb, "shift_min": int(cand.min()),
+                "shift_max": int(cand.max()), "warning": msg,
             }
         )  # fmt: skip
         if msg and warn:

@@ -128,6 +128,7 @@ def test_time_profile_warns_on_whole_hour_shift() -> None:
     d = p.attrs["diagnostics"].iloc[0]
     # shifted stories sit at 13:00-21:50 NY; the news day is 06:30-18:00 (open - 3 h ..
     # close + 2 h); shifts -6, -5, -4 put all of them in it: the middle one is -5.
+    assert (d["shift_min"], d["shift_max"]) == (-6, -4)
     assert d["best_shift"] == -5
     assert d["share_core_shifted"] == 1.0
     # at shift 0 only 13:00-17:50 (5 hours of 8 h 50 min, 30 of 54 stories) is in the news day
