@@ -395,12 +395,22 @@ def time_profile(
         )
         rows.append(prof)
         lo_core, hi_core = open_h - 3, close_h + 2
-        shifts = np.arange(-12, 13)
+        # shifts -23..23 h cover every residue twice, so a fitting range that wraps round
+        # midnight is one contiguous run in this array
+        shifts = np.arange(-23, 24)
         shifted = (hod[None, :] + shifts[:, None]) % 24
         core = ((shifted >= lo_core) & (shifted < hi_core)).mean(axis=1)
-        # every shift within 0.02 of the best share fits; report the middle one (0 if it fits)
-        cand = shifts[core >= core.max() - 0.02]
-        best = 0 if 0 in cand else int(np.round(np.median(cand)))
+        fits = core >= core.max() - 0.02  # every shift within 0.02 of the best share fits
+        edges = np.flatnonzero(np.diff(np.r_[0, fits.astype(np.int8), 0]))
+        runs = [
+            (int(shifts[b]), int(shifts[e - 1]))
+            for b, e in zip(edges[::2], edges[1::2], strict=True)
+        ]
+        runs = [r for r in runs if -12 <= (r[0] + r[1]) / 2 <= 12] or runs
+        zero = [r for r in runs if r[0] <= 0 <= r[1]]
+        run = zero[0] if zero else max(runs, key=lambda r: (r[1] - r[0], -abs(r[0] + r[1])))
+        best = 0 if zero else int(np.round((run[0] + run[1]) / 2))
+        cand = np.arange(run[0], run[1] + 1)
         at0 = float(core[shifts == 0][0])
         atb = float(core[shifts == best][0])
         midnight = float(
