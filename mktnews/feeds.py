@@ -858,7 +858,8 @@ def feed_summary(corpus: Corpus) -> pd.Series:
     -------
     Series
         ``inputs``, ``articles``, ``rejected``, ``rejected_no_time`` (missing or unreadable
-        time), ``rejected_too_many_instruments`` (``max_instruments=``), ``snapshots``,
+        time), ``rejected_too_many_instruments`` (``max_instruments=``),
+        ``rejected_near_duplicate`` (:func:`mktnews.near_duplicates`), ``snapshots``,
         ``articles_without_ticker``, then ``format:<name>`` and ``time_kind:<kind>``
         article counts.
     """
@@ -872,6 +873,7 @@ def feed_summary(corpus: Corpus) -> pd.Series:
         "rejected_too_many_instruments": int(
             reason.str.contains("max_instruments=", regex=False).sum()
         ),
+        "rejected_near_duplicate": int(reason.str.contains("near-duplicate of", regex=False).sum()),
         "snapshots": len(corpus.snapshots),
         "articles_without_ticker": int(a["instrument"].isna().sum()),
     }
