@@ -348,7 +348,7 @@ def time_profile(
     a = corpus.articles
     snaps = corpus.snapshots
     if len(snaps):
-        inst = snaps[["article_id", "instrument"]].drop_duplicates("article_id")
+        inst = snaps[["article_id", "instrument"]]
     else:
         inst = a[["article_id", "instrument"]]
     pub = a.set_index("article_id")["published_at"]
@@ -363,6 +363,9 @@ def time_profile(
         names = frame["instrument"].dropna().unique()
         cal_map = {nm: _calendar_of(str(nm)) for nm in names}
         frame["calendar"] = frame["instrument"].map(cal_map)
+    frame["article_id"] = inst["article_id"].astype("str").to_numpy()
+    # an article counts once per calendar (a box naming the DAX and the MDAX is one Xetra story)
+    frame = frame.drop_duplicates(["article_id", "calendar"])
     placed = frame["calendar"].notna() & frame["published_at"].notna()
     unplaced = int((~placed).sum())
     frame = frame[placed]
