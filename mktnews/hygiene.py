@@ -347,10 +347,9 @@ def time_profile(
 
     a = corpus.articles
     snaps = corpus.snapshots
-    if len(snaps):
-        inst = snaps[["article_id", "instrument"]]
-    else:
-        inst = a[["article_id", "instrument"]]
+    # every snapshot row, plus the instrument column of articles without one
+    bare = a.loc[~a["article_id"].isin(snaps["article_id"]), ["article_id", "instrument"]]
+    inst = pd.concat([snaps[["article_id", "instrument"]], bare], ignore_index=True)
     pub = a.set_index("article_id")["published_at"]
     frame = pd.DataFrame(
         {"instrument": inst["instrument"].astype("str").to_numpy(),
