@@ -440,3 +440,44 @@ def test_aligns_one_event_per_ticker() -> None:
     assert (ev["t0"] == pd.Timestamp("2024-11-27")).all()
     assert (ev["market_state"] == "regular").all()
     assert np.all(ev["status"] == "ok")
+
+
+def test_inputs_nonrecords_nested_frames_and_string_lists(tmp_path: Path) -> None:
+    rec = {
+        "id": 1, "headline": "h", "author": "a", "created_at": "2021-12-31T11:08:42Z",
+        "updated_at": "2021-12-31T11:08:42Z", "summary": "s", "content": "", "url": "u",
+        "symbols": ["AAPL"], "source": "benzinga",
+    }  # fmt: skip
+    c = read_feed([rec, "not a record", 7])
+    check_accounting(c)
+    assert c.rejected["source"].tolist() == ["<input>:1", "<input>:2"]
+    assert "not a record" in c.rejected["reason"].iloc[0]
+    # a DataFrame of yfinance items keeps the nested content readable
+    df = pd.DataFrame([{"id": "x", "content": {"title": "t", "pubDate": "2025-01-02T15:04:05Z"}}])
+    assert read_feed(df).articles["feed_format"].tolist() == ["yfinance"]
+    # an Alpaca CSV export prints the symbol list as text
+    p = tmp_path / "alpaca.csv"
+    pd.DataFrame([{**rec, "symbols": "['AAPL', 'MSFT']"}]).to_csv(p, index=False)
+    c2 = read_feed(p)
+    assert c2.articles["tickers"].iloc[0] == ["AAPL", "MSFT"]
+    # empty body falls back to the summary
+    assert c2.articles["body"].iloc[0] == "s"
+
+
+def test_feed_events_confounding_on_aligned_events() -> None:
+    from mktnews.datasets import sample_source
+    from mktnews.hygiene import flag_confounding
+
+    rows = [
+        {"category": "company", "datetime": t, "headline": h, "id": i,
+         "related": "^GDAXI", "source": "Wire", "summary": "", "url": f"u{i}"}
+        for i, (t, h) in enumerate(
+            # 2024-11-27 12:00 UTC, 2024-11-28 12:00 UTC (+86400 s), 2024-12-05 12:00 UTC
+            [(1732708800, "a"), (1732795200, "b"), (1733400000, "c")]
+        )
+    ]  # fmt: skip
+    ev = mktnews.align_events(read_feed(rows), source=sample_source())
+    assert ev["t0"].dt.strftime("%Y-%m-%d").tolist() == ["2024-11-27", "2024-11-28", "2024-12-05"]
+    out = flag_confounding(ev, (-1, 1))
+    # 27th and 28th are adjacent Xetra sessions; 5 December is five sessions later
+    assert out["n_confounding"].tolist() == [1, 1, 0]
