@@ -792,15 +792,27 @@ def _finish(
     )
     snaps = _conform_snapshots(snap)
     if insights is not None:
-        snaps = _with_insights(snaps, insights.take(keep).reset_index(drop=True), new_ids)
+        snaps, stray = _with_insights(snaps, insights.take(keep).reset_index(drop=True), new_ids)
+        if len(stray):
+            # insights on tickers the story's list does not name: kept as a note, not dropped
+            msg = stray.groupby("article_id")["instrument"].agg(
+                lambda x: "insight on " + ", ".join(x) + " (not in tickers)"
+            )
+            add = articles["article_id"].map(msg)
+            old_n = articles["notes"]
+            joined = old_n.where(old_n.isna(), old_n + "; ").fillna("") + add
+            articles["notes"] = joined.where(add.notna(), old_n).astype("str")
     rejected = _conform_rejected(
         pd.DataFrame(reasons, columns=["source", "reason"]) if reasons else None
     )
     return Corpus(articles, snaps, rejected, len(articles) + len(rejected))
 
 
-def _with_insights(snaps: pd.DataFrame, insights: pd.Series, ids: list[str]) -> pd.DataFrame:
-    """Polygon's per-ticker insights as snapshot columns (first insight per ticker)."""
+def _with_insights(
+    snaps: pd.DataFrame, insights: pd.Series, ids: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Polygon's per-ticker insights as snapshot columns (first insight per ticker), and
+    the (article, ticker) insights whose ticker is not in the story's list."""
     recs = [
         (ids[i], str(d.get("ticker")), d.get("sentiment"), d.get("sentiment_reasoning"))
         for i, lst in enumerate(insights.tolist())
@@ -815,7 +827,9 @@ def _with_insights(snaps: pd.DataFrame, insights: pd.Series, ids: list[str]) -> 
     out = snaps.merge(ins, on=["article_id", "instrument"], how="left")
     out["sentiment"] = out["sentiment"].astype("str")
     out["sentiment_reasoning"] = out["sentiment_reasoning"].astype("str")
-    return out
+    key = ["article_id", "instrument"]
+    stray = ins.merge(snaps[key], on=key, how="left", indicator=True)
+    return out, stray.loc[stray["_merge"] == "left_only", key]
 
 
 def feed_event_columns(events: pd.DataFrame, corpus: Corpus) -> pd.DataFrame:

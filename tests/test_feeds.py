@@ -262,6 +262,7 @@ def test_polygon_insights_become_snapshot_and_event_columns() -> None:
                         "sentiment_reasoning": "strong demand",
                     },
                     {"ticker": "AMD", "sentiment": "neutral", "sentiment_reasoning": "peer"},
+                    {"ticker": "INTC", "sentiment": "negative", "sentiment_reasoning": "x"},
                 ],
             }
         ],
@@ -276,6 +277,7 @@ def test_polygon_insights_become_snapshot_and_event_columns() -> None:
     assert s["instrument"].tolist() == ["NVDA", "AMD"]
     assert s["sentiment"].tolist() == ["positive", "neutral"]
     assert s["sentiment_reasoning"].tolist() == ["strong demand", "peer"]
+    assert a.loc[0, "notes"] == "insight on INTC (not in tickers)"
     ev = pd.DataFrame({"article_id": ["8ec6", "8ec6"], "instrument": ["AMD", "NVDA"]})
     out = feed_event_columns(ev, c)
     assert out["sentiment"].tolist() == ["neutral", "positive"]
