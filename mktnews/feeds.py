@@ -51,7 +51,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -897,5 +897,3 @@ def feed_summary(corpus: Corpus) -> pd.Series:
                 out[f"{prefix}:{k}"] = int(v)
     return pd.Series(out, name="feed", dtype="int64")
 
-
-FEED_FORMAT_NAMES: tuple[str, ...] = get_args(FeedFormat)
