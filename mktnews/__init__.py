@@ -31,12 +31,15 @@ from mktnews.errors import (
 )
 from mktnews.events import align_events, capture_sessions
 from mktnews.factors import read_french_factors
+from mktnews.feeds import feed_summary, read_feed
+from mktnews.hygiene import flag_confounding, near_duplicates, plot_time_profile, time_profile
 from mktnews.instruments import (
     Instrument,
     instrument_table,
     register_instrument,
     resolve_instrument,
 )
+from mktnews.linking import find_mentions, link_instruments
 from mktnews.plotting import plot_ar, plot_article, plot_caar, plot_placebo, plot_timeline
 from mktnews.prices.base import FrameSource, PriceSource, default_source, load_prices
 from mktnews.prices.cache import CachedSource, PriceCache
@@ -74,21 +77,29 @@ __all__ = [
     "date_articles",
     "default_source",
     "event_study",
+    "feed_summary",
+    "find_mentions",
+    "flag_confounding",
     "gaps",
     "instrument_table",
+    "link_instruments",
     "load_prices",
+    "near_duplicates",
     "parse_number",
     "plot_ar",
     "plot_article",
     "plot_caar",
     "plot_placebo",
+    "plot_time_profile",
     "plot_timeline",
     "read_articles",
+    "read_feed",
     "read_french_factors",
     "read_price_file",
     "register_instrument",
     "register_outlet",
     "resolve_instrument",
     "sessions",
+    "time_profile",
     "write_report",
 ]

@@ -45,15 +45,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mktnews.models import ModelFit
-from mktnews.windows import ReturnPanel
-
-if TYPE_CHECKING:
-    from mktnews.study import _Spec
+from mktnews.windows import ReturnPanel, WindowSpec
 
 __all__ = ["ALT_MODELS", "GarchFit", "ScholesWilliamsFit", "fit_garch_market", "fit_scholes_williams"]
 
@@ -154,7 +150,7 @@ def fit_scholes_williams(
 
 
 def fit_estimation(
-    panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: _Spec, keep: bool
+    panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: WindowSpec, keep: bool
 ) -> tuple[ScholesWilliamsFit, np.ndarray, np.ndarray]:
     """The Scholes–Williams model on every event's estimation window (the counterpart of
     ``study._fit_estimation``): fit, calendar keys of the residuals, residuals."""
@@ -322,7 +318,7 @@ def fit_garch_market(ret: np.ndarray, market: np.ndarray) -> GarchFit:
 
 
 def fit_garch_estimation(
-    panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: _Spec, keep: bool
+    panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: WindowSpec, keep: bool
 ) -> tuple[GarchFit, np.ndarray, np.ndarray]:
     """The GARCH market model on every event's estimation window."""
     est = panel.gather(inst, pos, spec.estimation.rel)
@@ -331,7 +327,7 @@ def fit_garch_estimation(
     return fit, keys, (fit.resid if keep else np.empty((len(pos), 0)))
 
 
-def garch_design(fit: ModelFit, market: np.ndarray, spec: _Spec) -> np.ndarray:
+def garch_design(fit: ModelFit, market: np.ndarray, spec: WindowSpec) -> np.ndarray:
     """``(n_events, n_days, 2)``: the span's benchmark returns and the variance forecasts of
     its relative days (``h = d - end`` of the estimation window steps ahead)."""
     assert isinstance(fit, GarchFit)

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
 
 import numpy as np
 import pandas as pd
@@ -40,9 +40,45 @@ from mktnews.errors import ConfigurationError, InvalidOptionError
 
 if TYPE_CHECKING:
     from mktnews.articles import Corpus
-    from mktnews.results import EventStudyResults
 
 __all__ = ["COV_TYPES", "bhar_test", "bootstrap", "compare", "regress", "regression_data"]
+
+
+class StudyFrames(Protocol):
+    """The frames of a finished study that this module reads (an
+    :class:`~mktnews.results.EventStudyResults` has them; typed structurally so that this
+    module sits below the results layer)."""
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """One row per (article, instrument)."""
+        ...
+
+    @property
+    def car(self) -> pd.DataFrame:
+        """Per event and window: CAR, BHAR, SCAR, t, p."""
+        ...
+
+    @property
+    def tests(self) -> pd.DataFrame:
+        """Test statistics per group and window."""
+        ...
+
+    @property
+    def placebo(self) -> pd.DataFrame:
+        """Placebo draws."""
+        ...
+
+    @property
+    def windows(self) -> list[tuple[int, int]]:
+        """The event windows."""
+        ...
+
+    @property
+    def groups(self) -> list[str]:
+        """Group labels with at least one event."""
+        ...
+
 
 CovType = Literal["nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster_date"]
 #: Covariance estimators of :func:`regress`.
@@ -57,7 +93,7 @@ _IDENT = re.compile(r"(?<![.\w])([A-Za-z_]\w*)(?![\w.]|\s*\(|\s*=(?!=))")
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 
-def _window_rows(res: EventStudyResults, window: object) -> pd.DataFrame:
+def _window_rows(res: StudyFrames, window: object) -> pd.DataFrame:
     from mktnews.windows import EventWindow
 
     w = EventWindow.coerce(window, "window").as_tuple()
@@ -70,7 +106,7 @@ def _window_rows(res: EventStudyResults, window: object) -> pd.DataFrame:
     return out
 
 
-def _article_columns(res: EventStudyResults, corpus: Corpus | pd.DataFrame | None) -> pd.DataFrame:
+def _article_columns(res: StudyFrames, corpus: Corpus | pd.DataFrame | None) -> pd.DataFrame:
     """Per article row of the study: its study event and every column of the events frame
     (and of the corpus' articles, joined on ``article_id``)."""
     ev = res.events
@@ -87,7 +123,7 @@ def _article_columns(res: EventStudyResults, corpus: Corpus | pd.DataFrame | Non
 
 
 def regression_data(
-    res: EventStudyResults,
+    res: StudyFrames,
     window: object,
     columns: Iterable[str] = (),
     *,
@@ -133,7 +169,7 @@ def regression_data(
 
 
 def regress(
-    res: EventStudyResults,
+    res: StudyFrames,
     formula: str,
     *,
     window: object,
@@ -201,7 +237,7 @@ def regress(
     return model.fit(cov_type=cov_type)
 
 
-def _select(res: EventStudyResults, rows: pd.DataFrame, which: object, name: str) -> pd.DataFrame:
+def _select(res: StudyFrames, rows: pd.DataFrame, which: object, name: str) -> pd.DataFrame:
     if isinstance(which, str):
         if which in set(rows["group"]):
             return rows[rows["group"] == which]
@@ -223,7 +259,7 @@ def _select(res: EventStudyResults, rows: pd.DataFrame, which: object, name: str
 
 
 def compare(
-    res: EventStudyResults, group_a: object, group_b: object, *, window: object, measure: str = "car"
+    res: StudyFrames, group_a: object, group_b: object, *, window: object, measure: str = "car"
 ) -> pd.DataFrame:
     """Difference of the mean ``measure`` (the CAAR for ``car``) of two sets of events.
 
@@ -270,7 +306,7 @@ def compare(
 
 
 def _placebo_difference(
-    res: EventStudyResults, group_a: object, group_b: object, rows: pd.DataFrame, measure: str, diff: float
+    res: StudyFrames, group_a: object, group_b: object, rows: pd.DataFrame, measure: str, diff: float
 ) -> dict[str, object] | None:
     """The placebo test of the difference of CAARs when both sets are groups of a study
     run with ``placebo=N``: draw ``d``'s difference is ``caar_a[d] - caar_b[d]`` (each
@@ -317,7 +353,7 @@ def skewness_adjusted_t(x: np.ndarray) -> tuple[float, float, float]:
     return float(np.sqrt(n) * (S + g * S**2 / 3.0 + g / (6.0 * n))), float(S), float(g)
 
 
-def bhar_test(res: EventStudyResults, *, window: object) -> pd.DataFrame:
+def bhar_test(res: StudyFrames, *, window: object) -> pd.DataFrame:
     """The skewness-adjusted t of the mean BHAR per group (see the module's conventions).
 
     Returns
@@ -352,7 +388,7 @@ def bhar_test(res: EventStudyResults, *, window: object) -> pd.DataFrame:
 
 
 def bootstrap(
-    res: EventStudyResults,
+    res: StudyFrames,
     *,
     window: object,
     draws: int = 1000,

@@ -40,17 +40,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from mktnews.errors import ConfigurationError, InvalidOptionError
 from mktnews.models import ModelFit
-from mktnews.windows import Gathered, ReturnPanel
-
-if TYPE_CHECKING:
-    from mktnews.study import _Spec
+from mktnews.windows import Gathered, ReturnPanel, WindowSpec
 
 __all__ = [
     "FACTOR_MODELS",
@@ -438,7 +435,7 @@ def fit_factor_model(
 
 
 def fit_estimation(
-    panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: _Spec, keep: bool
+    panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: WindowSpec, keep: bool
 ) -> tuple[FactorFit, np.ndarray, np.ndarray]:
     """The factor model on every event's estimation window (the factor counterpart of
     ``study._fit_estimation``): the fit, the calendar keys of the residuals (-1 where

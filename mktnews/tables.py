@@ -24,7 +24,7 @@ import pandas as pd
 from mktnews.errors import ConfigurationError, InvalidOptionError
 
 if TYPE_CHECKING:
-    from mktnews.results import EventStudyResults
+    from mktnews.crosssection import StudyFrames
 
 __all__ = ["PaperTable", "caar_table"]
 
@@ -119,7 +119,7 @@ class PaperTable:
 
 
 def caar_table(
-    res: EventStudyResults,
+    res: StudyFrames,
     *,
     tests: Sequence[str] | None = None,
     windows: Sequence[tuple[int, int]] | None = None,

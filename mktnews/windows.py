@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -30,12 +31,35 @@ __all__ = [
     "EventWindow",
     "Gathered",
     "ReturnPanel",
+    "WindowSpec",
     "compute_returns",
     "parse_estimation",
     "parse_windows",
 ]
 
 _NS_PER_DAY = 86_400_000_000_000
+
+
+class WindowSpec(Protocol):
+    """What a model's estimation step reads of a study's spec (the study's spec has it).
+
+    Lets model modules below the study layer take the spec without importing it.
+    """
+
+    @property
+    def model(self) -> str:
+        """The normal-return model's name."""
+        ...
+
+    @property
+    def estimation(self) -> EventWindow:
+        """The estimation window, relative to day 0."""
+        ...
+
+    @property
+    def span(self) -> EventWindow:
+        """The span of every event window, relative to day 0."""
+        ...
 
 
 @dataclass(frozen=True, order=True)
