@@ -173,29 +173,56 @@ def _read_csv_table(path: Path, symbol: str | None) -> _Table:
         return _read_multiheader(path, lines, first, sep, head0, head1, symbol)
     names = [c.strip() for c in head0]
     body = "\n".join(lines[first + 1 :])
-    frame = _parse_body(path, body, sep, names)
-    labels = np.array([f"line {first + 2 + i}" for i in range(len(frame))], dtype=object)
+    frame, labels = _parse_body(path, body, sep, names, first + 2)
     return _table_from_frame(path, frame, labels, names, sep)
 
 
-def _parse_body(path: Path, body: str, sep: str, names: list[str]) -> pd.DataFrame:
+def _parse_body(
+    path: Path, body: str, sep: str, names: list[str], first_line: int, shown: list[str] | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Split the data lines into string cells; return them with each row's file line label.
+
+    ``first_line`` is the file's own (1-based) number of the body's first line. A line
+    with fewer fields than the header (a truncated last line, say) or with more non-empty
+    fields is refused naming the file, the line and the field; blank lines are kept as
+    empty rows (dropped later).
+    """
     unique = [f"{n}\x00{i}" for i, n in enumerate(names)]
-    if not body.strip():
-        return pd.DataFrame({u: pd.Series([], dtype="str") for u in unique})
+    width = len(names)
+    shown = shown if shown is not None else names
+    rows: list[list[str]] = []
+    line_nos: list[int] = []
+    reader = csv.reader(io.StringIO(body), delimiter=sep)
+    start = 1
     try:
-        frame = pd.read_csv(
-            io.StringIO(body),
-            sep=sep,
-            header=None,
-            names=unique,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            index_col=False,
-        )
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise PriceDataError(f"{path}: cannot parse the CSV ({exc})") from exc
-    return frame
+        for cells in reader:
+            line_no = first_line + start - 1
+            start = reader.line_num + 1
+            if not cells or all(not c.strip() for c in cells):
+                rows.append([""] * width)
+                line_nos.append(line_no)
+                continue
+            if len(cells) < width:
+                missing = shown[len(cells)] if len(cells) < len(shown) else f"field {len(cells) + 1}"
+                raise PriceDataError(
+                    f"{path}: line {line_no}: has {len(cells)} of {width} fields; {missing!r} "
+                    "is missing (a truncated or damaged line)"
+                )
+            if len(cells) > width:
+                if any(c.strip() for c in cells[width:]):
+                    raise PriceDataError(
+                        f"{path}: line {line_no}: has {len(cells)} fields, the header names {width}"
+                    )
+                cells = cells[:width]
+            rows.append(cells)
+            line_nos.append(line_no)
+    except csv.Error as exc:
+        raise PriceDataError(f"{path}: line {first_line + start - 1}: cannot parse the CSV ({exc})") from exc
+    frame = pd.DataFrame(rows, columns=unique, dtype="str") if rows else pd.DataFrame(
+        {u: pd.Series([], dtype="str") for u in unique}
+    )
+    labels = np.array([f"line {n}" for n in line_nos], dtype=object)
+    return frame, labels
 
 
 def _read_multiheader(
@@ -237,10 +264,10 @@ def _read_multiheader(
     body_start = first + skip
     body = "\n".join(lines[body_start:])
     all_names = [f"c{i}" for i in range(len(fields))]
-    frame = _parse_body(path, body, sep, all_names)
+    shown = [f"{fields[i].strip()} ({tickers[i].strip()})" if i else names[0] for i in range(len(fields))]
+    frame, labels = _parse_body(path, body, sep, all_names, body_start + 1, shown)
     frame = frame.iloc[:, keep]
     frame.columns = pd.Index([f"{n}\x00{i}" for i, n in enumerate(names)])
-    labels = np.array([f"line {body_start + 1 + i}" for i in range(len(frame))], dtype=object)
     return _table_from_frame(path, frame, labels, names, sep)
 
 
