@@ -53,13 +53,14 @@ import numpy as np
 import pandas as pd
 
 from mktnews._typing import Interval, check_option
-from mktnews.errors import PriceDataError
+from mktnews.errors import PriceDataError, PriceDataWarning
 from mktnews.prices.base import COLUMNS, PriceSource, conform_prices, is_intraday
 
 __all__ = [
     "CACHE_ENV",
     "OFFLINE_ENV",
     "CacheWarning",
+    "CacheWriteWarning",
     "CachedSource",
     "PriceCache",
     "cache_root",
@@ -82,6 +83,14 @@ Range = tuple[int, int]  # half-open [start, end) in ns since the epoch
 
 class CacheWarning(UserWarning):
     """A cache file was unreadable and has been discarded (it will be fetched again)."""
+
+
+class CacheWriteWarning(CacheWarning, PriceDataWarning):
+    """Bars were fetched but could not be stored (full disk, read-only folder, ...).
+
+    The fetched bars are still returned; the message names the symbol, the range and the
+    cache path, and the frame's ``attrs["cache_error"]`` repeats it.
+    """
 
 
 def utcnow() -> pd.Timestamp:
@@ -226,13 +235,25 @@ def _write_table(table: Any, handle: Any) -> None:
     """Write a pyarrow table to an open binary file (a seam for the crash test)."""
     import pyarrow.parquet as pq
 
-    pq.write_table(table, handle)
+    pq.write_table(table, handle, write_page_checksum=True)
+
+
+class _LockUnavailable(PriceDataError):
+    """The lock file cannot be created or opened (read-only cache, a directory in its place)."""
+
+    def __init__(self, lock_path: Path, cause: OSError) -> None:
+        self.cause = f"{type(cause).__name__}: {cause}"
+        super().__init__(f"mktnews cache: cannot open the lock file {lock_path} ({self.cause})")
 
 
 @contextlib.contextmanager
 def _exclusive(lock_path: Path) -> Iterator[None]:
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+b") as fh:
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fh = _open_lock(lock_path)
+    except OSError as exc:
+        raise _LockUnavailable(lock_path, exc) from exc
+    with fh:
         try:
             import fcntl
         except ImportError:  # Windows
@@ -257,6 +278,11 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
                 yield
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _open_lock(lock_path: Path) -> Any:
+    """Open the lock file for writing (a seam for the tests of unwritable caches)."""
+    return open(lock_path, "a+b")
 
 
 class PriceCache:
@@ -309,7 +335,7 @@ class PriceCache:
     def _read(self, path: Path, symbol: str, interval: str) -> CacheEntry:
         import pyarrow.parquet as pq
 
-        table = pq.read_table(path)
+        table = pq.read_table(path, page_checksum_verification=True)
         raw = (table.schema.metadata or {}).get(_META_KEY)
         if raw is None:
             raise ValueError("no mktnews metadata")
@@ -431,33 +457,76 @@ class PriceCache:
                 )
             assert entry is not None
             return self._slice(entry.frame, req, symbol, interval)
-        with _exclusive(path.with_name(path.name + ".lock")):
-            self._remove_debris(path)
-            entry = self.load(symbol, interval)
-            if entry is None:
-                if path.exists():
-                    with contextlib.suppress(OSError):
-                        path.unlink()
-                entry = CacheEntry(_empty(symbol, interval, self.source))
-            gaps = _subtract([req], entry.complete)
-            if not gaps:
-                return self._slice(entry.frame, req, symbol, interval)
-            pieces: list[tuple[Range, pd.DataFrame]] = []
-            error: BaseException | None = None
-            for a, b in gaps:
-                s, e = _from_half_open(a, b, interval)
-                try:
-                    part = fetch(s, e)
-                except BaseException as exc:
-                    error = exc
-                    break
-                pieces.append(((a, b), self._conform_piece(part, symbol, interval, (a, b))))
-            if any(len(p) for _, p in pieces):
-                entry = self._merge(entry, pieces, interval)
-                self._write(path, symbol, interval, entry)
-            if error is not None:
-                raise error
+        # a range the file covers is served without the lock (writes are atomic renames),
+        # so a read-only cache still answers what it holds
+        entry = self.load(symbol, interval)
+        if entry is not None and not _subtract([req], entry.complete):
             return self._slice(entry.frame, req, symbol, interval)
+        lock_path = path.with_name(path.name + ".lock")
+        try:
+            with _exclusive(lock_path):
+                return self._fill(path, symbol, req, interval, fetch, locked=True)
+        except _LockUnavailable as exc:
+            warnings.warn(
+                f"mktnews cache: cannot lock {lock_path} ({exc.cause}); filling {symbol} "
+                f"{interval} {describe_ranges([req], interval)} without the lock",
+                CacheWarning,
+                stacklevel=3,
+            )
+            return self._fill(path, symbol, req, interval, fetch, locked=False)
+
+    def _fill(
+        self,
+        path: Path,
+        symbol: str,
+        req: Range,
+        interval: str,
+        fetch: Callable[[pd.Timestamp, pd.Timestamp], pd.DataFrame],
+        *,
+        locked: bool,
+    ) -> pd.DataFrame:
+        if locked:
+            self._remove_debris(path)
+        entry = self.load(symbol, interval)
+        if entry is None:
+            if path.is_file() or path.is_symlink():
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            entry = CacheEntry(_empty(symbol, interval, self.source))
+        gaps = _subtract([req], entry.complete)
+        if not gaps:
+            return self._slice(entry.frame, req, symbol, interval)
+        pieces: list[tuple[Range, pd.DataFrame]] = []
+        error: BaseException | None = None
+        for a, b in gaps:
+            s, e = _from_half_open(a, b, interval)
+            try:
+                part = fetch(s, e)
+            except BaseException as exc:
+                error = exc
+                break
+            pieces.append(((a, b), self._conform_piece(part, symbol, interval, (a, b))))
+        write_error: str | None = None
+        if any(len(p) for _, p in pieces):
+            entry = self._merge(entry, pieces, interval)
+            try:
+                self._write(path, symbol, interval, entry)
+            except OSError as exc:  # full disk, read-only folder, a directory in the way
+                fetched = describe_ranges([r for r, p in pieces if len(p)], interval)
+                write_error = str(
+                    PriceDataError(
+                        f"mktnews cache: cannot store the {interval} bars of {symbol} fetched for "
+                        f"{fetched} in {path} ({type(exc).__name__}: {exc}); they are returned "
+                        "but not cached, and will be fetched again next time"
+                    )
+                )
+                warnings.warn(write_error, CacheWriteWarning, stacklevel=4)
+        if error is not None:
+            raise error
+        out = self._slice(entry.frame, req, symbol, interval)
+        if write_error is not None:
+            out.attrs["cache_error"] = write_error
+        return out
 
     def _conform_piece(
         self, part: pd.DataFrame, symbol: str, interval: str, rng: Range
