@@ -148,12 +148,16 @@ def test_flipped_byte_in_a_page_is_discarded_and_fetched_again(tmp_path: Path) -
     meta = pq.ParquetFile(path).metadata
     names = [meta.row_group(0).column(i).path_in_schema for i in range(meta.num_columns)]
     chunk = meta.row_group(0).column(names.index("close"))
-    # the last byte of the close column's chunk lies in its last data page's values
-    pos = chunk.data_page_offset + chunk.total_compressed_size - 1
+    # the byte before the data page is the last value of the close column's dictionary page
+    assert chunk.has_dictionary_page
+    pos = chunk.data_page_offset - 1
     raw = bytearray(path.read_bytes())
     raw[pos] ^= 0xFF
     path.write_bytes(bytes(raw))
-    with pytest.warns(CacheWarning, match=r"discarding unreadable cache file .*\^X\.parquet"):
+    # read without checksums, the damaged file would give a wrong close without any error
+    unchecked = pq.read_table(path, page_checksum_verification=False).column("close").to_pylist()
+    assert unchecked != CLOSES
+    with pytest.warns(CacheWarning, match=r"discarding unreadable cache file .*\^X\.parquet.*CRC checksum"):
         out = load_prices("^X", "2024-11-04", "2024-11-08", source=cached)
     assert out["close"].tolist() == CLOSES
     assert len(src.calls) == 2
@@ -171,7 +175,7 @@ def test_flipped_byte_offline_is_reported_not_served(tmp_path: Path) -> None:
     names = [meta.row_group(0).column(i).path_in_schema for i in range(meta.num_columns)]
     chunk = meta.row_group(0).column(names.index("close"))
     raw = bytearray(path.read_bytes())
-    raw[chunk.data_page_offset + chunk.total_compressed_size - 1] ^= 0x01
+    raw[chunk.data_page_offset - 1] ^= 0x01
     path.write_bytes(bytes(raw))
     with pytest.warns(CacheWarning), pytest.raises(PriceDataError, match=r"offline: the cache has no 1d bars of \^X"):
         load_prices("^X", "2024-11-04", "2024-11-08", source=offline)
