@@ -16,10 +16,22 @@ A daily bar dated D counts as settled from D + 2 days 00:00 UTC on (every exchan
 session D has closed by then and Yahoo has had a day to finalise it); an intraday bar
 from 24 hours after its start. A request is served from the file when its range lies
 inside ``complete``; otherwise only the uncovered pieces are fetched and merged (rows of a
-fetched piece replace the cached rows inside that piece). So the bars of the last two
-days are fetched again on every request that reaches them, and never served stale
-except offline. An empty answer for a piece is not recorded as covered (it is asked
-again next time), so a glitch that returned nothing cannot poison the cache.
+fetched piece replace the cached rows inside what the answer covers). So the bars of the
+last two days are fetched again on every request that reaches them, and never served
+stale except offline. An answer covers only the stretch from its first to its last bar
+with a close (extended to the piece's edges when within four days of them, a long
+weekend): an empty answer, one whose closes are all missing, or the missing half of a
+partial answer is not recorded as covered and is asked again next time, so a glitch
+cannot poison the cache.
+
+A range the cache covers is served without taking the lock, so a read-only cache still
+answers what it holds. When the lock cannot be opened (read-only folder, a directory in
+its place) the fill goes on without it, with a :class:`CacheWarning`; when the file
+cannot be written (full disk, read-only folder, a directory in its place) the fetched
+bars are still returned, with a :class:`CacheWriteWarning` naming the symbol, the range
+and the path (also in the frame's ``attrs["cache_error"]``). Files are written with
+Parquet page checksums and read with checksum verification: a damaged page makes the
+file unreadable (discarded and fetched again), never served.
 
 Writes are atomic: the new file is written to a temporary file in the same folder,
 fsync'ed and moved over the old one with :func:`os.replace`, so a reader (or a process
@@ -285,6 +297,33 @@ def _open_lock(lock_path: Path) -> Any:
     return open(lock_path, "a+b")
 
 
+#: A piece's answer counts as covering the piece up to its edges when its first (last)
+#: bar with a close lies within this of the piece's start (end): a long weekend.
+EDGE_TOLERANCE = pd.Timedelta(days=4)
+
+
+def _answered(part: pd.DataFrame, a: int, b: int, interval: str) -> Range | None:
+    """The part of ``[a, b)`` that an answer really covers, or ``None`` if it has no close.
+
+    From its first to its last bar with a close (bars with a missing close say nothing),
+    extended to the piece's edges when within :data:`EDGE_TOLERANCE` of them. A source
+    that answered only the first half of a range thus covers only that half, and the
+    rest is asked again next time.
+    """
+    closes = part["close"].to_numpy(dtype="float64", na_value=np.nan)
+    ns = pd.DatetimeIndex(part.index).asi8[~np.isnan(closes)]
+    if len(ns) == 0:
+        return None
+    from mktnews.prices.base import BAR_LENGTH
+
+    step = _DAY if not is_intraday(interval) else int(BAR_LENGTH[interval].value)
+    tol = int(EDGE_TOLERANCE.value)
+    first, last = int(ns.min()), int(ns.max()) + step
+    ca = a if first - a <= tol else first
+    cb = b if b - last <= tol else min(last, b)
+    return ca, cb
+
+
 class PriceCache:
     """Parquet files of bars for one source, with the ranges each covers.
 
@@ -548,12 +587,15 @@ class PriceCache:
         provisional = list(entry.provisional)
         parts = []
         for (a, b), part in pieces:
-            if len(part) == 0:
-                continue  # an empty answer is not recorded as covered
-            keep &= ~((ns >= a) & (ns < b))
-            parts.append(part)
-            complete += _clip([(a, b)], a, min(b, cutoff))
-            provisional += _clip([(a, b)], max(a, cutoff), b)
+            got = _answered(part, a, b, interval)
+            if got is None:
+                continue  # an empty answer (or one without a single close) is not recorded
+            ca, cb = got
+            pns = pd.DatetimeIndex(part.index).asi8
+            keep &= ~((ns >= ca) & (ns < cb))
+            parts.append(part.loc[(pns >= ca) & (pns < cb)])
+            complete += _clip([(ca, cb)], ca, min(cb, cutoff))
+            provisional += _clip([(ca, cb)], max(ca, cutoff), cb)
         merged = pd.concat([old.loc[keep], *parts]).sort_index()
         merged.attrs = dict(old.attrs)
         complete = _union(complete)

@@ -43,7 +43,7 @@ from typing import Any
 import pandas as pd
 
 from mktnews._typing import Interval, check_option
-from mktnews.errors import PriceDataError
+from mktnews.errors import PriceDataError, PriceDataWarning
 from mktnews.prices import cache as cache_mod
 from mktnews.prices.base import conform_prices, is_intraday
 from mktnews.prices.cache import PriceCache, cache_root, offline_from_env
@@ -168,6 +168,57 @@ def _is_network_error(exc: BaseException) -> bool:
         "Timeout", "ConnectTimeout", "ReadTimeout", "ConnectionError", "ChunkedEncodingError",
         "RemoteDisconnected", "ProtocolError", "DNSError",
     }
+
+
+def _check_session_days(df: pd.DataFrame, symbol: str) -> None:
+    """Daily bars must fall on the instrument's sessions.
+
+    A bar on a day its exchange calendar has no session (a Saturday, say) means Yahoo's
+    answer carried a wrong exchange time zone and every date is shifted: refused. For an
+    instrument without a calendar, bars on a Saturday or Sunday get a warning naming them
+    (except crypto, which trades every day).
+    """
+    from mktnews.instruments import resolve_instrument
+
+    try:
+        inst = resolve_instrument(symbol, allow_unregistered_symbol=True)
+    except Exception:  # a symbol the registry cannot place: nothing to check against
+        return
+    dates = pd.DatetimeIndex(df.index)
+    if inst.calendar is not None:
+        from mktnews.calendars import calendar_sessions
+
+        sess = calendar_sessions(inst.calendar).index
+        within = (dates >= sess[0]) & (dates <= sess[-1])
+        bad = dates[within & ~dates.isin(sess)]
+        if len(bad):
+            shown = ", ".join(f"{d:%Y-%m-%d} ({d:%a})" for d in bad[:5])
+            raise PriceDataError(
+                f"Yahoo Finance {symbol}: {len(bad)} daily bar(s) on days the {inst.calendar} "
+                f"calendar has no session ({shown}{', ...' if len(bad) > 5 else ''}); Yahoo's "
+                "answer most likely carried a wrong exchange time zone, which shifts every "
+                "date. Not used; load these prices from a file (FileSource) if they are right"
+            )
+        return
+    if inst.kind == "crypto":
+        return
+    weekend = dates[dates.day_of_week >= 5]
+    if len(weekend):
+        shown = ", ".join(f"{d:%Y-%m-%d} ({d:%a})" for d in weekend[:5])
+        warnings.warn(
+            f"Yahoo Finance {symbol}: {len(weekend)} daily bar(s) on a weekend ({shown}"
+            f"{', ...' if len(weekend) > 5 else ''}); {symbol} has no exchange calendar to "
+            "check them against; a wrong exchange time zone would shift every date",
+            PriceDataWarning,
+            stacklevel=4,
+        )
+
+
+def _not_price_data(exc: BaseException) -> bool:
+    """An answer that is not Yahoo's chart JSON: an HTML page, truncated or broken JSON."""
+    return any("jsondecodeerror" in t.__name__.lower() for t in type(exc).__mro__) or (
+        isinstance(exc, ValueError) and "json" in type(exc).__name__.lower()
+    )
 
 
 class YahooSource:
@@ -404,6 +455,17 @@ class YahooSource:
             raise _Transient("rate limited by Yahoo Finance (HTTP 429)", rate_limited=True) from exc
         if status >= 500:
             raise _Transient(f"HTTP {status} from Yahoo Finance") from exc
+        if status in (401, 403):
+            raise PriceDataError(
+                f"Yahoo Finance refused access to the {interval} bars of {symbol} for {rng} "
+                f"(HTTP {status}): an access problem (cookie/crumb refused, a blocked address or "
+                "a proxy), not a missing symbol; not retried"
+            ) from exc
+        if _not_price_data(exc):
+            raise _Transient(
+                f"Yahoo answered something that is not price data (HTTP {status or '?'}; "
+                f"{type(exc).__name__}: {exc})"
+            ) from exc
         if status == 404 or isinstance(exc, YFTzMissingError):
             raise PriceDataError(
                 f"Yahoo Finance does not know the symbol {symbol!r} (asked for {interval} bars, "
@@ -419,15 +481,16 @@ class YahooSource:
         if _is_network_error(exc):
             raise _Transient(f"network error ({type(exc).__name__}: {exc})") from exc
         if isinstance(exc, YFDataException) and "DOWN" in str(exc).upper():
-            raise _Transient("Yahoo Finance is down") from exc
+            raise _Transient(
+                "Yahoo answered something that is not price data (its 'Will be right back' "
+                "HTML page: Yahoo Finance is down)"
+            ) from exc
         if isinstance(exc, YFPricesMissingError):
             if exc.yahoo_reason is None:
                 raise _Empty() from exc
             raise PriceDataError(
                 f"Yahoo Finance: no {interval} bars of {symbol} for {rng}: {exc.yahoo_reason}"
             ) from exc
-        if isinstance(exc, ValueError) and "json" in type(exc).__name__.lower():
-            raise _Transient(f"Yahoo Finance answered with something that is not JSON ({exc})") from exc
         raise PriceDataError(
             f"Yahoo Finance: {interval} bars of {symbol} for {rng} failed: "
             f"{type(exc).__name__}: {exc}"
@@ -461,6 +524,8 @@ class YahooSource:
                 {c: pd.Series([], dtype="float64") for c in ("open", "high", "low", "close", "volume")},
                 index=pd.DatetimeIndex([], dtype="datetime64[ns, UTC]" if intraday else "datetime64[ns]"),
             )
+        if not intraday and len(df):
+            _check_session_days(df, symbol)
         # Yahoo's own bars occasionally have high < low (gold futures, 2009-11-23): the user
         # cannot fix the service's data, so such bars keep their close and lose high/low,
         # with a PriceDataWarning naming them.
