@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from datetime import time as dtime
 from pathlib import Path
 
+import _fake_yahoo
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-import _fake_yahoo
 from _fake_yahoo import FakeYahoo
 
 from mktnews.errors import PriceDataError, PriceDataWarning
