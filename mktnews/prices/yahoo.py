@@ -27,8 +27,17 @@ answer raises a :class:`PriceDataError` saying what is possible before anything 
 yfinance keeps a symbol -> time-zone database and a cookie store on disk; mktnews points
 them to ``<cache root>/yfinance`` (the cache root of the first YahooSource that fetches
 in the process, see :func:`mktnews.prices.cache.cache_root`), not to the user's home.
-yfinance's own cookie and time-zone look-ups use their own timeouts (10-30 s); ``timeout``
-bounds the price request.
+``timeout`` bounds each socket read of a request; ``deadline`` (default 60 s) bounds the
+whole request however slowly the answer trickles in (a request over it is a network error,
+retried), and ``call_deadline`` (default 300 s) one :meth:`YahooSource.fetch` (one
+``load_prices`` call), retries and backoff included.
+
+Causes are named: HTTP 401/403 is an access problem (not retried); an HTML page or broken
+JSON is "Yahoo answered something that is not price data" (retried). Daily bars on a day the
+instrument's exchange calendar has no session (a wrong exchange time zone in Yahoo's answer
+shifts every date) are refused; for instruments without a calendar, weekend bars are named
+in a :class:`~mktnews.errors.PriceDataWarning`. What an answer covers in the cache is only
+the stretch it returned (see :mod:`mktnews.prices.cache`).
 """
 
 from __future__ import annotations
@@ -89,21 +98,64 @@ def _range_text(start: pd.Timestamp, end: pd.Timestamp, interval: str) -> str:
     return f"{start:%Y-%m-%d}..{end:%Y-%m-%d}"
 
 
-@contextlib.contextmanager
-def _record_statuses(session: Any, seen: list[tuple[str, int]]) -> Iterator[None]:
-    """Record (url, HTTP status) of every request made through ``session`` meanwhile.
+class _DeadlineExceeded(TimeoutError):
+    """An answer that did not arrive in full within the request's total deadline."""
 
-    The wrapper is an instance attribute that is removed afterwards, so the session is
-    left as it was.
+
+def _read_before(resp: Any, deadline_at: float, seconds: float) -> None:
+    """Read a streamed ``requests`` response's body, giving up at ``deadline_at`` (monotonic)."""
+    chunks: list[bytes] = []
+    raw = resp.raw
+    try:
+        while True:
+            if time.monotonic() > deadline_at:
+                raise _DeadlineExceeded(
+                    f"Yahoo did not finish answering within the {seconds:g} s deadline "
+                    f"({sum(map(len, chunks))} bytes received)"
+                )
+            block = raw.read1(65536, decode_content=True) if hasattr(raw, "read1") else raw.read(65536, decode_content=True)
+            if not block:
+                break
+            chunks.append(block)
+    finally:
+        if time.monotonic() > deadline_at:
+            resp.close()
+    resp._content = b"".join(chunks)
+    resp._content_consumed = True
+
+
+@contextlib.contextmanager
+def _record_statuses(
+    session: Any, seen: list[tuple[str, int]], deadline_at: float | None = None, seconds: float = 0.0
+) -> Iterator[None]:
+    """Record (url, HTTP status) of every request made through ``session`` meanwhile, and
+    hold each request to the total deadline ``deadline_at`` (``time.monotonic()`` value).
+
+    The deadline is the socket timeout of each request (never more than the time left);
+    a ``requests`` session's answer is also read in pieces, giving up when the deadline
+    passes (its own timeout bounds each read only). The wrapper is an instance attribute
+    that is removed afterwards, so the session is left as it was.
     """
     own = vars(session) if hasattr(session, "__dict__") else {}
     had = "request" in own
     previous = own.get("request")
     original = session.request
+    is_requests = any(t.__module__.startswith("requests") for t in type(session).__mro__)
 
     def request(*args: Any, **kwargs: Any) -> Any:
         url = kwargs.get("url", args[1] if len(args) > 1 else "")
+        if deadline_at is not None:
+            left = deadline_at - time.monotonic()
+            if left <= 0:
+                raise _DeadlineExceeded(f"the {seconds:g} s deadline passed before the request was sent")
+            given = kwargs.get("timeout")
+            kwargs["timeout"] = left if not isinstance(given, (int, float)) else min(float(given), left)
+            if is_requests:
+                kwargs["stream"] = True
         resp = original(*args, **kwargs)
+        streamed = getattr(resp, "_content", None) is False and getattr(resp, "raw", None) is not None
+        if deadline_at is not None and is_requests and streamed:
+            _read_before(resp, deadline_at, seconds)
         seen.append((str(url), int(getattr(resp, "status_code", 0) or 0)))
         return resp
 
@@ -242,6 +294,14 @@ class YahooSource:
         Used for the backoff waits (tests pass a recorder).
     use_cache : bool, default True
         Without the cache every request goes to Yahoo.
+    deadline : float, default 60.0
+        Total seconds for one price request, however slowly the answer trickles in
+        (``timeout`` bounds each socket read only). A request over it counts as a network
+        error (retried).
+    call_deadline : float, default 300.0
+        Total seconds for one :meth:`fetch` (one ``load_prices`` call), retries and
+        backoff included; past it a :class:`~mktnews.errors.PriceDataError` names the
+        symbol, the range and the deadline.
 
     Notes
     -----
@@ -262,6 +322,8 @@ class YahooSource:
         backoff: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
         use_cache: bool = True,
+        deadline: float = 60.0,
+        call_deadline: float = 300.0,
     ) -> None:
         if not isinstance(retries, int) or retries < 1:
             raise PriceDataError(f"retries must be a positive number of tries, not {retries!r}")
@@ -273,6 +335,13 @@ class YahooSource:
         self.session = session
         self._sleep = sleep
         self.use_cache = use_cache
+        if not deadline > 0 or not call_deadline > 0:
+            raise PriceDataError(
+                f"deadline and call_deadline must be positive seconds, not {deadline!r}, {call_deadline!r}"
+            )
+        self.deadline = float(deadline)
+        self.call_deadline = float(call_deadline)
+        self._call_deadline_at: float | None = None
         self.cache = PriceCache(self.name, cache_dir)
 
     # ------------------------------------------------------------------ protocol
@@ -289,6 +358,15 @@ class YahooSource:
             the cache lacks part of the range.
         """
         check_option("interval", interval, Interval)
+        self._call_deadline_at = time.monotonic() + self.call_deadline
+        try:
+            return self._fetch(symbol, start, end, interval)
+        finally:
+            self._call_deadline_at = None
+
+    def _fetch(
+        self, symbol: str, start: pd.Timestamp, end: pd.Timestamp, interval: Interval
+    ) -> pd.DataFrame:
         if self.use_cache:
             frame = self.cache.get(
                 symbol,
@@ -373,6 +451,14 @@ class YahooSource:
     ) -> pd.DataFrame:
         last: _Transient | None = None
         for attempt in range(1, self.retries + 1):
+            if self._call_deadline_at is not None and time.monotonic() >= self._call_deadline_at:
+                raise PriceDataError(
+                    f"Yahoo Finance: {interval} bars of {symbol} for {_range_text(start, end, interval)}: "
+                    f"the call's deadline of {self.call_deadline:g} s passed after {attempt - 1} "
+                    f"{'try' if attempt == 2 else 'tries'}"
+                    + (f" (last cause: {last.cause})" if last is not None else "")
+                    + "; raise YahooSource(call_deadline=...) or try later"
+                )
             try:
                 return self._history(symbol, start, end, interval)
             except _Transient as exc:
@@ -381,6 +467,8 @@ class YahooSource:
                     delay = self.backoff * 2 ** (attempt - 1)
                     if exc.rate_limited:
                         delay *= 2
+                    if self._call_deadline_at is not None:
+                        delay = min(delay, max(0.0, self._call_deadline_at - time.monotonic()))
                     self._sleep(min(delay, _MAX_DELAY))
         assert last is not None
         raise PriceDataError(
@@ -411,7 +499,10 @@ class YahooSource:
                         # yfinance's process-wide singleton last had.
                         self.session = yf.Ticker(symbol).session
                     ticker = yf.Ticker(symbol, session=self.session)
-                    with _record_statuses(ticker.session, seen):
+                    deadline_at = time.monotonic() + self.deadline
+                    if self._call_deadline_at is not None:
+                        deadline_at = min(deadline_at, self._call_deadline_at)
+                    with _record_statuses(ticker.session, seen, deadline_at, self.deadline):
                         raw = ticker.history(
                             start=ask_start,
                             end=ask_end,
