@@ -64,11 +64,14 @@ def test_partial_answer_covers_only_what_was_returned(yahoo: YahooSource, fake: 
     assert _complete(yahoo, "^STOXX50E") == [["2024-11-04T00:00:00", "2024-11-30T00:00:00"]]
 
 
-def test_all_null_closes_are_not_recorded(yahoo: YahooSource, fake: FakeYahoo) -> None:
+def test_all_null_closes_are_not_recorded(yahoo: YahooSource, fake: FakeYahoo, monkeypatch: pytest.MonkeyPatch) -> None:
     fake.script = ["null_closes"]
     with pytest.raises(PriceDataError, match=r"no 1d bars of \^STOXX50E for 2024-11-04\.\.2024-11-08"):
         load_prices("^STOXX50E", "2024-11-04", "2024-11-08", source=yahoo)
-    df = load_prices("^STOXX50E", "2024-11-04", "2024-11-08", source=yahoo)  # asked again
+    assert yahoo.cache.load("^STOXX50E", "1d").complete == []  # type: ignore[union-attr]
+    # "asked, empty" for a day, then asked again
+    monkeypatch.setattr(cache_mod, "utcnow", lambda: T("2025-07-13 12:01", tz="UTC"))
+    df = load_prices("^STOXX50E", "2024-11-04", "2024-11-08", source=yahoo)
     assert len(df) == 5 and df["close"].notna().all()
     assert len(fake.price_calls) == 2
 

@@ -21,8 +21,10 @@ last two days are fetched again on every request that reaches them, and never se
 stale except offline. An answer covers only the stretch from its first to its last bar
 with a close (extended to the piece's edges when within four days of them, a long
 weekend): an empty answer, one whose closes are all missing, or the missing half of a
-partial answer is not recorded as covered and is asked again next time, so a glitch
-cannot poison the cache.
+partial answer is not recorded as covered. The settled part of an empty answer is stored
+as "asked, empty" (key ``empty``: start, end and the time it was asked) and not asked again
+for :data:`EMPTY_RETRY` (one day); the missing half of a partial answer is asked again on
+the next request. So a glitch cannot poison the cache for longer than a day.
 
 A range the cache covers is served without taking the lock, so a read-only cache still
 answers what it holds. When the lock cannot be opened (read-only folder, a directory in
@@ -89,6 +91,8 @@ _DAY = 86_400_000_000_000  # ns
 DAILY_SETTLE_DAYS = 2
 #: An intraday bar is settled this long after its start.
 INTRADAY_SETTLE = pd.Timedelta(hours=24)
+#: A settled range the source answered with no bars is not asked again for this long.
+EMPTY_RETRY = pd.Timedelta(days=1)
 
 Range = tuple[int, int]  # half-open [start, end) in ns since the epoch
 
@@ -230,6 +234,14 @@ class CacheEntry:
     frame: pd.DataFrame
     complete: list[Range] = field(default_factory=list)
     provisional: list[Range] = field(default_factory=list)
+    #: settled ranges the source answered with no bars: (start, end, asked at, ns UTC)
+    empty: list[tuple[int, int, int]] = field(default_factory=list)
+
+    def answered(self, now: pd.Timestamp | None = None) -> list[Range]:
+        """``complete`` plus the empty answers younger than :data:`EMPTY_RETRY`."""
+        t = int((now if now is not None else utcnow()).tz_convert("UTC").as_unit("ns").value)
+        fresh = [(a, b) for a, b, asked in self.empty if t - asked < int(EMPTY_RETRY.value)]
+        return _union(self.complete + fresh)
 
 
 def _empty(symbol: str, interval: str, source: str) -> pd.DataFrame:
@@ -394,7 +406,11 @@ class PriceCache:
         frame = conform_prices(
             frame, symbol=symbol, interval=interval, source=self.source, where=str(path)
         )
-        return CacheEntry(frame, complete, _subtract(provisional, complete))
+        empty = [
+            (_from_iso(a, intraday), _from_iso(b, intraday), int(pd.Timestamp(t).as_unit("ns").value))
+            for a, b, t in meta.get("empty", [])
+        ]
+        return CacheEntry(frame, complete, _subtract(provisional, complete), empty)
 
     # ------------------------------------------------------------------ writing
     def _write(self, path: Path, symbol: str, interval: str, entry: CacheEntry) -> None:
@@ -408,6 +424,7 @@ class PriceCache:
             "interval": interval,
             "complete": [[_iso(a, intraday), _iso(b, intraday)] for a, b in entry.complete],
             "provisional": [[_iso(a, intraday), _iso(b, intraday)] for a, b in entry.provisional],
+            "empty": [[_iso(a, intraday), _iso(b, intraday), _iso(t, True)] for a, b, t in entry.empty],
             "written": utcnow().isoformat(),
         }
         frame = entry.frame.loc[:, list(COLUMNS)]
@@ -499,7 +516,7 @@ class PriceCache:
         # a range the file covers is served without the lock (writes are atomic renames),
         # so a read-only cache still answers what it holds
         entry = self.load(symbol, interval)
-        if entry is not None and not _subtract([req], entry.complete):
+        if entry is not None and not _subtract([req], entry.answered()):
             return self._slice(entry.frame, req, symbol, interval)
         lock_path = path.with_name(path.name + ".lock")
         try:
@@ -532,7 +549,7 @@ class PriceCache:
                 with contextlib.suppress(OSError):
                     path.unlink()
             entry = CacheEntry(_empty(symbol, interval, self.source))
-        gaps = _subtract([req], entry.complete)
+        gaps = _subtract([req], entry.answered())
         if not gaps:
             return self._slice(entry.frame, req, symbol, interval)
         pieces: list[tuple[Range, pd.DataFrame]] = []
@@ -546,7 +563,7 @@ class PriceCache:
                 break
             pieces.append(((a, b), self._conform_piece(part, symbol, interval, (a, b))))
         write_error: str | None = None
-        if any(len(p) for _, p in pieces):
+        if pieces:
             entry = self._merge(entry, pieces, interval)
             try:
                 self._write(path, symbol, interval, entry)
@@ -586,10 +603,16 @@ class PriceCache:
         complete = list(entry.complete)
         provisional = list(entry.provisional)
         parts = []
+        now_ns = int(utcnow().tz_convert("UTC").as_unit("ns").value)
+        empty = [e for e in entry.empty]
         for (a, b), part in pieces:
             got = _answered(part, a, b, interval)
             if got is None:
-                continue  # an empty answer (or one without a single close) is not recorded
+                # an empty answer (or one without a single close) is not covered; its settled
+                # part is remembered as "asked, empty" and asked again after EMPTY_RETRY
+                empty = [e for e in empty if e[1] <= a or e[0] >= b]
+                empty += [(x, y, now_ns) for x, y in _clip([(a, b)], a, min(b, cutoff))]
+                continue
             ca, cb = got
             pns = pd.DatetimeIndex(part.index).asi8
             keep &= ~((ns >= ca) & (ns < cb))
@@ -599,7 +622,8 @@ class PriceCache:
         merged = pd.concat([old.loc[keep], *parts]).sort_index()
         merged.attrs = dict(old.attrs)
         complete = _union(complete)
-        return CacheEntry(merged, complete, _subtract(_union(provisional), complete))
+        empty = [(x, y, t) for x, y, t in empty if _subtract([(x, y)], complete)]
+        return CacheEntry(merged, complete, _subtract(_union(provisional), complete), empty)
 
     def _slice(self, frame: pd.DataFrame, req: Range, symbol: str, interval: str) -> pd.DataFrame:
         ns = pd.DatetimeIndex(frame.index).asi8
