@@ -604,7 +604,7 @@ class PriceCache:
         provisional = list(entry.provisional)
         parts = []
         now_ns = int(utcnow().tz_convert("UTC").as_unit("ns").value)
-        empty = [e for e in entry.empty]
+        empty = list(entry.empty)
         for (a, b), part in pieces:
             got = _answered(part, a, b, interval)
             if got is None:
