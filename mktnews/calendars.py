@@ -12,60 +12,23 @@ instrument's time zone (it opens at local midnight and closes at the next local 
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from mktnews.calendar_codes import check_calendar_code
-from mktnews.calendar_codes import register_custom_calendars as _register_custom
+from mktnews.calendar_codes import (
+    CALENDAR_START,
+    calendar_sessions,
+    check_calendar_code,
+    get_calendar,
+)
 from mktnews.errors import CalendarError
 
 if TYPE_CHECKING:
-    from exchange_calendars import ExchangeCalendar
-
     from mktnews.instruments import Instrument
     from mktnews.prices.base import PriceSource
 
-__all__ = ["calendar_sessions", "check_calendar_code", "data_sessions", "gaps", "get_calendar", "sessions"]
-
-#: Earliest date mktnews asks calendars for (old index data reaches back to the 1980s).
-CALENDAR_START = pd.Timestamp("1985-01-02")
-
-@functools.lru_cache(maxsize=64)
-def get_calendar(code: str) -> ExchangeCalendar:
-    """The exchange calendar ``code`` covering 1985 to a year ahead (cached)."""
-    import exchange_calendars as xc
-
-    _register_custom()
-    try:
-        return xc.get_calendar(code, start=CALENDAR_START)
-    except xc.errors.InvalidCalendarName as exc:
-        raise CalendarError(f"unknown exchange calendar {code!r}") from exc
-    except ValueError:
-        # Some calendars cannot reach back to 1985 (XTKS starts in 1997): take their own
-        # earliest bound, not exchange_calendars' default (20 years before today).
-        bound = type(xc.get_calendar(code)).bound_min()
-        start = CALENDAR_START if bound is None else max(CALENDAR_START, pd.Timestamp(bound))
-        return xc.get_calendar(code, start=start)
-
-
-@functools.lru_cache(maxsize=64)
-def calendar_sessions(code: str) -> pd.DataFrame:
-    """All sessions of calendar ``code`` as a sessions frame (cached; do not modify)."""
-    cal = get_calendar(code)
-    sched = cal.schedule
-    out = pd.DataFrame(
-        {
-            "open": sched["open"].dt.as_unit("ns"),
-            "close": sched["close"].dt.as_unit("ns"),
-            "break_start": sched["break_start"].dt.as_unit("ns"),
-            "break_end": sched["break_end"].dt.as_unit("ns"),
-        },
-        index=pd.DatetimeIndex(sched.index, name="session").as_unit("ns"),
-    )
-    return out
-
+__all__ = ["CALENDAR_START", "calendar_sessions", "check_calendar_code", "data_sessions", "gaps", "get_calendar", "sessions"]
 
 def data_sessions(dates: pd.Index | pd.Series, tz: str) -> pd.DataFrame:
     """Sessions of an instrument without a calendar: each data date spans its whole

@@ -190,7 +190,7 @@ def _make_source(ns: argparse.Namespace) -> PriceSource:
             raise UsageError(f"--prices {prices_dir}: no such folder")
         from mktnews.prices.files import FileSource
 
-        return FileSource(folder)
+        return FileSource(folder, bad_ohlc=getattr(ns, "bad_ohlc", "raise"))
     if getattr(ns, "offline", False):
         from mktnews.prices.yahoo import YahooSource
 
@@ -510,6 +510,36 @@ def _read_factors(path: str | None) -> pd.DataFrame | None:
     return frame.set_index(first)
 
 
+def _price_error_notes(events: pd.DataFrame) -> list[str]:
+    """One line per instrument whose prices could not be had: symbol, range and cause.
+
+    An empty offline cache also says how to fill it.
+    """
+    errors = dict(events.attrs.get("price_errors") or {})
+    lines = []
+    for label, message in errors.items():
+        line = f"no prices for {label}: {_one_line(str(message))}"
+        if str(message).startswith("offline:"):
+            line += (
+                f"; fill the cache while online with 'mktnews prices {label} --start DATE --end DATE' "
+                "for the ranges named, or drop --offline"
+            )
+        lines.append(line)
+    return lines
+
+
+def _with_price_errors(events: pd.DataFrame) -> pd.DataFrame:
+    """``events`` with a ``price_error`` column: the price error of each row's symbol (or NaN)."""
+    errors = dict(events.attrs.get("price_errors") or {})
+    if not errors or "symbol" not in events.columns:
+        return events
+    out = events.copy()
+    out["price_error"] = events["symbol"].astype("str").map(
+        {k: _one_line(str(v)) for k, v in errors.items()}
+    ).astype("str")
+    return out
+
+
 def cmd_study(ns: argparse.Namespace) -> int:
     """``mktnews study PATH... [options]`` / ``mktnews study --sample``."""
     from mktnews.events import align_events
@@ -567,6 +597,8 @@ def cmd_study(ns: argparse.Namespace) -> int:
     try:
         stages.set_postfix_str("align")
         events = align_events(corpus, source=source, interval=ns.interval)
+        price_notes = _price_error_notes(events)
+        notes += price_notes
         stages.update(1)
         stages.set_postfix_str("study")
         try:
@@ -590,9 +622,11 @@ def cmd_study(ns: argparse.Namespace) -> int:
             stages.close()
             if out is not None:
                 out.mkdir(parents=True, exist_ok=True)
-                write_frame(events, out / "events.csv")
+                write_frame(_with_price_errors(events), out / "events.csv")
                 _note(ns, f"no event could be computed; the aligned events are in {out / 'events.csv'}")
             counts = events["status"].astype("str").value_counts()
+            for n in price_notes:
+                print(f"Note: {n}")
             print(
                 f"{len(corpus.articles)} articles read, {len(corpus.rejected)} rejected; "
                 f"{len(events)} event rows ({', '.join(f'{k} {v}' for k, v in counts.items()) or 'none'}); "
@@ -653,6 +687,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "instead of Yahoo Finance")
     g.add_argument("--offline", action="store_true",
                    help="Yahoo Finance from the local cache only (no network); also MKTNEWS_OFFLINE=1")
+    g.add_argument("--bad-ohlc", choices=("raise", "mask"), default="raise",
+                   help="price-file bars with high < low: refuse the instrument (default) or keep the "
+                   "closes and mask such bars' high and low (Yahoo's own bars are always masked)")
 
     reading = _Parser(add_help=False)
     r = reading.add_argument_group("reading articles")

@@ -37,8 +37,9 @@ Status
     ``ok`` when day 0 is a row of the price data. Otherwise ``no_publication_time``,
     ``unknown_instrument`` (name not in the registry nor in ``prices``), ``no_data`` (the
     source could not give prices; the message is in ``events.attrs["price_errors"]``),
-    ``outside_data`` (day 0 before the first or after the last row of the data; for an
-    instrument without a calendar, publication before the first data session opened) or
+    ``outside_data`` (day 0 before the first or after the last row of the data, or
+    publication before the first session of the calendar, 1985-01-02 for most, or of the
+    data for an instrument without a calendar, opened) or
     ``gap`` (day 0 is a calendar session the data lacks; daily ``t0`` is that session, an
     intraday ``t0`` is NaT).
 Matching a box with a session
@@ -1035,8 +1036,9 @@ def _align_daily(
     jc = np.minimum(j, d.n - 1)
     in_data = inside & (j < d.n) & (d.dates[jc] == S)
     outside = known & (~inside | (d.dates[0] > S) | (d.dates[-1] < S))
-    if not calendar_based:
-        outside |= known & (pub < sess.opens[0])
+    # published before the first session the calendar (or the data) knows opened: the
+    # first session after publication is unknown, so day 0 is not that first session
+    outside |= known & (pub < sess.opens[0])
     gap = known & ~outside & ~in_data
     status[known] = _OK
     status[gap] = _GAP
@@ -1083,6 +1085,7 @@ def _align_intraday(
     bar_sess = np.searchsorted(sess.closes, starts, side="right")
     same = inside & (k < nb) & (bar_sess[kc] == pos)
     outside = known & (~inside | (k >= nb) | ((k == 0) & (bar_sess[0] > pos)))
+    outside |= known & (pub < sess.opens[0])  # before the calendar's first session
     ok = same & ~outside
     gap = known & ~outside & ~same
     status[known] = _OK

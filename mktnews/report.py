@@ -211,6 +211,11 @@ def write_report(
     events = results.events
     if not isinstance(events, pd.DataFrame) and hasattr(events, "compute"):
         events = events.compute()  # Dask results: the report holds every event row
+    errors = dict(events.attrs.get("price_errors") or {})
+    if errors and "symbol" in events.columns:  # say why an instrument has no prices
+        events = events.assign(
+            price_error=events["symbol"].astype("str").map({k: str(v) for k, v in errors.items()}).astype("str")
+        )
     put_csv(events, "events.csv")
     put_csv(results.car, "car.csv")
     put_csv(results.caar, "caar.csv")

@@ -11,8 +11,10 @@ Yahoo does; hourly bars at their start. A chart request returns the bars with
 ``period1 <= timestamp < period2``.
 
 Failures are injected with ``script``: one entry per coming *price* request (requests
-with ``period1``), each an HTTP status (``429``, ``503``), ``"empty"`` (Yahoo's answer
-for a range without bars), or an exception instance to raise. ``down`` makes every
+with ``period1``), each an HTTP status (``429``, ``503``, ``403``), ``"empty"`` (Yahoo's answer
+for a range without bars), ``"half"`` (only the first half of the range's bars),
+``"null_closes"`` (every close null), ``"html"`` (an HTML page with status 200),
+``"truncated"`` (JSON cut off after 300 characters), or an exception instance to raise. ``down`` makes every
 request raise (a machine without DNS, say).
 """
 
@@ -64,6 +66,8 @@ class FakeYahoo(requests.Session):
         self.script: list[Any] = []
         self.down: Callable[[], BaseException] | None = None
         self._frames: dict[tuple[str, str], pd.DataFrame] = {}
+        #: symbol -> a wrong exchange time zone to claim in the answers' meta (the stamps stay right)
+        self.claimed_tz: dict[str, str] = {}
 
     # ------------------------------------------------------------------ bookkeeping
     @property
@@ -132,7 +136,7 @@ class FakeYahoo(requests.Session):
             "hasPrePostMarketData": False,
             "gmtoffset": off,
             "timezone": "LOCAL",
-            "exchangeTimezoneName": tz,
+            "exchangeTimezoneName": self.claimed_tz.get(symbol, tz),
             "regularMarketPrice": float(last["close"]) if last is not None else None,
             "priceHint": 2,
             "dataGranularity": interval,
@@ -215,6 +219,26 @@ class FakeYahoo(requests.Session):
                         bars = self._bars(symbol, "1d")
                     assert bars is not None, f"the fake has no bars of {symbol}"
                     return _response(200, json.dumps(self._result(symbol, str(p["interval"]), bars.iloc[:0])), url)
+                if action in ("half", "null_closes", "html", "truncated"):
+                    status, body = self._chart(symbol, p)
+                    if action == "html":
+                        return _response(200, "<!DOCTYPE html><html><head><title>Yahoo</title></head><body>Please enable JavaScript</body></html>", url, "text/html")
+                    if action == "truncated":
+                        return _response(200, json.dumps(body)[:300], url)
+                    res = body["chart"]["result"][0]
+                    q = res["indicators"]["quote"][0]
+                    if action == "half":  # only the first half of the range's bars
+                        k = len(res.get("timestamp", [])) // 2
+                        res["timestamp"] = res["timestamp"][:k]
+                        for key in q:
+                            q[key] = q[key][:k]
+                        if "adjclose" in res["indicators"]:
+                            res["indicators"]["adjclose"][0]["adjclose"] = res["indicators"]["adjclose"][0]["adjclose"][:k]
+                    else:  # every close null
+                        q["close"] = [None] * len(q["close"])
+                        if "adjclose" in res["indicators"]:
+                            res["indicators"]["adjclose"][0]["adjclose"] = [None] * len(q["close"])
+                    return _response(200, json.dumps(body), url)
                 if isinstance(action, int):
                     if action == 429:
                         return _response(429, "Too Many Requests\r\n", url, "text/plain")

@@ -218,10 +218,15 @@ def test_empty_answer_is_not_recorded(daily_dir: Path, tmp_path: Path, clock: li
     out = load_prices("^GDAXI", "2024-11-11", "2024-11-17", source=src)  # asks for the weekend
     assert len(out) == 5
     out = load_prices("^GDAXI", "2024-11-11", "2024-11-17", source=src)
+    # the weekend is "asked, empty": not asked again within EMPTY_RETRY (one day) ...
+    assert [(c[1], c[2]) for c in rec.calls[1:]] == [(T("2024-11-16"), T("2024-11-17"))]
+    meta = _meta(src.cache.path("^GDAXI", "1d"))
+    assert meta["complete"] == [["2024-11-11T00:00:00", "2024-11-16T00:00:00"]]
+    assert meta["empty"] == [["2024-11-16T00:00:00", "2024-11-18T00:00:00", clock[0].isoformat()]]
+    # ... and asked again after it
+    clock[0] = clock[0] + pd.Timedelta(days=1, minutes=1)
+    load_prices("^GDAXI", "2024-11-11", "2024-11-17", source=src)
     assert [(c[1], c[2]) for c in rec.calls[1:]] == [(T("2024-11-16"), T("2024-11-17"))] * 2
-    assert _meta(src.cache.path("^GDAXI", "1d"))["complete"] == [
-        ["2024-11-11T00:00:00", "2024-11-16T00:00:00"]
-    ]
 
 
 def test_info_and_clear(daily_dir: Path, tmp_path: Path, clock: list[pd.Timestamp]) -> None:

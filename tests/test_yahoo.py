@@ -175,7 +175,12 @@ def test_empty_answer_raises(yahoo: YahooSource, fake: FakeYahoo, clock: list[pd
     fake.script = ["empty"]
     with pytest.raises(PriceDataError, match=r"Yahoo Finance has no 1d bars of \^STOXX50E for 2024-11-20\.\.2024-11-29"):
         load_prices("^STOXX50E", "2024-11-20", "2024-11-29", source=yahoo)
-    assert not yahoo.cache.path("^STOXX50E", "1d").exists()
+    # nothing is covered: the range is remembered as "asked, empty", with the time asked
+    entry = yahoo.cache.load("^STOXX50E", "1d")
+    assert entry is not None and entry.complete == [] and len(entry.frame) == 0
+    assert [(T(a), T(b - 86_400_000_000_000), T(t, tz="UTC")) for a, b, t in entry.empty] == [
+        (T("2024-11-20"), T("2024-11-29"), clock[0])
+    ]
     # a weekend is also an empty answer from Yahoo (no script: the fake has no bars there)
     with pytest.raises(PriceDataError, match=r"no 1d bars of \^STOXX50E for 2024-11-23\.\.2024-11-24"):
         load_prices("^STOXX50E", "2024-11-23", "2024-11-24", source=yahoo)

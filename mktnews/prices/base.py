@@ -30,6 +30,7 @@ __all__ = [
     "default_source",
     "load_prices",
     "normalize_range",
+    "validate_bars",
 ]
 
 COLUMNS: tuple[str, ...] = ("open", "high", "low", "close", "volume")
@@ -167,11 +168,11 @@ def conform_prices(
         if (diffs < 0).any():
             pos = int(np.argmax(diffs < 0)) + 1
             raise PriceDataError(
-                f"{label}: rows are not in date order (row {pos}, {idx[pos]}, comes after {idx[pos - 1]})"
+                f"{label}: rows are not in date order (bar {pos + 1}, {idx[pos]}, comes after {idx[pos - 1]})"
             )
         if (diffs == 0).any():
             pos = int(np.argmax(diffs == 0)) + 1
-            raise PriceDataError(f"{label}: duplicated date {idx[pos]} (row {pos})")
+            raise PriceDataError(f"{label}: duplicated date {idx[pos]} (bar {pos + 1})")
     check_option("bad_ohlc", bad_ohlc, BadOHLC)
     hl = (df["high"] < df["low"]).to_numpy()
     masked: list[str] = []
@@ -179,7 +180,7 @@ def conform_prices(
         pos = int(np.argmax(hl))
         if bad_ohlc == "raise":
             raise PriceDataError(
-                f"{label}: high < low on {idx[pos]} (row {pos}: high={df['high'].iat[pos]}, "
+                f"{label}: high < low on {idx[pos]} (bar {pos + 1}: high={df['high'].iat[pos]}, "
                 f"low={df['low'].iat[pos]}); pass bad_ohlc='mask' to keep the closes and mask "
                 "such bars' high and low"
             )
@@ -191,17 +192,73 @@ def conform_prices(
             PriceDataWarning,
             stacklevel=2,
         )
-    for col in ("open", "high", "low", "close"):
-        nonpos = (df[col] <= 0).to_numpy()
-        if nonpos.any() and not _negative_allowed(symbol):
-            pos = int(np.argmax(nonpos))
-            raise PriceDataError(
-                f"{label}: non-positive {col} {df[col].iat[pos]} on {idx[pos]} (row {pos})"
-            )
+    validate_bars(df, symbol=symbol, where=label)
     df.attrs = {"symbol": symbol, "interval": interval, "source": source}
     if masked:
         df.attrs["masked_ohlc"] = masked
     return df
+
+
+def validate_bars(bars: pd.DataFrame | pd.Series, *, symbol: str, where: str | None = None) -> None:
+    """Refuse infinite or non-positive prices, naming the symbol, the date and the field.
+
+    The one check every price entry point (files, Yahoo, the cache, :class:`FrameSource`,
+    :func:`conform_prices`) shares; a caller holding its own prices (a ``benchmark=``
+    Series, say) can run it too. Missing values (NaN) are allowed: they are missing
+    bars, not wrong ones. Zero and negative prices are allowed only for instruments
+    that really have them (WTI futures, ``CL=F``).
+
+    Parameters
+    ----------
+    bars : DataFrame or Series
+        A prices frame (its ``open, high, low, close`` columns that are present are
+        checked, ``volume`` only for infinity and sign) or a Series of closes, indexed by date.
+    symbol : str
+        Named in the message.
+    where : str, optional
+        The file or source, named in the message (default ``symbol``).
+
+    Raises
+    ------
+    PriceDataError
+        At the first bad value: ``"<where>: close of <symbol> is inf on 2024-01-03 (bar 2)"``.
+    """
+    label = where or symbol
+    if isinstance(bars, pd.Series):
+        columns: dict[str, pd.Series] = {str(bars.name or "close"): bars}
+    else:
+        columns = {str(c): bars[c] for c in bars.columns if str(c) in COLUMNS}
+    index = bars.index
+    for col, series in columns.items():
+        try:
+            values = np.asarray(series.to_numpy(dtype="float64", na_value=np.nan))
+        except (TypeError, ValueError) as exc:
+            raise PriceDataError(f"{label}: {col} of {symbol} is not numeric ({exc})") from exc
+        inf = np.flatnonzero(np.isinf(values))
+        if len(inf):
+            i = int(inf[0])
+            raise PriceDataError(
+                f"{label}: {col} of {symbol} is {values[i]} on {index[i]} (bar {i + 1}); "
+                "prices must be finite"
+            )
+        if col == "volume":
+            bad = np.flatnonzero(values < 0)
+            if len(bad):
+                i = int(bad[0])
+                raise PriceDataError(
+                    f"{label}: volume of {symbol} is {values[i]} on {index[i]} (bar {i + 1}); "
+                    "volumes cannot be negative"
+                )
+            continue
+        if _negative_allowed(symbol):
+            continue
+        bad = np.flatnonzero(values <= 0)
+        if len(bad):
+            i = int(bad[0])
+            raise PriceDataError(
+                f"{label}: non-positive {col} of {symbol} {values[i]} on {index[i]} (bar {i + 1}); "
+                "prices must be positive"
+            )
 
 
 # Instruments whose prices can really be zero or negative (WTI futures on 2020-04-20).
@@ -338,4 +395,6 @@ def load_prices(
         frame = conform_prices(
             frame, symbol=symbol, interval=interval, source=str(getattr(src, "name", src))
         )
+    else:  # a source of the user's own that returns contract-shaped frames: still checked
+        validate_bars(frame, symbol=symbol, where=str(getattr(src, "name", src)))
     return frame

@@ -16,10 +16,24 @@ A daily bar dated D counts as settled from D + 2 days 00:00 UTC on (every exchan
 session D has closed by then and Yahoo has had a day to finalise it); an intraday bar
 from 24 hours after its start. A request is served from the file when its range lies
 inside ``complete``; otherwise only the uncovered pieces are fetched and merged (rows of a
-fetched piece replace the cached rows inside that piece). So the bars of the last two
-days are fetched again on every request that reaches them, and never served stale
-except offline. An empty answer for a piece is not recorded as covered (it is asked
-again next time), so a glitch that returned nothing cannot poison the cache.
+fetched piece replace the cached rows inside what the answer covers). So the bars of the
+last two days are fetched again on every request that reaches them, and never served
+stale except offline. An answer covers only the stretch from its first to its last bar
+with a close (extended to the piece's edges when within four days of them, a long
+weekend): an empty answer, one whose closes are all missing, or the missing half of a
+partial answer is not recorded as covered. The settled part of an empty answer is stored
+as "asked, empty" (key ``empty``: start, end and the time it was asked) and not asked again
+for :data:`EMPTY_RETRY` (one day); the missing half of a partial answer is asked again on
+the next request. So a glitch cannot poison the cache for longer than a day.
+
+A range the cache covers is served without taking the lock, so a read-only cache still
+answers what it holds. When the lock cannot be opened (read-only folder, a directory in
+its place) the fill goes on without it, with a :class:`CacheWarning`; when the file
+cannot be written (full disk, read-only folder, a directory in its place) the fetched
+bars are still returned, with a :class:`CacheWriteWarning` naming the symbol, the range
+and the path (also in the frame's ``attrs["cache_error"]``). Files are written with
+Parquet page checksums and read with checksum verification: a damaged page makes the
+file unreadable (discarded and fetched again), never served.
 
 Writes are atomic: the new file is written to a temporary file in the same folder,
 fsync'ed and moved over the old one with :func:`os.replace`, so a reader (or a process
@@ -53,13 +67,14 @@ import numpy as np
 import pandas as pd
 
 from mktnews._typing import Interval, check_option
-from mktnews.errors import PriceDataError
+from mktnews.errors import PriceDataError, PriceDataWarning
 from mktnews.prices.base import COLUMNS, PriceSource, conform_prices, is_intraday
 
 __all__ = [
     "CACHE_ENV",
     "OFFLINE_ENV",
     "CacheWarning",
+    "CacheWriteWarning",
     "CachedSource",
     "PriceCache",
     "cache_root",
@@ -76,12 +91,22 @@ _DAY = 86_400_000_000_000  # ns
 DAILY_SETTLE_DAYS = 2
 #: An intraday bar is settled this long after its start.
 INTRADAY_SETTLE = pd.Timedelta(hours=24)
+#: A settled range the source answered with no bars is not asked again for this long.
+EMPTY_RETRY = pd.Timedelta(days=1)
 
 Range = tuple[int, int]  # half-open [start, end) in ns since the epoch
 
 
 class CacheWarning(UserWarning):
     """A cache file was unreadable and has been discarded (it will be fetched again)."""
+
+
+class CacheWriteWarning(CacheWarning, PriceDataWarning):
+    """Bars were fetched but could not be stored (full disk, read-only folder, ...).
+
+    The fetched bars are still returned; the message names the symbol, the range and the
+    cache path, and the frame's ``attrs["cache_error"]`` repeats it.
+    """
 
 
 def utcnow() -> pd.Timestamp:
@@ -209,6 +234,14 @@ class CacheEntry:
     frame: pd.DataFrame
     complete: list[Range] = field(default_factory=list)
     provisional: list[Range] = field(default_factory=list)
+    #: settled ranges the source answered with no bars: (start, end, asked at, ns UTC)
+    empty: list[tuple[int, int, int]] = field(default_factory=list)
+
+    def answered(self, now: pd.Timestamp | None = None) -> list[Range]:
+        """``complete`` plus the empty answers younger than :data:`EMPTY_RETRY`."""
+        t = int((now if now is not None else utcnow()).tz_convert("UTC").as_unit("ns").value)
+        fresh = [(a, b) for a, b, asked in self.empty if t - asked < int(EMPTY_RETRY.value)]
+        return _union(self.complete + fresh)
 
 
 def _empty(symbol: str, interval: str, source: str) -> pd.DataFrame:
@@ -226,13 +259,25 @@ def _write_table(table: Any, handle: Any) -> None:
     """Write a pyarrow table to an open binary file (a seam for the crash test)."""
     import pyarrow.parquet as pq
 
-    pq.write_table(table, handle)
+    pq.write_table(table, handle, write_page_checksum=True)
+
+
+class _LockUnavailable(PriceDataError):
+    """The lock file cannot be created or opened (read-only cache, a directory in its place)."""
+
+    def __init__(self, lock_path: Path, cause: OSError) -> None:
+        self.cause = f"{type(cause).__name__}: {cause}"
+        super().__init__(f"mktnews cache: cannot open the lock file {lock_path} ({self.cause})")
 
 
 @contextlib.contextmanager
 def _exclusive(lock_path: Path) -> Iterator[None]:
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+b") as fh:
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fh = _open_lock(lock_path)
+    except OSError as exc:
+        raise _LockUnavailable(lock_path, exc) from exc
+    with fh:
         try:
             import fcntl
         except ImportError:  # Windows
@@ -257,6 +302,38 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
                 yield
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _open_lock(lock_path: Path) -> Any:
+    """Open the lock file for writing (a seam for the tests of unwritable caches)."""
+    return open(lock_path, "a+b")
+
+
+#: A piece's answer counts as covering the piece up to its edges when its first (last)
+#: bar with a close lies within this of the piece's start (end): a long weekend.
+EDGE_TOLERANCE = pd.Timedelta(days=4)
+
+
+def _answered(part: pd.DataFrame, a: int, b: int, interval: str) -> Range | None:
+    """The part of ``[a, b)`` that an answer really covers, or ``None`` if it has no close.
+
+    From its first to its last bar with a close (bars with a missing close say nothing),
+    extended to the piece's edges when within :data:`EDGE_TOLERANCE` of them. A source
+    that answered only the first half of a range thus covers only that half, and the
+    rest is asked again next time.
+    """
+    closes = part["close"].to_numpy(dtype="float64", na_value=np.nan)
+    ns = pd.DatetimeIndex(part.index).asi8[~np.isnan(closes)]
+    if len(ns) == 0:
+        return None
+    from mktnews.prices.base import BAR_LENGTH
+
+    step = _DAY if not is_intraday(interval) else int(BAR_LENGTH[interval].value)
+    tol = int(EDGE_TOLERANCE.value)
+    first, last = int(ns.min()), int(ns.max()) + step
+    ca = a if first - a <= tol else first
+    cb = b if b - last <= tol else min(last, b)
+    return ca, cb
 
 
 class PriceCache:
@@ -309,7 +386,7 @@ class PriceCache:
     def _read(self, path: Path, symbol: str, interval: str) -> CacheEntry:
         import pyarrow.parquet as pq
 
-        table = pq.read_table(path)
+        table = pq.read_table(path, page_checksum_verification=True)
         raw = (table.schema.metadata or {}).get(_META_KEY)
         if raw is None:
             raise ValueError("no mktnews metadata")
@@ -329,7 +406,11 @@ class PriceCache:
         frame = conform_prices(
             frame, symbol=symbol, interval=interval, source=self.source, where=str(path)
         )
-        return CacheEntry(frame, complete, _subtract(provisional, complete))
+        empty = [
+            (_from_iso(a, intraday), _from_iso(b, intraday), int(pd.Timestamp(t).as_unit("ns").value))
+            for a, b, t in meta.get("empty", [])
+        ]
+        return CacheEntry(frame, complete, _subtract(provisional, complete), empty)
 
     # ------------------------------------------------------------------ writing
     def _write(self, path: Path, symbol: str, interval: str, entry: CacheEntry) -> None:
@@ -343,6 +424,7 @@ class PriceCache:
             "interval": interval,
             "complete": [[_iso(a, intraday), _iso(b, intraday)] for a, b in entry.complete],
             "provisional": [[_iso(a, intraday), _iso(b, intraday)] for a, b in entry.provisional],
+            "empty": [[_iso(a, intraday), _iso(b, intraday), _iso(t, True)] for a, b, t in entry.empty],
             "written": utcnow().isoformat(),
         }
         frame = entry.frame.loc[:, list(COLUMNS)]
@@ -431,33 +513,76 @@ class PriceCache:
                 )
             assert entry is not None
             return self._slice(entry.frame, req, symbol, interval)
-        with _exclusive(path.with_name(path.name + ".lock")):
-            self._remove_debris(path)
-            entry = self.load(symbol, interval)
-            if entry is None:
-                if path.exists():
-                    with contextlib.suppress(OSError):
-                        path.unlink()
-                entry = CacheEntry(_empty(symbol, interval, self.source))
-            gaps = _subtract([req], entry.complete)
-            if not gaps:
-                return self._slice(entry.frame, req, symbol, interval)
-            pieces: list[tuple[Range, pd.DataFrame]] = []
-            error: BaseException | None = None
-            for a, b in gaps:
-                s, e = _from_half_open(a, b, interval)
-                try:
-                    part = fetch(s, e)
-                except BaseException as exc:
-                    error = exc
-                    break
-                pieces.append(((a, b), self._conform_piece(part, symbol, interval, (a, b))))
-            if any(len(p) for _, p in pieces):
-                entry = self._merge(entry, pieces, interval)
-                self._write(path, symbol, interval, entry)
-            if error is not None:
-                raise error
+        # a range the file covers is served without the lock (writes are atomic renames),
+        # so a read-only cache still answers what it holds
+        entry = self.load(symbol, interval)
+        if entry is not None and not _subtract([req], entry.answered()):
             return self._slice(entry.frame, req, symbol, interval)
+        lock_path = path.with_name(path.name + ".lock")
+        try:
+            with _exclusive(lock_path):
+                return self._fill(path, symbol, req, interval, fetch, locked=True)
+        except _LockUnavailable as exc:
+            warnings.warn(
+                f"mktnews cache: cannot lock {lock_path} ({exc.cause}); filling {symbol} "
+                f"{interval} {describe_ranges([req], interval)} without the lock",
+                CacheWarning,
+                stacklevel=3,
+            )
+            return self._fill(path, symbol, req, interval, fetch, locked=False)
+
+    def _fill(
+        self,
+        path: Path,
+        symbol: str,
+        req: Range,
+        interval: str,
+        fetch: Callable[[pd.Timestamp, pd.Timestamp], pd.DataFrame],
+        *,
+        locked: bool,
+    ) -> pd.DataFrame:
+        if locked:
+            self._remove_debris(path)
+        entry = self.load(symbol, interval)
+        if entry is None:
+            if path.is_file() or path.is_symlink():
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            entry = CacheEntry(_empty(symbol, interval, self.source))
+        gaps = _subtract([req], entry.answered())
+        if not gaps:
+            return self._slice(entry.frame, req, symbol, interval)
+        pieces: list[tuple[Range, pd.DataFrame]] = []
+        error: BaseException | None = None
+        for a, b in gaps:
+            s, e = _from_half_open(a, b, interval)
+            try:
+                part = fetch(s, e)
+            except BaseException as exc:
+                error = exc
+                break
+            pieces.append(((a, b), self._conform_piece(part, symbol, interval, (a, b))))
+        write_error: str | None = None
+        if pieces:
+            entry = self._merge(entry, pieces, interval)
+            try:
+                self._write(path, symbol, interval, entry)
+            except OSError as exc:  # full disk, read-only folder, a directory in the way
+                fetched = describe_ranges([r for r, p in pieces if len(p)], interval)
+                write_error = str(
+                    PriceDataError(
+                        f"mktnews cache: cannot store the {interval} bars of {symbol} fetched for "
+                        f"{fetched} in {path} ({type(exc).__name__}: {exc}); they are returned "
+                        "but not cached, and will be fetched again next time"
+                    )
+                )
+                warnings.warn(write_error, CacheWriteWarning, stacklevel=4)
+        if error is not None:
+            raise error
+        out = self._slice(entry.frame, req, symbol, interval)
+        if write_error is not None:
+            out.attrs["cache_error"] = write_error
+        return out
 
     def _conform_piece(
         self, part: pd.DataFrame, symbol: str, interval: str, rng: Range
@@ -478,17 +603,27 @@ class PriceCache:
         complete = list(entry.complete)
         provisional = list(entry.provisional)
         parts = []
+        now_ns = int(utcnow().tz_convert("UTC").as_unit("ns").value)
+        empty = list(entry.empty)
         for (a, b), part in pieces:
-            if len(part) == 0:
-                continue  # an empty answer is not recorded as covered
-            keep &= ~((ns >= a) & (ns < b))
-            parts.append(part)
-            complete += _clip([(a, b)], a, min(b, cutoff))
-            provisional += _clip([(a, b)], max(a, cutoff), b)
+            got = _answered(part, a, b, interval)
+            if got is None:
+                # an empty answer (or one without a single close) is not covered; its settled
+                # part is remembered as "asked, empty" and asked again after EMPTY_RETRY
+                empty = [e for e in empty if e[1] <= a or e[0] >= b]
+                empty += [(x, y, now_ns) for x, y in _clip([(a, b)], a, min(b, cutoff))]
+                continue
+            ca, cb = got
+            pns = pd.DatetimeIndex(part.index).asi8
+            keep &= ~((ns >= ca) & (ns < cb))
+            parts.append(part.loc[(pns >= ca) & (pns < cb)])
+            complete += _clip([(ca, cb)], ca, min(cb, cutoff))
+            provisional += _clip([(ca, cb)], max(ca, cutoff), cb)
         merged = pd.concat([old.loc[keep], *parts]).sort_index()
         merged.attrs = dict(old.attrs)
         complete = _union(complete)
-        return CacheEntry(merged, complete, _subtract(_union(provisional), complete))
+        empty = [(x, y, t) for x, y, t in empty if _subtract([(x, y)], complete)]
+        return CacheEntry(merged, complete, _subtract(_union(provisional), complete), empty)
 
     def _slice(self, frame: pd.DataFrame, req: Range, symbol: str, interval: str) -> pd.DataFrame:
         ns = pd.DatetimeIndex(frame.index).asi8

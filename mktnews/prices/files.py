@@ -122,6 +122,7 @@ class _Table:
     labels: np.ndarray  # "line 12" / "row 3" per row
     columns: list[str]  # original header names, for messages
     decimal_comma: bool = False
+    unterminated: bool = False  # the text does not end with a line break (CSV only)
 
 
 # --------------------------------------------------------------------------- reading
@@ -174,29 +175,58 @@ def _read_csv_table(path: Path, symbol: str | None) -> _Table:
         return _read_multiheader(path, lines, first, sep, head0, head1, symbol)
     names = [c.strip() for c in head0]
     body = "\n".join(lines[first + 1 :])
-    frame = _parse_body(path, body, sep, names)
-    labels = np.array([f"line {first + 2 + i}" for i in range(len(frame))], dtype=object)
-    return _table_from_frame(path, frame, labels, names, sep)
+    frame, labels = _parse_body(path, body, sep, names, first + 2)
+    table = _table_from_frame(path, frame, labels, names, sep)
+    table.unterminated = not text.endswith(("\n", "\r"))
+    return table
 
 
-def _parse_body(path: Path, body: str, sep: str, names: list[str]) -> pd.DataFrame:
+def _parse_body(
+    path: Path, body: str, sep: str, names: list[str], first_line: int, shown: list[str] | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Split the data lines into string cells; return them with each row's file line label.
+
+    ``first_line`` is the file's own (1-based) number of the body's first line. A line
+    with fewer fields than the header (a truncated last line, say) or with more non-empty
+    fields is refused naming the file, the line and the field; blank lines are kept as
+    empty rows (dropped later).
+    """
     unique = [f"{n}\x00{i}" for i, n in enumerate(names)]
-    if not body.strip():
-        return pd.DataFrame({u: pd.Series([], dtype="str") for u in unique})
+    width = len(names)
+    shown = shown if shown is not None else names
+    rows: list[list[str]] = []
+    line_nos: list[int] = []
+    reader = csv.reader(io.StringIO(body), delimiter=sep)
+    start = 1
     try:
-        frame = pd.read_csv(
-            io.StringIO(body),
-            sep=sep,
-            header=None,
-            names=unique,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            index_col=False,
-        )
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise PriceDataError(f"{path}: cannot parse the CSV ({exc})") from exc
-    return frame
+        for cells in reader:
+            line_no = first_line + start - 1
+            start = reader.line_num + 1
+            if not cells or all(not c.strip() for c in cells):
+                rows.append([""] * width)
+                line_nos.append(line_no)
+                continue
+            if len(cells) < width:
+                missing = shown[len(cells)] if len(cells) < len(shown) else f"field {len(cells) + 1}"
+                raise PriceDataError(
+                    f"{path}: line {line_no}: has {len(cells)} of {width} fields; {missing!r} "
+                    "is missing (a truncated or damaged line)"
+                )
+            if len(cells) > width:
+                if any(c.strip() for c in cells[width:]):
+                    raise PriceDataError(
+                        f"{path}: line {line_no}: has {len(cells)} fields, the header names {width}"
+                    )
+                cells = cells[:width]
+            rows.append(cells)
+            line_nos.append(line_no)
+    except csv.Error as exc:
+        raise PriceDataError(f"{path}: line {first_line + start - 1}: cannot parse the CSV ({exc})") from exc
+    frame = pd.DataFrame(rows, columns=unique, dtype="str") if rows else pd.DataFrame(
+        {u: pd.Series([], dtype="str") for u in unique}
+    )
+    labels = np.array([f"line {n}" for n in line_nos], dtype=object)
+    return frame, labels
 
 
 def _read_multiheader(
@@ -238,10 +268,10 @@ def _read_multiheader(
     body_start = first + skip
     body = "\n".join(lines[body_start:])
     all_names = [f"c{i}" for i in range(len(fields))]
-    frame = _parse_body(path, body, sep, all_names)
+    shown = [f"{fields[i].strip()} ({tickers[i].strip()})" if i else names[0] for i in range(len(fields))]
+    frame, labels = _parse_body(path, body, sep, all_names, body_start + 1, shown)
     frame = frame.iloc[:, keep]
     frame.columns = pd.Index([f"{n}\x00{i}" for i, n in enumerate(names)])
-    labels = np.array([f"line {body_start + 1 + i}" for i in range(len(frame))], dtype=object)
     return _table_from_frame(path, frame, labels, names, sep)
 
 
@@ -390,7 +420,47 @@ class _Stamps:
     utc: pd.DatetimeIndex | None  # instants, when the file says which zone
 
 
-def _parse_stamps(path: Path, table: _Table, tz: str | None) -> _Stamps:
+_SLASHED = re.compile(r"^\s*(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-]\d{2,4}(?:\s|$)")
+
+
+def _slashed_dayfirst(path: Path, cells: pd.Series, labels: np.ndarray, dayfirst: bool | None) -> bool | None:
+    """Day-first or month-first for ``dd/mm/yyyy``-like dates: what the file proves, or ``dayfirst``.
+
+    Returns ``None`` when the dates are not of that form. A file in which every first
+    and second number is at most 12 proves nothing, and is refused unless ``dayfirst``
+    says which it is.
+    """
+    parts = cells.str.extract(_SLASHED)
+    if parts["a"].isna().any():
+        return None
+    a = parts["a"].astype("int64").to_numpy()
+    b = parts["b"].astype("int64").to_numpy()
+    day_proof = np.flatnonzero(a > 12)
+    month_proof = np.flatnonzero(b > 12)
+    if len(day_proof) and len(month_proof):
+        raise PriceDataError(
+            f"{path}: dates are day-first in {labels[day_proof[0]]} ({cells.iat[day_proof[0]]!r}) "
+            f"but month-first in {labels[month_proof[0]]} ({cells.iat[month_proof[0]]!r})"
+        )
+    proved = True if len(day_proof) else False if len(month_proof) else None
+    if dayfirst is None:
+        if proved is None:
+            raise PriceDataError(
+                f"{path}: dates such as {cells.iat[0]!r} ({labels[0]}) can be read day-first or "
+                "month-first, and no date in the file has a number above 12 that would tell; "
+                "pass dayfirst=True (dd/mm/yyyy) or dayfirst=False (mm/dd/yyyy)"
+            )
+        return proved
+    if proved is not None and proved != dayfirst:
+        pos = day_proof[0] if proved else month_proof[0]
+        raise PriceDataError(
+            f"{path}: dayfirst={dayfirst} was passed, but {labels[pos]} ({cells.iat[pos]!r}) "
+            f"is {'day' if proved else 'month'}-first"
+        )
+    return dayfirst
+
+
+def _parse_stamps(path: Path, table: _Table, tz: str | None, dayfirst: bool | None = None) -> _Stamps:
     raw = table.stamps
     if isinstance(raw.dtype, pd.DatetimeTZDtype):
         idx = pd.DatetimeIndex(raw).as_unit("ns")
@@ -436,13 +506,16 @@ def _parse_stamps(path: Path, table: _Table, tz: str | None) -> _Stamps:
             f"{path}: {table.labels[pos]}: date {cells.iat[pos]!r} is not in the form of the "
             f"other rows (e.g. {cells.iat[int(np.argmax(iso))]!r})"
         )
-    wall = _to_datetime(path, cells, table.labels, fmt=None)
+    first = _slashed_dayfirst(path, cells, table.labels, dayfirst)
+    wall = _to_datetime(path, cells, table.labels, fmt=None, dayfirst=bool(first))
     return _Stamps(wall=wall, utc=None)
 
 
-def _to_datetime(path: Path, cells: pd.Series, labels: np.ndarray, fmt: str | None) -> pd.DatetimeIndex:
+def _to_datetime(
+    path: Path, cells: pd.Series, labels: np.ndarray, fmt: str | None, dayfirst: bool = False
+) -> pd.DatetimeIndex:
     try:
-        parsed = pd.to_datetime(cells, format=fmt, errors="coerce")
+        parsed = pd.to_datetime(cells, format=fmt, errors="coerce", dayfirst=dayfirst)
     except (ValueError, TypeError) as exc:
         raise PriceDataError(f"{path}: cannot read the dates ({exc})") from exc
     idx = pd.DatetimeIndex(parsed)
@@ -491,6 +564,91 @@ def _to_numbers(
     return nums
 
 
+_DEC_COMMA_ONLY = re.compile(r"[-+\u2212]?(?:\d+,(?:\d{1,2}|\d{4,})|\d{1,3}(?:\.\d{3})+,\d+)")
+_THOUSANDS = re.compile(r"[-+\u2212]?(?:\d{1,3}(?:,\d{3})+\.\d+|\d{1,3}(?:,\d{3}){2,}|\d+\.(?:\d{1,2}|\d{4,}))")
+_AMBIGUOUS = re.compile(r"[-+\u2212]?\d{1,3},\d{3}")
+
+
+def _decimal_comma(path: Path, table: _Table) -> bool:
+    """Whether the file's numbers use a decimal comma: what its cells prove, else refuse.
+
+    A semicolon-separated file with commas in its numbers uses decimal commas. Otherwise
+    a cell such as ``5383,48`` proves a decimal comma and ``5,383.48`` (or ``5383.48``)
+    a decimal point; a file that proves both, or that has only cells like ``5,383``
+    (either reading), is refused naming the line.
+    """
+    if table.decimal_comma:
+        return True
+    texts = {
+        role: v.astype(str).str.strip()
+        for role, v in table.values.items()
+        if not pd.api.types.is_numeric_dtype(v.dtype)
+    }
+    if not any(t.str.contains(",", regex=False).any() for t in texts.values()):
+        return False
+    dec: tuple[str, int] | None = None
+    point: tuple[str, int] | None = None
+    ambiguous: tuple[str, int] | None = None
+    for role, t in texts.items():
+        i = np.flatnonzero(t.str.fullmatch(_DEC_COMMA_ONLY).to_numpy())
+        if len(i) and dec is None:
+            dec = (role, int(i[0]))
+        i = np.flatnonzero(t.str.fullmatch(_THOUSANDS).to_numpy())
+        if len(i) and point is None:
+            point = (role, int(i[0]))
+        i = np.flatnonzero(t.str.fullmatch(_AMBIGUOUS).to_numpy())
+        if len(i) and ambiguous is None:
+            ambiguous = (role, int(i[0]))
+
+    def show(hit: tuple[str, int]) -> str:
+        role, i = hit
+        return f"{table.labels[i]}: {_column_label(table, role)} {texts[role].iat[i]!r}"
+
+    if dec is not None and point is not None:
+        raise PriceDataError(
+            f"{path}: numbers use a decimal comma in {show(dec)} but a decimal point in "
+            f"{show(point)}; write the file with one decimal separator"
+        )
+    if dec is not None:
+        return True
+    if point is not None or ambiguous is None:
+        return False
+    raise PriceDataError(
+        f"{path}: {show(ambiguous)} can be read with a decimal comma or a thousands "
+        "separator, and no number in the file tells which; write the numbers without "
+        "thousands separators (or with a decimal point)"
+    )
+
+
+def _check_cut_short(path: Path, table: _Table) -> None:
+    """Refuse a last number that looks cut off (the file ends mid-line, without a line break).
+
+    The last field of the last line is compared with the same column in the other rows:
+    when every other value there has at least ``k`` digits after the decimal separator
+    and the last has fewer, the file was most likely truncated.
+    """
+    if not table.columns or len(table.stamps) < 2:
+        return
+    role = _ROLES.get(_norm_header(table.columns[-1]))
+    if role is None or role not in table.values:
+        return
+    cells = table.values[role]
+    if pd.api.types.is_numeric_dtype(cells.dtype):
+        return
+    text = cells.astype(str).str.strip()
+    frac = text.str.extract(r"[.,](\d+)$")[0].str.len().fillna(0).to_numpy()
+    present = ~text.str.casefold().isin(_NA_STRINGS).to_numpy()
+    others = frac[:-1][present[:-1]]
+    if not present[-1] or len(others) == 0:
+        return
+    if frac[-1] < others.min():
+        raise PriceDataError(
+            f"{path}: {table.labels[-1]}: {_column_label(table, role)} value {text.iat[-1]!r} "
+            f"looks cut short (the file ends in the middle of this line, and every other value "
+            f"in the column has at least {int(others.min())} decimals); the file is truncated"
+        )
+
+
 def _detect_intraday(stamps: _Stamps) -> str | None:
     """Bar size from the most common gap between bars of the same day."""
     key = stamps.utc if stamps.utc is not None else stamps.wall
@@ -520,6 +678,7 @@ def read_price_file(
     tz: str | None = None,
     adjust: bool = False,
     bad_ohlc: BadOHLC = "raise",
+    dayfirst: bool | None = None,
 ) -> pd.DataFrame:
     """Read one price file (CSV or Parquet, any form :class:`FileSource` knows).
 
@@ -542,6 +701,10 @@ def read_price_file(
     bad_ohlc : {"raise", "mask"}, default "raise"
         Rows with ``high < low`` (real data has a few): raise naming the line, or mask
         their high and low (closes kept) with a :class:`~mktnews.errors.PriceDataWarning`.
+    dayfirst : bool, optional
+        For slashed or dotted dates (``03/04/2024``): day-first (``True``) or month-first
+        (``False``). Without it the file must prove the order (a first number above 12
+        means day-first, a second one month-first); a file that proves nothing is refused.
 
     Returns
     -------
@@ -563,7 +726,7 @@ def read_price_file(
     else:
         table = _read_csv_table(p, sym)
     check_option("bad_ohlc", bad_ohlc, BadOHLC)
-    return _build(p, table, sym, interval, tz, adjust, bad_ohlc)
+    return _build(p, table, sym, interval, tz, adjust, bad_ohlc, dayfirst)
 
 
 def _build(
@@ -574,12 +737,13 @@ def _build(
     tz: str | None,
     adjust: bool,
     bad_ohlc: BadOHLC = "raise",
+    dayfirst: bool | None = None,
 ) -> pd.DataFrame:
     labels = table.labels
     n = len(table.stamps)
     if n == 0:
         raise PriceDataError(f"{path}: the file has a header but no rows")
-    stamps = _parse_stamps(path, table, tz)
+    stamps = _parse_stamps(path, table, tz, dayfirst)
     midnight = stamps.wall == stamps.wall.normalize()
     if interval is None:
         if midnight.all():
@@ -631,10 +795,13 @@ def _build(
                 "has a time of day"
             )
         index = stamps.wall
+    decimal_comma = _decimal_comma(path, table)
     cols = {
-        role: _to_numbers(path, cells, _column_label(table, role), labels, table.decimal_comma)
+        role: _to_numbers(path, cells, _column_label(table, role), labels, decimal_comma)
         for role, cells in table.values.items()
     }
+    if table.unterminated:
+        _check_cut_short(path, table)
     order = _check_order(path, index, labels)
     if order is not None:
         index = index[order]
@@ -702,6 +869,15 @@ def _check_values(
                 f"{path}: {labels[i]}: high {cols['high'][i]} is below low {cols['low'][i]} "
                 "(pass bad_ohlc='mask' to keep the closes and mask such rows' high and low)"
             )
+    for role in ("open", "high", "low", "close", "adjclose", "volume"):
+        if role in cols:
+            bad = np.flatnonzero(np.isinf(cols[role]))
+            if len(bad):
+                i = bad[0]
+                raise PriceDataError(
+                    f"{path}: {labels[i]}: {_column_label(table, role)} of {symbol} is "
+                    f"{cols[role][i]}; prices must be finite"
+                )
     if not _negative_allowed(symbol):
         for role in ("open", "high", "low", "close", "adjclose"):
             if role in cols:
@@ -754,6 +930,8 @@ class FileSource:
     bad_ohlc : {"raise", "mask"}, default "raise"
         Rows with ``high < low`` (Yahoo's gold futures have one, 2009-11-23): raise naming
         the file and line, or mask their high and low (closes kept) with a warning.
+    dayfirst : bool, optional
+        Order of slashed dates (``03/04/2024``); see :func:`read_price_file`.
 
     Notes
     -----
@@ -770,10 +948,12 @@ class FileSource:
         adjust: bool = False,
         name: str | None = None,
         bad_ohlc: BadOHLC = "raise",
+        dayfirst: bool | None = None,
     ) -> None:
         if interval is not None:
             check_option("interval", interval, Interval)
         self.interval = interval
+        self.dayfirst = dayfirst
         self.tz = tz
         self.adjust = adjust
         self.bad_ohlc: BadOHLC = check_option("bad_ohlc", bad_ohlc, BadOHLC)  # type: ignore[assignment]
@@ -877,6 +1057,7 @@ class FileSource:
                 tz=self.tz,
                 adjust=self.adjust,
                 bad_ohlc=self.bad_ohlc,
+                dayfirst=self.dayfirst,
             )
             with self._lock:
                 self._frames[key] = frame

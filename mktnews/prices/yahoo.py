@@ -27,8 +27,17 @@ answer raises a :class:`PriceDataError` saying what is possible before anything 
 yfinance keeps a symbol -> time-zone database and a cookie store on disk; mktnews points
 them to ``<cache root>/yfinance`` (the cache root of the first YahooSource that fetches
 in the process, see :func:`mktnews.prices.cache.cache_root`), not to the user's home.
-yfinance's own cookie and time-zone look-ups use their own timeouts (10-30 s); ``timeout``
-bounds the price request.
+``timeout`` bounds each socket read of a request; ``deadline`` (default 60 s) bounds the
+whole request however slowly the answer trickles in (a request over it is a network error,
+retried), and ``call_deadline`` (default 300 s) one :meth:`YahooSource.fetch` (one
+``load_prices`` call), retries and backoff included.
+
+Causes are named: HTTP 401/403 is an access problem (not retried); an HTML page or broken
+JSON is "Yahoo answered something that is not price data" (retried). Daily bars on a day the
+instrument's exchange calendar has no session (a wrong exchange time zone in Yahoo's answer
+shifts every date) are refused; for instruments without a calendar, weekend bars are named
+in a :class:`~mktnews.errors.PriceDataWarning`. What an answer covers in the cache is only
+the stretch it returned (see :mod:`mktnews.prices.cache`).
 """
 
 from __future__ import annotations
@@ -43,7 +52,7 @@ from typing import Any
 import pandas as pd
 
 from mktnews._typing import Interval, check_option
-from mktnews.errors import PriceDataError
+from mktnews.errors import PriceDataError, PriceDataWarning
 from mktnews.prices import cache as cache_mod
 from mktnews.prices.base import conform_prices, is_intraday
 from mktnews.prices.cache import PriceCache, cache_root, offline_from_env
@@ -89,21 +98,64 @@ def _range_text(start: pd.Timestamp, end: pd.Timestamp, interval: str) -> str:
     return f"{start:%Y-%m-%d}..{end:%Y-%m-%d}"
 
 
-@contextlib.contextmanager
-def _record_statuses(session: Any, seen: list[tuple[str, int]]) -> Iterator[None]:
-    """Record (url, HTTP status) of every request made through ``session`` meanwhile.
+class _DeadlineExceeded(TimeoutError):
+    """An answer that did not arrive in full within the request's total deadline."""
 
-    The wrapper is an instance attribute that is removed afterwards, so the session is
-    left as it was.
+
+def _read_before(resp: Any, deadline_at: float, seconds: float) -> None:
+    """Read a streamed ``requests`` response's body, giving up at ``deadline_at`` (monotonic)."""
+    chunks: list[bytes] = []
+    raw = resp.raw
+    try:
+        while True:
+            if time.monotonic() > deadline_at:
+                raise _DeadlineExceeded(
+                    f"Yahoo did not finish answering within the {seconds:g} s deadline "
+                    f"({sum(map(len, chunks))} bytes received)"
+                )
+            block = raw.read1(65536, decode_content=True) if hasattr(raw, "read1") else raw.read(65536, decode_content=True)
+            if not block:
+                break
+            chunks.append(block)
+    finally:
+        if time.monotonic() > deadline_at:
+            resp.close()
+    resp._content = b"".join(chunks)
+    resp._content_consumed = True
+
+
+@contextlib.contextmanager
+def _record_statuses(
+    session: Any, seen: list[tuple[str, int]], deadline_at: float | None = None, seconds: float = 0.0
+) -> Iterator[None]:
+    """Record (url, HTTP status) of every request made through ``session`` meanwhile, and
+    hold each request to the total deadline ``deadline_at`` (``time.monotonic()`` value).
+
+    The deadline is the socket timeout of each request (never more than the time left);
+    a ``requests`` session's answer is also read in pieces, giving up when the deadline
+    passes (its own timeout bounds each read only). The wrapper is an instance attribute
+    that is removed afterwards, so the session is left as it was.
     """
     own = vars(session) if hasattr(session, "__dict__") else {}
     had = "request" in own
     previous = own.get("request")
     original = session.request
+    is_requests = any(t.__module__.startswith("requests") for t in type(session).__mro__)
 
     def request(*args: Any, **kwargs: Any) -> Any:
         url = kwargs.get("url", args[1] if len(args) > 1 else "")
+        if deadline_at is not None:
+            left = deadline_at - time.monotonic()
+            if left <= 0:
+                raise _DeadlineExceeded(f"the {seconds:g} s deadline passed before the request was sent")
+            given = kwargs.get("timeout")
+            kwargs["timeout"] = left if not isinstance(given, (int, float)) else min(float(given), left)
+            if is_requests:
+                kwargs["stream"] = True
         resp = original(*args, **kwargs)
+        streamed = getattr(resp, "_content", None) is False and getattr(resp, "raw", None) is not None
+        if deadline_at is not None and is_requests and streamed:
+            _read_before(resp, deadline_at, seconds)
         seen.append((str(url), int(getattr(resp, "status_code", 0) or 0)))
         return resp
 
@@ -170,6 +222,57 @@ def _is_network_error(exc: BaseException) -> bool:
     }
 
 
+def _check_session_days(df: pd.DataFrame, symbol: str) -> None:
+    """Daily bars must fall on the instrument's sessions.
+
+    A bar on a day its exchange calendar has no session (a Saturday, say) means Yahoo's
+    answer carried a wrong exchange time zone and every date is shifted: refused. For an
+    instrument without a calendar, bars on a Saturday or Sunday get a warning naming them
+    (except crypto, which trades every day).
+    """
+    from mktnews.instruments import resolve_instrument
+
+    try:
+        inst = resolve_instrument(symbol, allow_unregistered_symbol=True)
+    except Exception:  # a symbol the registry cannot place: nothing to check against
+        return
+    dates = pd.DatetimeIndex(df.index)
+    if inst.calendar is not None:
+        from mktnews.calendar_codes import calendar_sessions
+
+        sess = calendar_sessions(inst.calendar).index
+        within = (dates >= sess[0]) & (dates <= sess[-1])
+        bad = dates[within & ~dates.isin(sess)]
+        if len(bad):
+            shown = ", ".join(f"{d:%Y-%m-%d} ({d:%a})" for d in bad[:5])
+            raise PriceDataError(
+                f"Yahoo Finance {symbol}: {len(bad)} daily bar(s) on days the {inst.calendar} "
+                f"calendar has no session ({shown}{', ...' if len(bad) > 5 else ''}); Yahoo's "
+                "answer most likely carried a wrong exchange time zone, which shifts every "
+                "date. Not used; load these prices from a file (FileSource) if they are right"
+            )
+        return
+    if inst.kind == "crypto":
+        return
+    weekend = dates[dates.day_of_week >= 5]
+    if len(weekend):
+        shown = ", ".join(f"{d:%Y-%m-%d} ({d:%a})" for d in weekend[:5])
+        warnings.warn(
+            f"Yahoo Finance {symbol}: {len(weekend)} daily bar(s) on a weekend ({shown}"
+            f"{', ...' if len(weekend) > 5 else ''}); {symbol} has no exchange calendar to "
+            "check them against; a wrong exchange time zone would shift every date",
+            PriceDataWarning,
+            stacklevel=4,
+        )
+
+
+def _not_price_data(exc: BaseException) -> bool:
+    """An answer that is not Yahoo's chart JSON: an HTML page, truncated or broken JSON."""
+    return any("jsondecodeerror" in t.__name__.lower() for t in type(exc).__mro__) or (
+        isinstance(exc, ValueError) and "json" in type(exc).__name__.lower()
+    )
+
+
 class YahooSource:
     """Prices from Yahoo Finance (yfinance), cached as Parquet.
 
@@ -191,6 +294,14 @@ class YahooSource:
         Used for the backoff waits (tests pass a recorder).
     use_cache : bool, default True
         Without the cache every request goes to Yahoo.
+    deadline : float, default 60.0
+        Total seconds for one price request, however slowly the answer trickles in
+        (``timeout`` bounds each socket read only). A request over it counts as a network
+        error (retried).
+    call_deadline : float, default 300.0
+        Total seconds for one :meth:`fetch` (one ``load_prices`` call), retries and
+        backoff included; past it a :class:`~mktnews.errors.PriceDataError` names the
+        symbol, the range and the deadline.
 
     Notes
     -----
@@ -211,6 +322,8 @@ class YahooSource:
         backoff: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
         use_cache: bool = True,
+        deadline: float = 60.0,
+        call_deadline: float = 300.0,
     ) -> None:
         if not isinstance(retries, int) or retries < 1:
             raise PriceDataError(f"retries must be a positive number of tries, not {retries!r}")
@@ -222,6 +335,13 @@ class YahooSource:
         self.session = session
         self._sleep = sleep
         self.use_cache = use_cache
+        if not deadline > 0 or not call_deadline > 0:
+            raise PriceDataError(
+                f"deadline and call_deadline must be positive seconds, not {deadline!r}, {call_deadline!r}"
+            )
+        self.deadline = float(deadline)
+        self.call_deadline = float(call_deadline)
+        self._call_deadline_at: float | None = None
         self.cache = PriceCache(self.name, cache_dir)
 
     # ------------------------------------------------------------------ protocol
@@ -238,6 +358,15 @@ class YahooSource:
             the cache lacks part of the range.
         """
         check_option("interval", interval, Interval)
+        self._call_deadline_at = time.monotonic() + self.call_deadline
+        try:
+            return self._fetch(symbol, start, end, interval)
+        finally:
+            self._call_deadline_at = None
+
+    def _fetch(
+        self, symbol: str, start: pd.Timestamp, end: pd.Timestamp, interval: Interval
+    ) -> pd.DataFrame:
         if self.use_cache:
             frame = self.cache.get(
                 symbol,
@@ -322,6 +451,14 @@ class YahooSource:
     ) -> pd.DataFrame:
         last: _Transient | None = None
         for attempt in range(1, self.retries + 1):
+            if self._call_deadline_at is not None and time.monotonic() >= self._call_deadline_at:
+                raise PriceDataError(
+                    f"Yahoo Finance: {interval} bars of {symbol} for {_range_text(start, end, interval)}: "
+                    f"the call's deadline of {self.call_deadline:g} s passed after {attempt - 1} "
+                    f"{'try' if attempt == 2 else 'tries'}"
+                    + (f" (last cause: {last.cause})" if last is not None else "")
+                    + "; raise YahooSource(call_deadline=...) or try later"
+                )
             try:
                 return self._history(symbol, start, end, interval)
             except _Transient as exc:
@@ -330,6 +467,8 @@ class YahooSource:
                     delay = self.backoff * 2 ** (attempt - 1)
                     if exc.rate_limited:
                         delay *= 2
+                    if self._call_deadline_at is not None:
+                        delay = min(delay, max(0.0, self._call_deadline_at - time.monotonic()))
                     self._sleep(min(delay, _MAX_DELAY))
         assert last is not None
         raise PriceDataError(
@@ -360,7 +499,10 @@ class YahooSource:
                         # yfinance's process-wide singleton last had.
                         self.session = yf.Ticker(symbol).session
                     ticker = yf.Ticker(symbol, session=self.session)
-                    with _record_statuses(ticker.session, seen):
+                    deadline_at = time.monotonic() + self.deadline
+                    if self._call_deadline_at is not None:
+                        deadline_at = min(deadline_at, self._call_deadline_at)
+                    with _record_statuses(ticker.session, seen, deadline_at, self.deadline):
                         raw = ticker.history(
                             start=ask_start,
                             end=ask_end,
@@ -404,6 +546,17 @@ class YahooSource:
             raise _Transient("rate limited by Yahoo Finance (HTTP 429)", rate_limited=True) from exc
         if status >= 500:
             raise _Transient(f"HTTP {status} from Yahoo Finance") from exc
+        if status in (401, 403):
+            raise PriceDataError(
+                f"Yahoo Finance refused access to the {interval} bars of {symbol} for {rng} "
+                f"(HTTP {status}): an access problem (cookie/crumb refused, a blocked address or "
+                "a proxy), not a missing symbol; not retried"
+            ) from exc
+        if _not_price_data(exc):
+            raise _Transient(
+                f"Yahoo answered something that is not price data (HTTP {status or '?'}; "
+                f"{type(exc).__name__}: {exc})"
+            ) from exc
         if status == 404 or isinstance(exc, YFTzMissingError):
             raise PriceDataError(
                 f"Yahoo Finance does not know the symbol {symbol!r} (asked for {interval} bars, "
@@ -419,15 +572,16 @@ class YahooSource:
         if _is_network_error(exc):
             raise _Transient(f"network error ({type(exc).__name__}: {exc})") from exc
         if isinstance(exc, YFDataException) and "DOWN" in str(exc).upper():
-            raise _Transient("Yahoo Finance is down") from exc
+            raise _Transient(
+                "Yahoo answered something that is not price data (its 'Will be right back' "
+                "HTML page: Yahoo Finance is down)"
+            ) from exc
         if isinstance(exc, YFPricesMissingError):
             if exc.yahoo_reason is None:
                 raise _Empty() from exc
             raise PriceDataError(
                 f"Yahoo Finance: no {interval} bars of {symbol} for {rng}: {exc.yahoo_reason}"
             ) from exc
-        if isinstance(exc, ValueError) and "json" in type(exc).__name__.lower():
-            raise _Transient(f"Yahoo Finance answered with something that is not JSON ({exc})") from exc
         raise PriceDataError(
             f"Yahoo Finance: {interval} bars of {symbol} for {rng} failed: "
             f"{type(exc).__name__}: {exc}"
@@ -461,6 +615,8 @@ class YahooSource:
                 {c: pd.Series([], dtype="float64") for c in ("open", "high", "low", "close", "volume")},
                 index=pd.DatetimeIndex([], dtype="datetime64[ns, UTC]" if intraday else "datetime64[ns]"),
             )
+        if not intraday and len(df):
+            _check_session_days(df, symbol)
         # Yahoo's own bars occasionally have high < low (gold futures, 2009-11-23): the user
         # cannot fix the service's data, so such bars keep their close and lose high/low,
         # with a PriceDataWarning naming them.
