@@ -38,8 +38,10 @@ Status
     ``unknown_instrument`` (name not in the registry nor in ``prices``), ``no_data`` (the
     source could not give prices; the message is in ``events.attrs["price_errors"]``),
     ``outside_data`` (day 0 before the first or after the last row of the data, or
-    publication before the first session of the calendar, 1985-01-02 for most, or of the
-    data for an instrument without a calendar, opened) or
+    publication before the first data session of an instrument without a calendar),
+    ``outside_calendar`` (publication before the first session of the instrument's
+    exchange calendar, 1985-01-02 for most, even where the data reaches back further:
+    the first session after publication is unknown, so it is never that first session) or
     ``gap`` (day 0 is a calendar session the data lacks; daily ``t0`` is that session, an
     intraday ``t0`` is NaT).
 Matching a box with a session
@@ -142,12 +144,13 @@ STATUSES: tuple[str, ...] = (
     "no_data",
     "outside_data",
     "gap",
+    "outside_calendar",
 )
 #: ``snapshot_status`` values of the events frame.
 SNAPSHOT_STATUSES: tuple[str, ...] = get_args(SnapshotStatus)
 _CAPTURE_STATUSES: tuple[str, ...] = get_args(CaptureStatus)
 
-_OK, _NO_PUB, _UNKNOWN, _NO_DATA, _OUTSIDE, _GAP = range(6)
+_OK, _NO_PUB, _UNKNOWN, _NO_DATA, _OUTSIDE, _GAP, _BEFORE_CALENDAR = range(7)
 _M_T0, _M_OTHER, _M_RANGE, _M_NONE, _M_ZERO, _M_NODATA, _M_NOSNAP = range(7)
 
 _INAT = np.iinfo(np.int64).min
@@ -1038,11 +1041,14 @@ def _align_daily(
     outside = known & (~inside | (d.dates[0] > S) | (d.dates[-1] < S))
     # published before the first session the calendar (or the data) knows opened: the
     # first session after publication is unknown, so day 0 is not that first session
-    outside |= known & (pub < sess.opens[0])
+    before = known & (pub < sess.opens[0])
+    outside |= before
     gap = known & ~outside & ~in_data
     status[known] = _OK
     status[gap] = _GAP
     status[outside] = _OUTSIDE
+    if calendar_based:  # the data may reach back further than the exchange calendar
+        status[before] = _BEFORE_CALENDAR
     keep = known & ~outside
     t0[keep] = S[keep]
     session[keep] = S[keep]
@@ -1085,12 +1091,14 @@ def _align_intraday(
     bar_sess = np.searchsorted(sess.closes, starts, side="right")
     same = inside & (k < nb) & (bar_sess[kc] == pos)
     outside = known & (~inside | (k >= nb) | ((k == 0) & (bar_sess[0] > pos)))
-    outside |= known & (pub < sess.opens[0])  # before the calendar's first session
+    before = known & (pub < sess.opens[0])  # before the calendar's first session
+    outside |= before
     ok = same & ~outside
     gap = known & ~outside & ~same
     status[known] = _OK
     status[gap] = _GAP
     status[outside] = _OUTSIDE
+    status[before] = _BEFORE_CALENDAR
     session[outside] = _INAT
     t0[ok] = starts[k[ok]]
     has_prev = ok & (k >= 1)

@@ -440,6 +440,8 @@ _STATUS_HINTS = {
     "unknown_instrument": "register the printed names with mktnews.register_instrument()",
     "no_data": "the price source could not answer (see events.attrs['price_errors'])",
     "outside_data": "publication falls outside the price data's range",
+    "outside_calendar": "publication falls before the first session of the instrument's exchange "
+    "calendar (exchange_calendars' history starts there); day 0 cannot be placed",
 }
 
 

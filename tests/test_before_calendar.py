@@ -1,5 +1,5 @@
 """Publications before the exchange calendar's first session (1985-01-02 for XLON) are
-never aligned to that first session: they are ``outside_data``, even when the data has
+never aligned to that first session: they are ``outside_calendar``, even when the data has
 bars from before the calendar starts. The bars and dates are hand-built."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def test_article_before_the_calendar_is_not_put_on_its_first_session() -> None:
     )
     ev = align_events(read_articles(table, tz="Europe/London"), source=_ftse())
     # a: 1984-12-10 is before XLON's first session (1985-01-02): never day 0 = 1985-01-02
-    assert ev["status"].tolist() == ["outside_data", "ok", "ok"]
+    assert ev["status"].tolist() == ["outside_calendar", "ok", "ok"]
     assert pd.isna(ev["t0"].iloc[0])
     # b: during the 1985-01-02 session; c: after the 1985-01-03 close -> the next session
     assert ev["t0"].iloc[1] == pd.Timestamp("1985-01-02")
