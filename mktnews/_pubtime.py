@@ -348,8 +348,8 @@ class _Rows:
         self.notes[pos] = sub.notes[codes]
         self.precision[pos] = sub.precision[codes]
         self.naive[pos] = sub.naive[codes]
-        reasons = np.asarray(self.reasons + [None], dtype=object)[:-1]
-        reasons[pos] = np.asarray(sub.reasons + [None], dtype=object)[:-1][codes]
+        reasons = np.asarray([*self.reasons, None], dtype=object)[:-1]
+        reasons[pos] = np.asarray([*sub.reasons, None], dtype=object)[:-1][codes]
         self.reasons = reasons.tolist()
 
     def note(self, pos: np.ndarray, text: str) -> None:
@@ -362,9 +362,7 @@ class _Rows:
 #: at most 18 hours or none), read by one ``pd.to_datetime`` call. Anything it cannot read
 #: (NaT: 30 February, hour 24, ...) goes through the strict per-form path, so results,
 #: notes and rejections are those of that path.
-_ISO_FAST = (
-    r"(?:1[7-9]|2[01])\d{2}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?"
-)
+_ISO_FAST = r"(?:1[7-9]|2[01])\d{2}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?"
 _ISO_FAST_AWARE: Final = re.compile(_ISO_FAST + r"(?:Z|[+-](?:0\d|1[0-8]):[0-5]\d)")
 _ISO_FAST_NAIVE: Final = re.compile(_ISO_FAST)
 
