@@ -384,6 +384,37 @@ def _iso_fast(strs: pd.Series, rows: _Rows) -> pd.Series:
         rows.precision[pos] = "exact"
         rows.naive[pos] = not aware
         done[np.flatnonzero(hit)[ok]] = True
+    left = strs[~done]
+    return _us_et_fast(left, rows) if len(left) else left
+
+
+_US_ET_FAST: Final = re.compile(
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2}, (?:1[7-9]|2[01])\d{2} "
+    r"\d{1,2}:\d{2} [AP]M ET"
+)
+
+
+def _us_et_fast(strs: pd.Series, rows: _Rows) -> pd.Series:
+    """Read ``Nov 27, 2024 8:05 PM ET`` values of ``strs`` into ``rows`` (as the per-form
+    path does, with its note); invalid clocks and times the autumn/spring change makes
+    ambiguous or nonexistent are left for the per-form path (which rejects them)."""
+    s = strs.astype("str")
+    hit = s.str.fullmatch(_US_ET_FAST).to_numpy(dtype=bool)
+    if not hit.any():
+        return strs
+    t = pd.to_datetime(s[hit].str.slice(0, -3), format="%b %d, %Y %I:%M %p", errors="coerce")
+    naive = pd.DatetimeIndex(t).as_unit("ns").asi8
+    ok = naive != _NAT
+    utc = np.full(naive.shape, _NAT, dtype=np.int64)
+    if ok.any():
+        utc[ok], _dst = _localize(naive[ok], ZONE_WORDS["ET"][0])
+    ok &= utc != _NAT
+    pos = s.index.to_numpy(dtype=np.int64)[hit][ok]
+    rows.ns[pos] = utc[ok]
+    rows.precision[pos] = "exact"
+    rows.note(pos, "zone word 'ET' read as America/New_York (its daylight-saving rules)")
+    done = np.zeros(len(s), dtype=bool)
+    done[np.flatnonzero(hit)[ok]] = True
     return strs[~done]
 
 

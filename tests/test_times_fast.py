@@ -20,6 +20,9 @@ MIXED = [
     "27.11.2024",  # German date only -> 00:00 UTC, precision day
     "2024-11-27T14:35:00+19:00",  # offset beyond 18 h: strict path rejects
     None,
+    "Nov 3, 2024 1:30 AM ET",  # the autumn change: 1:30 twice in New York, rejected
+    "Nov 27, 2024 13:05 PM ET",  # hour 13 with PM: rejected
+    "Jul 4, 2024 9:30 AM ET",  # EDT (-4) -> 13:30 UTC, with the note
 ]
 WANT = [
     "2024-11-27 13:35:00",
@@ -32,6 +35,9 @@ WANT = [
     "2024-11-27 00:00:00",
     None,
     None,
+    None,
+    None,
+    "2024-07-04 13:30:00",
 ]
 
 
@@ -44,11 +50,14 @@ def _run(values: list[str | None]) -> tuple[list[object], list[object], list[str
 def test_mixed_column_values_by_hand() -> None:
     times, reasons, notes, prec = _run(MIXED)
     assert times == [None if w is None else pd.Timestamp(w, tz="UTC") for w in WANT]
-    assert prec == ["exact"] * 3 + [None] + ["exact"] * 3 + ["day", None, None]
-    assert [r is not None for r in reasons] == [i in (3, 8) for i in range(10)]
+    assert prec == ["exact"] * 3 + [None] + ["exact"] * 3 + ["day", None, None, None, None, "exact"]
+    assert [r is not None for r in reasons] == [i in (3, 8, 10, 11) for i in range(13)]
     assert "not a valid date" in str(reasons[3])
     assert "invalid UTC offset" in str(reasons[8])
     assert notes[6] == "zone word 'ET' read as America/New_York (its daylight-saving rules)"
+    assert notes[12] == notes[6]
+    assert "ambiguous in America/New_York" in str(reasons[10])
+    assert "hour 13 with AM/PM" in str(reasons[11])
     assert notes[7].startswith("date only")
     assert notes[:6] == [""] * 6
 
