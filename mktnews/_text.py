@@ -1052,7 +1052,13 @@ _SPACED_SIGN = re.compile("(?:(?<=\\s)|^)([-+\u2212\u2013\u2014])[ \u00a0\u2009\
 _GROUP_SPACE = re.compile("(?<=\\d)[\u00a0\u2009\u202f\u2007](?=\\d{3}(?!\\d))")
 # digits grouped by plain spaces before a decimal part ("18 532,99"): one number
 _PLAIN_GROUPS = re.compile(r"(?<![\d.,])(\d{1,3}(?: \d{3})+)(?=[.,]\d)")
-_BOX_DIGIT_SPACE = re.compile("[\u00a0\u2009\u202f\u2007]|\\d \\d{3}[.,]\\d|[-+\u2212\u2013\u2014][ \u00a0\u2009\u202f]+\\d")
+# a line that is one integer grouped by plain spaces ("18 532", "-1 234 567"): one number
+# (unambiguous only there: next to other numbers "18 532" could be two values)
+_WHOLE_LINE_GROUPS = re.compile("^[-+\u2212\u2013\u2014]?\\d{1,3}(?: \\d{3})+%?$")
+_BOX_DIGIT_SPACE = re.compile(
+    "[\u00a0\u2009\u202f\u2007]|\\d \\d{3}[.,]\\d|[-+\u2212\u2013\u2014][ \u00a0\u2009\u202f]+\\d"
+    "|^[-+\u2212\u2013\u2014]?\\d{1,3}(?: \\d{3})+%?$"
+)
 
 
 def _box_line(line: str, notes: list[str]) -> str:
@@ -1075,6 +1081,11 @@ def _box_line(line: str, notes: list[str]) -> str:
     if new != line:
         _note_once(notes, "digit groups separated by spaces before a decimal part read as one number")
         line = new
+    if _WHOLE_LINE_GROUPS.match(line) is not None:
+        line = line.replace(" ", "")
+        _note_once(
+            notes, "digit groups separated by spaces read as one number (the only number on its line)"
+        )
     return line
 
 
@@ -1175,6 +1186,7 @@ def parse_article(
         line = text[pos:nl].strip()
         if (line and not line.isascii()) or (line and _HAS_DIGIT(line) is not None and " " in line and (
             "- " in line or "+ " in line or _PLAIN_GROUPS.search(line) is not None
+            or _WHOLE_LINE_GROUPS.match(line) is not None
         )):
             line = _box_line(line, notes)
         if line:

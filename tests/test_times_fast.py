@@ -69,3 +69,24 @@ def test_fast_and_strict_path_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     strict = [_run([v]) for v in MIXED]
     for i, v in enumerate(MIXED):
         assert [x[0] for x in strict[i]] == [x[i] for x in fast], v
+
+
+@pytest.mark.parametrize(
+    ("line", "change", "flagged"),
+    [
+        ("18 532", 18532.0, False),  # the only number on its line, 3-digit groups: joined
+        ("-1 234 567", -1234567.0, False),
+        ("18 53", None, True),  # a group of two digits: not joined, box flagged
+        ("18 532 12", None, True),  # not 3-digit groups throughout: flagged
+    ],
+)
+def test_plain_space_thousands_whole_line(line: str, change: float | None, flagged: bool) -> None:
+    from mktnews._text import parse_article
+
+    p = parse_article(f"DAX\n{line}\nDie Börse war ruhig heute.\n(H.Schneide--BBZ)")
+    if change is None:
+        assert p.box == ()
+        assert any(line in n and "box not read" in n for n in p.notes) is flagged
+    else:
+        assert [(r.instrument, r.change) for r in p.box] == [("DAX", change)]
+        assert "digit groups separated by spaces read as one number" in p.notes[0]
