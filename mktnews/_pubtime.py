@@ -341,10 +341,81 @@ class _Rows:
         self.naive[p] = False
         self.precision[p] = None
 
+    def scatter(self, pos: np.ndarray, sub: _Rows, codes: np.ndarray) -> None:
+        """Set rows ``pos`` to the rows ``codes`` of ``sub`` (rows parsed once per value)."""
+        self.ns[pos] = sub.ns[codes]
+        self.bad[pos] = sub.bad[codes]
+        self.notes[pos] = sub.notes[codes]
+        self.precision[pos] = sub.precision[codes]
+        self.naive[pos] = sub.naive[codes]
+        reasons = np.asarray([*self.reasons, None], dtype=object)[:-1]
+        reasons[pos] = np.asarray([*sub.reasons, None], dtype=object)[:-1][codes]
+        self.reasons = reasons.tolist()
+
     def note(self, pos: np.ndarray, text: str) -> None:
         if len(pos):
             cur = self.notes[pos]
             self.notes[pos] = np.where(cur == "", text, cur + ("; " + text))
+
+
+#: Fast path: plain ISO 8601 (two-digit fields, '.' fractions, years 1700-2199, an offset of
+#: at most 18 hours or none), read by one ``pd.to_datetime`` call. Anything it cannot read
+#: (NaT: 30 February, hour 24, ...) goes through the strict per-form path, so results,
+#: notes and rejections are those of that path.
+_ISO_FAST = r"(?:1[7-9]|2[01])\d{2}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?"
+_ISO_FAST_AWARE: Final = re.compile(_ISO_FAST + r"(?:Z|[+-](?:0\d|1[0-8]):[0-5]\d)")
+_ISO_FAST_NAIVE: Final = re.compile(_ISO_FAST)
+
+
+def _iso_fast(strs: pd.Series, rows: _Rows) -> pd.Series:
+    """Read the plain ISO 8601 values of ``strs`` (index = positions) into ``rows``;
+    return the values left for the per-form path."""
+    s = strs.astype("str")
+    done = np.zeros(len(s), dtype=bool)
+    for pat, aware in ((_ISO_FAST_AWARE, True), (_ISO_FAST_NAIVE, False)):
+        hit = s.str.fullmatch(pat).to_numpy(dtype=bool) & ~done
+        if not hit.any():
+            continue
+        t = pd.to_datetime(s[hit], format="ISO8601", utc=aware, errors="coerce")
+        ns = pd.DatetimeIndex(t).as_unit("ns").asi8
+        ok = ns != _NAT
+        pos = s.index.to_numpy(dtype=np.int64)[hit][ok]
+        rows.ns[pos] = ns[ok]
+        rows.precision[pos] = "exact"
+        rows.naive[pos] = not aware
+        done[np.flatnonzero(hit)[ok]] = True
+    left = strs[~done]
+    return _us_et_fast(left, rows) if len(left) else left
+
+
+_US_ET_FAST: Final = re.compile(
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2}, (?:1[7-9]|2[01])\d{2} "
+    r"\d{1,2}:\d{2} [AP]M ET"
+)
+
+
+def _us_et_fast(strs: pd.Series, rows: _Rows) -> pd.Series:
+    """Read ``Nov 27, 2024 8:05 PM ET`` values of ``strs`` into ``rows`` (as the per-form
+    path does, with its note); invalid clocks and times the autumn/spring change makes
+    ambiguous or nonexistent are left for the per-form path (which rejects them)."""
+    s = strs.astype("str")
+    hit = s.str.fullmatch(_US_ET_FAST).to_numpy(dtype=bool)
+    if not hit.any():
+        return strs
+    t = pd.to_datetime(s[hit].str.slice(0, -3), format="%b %d, %Y %I:%M %p", errors="coerce")
+    naive = pd.DatetimeIndex(t).as_unit("ns").asi8
+    ok = naive != _NAT
+    utc = np.full(naive.shape, _NAT, dtype=np.int64)
+    if ok.any():
+        utc[ok], _dst = _localize(naive[ok], ZONE_WORDS["ET"][0])
+    ok &= utc != _NAT
+    pos = s.index.to_numpy(dtype=np.int64)[hit][ok]
+    rows.ns[pos] = utc[ok]
+    rows.precision[pos] = "exact"
+    rows.note(pos, "zone word 'ET' read as America/New_York (its daylight-saving rules)")
+    done = np.zeros(len(s), dtype=bool)
+    done[np.flatnonzero(hit)[ok]] = True
+    return strs[~done]
 
 
 def _parse_strings(
@@ -355,6 +426,9 @@ def _parse_strings(
     time_unit: str | None,
 ) -> None:
     """Parse strings (index = positions) into ``rows``."""
+    strs = _iso_fast(strs, rows)
+    if strs.empty:
+        return
     s = _clean(strs.astype("str"))
     s = s[s != ""]
     if s.empty:
@@ -767,9 +841,13 @@ def _parse_objects(
         raw = obj.astype(object).to_numpy()
         is_str = np.fromiter((isinstance(v, str) for v in raw), dtype=bool, count=n)
     if is_str.any():
+        # corpora repeat times: parse each distinct string once (in order of first
+        # appearance, so inferences and their examples are those of the column) and map back
         pos_str = np.flatnonzero(is_str)
-        strs = pd.Series(raw[pos_str], index=pos_str, dtype=object)
-        _parse_strings(strs, rows, what, dayfirst, time_unit)
+        codes, uniq = pd.factorize(raw[pos_str])
+        urows = _Rows(len(uniq))
+        _parse_strings(pd.Series(uniq, dtype=object), urows, what, dayfirst, time_unit)
+        rows.scatter(pos_str, urows, codes)
     numbers: dict[int, object] = {}
     for p in _where(~is_str):
         v = raw[p]

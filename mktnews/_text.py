@@ -316,7 +316,11 @@ def _regular_share(text: str) -> float:
     if not text:
         return 0.0
     cats = [unicodedata.category(ch) for ch in text]
-    bad = sum(1 for ch, c in zip(text, cats, strict=True) if c in ("Cc", "Cn", "Co", "Cs") and ch not in "\n\r\t")
+    bad = sum(
+        1
+        for ch, c in zip(text, cats, strict=True)
+        if c in ("Cc", "Cn", "Co", "Cs") and ch not in "\n\r\t"
+    )
     marks = sum(1 for c in cats if c[0] == "M")
     letters = sum(1 for c in cats if c[0] == "L")
     if marks > 0.4 * len(text) or letters < 0.5 * len(text):
@@ -386,7 +390,10 @@ def _decode_8bit(data: bytes) -> tuple[str, str]:
     bad = loose.count("\ufffd") - data.decode("latin-1").count("\ufffd")
     good = sum(1 for ch in loose if ord(ch) > 0x7F and ch != "\ufffd")
     if good >= 2 * bad and good > 0:
-        return loose, f"{bad} invalid UTF-8 byte sequence{'s' if bad > 1 else ''} replaced by U+FFFD"
+        return (
+            loose,
+            f"{bad} invalid UTF-8 byte sequence{'s' if bad > 1 else ''} replaced by U+FFFD",
+        )
     try:
         return data.decode("cp1252"), "decoded as cp1252"
     except UnicodeDecodeError:
@@ -1052,7 +1059,13 @@ _SPACED_SIGN = re.compile("(?:(?<=\\s)|^)([-+\u2212\u2013\u2014])[ \u00a0\u2009\
 _GROUP_SPACE = re.compile("(?<=\\d)[\u00a0\u2009\u202f\u2007](?=\\d{3}(?!\\d))")
 # digits grouped by plain spaces before a decimal part ("18 532,99"): one number
 _PLAIN_GROUPS = re.compile(r"(?<![\d.,])(\d{1,3}(?: \d{3})+)(?=[.,]\d)")
-_BOX_DIGIT_SPACE = re.compile("[\u00a0\u2009\u202f\u2007]|\\d \\d{3}[.,]\\d|[-+\u2212\u2013\u2014][ \u00a0\u2009\u202f]+\\d")
+# a line that is one integer grouped by plain spaces ("18 532", "-1 234 567"): one number
+# (unambiguous only there: next to other numbers "18 532" could be two values)
+_WHOLE_LINE_GROUPS = re.compile("^[-+\u2212\u2013\u2014]?\\d{1,3}(?: \\d{3})+%?$")
+_BOX_DIGIT_SPACE = re.compile(
+    "[\u00a0\u2009\u202f\u2007]|\\d \\d{3}[.,]\\d|[-+\u2212\u2013\u2014][ \u00a0\u2009\u202f]+\\d"
+    "|^[-+\u2212\u2013\u2014]?\\d{1,3}(?: \\d{3})+%?$"
+)
 
 
 def _box_line(line: str, notes: list[str]) -> str:
@@ -1060,7 +1073,9 @@ def _box_line(line: str, notes: list[str]) -> str:
     attached to its number, thousands groups joined (each change noted once)."""
     if _FORMAT_CHARS.search(line) is not None:
         line = _FORMAT_CHARS.sub("", line).strip()
-        _note_once(notes, "invisible format characters (LRM/RLM, ZWJ/ZWNJ, BOM) removed from the box")
+        _note_once(
+            notes, "invisible format characters (LRM/RLM, ZWJ/ZWNJ, BOM) removed from the box"
+        )
     if _HAS_DIGIT(line) is None or _BOX_DIGIT_SPACE.search(line) is None:
         return line
     new = _SPACED_SIGN.sub(r"\1", line)
@@ -1073,8 +1088,16 @@ def _box_line(line: str, notes: list[str]) -> str:
         line = new
     new = _PLAIN_GROUPS.sub(lambda m: m.group(1).replace(" ", ""), line)
     if new != line:
-        _note_once(notes, "digit groups separated by spaces before a decimal part read as one number")
+        _note_once(
+            notes, "digit groups separated by spaces before a decimal part read as one number"
+        )
         line = new
+    if _WHOLE_LINE_GROUPS.match(line) is not None:
+        line = line.replace(" ", "")
+        _note_once(
+            notes,
+            "digit groups separated by spaces read as one number (the only number on its line)",
+        )
     return line
 
 
@@ -1173,9 +1196,17 @@ def parse_article(
         if nl < 0:
             nl = size
         line = text[pos:nl].strip()
-        if (line and not line.isascii()) or (line and _HAS_DIGIT(line) is not None and " " in line and (
-            "- " in line or "+ " in line or _PLAIN_GROUPS.search(line) is not None
-        )):
+        if (line and not line.isascii()) or (
+            line
+            and _HAS_DIGIT(line) is not None
+            and " " in line
+            and (
+                "- " in line
+                or "+ " in line
+                or _PLAIN_GROUPS.search(line) is not None
+                or _WHOLE_LINE_GROUPS.match(line) is not None
+            )
+        ):
             line = _box_line(line, notes)
         if line:
             lines.append(line)
@@ -1210,7 +1241,7 @@ def parse_article(
             nl = r.raw.rfind("\n")
             if nl >= 0 and _THREE_AFTER_ONE_SEP.match(r.raw[nl + 1 :].strip()) is not None:
                 notes.append(
-                    f"box number {r.raw[nl + 1:].strip()!r} read as {r.change:g}: one separator "
+                    f"box number {r.raw[nl + 1 :].strip()!r} read as {r.change:g}: one separator "
                     "before three digits could also group thousands"
                 )
         body = text[ends[e - 1] :].strip()
