@@ -1538,7 +1538,7 @@ def _aggregate(
     inference_names = [t for t in spec.tests if t != "placebo"]
     run_tests: Any = None
     if inference_names:
-        from mktnews.inference import TestInput, run_tests
+        from mktnews.inference import PairCorrelations, TestInput, run_tests
 
     eligible = _placebo_eligible(panel, spec, events, t0ns) if spec.placebo else None
     rng = np.random.default_rng(spec.seed) if spec.placebo else None
@@ -1551,6 +1551,7 @@ def _aggregate(
         if spec.placebo:
             assert eligible is not None and rng is not None
             placebo_caar = _placebo(panel, spec, inst[rows], pos[rows], eligible, rng, g, notes)
+        correlations = None  # the group's K-P pair correlations, once for all its windows
         for w in spec.windows:  # loop per window
             cols = slice(w.start - spec.span.start, w.end - spec.span.start + 1)
             a = comp.ar[rows, cols]
@@ -1595,7 +1596,11 @@ def _aggregate(
                     period_ar=comp.ar[rows] if spec.rank_period == "event_period" else None,
                     period_offset=w.start - spec.span.start,
                 )
-                for res in run_tests(inp, inference_names):
+                if correlations is None and {"kp_patell", "kp_bmp"} & set(inference_names):
+                    correlations = PairCorrelations(
+                        inp.est_ar, inp.est_keys, comp.span_keys[rows], np.isfinite(comp.ar[rows])
+                    )
+                for res in run_tests(inp, inference_names, correlations=correlations):
                     test_cols["group"].append(g)
                     test_cols["window"].append(wt)
                     test_cols["test"].append(res.test)
