@@ -1877,16 +1877,23 @@ def _placebo(
         codes = np.unique(cflat, return_inverse=True)[1].astype(np.int64).ravel()
         n_codes = int(codes.max()) + 1
         n_pairs = len(pair)
-        # one sortable key per (draw, pair): (instrument, session) then the pair's index
-        base = p_in * n_codes * n_pairs + np.arange(n_pairs)
+        # one sortable key per (draw, pair): (instrument, session) in the high bits, the
+        # pair's index in the low ones (int32 when it fits: faster sorts)
+        bits = max(1, (n_pairs - 1).bit_length())
+        big = (len(inst_u) * n_codes) << bits >= 2**31
+        kt = np.int64 if big else np.int32
+        base = ((p_in * n_codes) << bits).astype(kt) + np.arange(n_pairs, dtype=kt)
+        code_hi = (codes << bits).astype(kt)
+        low = (1 << bits) - 1
         col = offs[set_of[p_cl]]
 
         def clashes(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            key = base[None, :] + codes[col[None, :] + idx[rows][:, p_cl]] * n_pairs
+            key = code_hi[col[None, :] + idx[rows][:, p_cl]]
+            key += base[None, :]
             key.sort(axis=1)
-            same = (key[:, 1:] // n_pairs) == (key[:, :-1] // n_pairs)
-            r, c = np.nonzero(same)
-            return rows[r], p_cl[key[r, c + 1] % n_pairs]
+            grp = key >> bits
+            r, c = np.nonzero(grp[:, 1:] == grp[:, :-1])
+            return rows[r], p_cl[key[r, c + 1] & low]
 
         rows = np.arange(draws)
         for _ in range(10_000):  # a few passes: clashes get rarer geometrically
