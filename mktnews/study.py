@@ -1888,7 +1888,7 @@ def _placebo(
         col = offs[set_of[p_cl]]
 
         def clashes(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            key = code_hi[col[None, :] + idx[rows][:, p_cl]]
+            key = code_hi[col[None, :] + idx[rows[:, None], p_cl[None, :]]]
             key += base[None, :]
             key.sort(axis=1)
             grp = key >> bits
