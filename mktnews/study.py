@@ -1881,8 +1881,8 @@ def _placebo(
         # pair's index in the low ones (int32 when it fits: faster sorts)
         bits = max(1, (n_pairs - 1).bit_length())
         big = (len(inst_u) * n_codes) << bits >= 2**31
-        kt = np.int64 if big else np.int32
-        base = ((p_in * n_codes) << bits).astype(kt) + np.arange(n_pairs, dtype=kt)
+        kt: type[np.signedinteger[Any]] = np.int64 if big else np.int32
+        base = np.asarray(((p_in * n_codes) << bits).astype(kt) + np.arange(n_pairs, dtype=kt))
         code_hi = (codes << bits).astype(kt)
         low = (1 << bits) - 1
         col = offs[set_of[p_cl]]
