@@ -76,7 +76,7 @@ from mktnews.errors import (
     StudyWarning,
 )
 from mktnews.models import ModelFit, fit_model, needs_benchmark
-from mktnews.prices.base import PriceSource, load_prices
+from mktnews.prices.base import PriceSource, load_prices, validate_bars
 from mktnews.results import EventStudyResults
 from mktnews.windows import EventWindow, ReturnPanel, parse_estimation, parse_windows
 
@@ -947,9 +947,11 @@ def _check_benchmark_closes(label: str, closes: pd.Series) -> None:
 
     A 0 close would otherwise become a -100 % return and an ``inf`` one a -100 % return
     on the next day, silently moving the market model's beta."""
+    validate_bars(closes, symbol=label, where=f"benchmark {label!r}")  # inf, non-numeric, <= 0
+    # a benchmark's close must be positive even under a symbol allowed negative prices
     v = closes.to_numpy(dtype=np.float64, na_value=np.nan)
     with np.errstate(invalid="ignore"):
-        bad = np.isinf(v) | (v <= 0)
+        bad = v <= 0
     if bad.any():
         i = np.flatnonzero(bad)
         first = closes.index[int(i[0])]
