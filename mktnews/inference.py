@@ -53,6 +53,7 @@ __all__ = [
     "ESTIMATION_TESTS",
     "KP_MIN_OVERLAP",
     "TESTS",
+    "PairCorrelations",
     "TestInput",
     "TestResult",
     "mean_pairwise_correlation",
@@ -519,7 +520,11 @@ def _day_means(u: FloatArray, ok: BoolArray) -> tuple[FloatArray, IntArray]:
 
 
 def mean_pairwise_correlation(
-    inp: TestInput, events: BoolArray | None = None, *, min_overlap: int = KP_MIN_OVERLAP
+    inp: TestInput,
+    events: BoolArray | None = None,
+    *,
+    min_overlap: int = KP_MIN_OVERLAP,
+    correlations: PairCorrelations | None = None,
 ) -> tuple[float, int, int]:
     """Kolari-Pynnönen mean correlation r̄ of the events' CARs.
 
@@ -541,6 +546,10 @@ def mean_pairwise_correlation(
     the length of the estimation window (1,000 events spread over 13 years: about 10 ms;
     1,000 events on one day: about 0.1 s).
 
+    The correlations depend only on the estimation residuals: pass ``correlations`` (a
+    :class:`PairCorrelations` of the group, built once) to reuse them for every window, so
+    that only the counts of shared window dates (the weights) are computed per window.
+
     Parameters
     ----------
     inp : TestInput
@@ -549,6 +558,9 @@ def mean_pairwise_correlation(
         Which events (rows) take part; all by default.
     min_overlap : int
         Minimum number of common estimation dates for a pair's correlation.
+    correlations : PairCorrelations, optional
+        The group's pair correlations, built on the same rows as ``inp`` (the rows of
+        ``inp.est_ar``) and on event dates covering this window's.
 
     Returns
     -------
@@ -565,74 +577,147 @@ def mean_pairwise_correlation(
     total = n * (n - 1) // 2
     if total == 0:
         return 0.0, 0, 0
-    wkeys = inp.evt_keys[idx]
-    wok = np.isfinite(inp.ar[idx]) & (wkeys >= 0)
+    found = _sharing_pairs(inp.evt_keys[idx], np.isfinite(inp.ar[idx]))
+    if found is None:
+        return 0.0, total, 0
+    pi, pj, shared, w_i, sparse, block = found
+    if pi.size == 0:
+        return 0.0, total, 0
+    if correlations is not None:
+        rho, common = correlations.lookup(idx[pi], idx[pj])
+    else:
+        every = idx.size == inp.n_events  # all rows: no copies
+        x = inp.est_ar if every else inp.est_ar[idx]
+        xkeys = inp.est_keys if every else inp.est_keys[idx]
+        rho, common = _correlate(x, xkeys, pi, pj, sparse, block)
+    weight = shared / np.sqrt(w_i[pi] * w_i[pj])
+    good = (common >= min_overlap) & np.isfinite(rho)
+    left_out = int((~good).sum())
+    counted = total - left_out
+    if counted == 0:
+        return math.nan, 0, left_out
+    return float(np.sum(rho[good] * weight[good])) / counted, counted, left_out
+
+
+class PairCorrelations:
+    """Pairwise correlations of a group's estimation residuals, for every window.
+
+    The Kolari-Pynnönen r̄ of a window weighs the correlation of each pair of events (their
+    estimation residuals on their common calendar dates) by the share of window dates they
+    have in common. The correlations do not depend on the window: this object computes them
+    once, for every pair of events whose event dates (``span_keys``, the union of all the
+    windows) share a date, and :func:`mean_pairwise_correlation` looks them up.
+
+    Parameters
+    ----------
+    est_ar : ndarray, shape (N, L)
+        Estimation-window residuals (NaN = missing).
+    est_keys : ndarray of int64, shape (N, L)
+        Their calendar keys (-1 where missing).
+    span_keys : ndarray of int64, shape (N, P)
+        Calendar keys of the event dates of every window (-1 where missing).
+    span_ok : ndarray of bool, shape (N, P), optional
+        Which event dates have an abnormal return (all by default).
+    """
+
+    def __init__(
+        self,
+        est_ar: FloatArray,
+        est_keys: IntArray,
+        span_keys: IntArray,
+        span_ok: BoolArray | None = None,
+    ) -> None:
+        self.est_ar = est_ar
+        self.est_keys = est_keys
+        self.n = int(est_ar.shape[0])
+        ok = np.ones(span_keys.shape, dtype=bool) if span_ok is None else span_ok
+        found = _sharing_pairs(span_keys, ok)
+        empty = np.zeros(0, dtype=np.int64)
+        self._codes: IntArray = empty
+        self._rho: FloatArray = np.zeros(0)
+        self._common: IntArray = empty
+        if found is not None and found[0].size:
+            pi, pj, _, _, sparse, block = found
+            rho, common = _correlate(est_ar, est_keys, pi, pj, sparse, block)
+            self._store(pi, pj, rho, common)
+
+    def _store(self, pi: IntArray, pj: IntArray, rho: FloatArray, common: IntArray) -> None:
+        codes = np.concatenate([self._codes, self._code(pi, pj)])
+        order = np.argsort(codes, kind="stable")
+        self._codes = codes[order]
+        self._rho = np.concatenate([self._rho, rho])[order]
+        self._common = np.concatenate([self._common, common])[order]
+
+    def _code(self, pi: IntArray, pj: IntArray) -> IntArray:
+        return np.minimum(pi, pj).astype(np.int64) * self.n + np.maximum(pi, pj)
+
+    def lookup(self, pi: IntArray, pj: IntArray) -> tuple[FloatArray, IntArray]:
+        """Correlations and numbers of common estimation dates of the pairs (pi, pj) of
+        rows (pairs not seen when built, e.g. dates outside ``span_keys``, are computed
+        now and kept)."""
+        codes = self._code(pi, pj)
+        at = np.searchsorted(self._codes, codes)
+        hit = np.zeros(codes.size, dtype=bool)
+        if self._codes.size:
+            inside = at < self._codes.size
+            hit[inside] = self._codes[at[inside]] == codes[inside]
+        if not hit.all():
+            miss = ~hit
+            ui, uj = pi[miss], pj[miss]
+            rho, common = _correlate(self.est_ar, self.est_keys, ui, uj, True, 16)
+            self._store(ui, uj, rho, common)
+            return self.lookup(pi, pj)
+        return self._rho[at], self._common[at]
+
+
+def _sharing_pairs(
+    wkeys: IntArray, wfin: BoolArray
+) -> tuple[IntArray, IntArray, IntArray, FloatArray, bool, int] | None:
+    """Pairs of rows whose window dates (keys where ``wfin``) share some, with the number
+    of shared dates, each row's number of dates, whether the sample is sparse (pairs visited
+    in chunks) or clustered (dense blocks) and the block size; None when no row has dates."""
+    wok = wfin & (wkeys >= 0)
     w_i = wok.sum(axis=1).astype(np.float64)
     has = w_i > 0
     if not has.any():
-        return 0.0, total, 0
+        return None
     kmin = np.where(wok, wkeys, np.iinfo(np.int64).max).min(axis=1)
     kmax = np.where(wok, wkeys, np.iinfo(np.int64).min).max(axis=1)
     order = np.flatnonzero(has)[np.argsort(kmin[has], kind="stable")]
     kmin_sorted = kmin[order]
     m = order.size
-
-    every = idx.size == inp.n_events  # all rows: no copies
-    x = inp.est_ar if every else inp.est_ar[idx]
-    xkeys = inp.est_keys if every else inp.est_keys[idx]
-    xok = np.isfinite(x) & (xkeys >= 0)
-    complete = bool(xok.all()) and x.shape[1] > 0
-    # each event is centred on its own mean: Pearson is shift invariant, and the sums stay small
-    if complete:
-        mean = x.mean(axis=1)
-    else:
-        mean = np.where(xok, x, 0.0).sum(axis=1) / np.maximum(xok.sum(axis=1), 1)
-
     # partners of each event: the later ones (by first window date) whose windows start
     # before its window ends
     hi = np.searchsorted(kmin_sorted, kmax[order], side="right")
     later = hi - np.arange(m)  # including the event itself
     candidates = int(np.sum(later - 1))
-    if candidates == 0:
-        return 0.0, total, 0
-    if candidates <= _SPARSE_PARTNERS * m:
-        weighted_sum, left_out = _rbar_pairs(
-            order, hi, wkeys, wok, w_i, x, mean, complete, xkeys, xok, min_overlap
-        )
-    else:
-        xc = x - mean[:, None]
-        xc[~xok] = 0.0
-        weighted_sum, left_out = _rbar_blocks(
-            order, kmin_sorted, kmax, later, wkeys, wok, w_i, xc, xkeys, xok, min_overlap
-        )
-    counted = total - left_out
-    if counted == 0:
-        return math.nan, 0, left_out
-    return weighted_sum / counted, counted, left_out
-
-
-def _rbar_blocks(
-    order: IntArray,
-    kmin_sorted: IntArray,
-    kmax: IntArray,
-    later: IntArray,
-    wkeys: IntArray,
-    wok: BoolArray,
-    w_i: FloatArray,
-    xc: FloatArray,
-    xkeys: IntArray,
-    xok: BoolArray,
-    min_overlap: int,
-) -> tuple[float, int]:
-    """Weighted sum of pair correlations and pairs left out, with dense date x event
-    matrices, block by block of events sorted by first window date (clustered samples)."""
-    m = order.size
+    empty = np.zeros(0, dtype=np.int64)
     # rows per block: about the mean number of later events a window can overlap (small
     # blocks keep the date x event matrices narrow when events are spread over time, large
     # ones amortise building them when events cluster), within the memory budget
     block = int(np.clip(np.mean(later), 16, max(16, _PAIR_BLOCK_CELLS // m)))
-    weighted_sum = 0.0
-    left_out = 0
+    sparse = candidates <= _SPARSE_PARTNERS * m
+    if candidates == 0:
+        return empty, empty, empty, w_i, sparse, block
+    if sparse:
+        pi, pj, shared = _sharing_sparse(order, hi, wkeys, wok)
+    else:
+        pi, pj, shared = _sharing_dense(order, kmin_sorted, kmax, block, wkeys, wok)
+    return pi, pj, shared, w_i, sparse, block
+
+
+def _sharing_dense(
+    order: IntArray,
+    kmin_sorted: IntArray,
+    kmax: IntArray,
+    block: int,
+    wkeys: IntArray,
+    wok: BoolArray,
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Pairs sharing window dates, with dense date x event matrices, block by block of
+    events sorted by first window date (clustered samples)."""
+    m = order.size
+    kept: list[tuple[IntArray, IntArray, IntArray]] = []
     for s0 in range(0, m, block):
         s1 = min(s0 + block, m)
         # partners: later events (sorted by first window date) starting before this block ends
@@ -642,44 +727,20 @@ def _rbar_blocks(
         shared = _shared_counts(wkeys[cols], wok[cols], nb)
         upper = np.arange(cols.size)[None, :] > np.arange(nb)[:, None]
         ri, cj = np.nonzero((shared > 0) & upper)
-        if ri.size == 0:
-            continue
-        rho, common = _pair_correlations(xc[cols], xkeys[cols], xok[cols], nb, ri, cj)
-        weight = shared[ri, cj] / np.sqrt(w_i[cols[ri]] * w_i[cols[cj]])
-        good = (common >= min_overlap) & np.isfinite(rho)
-        left_out += int((~good).sum())
-        weighted_sum += float(np.sum(rho[good] * weight[good]))
-    return weighted_sum, left_out
+        kept.append((cols[ri], cols[cj], np.rint(shared[ri, cj]).astype(np.int64)))
+    return tuple(np.concatenate([k[i] for k in kept]) for i in range(3))  # type: ignore[return-value]
 
 
-def _rbar_pairs(
-    order: IntArray,
-    hi: IntArray,
-    wkeys: IntArray,
-    wok: BoolArray,
-    w_i: FloatArray,
-    x: FloatArray,
-    mean: FloatArray,
-    complete: bool,
-    xkeys: IntArray,
-    xok: BoolArray,
-    min_overlap: int,
-) -> tuple[float, int]:
-    """Weighted sum of pair correlations and pairs left out, visiting only the pairs of
-    events whose windows can overlap (events spread over time).
-
-    Candidate pairs come from the events sorted by first window date; their shared window
-    dates are counted directly. For the pairs that share some, the partner's residuals are
-    read on the first event's estimation dates from a table holding each event's centred
-    residuals by calendar position (``key - first key``, or a compact code of the key when
-    keys are sparse, e.g. intraday bar starts in ns).
-    """
+def _sharing_sparse(
+    order: IntArray, hi: IntArray, wkeys: IntArray, wok: BoolArray
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Pairs sharing window dates among the candidate pairs of events sorted by first
+    window date (events spread over time), counted directly in groups of events."""
     m = order.size
-    n, width_w = wkeys.shape
+    width_w = wkeys.shape[1]
     cnt = hi - np.arange(m) - 1
     wk_i = np.where(wok, wkeys, -1)
     wk_j = np.where(wok, wkeys, -2)  # missing days never match
-    # 1. candidate pairs, in groups of consecutive events; keep those sharing window dates
     step = max(1, min(_PAIR_BLOCK_CELLS, _PAIR_CHUNK_CELLS) // max(width_w * width_w, 1))
     ends = np.cumsum(cnt)
     cuts = np.searchsorted(ends, np.arange(step, int(ends[-1]) + step, step))
@@ -696,13 +757,80 @@ def _rbar_pairs(
             keep = shared > 0
             kept.append((pi[keep], pj[keep], shared[keep]))
         g0 = g1
-    pi = np.concatenate([k[0] for k in kept])
-    pj = np.concatenate([k[1] for k in kept])
-    shared = np.concatenate([k[2] for k in kept])
+    return tuple(np.concatenate([k[i] for k in kept]) for i in range(3))  # type: ignore[return-value]
+
+
+def _correlate(
+    x: FloatArray, xkeys: IntArray, pi: IntArray, pj: IntArray, sparse: bool, block: int
+) -> tuple[FloatArray, IntArray]:
+    """Pairwise-complete Pearson correlations of the residual rows (pi, pj) on their common
+    calendar dates, and the numbers of common dates: row slices of a table by calendar
+    position (``sparse``) or dense date x event products, ``block`` first rows at a time."""
+    xok = np.isfinite(x) & (xkeys >= 0)
+    complete = bool(xok.all()) and x.shape[1] > 0
+    # each event is centred on its own mean: Pearson is shift invariant, and the sums stay small
+    if complete:
+        mean = x.mean(axis=1)
+    else:
+        mean = np.where(xok, x, 0.0).sum(axis=1) / np.maximum(xok.sum(axis=1), 1)
     if pi.size == 0:
-        return 0.0, 0
-    # 2. each event's centred residuals by calendar position (key - its first key, or a
-    # code), NaN where it has none; a pair's common dates are then two aligned row slices
+        return np.zeros(0), np.zeros(0, dtype=np.int64)
+    if sparse:
+        return _correlate_sparse(x, mean, complete, xkeys, xok, pi, pj)
+    xc = x - mean[:, None]
+    xc[~xok] = 0.0
+    return _correlate_dense(xc, xkeys, xok, pi, pj, block)
+
+
+def _correlate_dense(
+    xc: FloatArray, xkeys: IntArray, xok: BoolArray, pi: IntArray, pj: IntArray, block: int
+) -> tuple[FloatArray, IntArray]:
+    """Pair correlations from dense date x event products, for blocks of ``block`` first
+    rows taken in their order of first appearance in ``pi`` (events sorted by first window
+    date: a block's partners are few), each with the block's partners as columns."""
+    n = xc.shape[0]
+    rho = np.empty(pi.size)
+    common = np.empty(pi.size, dtype=np.int64)
+    _, seen_at = np.unique(pi, return_index=True)
+    first = pi[np.sort(seen_at)]
+    rank = np.empty(n, dtype=np.int64)
+    rank[first] = np.arange(first.size)
+    blk = rank[pi] // block
+    by_block = np.argsort(blk, kind="stable")
+    bounds = np.searchsorted(blk[by_block], np.arange(int(blk.max()) + 2))
+    loc = np.full(n, -1, dtype=np.int64)  # column of each row in the block's matrices
+    for b in range(bounds.size - 1):
+        sel = by_block[bounds[b] : bounds[b + 1]]
+        if sel.size == 0:
+            continue
+        rows = first[b * block : (b + 1) * block]
+        loc[rows] = np.arange(rows.size)
+        others = np.unique(pj[sel])
+        others = others[loc[others] < 0]
+        loc[others] = rows.size + np.arange(others.size)
+        cols = np.concatenate([rows, others])
+        r, c = _pair_correlations(
+            xc[cols], xkeys[cols], xok[cols], rows.size, loc[pi[sel]], loc[pj[sel]]
+        )
+        rho[sel] = r
+        common[sel] = c
+        loc[cols] = -1
+    return rho, common
+
+
+def _correlate_sparse(
+    x: FloatArray,
+    mean: FloatArray,
+    complete: bool,
+    xkeys: IntArray,
+    xok: BoolArray,
+    pi: IntArray,
+    pj: IntArray,
+) -> tuple[FloatArray, IntArray]:
+    """Pair correlations from two aligned row slices of a table holding each event's
+    centred residuals by calendar position (``key - first key``, or a compact code of the
+    key when keys are sparse, e.g. intraday bar starts in ns), in chunks of pairs."""
+    n = x.shape[0]
     codes, base, width = _calendar_positions(xkeys, xok)
     # order each pair so that the "left" event starts first: the right one's position t
     # is the left one's position t + d
@@ -724,10 +852,9 @@ def _rbar_pairs(
     rows = sliding_window_view(table.ravel(), width)
     first_left = left * stride + d
     first_right = right * stride
-    # 3. pairwise-complete sums over the common dates, in chunks of pairs
     step = max(1, min(_PAIR_BLOCK_CELLS, _PAIR_CHUNK_CELLS) // max(width, 1))
-    weighted_sum = 0.0
-    left_out = 0
+    rho = np.empty(pi.size)
+    common = np.empty(pi.size, dtype=np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
         for s0 in range(0, pi.size, step):  # chunks of pairs
             sl = slice(s0, s0 + step)
@@ -743,12 +870,9 @@ def _rbar_pairs(
             var_i = np.einsum("ij,ij->i", xi, xi) - sx_i * sx_i / n_ij
             var_j = np.einsum("ij,ij->i", xj, xj) - sx_j * sx_j / n_ij
             den = np.sqrt(var_i * var_j)
-            rho = np.clip(np.where((n_ij >= 2) & (den > 0), cov / den, np.nan), -1.0, 1.0)
-            weight = shared[sl] / np.sqrt(w_i[pi[sl]] * w_i[pj[sl]])
-            good = (n_ij >= min_overlap) & np.isfinite(rho)
-            left_out += int((~good).sum())
-            weighted_sum += float(np.sum(rho[good] * weight[good]))
-    return weighted_sum, left_out
+            rho[sl] = np.clip(np.where((n_ij >= 2) & (den > 0), cov / den, np.nan), -1.0, 1.0)
+            common[sl] = np.rint(n_ij).astype(np.int64)
+    return rho, common
 
 
 def _calendar_positions(keys: IntArray, ok: BoolArray) -> tuple[IntArray, IntArray, int]:
@@ -838,8 +962,9 @@ def _pair_correlations(
 class _Battery:
     """Quantities shared by several tests of one TestInput, computed once."""
 
-    def __init__(self, inp: TestInput) -> None:
+    def __init__(self, inp: TestInput, correlations: PairCorrelations | None = None) -> None:
         self.inp = inp
+        self.correlations = correlations
         self.ar_ok = np.isfinite(inp.ar)
         self.n_days = self.ar_ok.sum(axis=1)
         self.has_car = np.isfinite(inp.car) & (self.n_days > 0)
@@ -861,7 +986,9 @@ class _Battery:
     def rbar(self, events: BoolArray) -> tuple[float, int, int]:
         key = np.packbits(events).tobytes()
         if key not in self._rbar:
-            self._rbar[key] = mean_pairwise_correlation(self.inp, events)
+            self._rbar[key] = mean_pairwise_correlation(
+                self.inp, events, correlations=self.correlations
+            )
         return self._rbar[key]
 
     # --- parametric -------------------------------------------------------------------
@@ -1096,7 +1223,12 @@ _DISPATCH: Final[dict[str, Callable[[_Battery], TestResult]]] = {
 }
 
 
-def run_tests(inp: TestInput, tests: Sequence[str] | str = TESTS) -> list[TestResult]:
+def run_tests(
+    inp: TestInput,
+    tests: Sequence[str] | str = TESTS,
+    *,
+    correlations: PairCorrelations | None = None,
+) -> list[TestResult]:
     """Compute test statistics for one window of one group of events.
 
     Parameters
@@ -1106,6 +1238,9 @@ def run_tests(inp: TestInput, tests: Sequence[str] | str = TESTS) -> list[TestRe
     tests : sequence of str or "all"
         Test names among :data:`TESTS` (order kept, duplicates dropped); ``"all"`` for every
         test. ``"placebo"`` is computed by the engine, not here.
+    correlations : PairCorrelations, optional
+        The group's pair correlations of estimation residuals (built once per group, on the
+        rows of ``inp``), reused by the Kolari-Pynnönen tests of every window.
 
     Returns
     -------
@@ -1138,5 +1273,5 @@ def run_tests(inp: TestInput, tests: Sequence[str] | str = TESTS) -> list[TestRe
             raise InvalidOptionError("tests", name, TESTS, reason=reason)
         if name not in wanted:
             wanted.append(name)
-    battery = _Battery(inp)
+    battery = _Battery(inp, correlations)
     return [_DISPATCH[name](battery) for name in wanted]

@@ -76,7 +76,7 @@ from mktnews.errors import (
     StudyWarning,
 )
 from mktnews.models import ModelFit, fit_model, needs_benchmark
-from mktnews.prices.base import PriceSource, load_prices
+from mktnews.prices.base import PriceSource, load_prices, validate_bars
 from mktnews.results import EventStudyResults
 from mktnews.windows import EventWindow, ReturnPanel, parse_estimation, parse_windows
 
@@ -949,9 +949,11 @@ def _check_benchmark_closes(label: str, closes: pd.Series) -> None:
 
     A 0 close would otherwise become a -100 % return and an ``inf`` one a -100 % return
     on the next day, silently moving the market model's beta."""
+    validate_bars(closes, symbol=label, where=f"benchmark {label!r}")  # inf, non-numeric, <= 0
+    # a benchmark's close must be positive even under a symbol allowed negative prices
     v = closes.to_numpy(dtype=np.float64, na_value=np.nan)
     with np.errstate(invalid="ignore"):
-        bad = np.isinf(v) | (v <= 0)
+        bad = v <= 0
     if bad.any():
         i = np.flatnonzero(bad)
         first = closes.index[int(i[0])]
@@ -1540,7 +1542,7 @@ def _aggregate(
     inference_names = [t for t in spec.tests if t != "placebo"]
     run_tests: Any = None
     if inference_names:
-        from mktnews.inference import TestInput, run_tests
+        from mktnews.inference import PairCorrelations, TestInput, run_tests
 
     eligible = _placebo_eligible(panel, spec, events, t0ns) if spec.placebo else None
     rng = np.random.default_rng(spec.seed) if spec.placebo else None
@@ -1553,6 +1555,7 @@ def _aggregate(
         if spec.placebo:
             assert eligible is not None and rng is not None
             placebo_caar = _placebo(panel, spec, inst[rows], pos[rows], eligible, rng, g, notes)
+        correlations = None  # the group's K-P pair correlations, once for all its windows
         for w in spec.windows:  # loop per window
             cols = slice(w.start - spec.span.start, w.end - spec.span.start + 1)
             a = comp.ar[rows, cols]
@@ -1597,7 +1600,11 @@ def _aggregate(
                     period_ar=comp.ar[rows] if spec.rank_period == "event_period" else None,
                     period_offset=w.start - spec.span.start,
                 )
-                for res in run_tests(inp, inference_names):
+                if correlations is None and {"kp_patell", "kp_bmp"} & set(inference_names):
+                    correlations = PairCorrelations(
+                        inp.est_ar, inp.est_keys, comp.span_keys[rows], np.isfinite(comp.ar[rows])
+                    )
+                for res in run_tests(inp, inference_names, correlations=correlations):
                     test_cols["group"].append(g)
                     test_cols["window"].append(wt)
                     test_cols["test"].append(res.test)
@@ -1874,16 +1881,23 @@ def _placebo(
         codes = np.unique(cflat, return_inverse=True)[1].astype(np.int64).ravel()
         n_codes = int(codes.max()) + 1
         n_pairs = len(pair)
-        # one sortable key per (draw, pair): (instrument, session) then the pair's index
-        base = p_in * n_codes * n_pairs + np.arange(n_pairs)
+        # one sortable key per (draw, pair): (instrument, session) in the high bits, the
+        # pair's index in the low ones (int32 when it fits: faster sorts)
+        bits = max(1, (n_pairs - 1).bit_length())
+        big = (len(inst_u) * n_codes) << bits >= 2**31
+        kt: type[np.signedinteger[Any]] = np.int64 if big else np.int32
+        base = np.asarray(((p_in * n_codes) << bits).astype(kt) + np.arange(n_pairs, dtype=kt))
+        code_hi = (codes << bits).astype(kt)
+        low = (1 << bits) - 1
         col = offs[set_of[p_cl]]
 
         def clashes(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            key = base[None, :] + codes[col[None, :] + idx[rows][:, p_cl]] * n_pairs
+            key = code_hi[col[None, :] + idx[rows[:, None], p_cl[None, :]]]
+            key += base[None, :]
             key.sort(axis=1)
-            same = (key[:, 1:] // n_pairs) == (key[:, :-1] // n_pairs)
-            r, c = np.nonzero(same)
-            return rows[r], p_cl[key[r, c + 1] % n_pairs]
+            grp = key >> bits
+            r, c = np.nonzero(grp[:, 1:] == grp[:, :-1])
+            return rows[r], p_cl[key[r, c + 1] & low]
 
         rows = np.arange(draws)
         for _ in range(10_000):  # a few passes: clashes get rarer geometrically

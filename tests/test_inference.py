@@ -854,3 +854,64 @@ def ref_cda_sd(events: list[Ev]) -> float:
         for d, (_, v) in e.est.items():
             by_day[d].append(v)
     return float(np.std([np.mean(v) for v in by_day.values()], ddof=1))
+
+
+def test_rbar_correlations_once_per_group_and_per_window_weights(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PairCorrelations computes the residual correlations once; each window's r̄ (here two
+    windows) equals a plain pairwise loop: np.corrcoef on the common estimation dates, times
+    the share of the window's dates the two events have in common."""
+    span = (-3, 3)
+    events = generate(21, 40, span, missing=0.05, n_clusters=3)
+    calls = []
+    real = inference._correlate
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(inference, "_correlate", counting)
+    whole = build(events, span, (-120, -11), k=1)
+    pc = inference.PairCorrelations(
+        whole.est_ar, whole.est_keys, whole.evt_keys, np.isfinite(whole.ar)
+    )
+    assert len(calls) == 1
+    for window in [(-1, 1), (0, 3)]:
+        sub = [Ev({d: v for d, v in e.win.items() if window[0] <= d <= window[1]}, e.est,
+                  e.s, e.sd_car, e.L) for e in events]  # fmt: skip
+        inp = build(sub, window, (-120, -11), k=1)
+        got = inference.mean_pairwise_correlation(inp, correlations=pc)
+        # plain loop over all pairs
+        total, counted, left, sharing = 0.0, 0, 0, 0
+        for ei, ej in itertools.combinations(sub, 2):
+            wi = {key for key, _ in ei.win.values()}
+            wj = {key for key, _ in ej.win.values()}
+            shared = len(wi & wj)
+            if shared == 0:
+                counted += 1
+                continue
+            sharing += 1
+            di, dj = dict(ei.est.values()), dict(ej.est.values())
+            common = sorted(set(di) & set(dj))
+            if len(common) < 30:
+                left += 1
+                continue
+            rho = np.corrcoef([di[c] for c in common], [dj[c] for c in common])[0, 1]
+            total += rho * shared / math.sqrt(len(wi) * len(wj))
+            counted += 1
+        assert got[1:] == (counted, left)
+        assert got[0] == pytest.approx(total / counted, rel=1e-12)
+        plain = inference.mean_pairwise_correlation(inp)  # computes its own correlations
+        assert plain[1:] == got[1:]
+        assert plain[0] == pytest.approx(got[0], rel=1e-14)
+        assert 100 < sharing < 700  # windows overlap partly: the weights matter
+        # pairs the group's object has not seen (built on no event date) are computed then
+        unseen = inference.PairCorrelations(
+            whole.est_ar, whole.est_keys, np.full_like(whole.evt_keys, -1)
+        )
+        late = inference.mean_pairwise_correlation(inp, correlations=unseen)
+        assert late[1:] == got[1:]
+        assert late[0] == pytest.approx(got[0], rel=1e-14)
+    # the per-window calls above used only the stored correlations
+    assert len(calls) == 1 + 2 * 2  # + per window: the plain call and the unseen pairs

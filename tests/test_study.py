@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -817,3 +818,31 @@ def test_no_usable_event_says_why_and_what_to_do(seed_path: Path) -> None:
     msg = str(err.value)
     assert "no_publication_time: 1" in msg
     assert "published_at=" in msg and "date_articles()" in msg
+
+
+def test_kp_correlations_once_per_group(
+    daily: dict[str, pd.DataFrame], source: FrameSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The K-P residual correlations are computed once per group, whatever the windows."""
+    from mktnews import inference
+
+    calls: list[int] = []
+    real = inference._correlate
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(inference, "_correlate", counting)
+    dates = _dax_dates(daily, n=20, seed=4)
+    rows = [(f"a{i}", sym, str(d.date())) for i, d in enumerate(dates[:10])
+            for sym in ("^GDAXI", "^STOXX50E")]  # fmt: skip
+    outlets = ["faz" if i % 4 < 2 else "hb" for i in range(len(rows))]
+    ev = _events(rows, outlet=outlets)
+    windows = [(-1, 1), (0, 0), (0, 3)]
+    res = event_study(ev, source=source, windows=windows, estimation=(-150, -11),
+                      group_by="outlet", tests=["kp_patell", "kp_bmp"], model="constant_mean")
+    assert res.groups == ["faz", "hb"]
+    assert len(calls) == 2  # one per group, not one per window (3) or test
+    kp = res.tests[res.tests["test"] == "kp_bmp"]
+    assert len(kp) == 6 and kp["statistic"].notna().all()
