@@ -47,11 +47,13 @@ from mktnews.prices.files import FileSource, read_price_file
 from mktnews.prices.yahoo import YahooSource
 from mktnews.report import write_report
 from mktnews.results import EventStudyResults
+from mktnews.spec import DEFAULT_OPTIONS, StudySpec, validate_spec
 from mktnews.study import EventStudy, event_study
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_OPTIONS",
     "ArticleError",
     "CachedSource",
     "CalendarError",
@@ -69,6 +71,7 @@ __all__ = [
     "PriceDataWarning",
     "PriceSource",
     "StudyError",
+    "StudySpec",
     "UnknownInstrumentError",
     "YahooSource",
     "__version__",
@@ -101,5 +104,6 @@ __all__ = [
     "resolve_instrument",
     "sessions",
     "time_profile",
+    "validate_spec",
     "write_report",
 ]

@@ -77,7 +77,7 @@ if TYPE_CHECKING:
     from mktnews.instruments import Instrument
     from mktnews.prices.base import PriceSource
     from mktnews.results import EventStudyResults
-    from mktnews.study import _Spec
+    from mktnews.spec import StudySpec
 
 __all__ = ["DaskEventStudyResults", "align_events", "event_study", "fit", "is_dask_frame"]
 
@@ -838,7 +838,7 @@ def _usable(ev: pd.DataFrame, t0ns: np.ndarray) -> np.ndarray:
     )
 
 
-def _partial(ev: pd.DataFrame, part_no: int, spec: _Spec, check_ids: bool) -> _Partial:
+def _partial(ev: pd.DataFrame, part_no: int, spec: StudySpec, check_ids: bool) -> _Partial:
     from mktnews.study import _cluster, _events_frame, _group_labels, _t0_ns
 
     ev = ev.reset_index(drop=True)
@@ -949,42 +949,24 @@ def event_study(
     tz, instruments, prices, read_options
         Alignment options (see :func:`align_events`).
     **options
-        The options of :func:`mktnews.event_study` (``windows``, ``estimation``,
-        ``model``, ``benchmark``, ``returns``, ``collapse``, ``group_by``, ``tests``,
-        ``placebo``, ``interval``, ``min_estimation``, ``seed``).
+        The options of :func:`mktnews.event_study` (defaults and validation in
+        :mod:`mktnews.spec`).
 
     Returns
     -------
     EventStudyResults
         Equal to the pandas path's; ``events`` is a lazy Dask frame.
     """
-    from mktnews.study import _validate
+    from mktnews.spec import validate_spec
 
-    defaults: dict[str, Any] = {
-        "windows": ((-1, 1),),
-        "estimation": (-250, -11),
-        "model": "constant_mean",
-        "benchmark": None,
-        "returns": "simple",
-        "collapse": True,
-        "group_by": None,
-        "tests": "all",
-        "placebo": 0,
-        "interval": "1d",
-        "min_estimation": 120,
-        "seed": None,
-    }
-    unknown = sorted(set(options) - set(defaults))
-    if unknown:
-        raise InvalidOptionError("options", unknown[0], sorted(defaults))
-    spec = _validate(**{**defaults, **options})
+    spec = validate_spec(**options)
     return fit(
         spec, data, source, tz=tz, instruments=instruments, prices=prices, read_options=read_options
     )
 
 
 def fit(
-    spec: _Spec,
+    spec: StudySpec,
     data: Any,
     source: PriceSource | None,
     *,
@@ -1129,7 +1111,7 @@ class _Merged:
     first_event_ids: np.ndarray
 
 
-def _merge(partials: Sequence[_Partial], spec: _Spec) -> _Merged:
+def _merge(partials: Sequence[_Partial], spec: StudySpec) -> _Merged:
     """The study events of the whole table, in corpus order of their first article."""
     import pyarrow as pa
 
@@ -1239,7 +1221,7 @@ def _merge(partials: Sequence[_Partial], spec: _Spec) -> _Merged:
     )
 
 
-def _annotate(ev: pd.DataFrame, lookup: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
+def _annotate(ev: pd.DataFrame, lookup: pd.DataFrame, spec: StudySpec) -> pd.DataFrame:
     """One partition of ``results.events``: the events plus ``group``, ``study_event_id``
     and ``stat_status``, as the engine annotates the whole frame."""
     from mktnews.study import _group_labels, _t0_ns

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 import numpy as np
 import pandas as pd
 
-from mktnews._typing import Interval, ModelName
+from mktnews._typing import Interval, ModelName, ReturnType
 from mktnews.errors import (
     ArticleError,
     ConfigurationError,
@@ -40,6 +40,7 @@ from mktnews.errors import (
     UnknownInstrumentError,
 )
 from mktnews.export import write_frame
+from mktnews.spec import DEFAULT_OPTIONS
 
 if TYPE_CHECKING:
     from mktnews.articles import Corpus
@@ -54,9 +55,9 @@ EXIT_NO_EVENT = 3
 
 PROG = "mktnews"
 
-#: Event windows of ``mktnews study`` when no --window is given (a first look: the day,
-#: the three days around it, and the two weeks around it).
-DEFAULT_WINDOWS: tuple[tuple[int, int], ...] = ((0, 0), (-1, 1), (-5, 5))
+_D: Any = DEFAULT_OPTIONS
+#: The windows ``mktnews study`` computes without ``--window``: the API's default.
+DEFAULT_WINDOWS: tuple[tuple[int, int], ...] = tuple(_D["windows"])
 
 
 class UsageError(Exception):
@@ -86,6 +87,11 @@ def _get_choices(literal: object) -> list[str]:
     from typing import get_args
 
     return [str(a) for a in get_args(literal)]
+
+
+def _ranges(pairs: Any) -> str:
+    """``((-1, 1), (0, 0))`` as ``-1:1, 0:0`` (the CLI's way of writing windows)."""
+    return ", ".join(f"{a}:{b}" for a, b in pairs)
 
 
 def _int_range(text: str, option: str) -> tuple[int, int]:
@@ -540,6 +546,21 @@ def _with_price_errors(events: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _instruments_option(text: str | None) -> str | list[str]:
+    """``--instruments``: ``snapshot`` (default), ``column:NAME``, or ``A,B,...``."""
+    if text is None or text == "snapshot":
+        return "snapshot"
+    if text.startswith("column:"):
+        col = text[len("column:"):].strip()
+        if not col:
+            raise UsageError("--instruments column:NAME needs the column's name")
+        return col
+    names = [t.strip() for t in text.split(",")]
+    if not all(names):
+        raise UsageError(f"--instruments {text!r}: an empty name in the list")
+    return names
+
+
 def cmd_study(ns: argparse.Namespace) -> int:
     """``mktnews study PATH... [options]`` / ``mktnews study --sample``."""
     from mktnews.events import align_events
@@ -596,7 +617,8 @@ def cmd_study(ns: argparse.Namespace) -> int:
     source = _ProgressSource(base, quiet=ns.quiet)
     try:
         stages.set_postfix_str("align")
-        events = align_events(corpus, source=source, interval=ns.interval)
+        events = align_events(corpus, source=source, interval=ns.interval,
+                              instruments=_instruments_option(ns.instruments))
         price_notes = _price_error_notes(events)
         notes += price_notes
         stages.update(1)
@@ -608,6 +630,7 @@ def cmd_study(ns: argparse.Namespace) -> int:
                 windows=windows,
                 estimation=estimation,
                 model=ns.model,
+                returns=ns.returns,
                 benchmark=benchmark,
                 factors=_read_factors(ns.factors),
                 regressors=ns.regressors.split(",") if ns.regressors else None,
@@ -731,11 +754,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text-col", metavar="COL", help="table column with the article text")
     p.add_argument("--instrument-col", metavar="COL", help="table column naming the instrument")
     p.add_argument("-w", "--window", action="append", metavar="A:B",
-                   help="event window in relative sessions, inclusive (repeatable; default: 0:0, -1:1 and -5:5)")
-    p.add_argument("--estimation", metavar="A:B", default="-250:-11",
-                   help="estimation window (default -250:-11)")
-    p.add_argument("--model", default="constant_mean", choices=_get_choices(ModelName),
-                   help="normal-return model (default constant_mean)")
+                   help="event window in relative sessions, inclusive (repeatable; default: "
+                   f"{_ranges(DEFAULT_WINDOWS)})")
+    p.add_argument("--estimation", metavar="A:B", default=_ranges([_D["estimation"]]),
+                   help=f"estimation window (default {_ranges([_D['estimation']])})")
+    p.add_argument("--model", default=_D["model"], choices=_get_choices(ModelName),
+                   help=f"normal-return model (default {_D['model']})")
+    p.add_argument("--returns", default=_D["returns"], choices=_get_choices(ReturnType),
+                   help=f"close-to-close returns (default {_D['returns']})")
+    p.add_argument("--instruments", metavar="WHICH",
+                   help="which instruments each article is studied on: 'snapshot' (those in its "
+                   "ticker box; default), 'A,B' (each article on each of these names/symbols), or "
+                   "'column:NAME' (the instrument a table column names)")
     p.add_argument("--benchmark", metavar="SYMBOL",
                    help="benchmark instrument for market_adjusted / market_model")
     p.add_argument("--benchmark-map", metavar="FILE",
@@ -745,12 +775,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "CSV as published (percent), or a CSV with a date column and factors in decimals")
     p.add_argument("--regressors", metavar="A,B", help="factor columns of --model factor")
     p.add_argument("--group-by", metavar="COL", help="corpus column to group the CAAR and tests by")
-    p.add_argument("--placebo", metavar="N", type=int, default=0,
+    p.add_argument("--placebo", metavar="N", type=int, default=_D["placebo"],
                    help="number of placebo draws (random sessions without articles; default 0)")
-    p.add_argument("--seed", type=int, default=None, help="random seed of the placebo draws")
-    p.add_argument("--interval", default="1d", choices=_get_choices(Interval), help="bar size (default 1d)")
-    p.add_argument("--min-estimation", type=int, default=120, metavar="N",
-                   help="fewest estimation returns an event needs (default 120)")
+    p.add_argument("--seed", type=int, default=_D["seed"], help="random seed of the placebo draws")
+    p.add_argument("--interval", default=_D["interval"], choices=_get_choices(Interval),
+                   help=f"bar size (default {_D['interval']})")
+    p.add_argument("--min-estimation", type=int, default=_D["min_estimation"], metavar="N",
+                   help=f"fewest estimation returns an event needs (default {_D['min_estimation']})")
     p.add_argument("--no-collapse", action="store_true",
                    help="keep articles on the same instrument and day 0 as separate events")
     p.add_argument("--max-plots", type=int, default=20, metavar="N",

@@ -49,7 +49,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -57,6 +57,9 @@ import pandas as pd
 from mktnews.errors import InvalidOptionError
 from mktnews.export import write_frame
 from mktnews.labels import label_windows
+
+if TYPE_CHECKING:
+    from mktnews.spec import StudySpec
 
 __all__ = [
     "CAAR_COLUMNS",
@@ -92,6 +95,9 @@ class EventStudyResults:
         Counts: ``n_rows`` (event rows in), ``n_articles``, ``n_usable_rows`` (rows with
         alignment status ok), ``n_events`` (after collapsing), ``n_events_ok``,
         ``row_status`` and ``event_status`` (counts by status), ``groups``.
+    spec : StudySpec or None
+        The validated spec the study ran with (``EventStudy(x, spec=res.spec)`` reruns
+        it, e.g. on other data).
     """
 
     _events: pd.DataFrame = field(repr=False)
@@ -103,6 +109,7 @@ class EventStudyResults:
     _placebo: pd.DataFrame = field(repr=False)
     options: Mapping[str, Any] = field(default_factory=dict)
     info: Mapping[str, Any] = field(default_factory=dict)
+    spec: StudySpec | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # ``window`` cells equal both (-1, 1) and "(-1, 1)": see mktnews.labels
@@ -274,7 +281,7 @@ class EventStudyResults:
         """Pickle (and ``copy.deepcopy``) as the frames plus plain-dict options and info;
         the read-only mappings are rebuilt on load, so the copy is as immutable."""
         frames = tuple(getattr(self, f"_{name}") for name in _FRAMES)
-        return (_rebuild, (frames, _thaw(self.options), _thaw(self.info)))
+        return (_rebuild, (frames, _thaw(self.options), _thaw(self.info), self.spec))
 
 
 def _thaw(obj: object) -> object:
@@ -291,10 +298,12 @@ def _freeze(obj: object) -> object:
     return obj
 
 
-def _rebuild(frames: tuple[pd.DataFrame, ...], options: object, info: object) -> EventStudyResults:
+def _rebuild(
+    frames: tuple[pd.DataFrame, ...], options: object, info: object, spec: object = None
+) -> EventStudyResults:
     """Unpickle an :class:`EventStudyResults` (see ``__reduce__``)."""
     kwargs: dict[str, Any] = {f"_{name}": frame for name, frame in zip(_FRAMES, frames, strict=True)}
-    return EventStudyResults(**kwargs, options=_freeze(options), info=_freeze(info))  # type: ignore[arg-type]
+    return EventStudyResults(**kwargs, options=_freeze(options), info=_freeze(info), spec=spec)  # type: ignore[arg-type]
 
 
 def _plain(obj: object) -> object:

@@ -52,7 +52,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -64,9 +64,7 @@ from mktnews._typing import (
     ModelName,
     RankPeriod,
     ReturnType,
-    TestName,
 )
-from mktnews._typing import check_option as _check_option
 from mktnews.dispatch import frame_backend
 from mktnews.errors import (
     ConfigurationError,
@@ -78,7 +76,18 @@ from mktnews.errors import (
 from mktnews.models import ModelFit, fit_model, needs_benchmark
 from mktnews.prices.base import PriceSource, load_prices, validate_bars
 from mktnews.results import EventStudyResults
-from mktnews.windows import EventWindow, ReturnPanel, parse_estimation, parse_windows
+from mktnews.spec import (
+    CI_LEVEL,
+    DEFAULT_OPTIONS,
+    Benchmark,
+    BenchmarkSpec,
+    StudySpec,
+    benchmark_label,
+    needs_estimation,
+    spec_options,
+    validate_spec,
+)
+from mktnews.windows import EventWindow, ReturnPanel
 
 if TYPE_CHECKING:
     from mktnews.articles import Corpus
@@ -99,9 +108,6 @@ STAT_STATUSES: tuple[str, ...] = (
 #: Columns an events frame must have.
 REQUIRED_EVENT_COLUMNS: tuple[str, ...] = ("event_id", "article_id", "symbol", "t0", "status")
 
-#: Confidence level of the CAAR bands.
-CI_LEVEL = 0.95
-
 #: Placebo sessions come from this far before the first / after the last event of an
 #: instrument (as far as the data reaches).
 PLACEBO_MARGIN_DAILY = pd.Timedelta(days=365)
@@ -110,223 +116,6 @@ PLACEBO_MARGIN_INTRADAY = pd.Timedelta(days=30)
 # Elements per chunk of the placebo kernel (events x days), bounds memory use.
 _PLACEBO_CHUNK = 4_000_000
 
-Benchmark = str | pd.Series | pd.DataFrame
-BenchmarkSpec = Benchmark | Mapping[str, Benchmark] | None
-
-
-# ---------------------------------------------------------------------------------------
-# options
-
-
-@dataclass(frozen=True)
-class _Spec:
-    windows: tuple[EventWindow, ...]
-    estimation: EventWindow
-    model: ModelName
-    returns: ReturnType
-    interval: Interval
-    min_estimation: int
-    collapse: bool
-    group_by: tuple[str, ...] | None
-    tests: tuple[str, ...]
-    placebo: int
-    seed: int | np.random.Generator | None
-    benchmark: BenchmarkSpec
-    rank_period: RankPeriod = "window"
-    factors: pd.DataFrame | None = None  # factor models (mktnews.factors)
-    regressors: tuple[str, ...] | None = None
-
-    @property
-    def k(self) -> int:
-        from mktnews.factors import model_k
-
-        return model_k(self.model, self.regressors)
-
-    @property
-    def span(self) -> EventWindow:
-        return EventWindow(min(w.start for w in self.windows), max(w.end for w in self.windows))
-
-    @property
-    def intraday(self) -> bool:
-        return self.interval in INTRADAY_INTERVALS
-
-
-def _validate(
-    *,
-    windows: object,
-    estimation: object,
-    model: object,
-    benchmark: object,
-    returns: object,
-    collapse: object,
-    group_by: object,
-    tests: object,
-    placebo: object,
-    interval: object,
-    min_estimation: object,
-    seed: object,
-    rank_period: object = "window",
-    factors: object = None,
-    regressors: object = None,
-) -> _Spec:
-    model_s = _check_option("model", model, ModelName)
-    from mktnews.factors import check_factor_options, model_k
-
-    factors_df, regressors_t = check_factor_options(model_s, factors, regressors, str(interval))
-    returns_s = _check_option("returns", returns, ReturnType)
-    interval_s = _check_option("interval", interval, Interval)
-    wins = parse_windows(windows)
-    est = parse_estimation(estimation, wins)
-    if not isinstance(collapse, (bool, np.bool_)):
-        raise InvalidOptionError("collapse", collapse, (True, False))
-    if isinstance(min_estimation, bool) or not isinstance(min_estimation, (int, np.integer)):
-        raise InvalidOptionError("min_estimation", min_estimation, reason="expected an integer")
-    k = model_k(model_s, regressors_t)
-    if min_estimation < k + 1 or min_estimation < 2:
-        raise InvalidOptionError(
-            "min_estimation",
-            min_estimation,
-            reason=f"model {model_s!r} needs at least {max(k + 1, 2)} estimation returns",
-        )
-    if min_estimation > est.length:
-        raise ConfigurationError(
-            f"min_estimation={min_estimation} is more than the {est.length} days of the "
-            f"estimation window {est}: no event could be used; pass min_estimation=N with "
-            f"N <= {est.length} (or a longer estimation window)"
-        )
-    if isinstance(placebo, bool) or not isinstance(placebo, (int, np.integer)) or placebo < 0:
-        raise InvalidOptionError("placebo", placebo, reason="expected a number of draws >= 0")
-    if seed is not None and not isinstance(seed, (int, np.integer, np.random.Generator)):
-        raise InvalidOptionError("seed", seed, reason="expected None, an int or a numpy Generator")
-    if isinstance(seed, bool):
-        raise InvalidOptionError("seed", seed, reason="expected None, an int or a numpy Generator")
-    # group_by
-    gb: tuple[str, ...] | None
-    if group_by is None:
-        gb = None
-    elif isinstance(group_by, str):
-        gb = (group_by,)
-    elif isinstance(group_by, Sequence) and group_by and all(isinstance(g, str) for g in group_by):
-        gb = tuple(group_by)
-    else:
-        raise InvalidOptionError(
-            "group_by", group_by, reason="expected None, a column name or a list of column names"
-        )
-    # tests
-    from typing import get_args
-
-    names: tuple[str, ...]
-    if tests is None:
-        names = ()
-    elif isinstance(tests, str):
-        if tests == "all":
-            names = (*_inference_tests(), "placebo") if placebo else _inference_tests()
-        else:
-            names = (_check_option("tests", tests, TestName),)
-    elif isinstance(tests, Sequence):
-        names = tuple(_check_option("tests", t, TestName) for t in tests)
-        if len(set(names)) != len(names):
-            raise InvalidOptionError("tests", tests, reason="a test is named twice")
-    else:
-        raise InvalidOptionError("tests", tests, ("all", *get_args(TestName)))
-    if "placebo" in names and not placebo:
-        raise ConfigurationError(
-            "tests includes 'placebo' but placebo=0: pass placebo=N (the number of draws)"
-        )
-    if placebo and "placebo" not in names:
-        raise ConfigurationError(
-            f"placebo={placebo} draws were asked for but tests={tests!r} does not include "
-            "'placebo': add it (or use tests='all')"
-        )
-    # benchmark
-    if needs_benchmark(model_s):
-        if benchmark is None:
-            raise ConfigurationError(
-                f"model={model_s!r} needs a benchmark: pass benchmark= an instrument or "
-                "symbol (e.g. '^STOXX' for the STOXX Europe 600), a price series, or a "
-                "mapping symbol -> benchmark"
-            )
-        _check_benchmark_value(benchmark)
-    elif benchmark is not None:
-        raise ConfigurationError(
-            f"benchmark={_label(benchmark)!r} is not used by model={model_s!r}; only "
-            "'market_adjusted' and 'market_model' use a benchmark"
-        )
-    return _Spec(
-        windows=wins,
-        estimation=est,
-        model=cast(ModelName, model_s),
-        returns=cast(ReturnType, returns_s),
-        interval=cast(Interval, interval_s),
-        min_estimation=int(min_estimation),
-        collapse=bool(collapse),
-        group_by=gb,
-        tests=names,
-        placebo=int(placebo),
-        seed=seed,  # type: ignore[arg-type]
-        benchmark=benchmark,  # type: ignore[arg-type]
-        rank_period=cast(RankPeriod, _check_option("rank_period", rank_period, RankPeriod)),
-        factors=factors_df,
-        regressors=regressors_t,
-    )
-
-
-def _needs_estimation(tests: tuple[str, ...]) -> bool:
-    """Whether one of ``tests`` reads the estimation-window residuals."""
-    if not tests:
-        return False
-    from mktnews.inference import ESTIMATION_TESTS
-
-    return any(t in ESTIMATION_TESTS for t in tests)
-
-
-def _inference_tests() -> tuple[str, ...]:
-    from mktnews.inference import TESTS
-
-    return tuple(t for t in TESTS if t != "placebo")
-
-
-def _check_benchmark_value(benchmark: object) -> None:
-    def one(b: object, where: str) -> None:
-        if isinstance(b, str):
-            if not b.strip():
-                raise InvalidOptionError(where, b, reason="empty benchmark name")
-            return
-        if isinstance(b, pd.Series):
-            return
-        if isinstance(b, pd.DataFrame):
-            if "close" not in {str(c).lower() for c in b.columns}:
-                raise InvalidOptionError(
-                    where, "DataFrame", reason="a benchmark frame needs a 'close' column"
-                )
-            return
-        raise InvalidOptionError(
-            where,
-            b,
-            reason="expected an instrument/symbol, a Series of closes, a prices frame, or a "
-            "mapping symbol -> one of those",
-        )
-
-    if isinstance(benchmark, Mapping):
-        if not benchmark:
-            raise InvalidOptionError("benchmark", benchmark, reason="empty mapping")
-        for key, b in benchmark.items():
-            one(b, f"benchmark[{key!r}]")
-    else:
-        one(benchmark, "benchmark")
-
-
-def _label(b: object) -> str:
-    if isinstance(b, str):
-        return b
-    if isinstance(b, (pd.Series, pd.DataFrame)):
-        name = b.attrs.get("symbol") or getattr(b, "name", None)
-        return str(name) if name is not None else "user series"
-    if isinstance(b, Mapping):
-        return "{" + ", ".join(f"{k}: {_label(v)}" for k, v in b.items()) + "}"
-    return repr(b)
-
-
 # ---------------------------------------------------------------------------------------
 # the estimator
 
@@ -334,8 +123,19 @@ def _label(b: object) -> str:
 class EventStudy:
     """An event study, configured once and computed with :meth:`fit`.
 
-    The parameters are those of :func:`event_study`; they are validated on
-    construction (nothing is loaded until :meth:`fit`).
+    Parameters
+    ----------
+    corpus_or_events : Corpus or DataFrame
+        As for :func:`event_study`.
+    source : PriceSource, optional
+        As for :func:`event_study`.
+    spec : StudySpec, optional
+        A validated spec (:func:`mktnews.validate_spec`, or ``results.spec`` of an earlier
+        study) instead of keyword options.
+    **options
+        The options of :func:`event_study` (defaults in
+        :data:`mktnews.spec.DEFAULT_OPTIONS`); they are validated on construction
+        (nothing is loaded until :meth:`fit`).
     """
 
     def __init__(
@@ -343,39 +143,18 @@ class EventStudy:
         corpus_or_events: Corpus | pd.DataFrame,
         *,
         source: PriceSource | None = None,
-        windows: object = ((-1, 1),),
-        estimation: tuple[int, int] = (-250, -11),
-        model: ModelName = "constant_mean",
-        benchmark: BenchmarkSpec = None,
-        returns: ReturnType = "simple",
-        collapse: bool = True,
-        group_by: str | Sequence[str] | None = None,
-        tests: str | Sequence[str] | None = "all",
-        placebo: int = 0,
-        interval: Interval = "1d",
-        min_estimation: int = 120,
-        seed: int | np.random.Generator | None = None,
-        rank_period: RankPeriod = "window",
-        factors: pd.DataFrame | None = None,
-        regressors: Sequence[str] | None = None,
+        spec: StudySpec | None = None,
+        **options: Any,
     ) -> None:
-        self._spec = _validate(
-            windows=windows,
-            estimation=estimation,
-            model=model,
-            benchmark=benchmark,
-            returns=returns,
-            collapse=collapse,
-            group_by=group_by,
-            tests=tests,
-            placebo=placebo,
-            interval=interval,
-            min_estimation=min_estimation,
-            seed=seed,
-            rank_period=rank_period,
-            factors=factors,
-            regressors=regressors,
-        )
+        if spec is not None and options:
+            raise ConfigurationError(
+                f"EventStudy got spec= and options {sorted(options)}: pass one or the other"
+            )
+        if spec is not None and not isinstance(spec, StudySpec):
+            raise InvalidOptionError(
+                "spec", type(spec).__name__, reason="expected a StudySpec (mktnews.validate_spec)"
+            )
+        self._spec = spec if spec is not None else validate_spec(**options)
         from mktnews.articles import Corpus
 
         if not isinstance(corpus_or_events, (Corpus, pd.DataFrame)) and frame_backend(
@@ -398,7 +177,7 @@ class EventStudy:
         self._source = source
 
     def __repr__(self) -> str:
-        o = _options(self._spec)
+        o = spec_options(self._spec)
         kind = "events" if isinstance(self._input, pd.DataFrame) else "corpus"
         return (
             f"EventStudy({kind} of {len(self._input)} rows, model={o['model']!r}, "
@@ -408,7 +187,12 @@ class EventStudy:
     @property
     def options(self) -> Mapping[str, object]:
         """The validated options."""
-        return MappingProxyType(_options(self._spec))
+        return MappingProxyType(spec_options(self._spec))
+
+    @property
+    def spec(self) -> StudySpec:
+        """The validated, frozen spec."""
+        return self._spec
 
     def fit(self) -> EventStudyResults:
         """Compute the study.
@@ -454,25 +238,28 @@ def no_event_message(counts: Mapping[str, int]) -> str:
     return f"no event can be used: no row has status 'ok' with a symbol and t0 ({listed}){tail}"
 
 
+_D = DEFAULT_OPTIONS
+
+
 def event_study(
     corpus_or_events: Corpus | pd.DataFrame,
     *,
     source: PriceSource | None = None,
-    windows: object = ((-1, 1),),
-    estimation: tuple[int, int] = (-250, -11),
-    model: ModelName = "constant_mean",
-    benchmark: BenchmarkSpec = None,
-    returns: ReturnType = "simple",
-    collapse: bool = True,
-    group_by: str | Sequence[str] | None = None,
-    tests: str | Sequence[str] | None = "all",
-    placebo: int = 0,
-    interval: Interval = "1d",
-    min_estimation: int = 120,
-    seed: int | np.random.Generator | None = None,
-    rank_period: RankPeriod = "window",
-    factors: pd.DataFrame | None = None,
-    regressors: Sequence[str] | None = None,
+    windows: object = _D["windows"],
+    estimation: tuple[int, int] = _D["estimation"],  # type: ignore[assignment]
+    model: ModelName = _D["model"],  # type: ignore[assignment]
+    benchmark: BenchmarkSpec = _D["benchmark"],  # type: ignore[assignment]
+    returns: ReturnType = _D["returns"],  # type: ignore[assignment]
+    collapse: bool = _D["collapse"],  # type: ignore[assignment]
+    group_by: str | Sequence[str] | None = _D["group_by"],  # type: ignore[assignment]
+    tests: str | Sequence[str] | None = _D["tests"],  # type: ignore[assignment]
+    placebo: int = _D["placebo"],  # type: ignore[assignment]
+    interval: Interval = _D["interval"],  # type: ignore[assignment]
+    min_estimation: int = _D["min_estimation"],  # type: ignore[assignment]
+    seed: int | np.random.Generator | None = _D["seed"],  # type: ignore[assignment]
+    rank_period: RankPeriod = _D["rank_period"],  # type: ignore[assignment]
+    factors: pd.DataFrame | None = _D["factors"],  # type: ignore[assignment]
+    regressors: Sequence[str] | None = _D["regressors"],  # type: ignore[assignment]
 ) -> EventStudyResults:
     """Run an event study on news events.
 
@@ -577,40 +364,12 @@ def event_study(
     ).fit()
 
 
-def _options(spec: _Spec) -> dict[str, object]:
-    return {
-        "model": spec.model,
-        "returns": spec.returns,
-        "interval": spec.interval,
-        "estimation": spec.estimation.as_tuple(),
-        "windows": tuple(w.as_tuple() for w in spec.windows),
-        "benchmark": None if spec.benchmark is None else _label(spec.benchmark),
-        "min_estimation": spec.min_estimation,
-        "collapse": spec.collapse,
-        "group_by": spec.group_by,
-        "tests": spec.tests,
-        "placebo": spec.placebo,
-        "seed": spec.seed if not isinstance(spec.seed, np.random.Generator) else "Generator",
-        "rank_period": spec.rank_period,
-        "k": spec.k,
-        "ci_level": CI_LEVEL,
-        **_factor_options(spec),
-    }
-
-
-def _factor_options(spec: _Spec) -> dict[str, object]:
-    if spec.factors is None:
-        return {}
-    from mktnews.factors import describe_factors
-
-    return {"factors": describe_factors(spec.factors), "regressors": spec.regressors}
-
 
 # ---------------------------------------------------------------------------------------
 # events
 
 
-def _events_frame(obj: Corpus | pd.DataFrame, spec: _Spec, source: PriceSource | None) -> pd.DataFrame:
+def _events_frame(obj: Corpus | pd.DataFrame, spec: StudySpec, source: PriceSource | None) -> pd.DataFrame:
     if isinstance(obj, pd.DataFrame):
         events = obj
     else:
@@ -745,7 +504,7 @@ def _take(values: Any, rows: np.ndarray, n: int) -> Any:
     return values if len(rows) == n else values.take(rows)
 
 
-def _cluster(events: pd.DataFrame, groups: pd.Series, t0ns: np.ndarray, spec: _Spec) -> _Clusters:
+def _cluster(events: pd.DataFrame, groups: pd.Series, t0ns: np.ndarray, spec: StudySpec) -> _Clusters:
     """One study event per (group, symbol, t0) with ``collapse``, else one per usable row.
 
     Vectorised: the clusters are found by factorising the keys and sorting the codes; the
@@ -842,7 +601,7 @@ def _load_history(
     last: pd.Timestamp,
     before: int,
     after: int,
-    spec: _Spec,
+    spec: StudySpec,
     source: PriceSource | None,
     extra: pd.Timedelta,
 ) -> pd.DataFrame:
@@ -920,7 +679,7 @@ def _benchmark_series(
     b: Benchmark,
     lo: pd.Timestamp,
     hi: pd.Timestamp,
-    spec: _Spec,
+    spec: StudySpec,
     source: PriceSource | None,
     cache: dict[str, pd.Series],
 ) -> tuple[str, pd.Series]:
@@ -938,7 +697,7 @@ def _benchmark_series(
         ser = b[cols["close"]].astype("float64")
     else:
         ser = b.astype("float64")
-    label = _label(b)
+    label = benchmark_label(b)
     _check_benchmark_closes(label, ser)
     return label, ser
 
@@ -1011,7 +770,7 @@ def _kernel(
     panel: ReturnPanel,
     inst: np.ndarray,
     pos: np.ndarray,
-    spec: _Spec,
+    spec: StudySpec,
     *,
     light: bool = False,
     keep_estimation: bool = False,
@@ -1056,7 +815,7 @@ def _concat(parts: list[_Computed]) -> _Computed:
 
 
 def _fit_estimation(
-    panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: _Spec, keep: bool
+    panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: StudySpec, keep: bool
 ) -> tuple[ModelFit, np.ndarray, np.ndarray]:
     """The normal-return model on every event's estimation window, in blocks of events.
 
@@ -1122,7 +881,7 @@ def _fit_estimation(
 
 
 def _kernel_pass(
-    panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: _Spec, light: bool, keep: bool
+    panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: StudySpec, light: bool, keep: bool
 ) -> _Computed:
     span_w = spec.span
     span = panel.gather(inst, pos, span_w.rel)
@@ -1222,7 +981,7 @@ def _kernel_pass(
     )
 
 
-def _window_columns(spec: _Spec) -> np.ndarray:
+def _window_columns(spec: StudySpec) -> np.ndarray:
     """(1, S) mask of the span's days that lie in at least one window."""
     mask = np.zeros((1, spec.span.length), dtype=bool)
     for w in spec.windows:  # loop per window
@@ -1234,7 +993,7 @@ def _window_columns(spec: _Spec) -> np.ndarray:
 # run
 
 
-def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) -> EventStudyResults:
+def _run(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource | None) -> EventStudyResults:
     events = _events_frame(obj, spec, source)
     groups = _group_labels(events, spec.group_by)
     t0ns = _t0_ns(events["t0"], spec.intraday)
@@ -1295,7 +1054,7 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
                 )
             bench_series[sym] = ser
             labels.append(lab)
-        bench_label = ", ".join(dict.fromkeys(labels)) if labels else _label(spec.benchmark)
+        bench_label = ", ".join(dict.fromkeys(labels)) if labels else benchmark_label(spec.benchmark)
 
     panel = ReturnPanel.from_prices(
         prices, returns=spec.returns, benchmark=bench_series, interval=spec.interval
@@ -1305,7 +1064,7 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
 
         panel = FactorPanel.attach(panel, spec.factors, spec.regressors or ())
     inst, pos = panel.locate(cols["symbol"], cols["t0_ns"])
-    comp = _kernel(panel, inst, pos, spec, keep_estimation=_needs_estimation(spec.tests))
+    comp = _kernel(panel, inst, pos, spec, keep_estimation=needs_estimation(spec.tests))
     ok = comp.status == "ok"
 
     # ---- events frame with statuses (a shallow copy: pandas' copy-on-write keeps the
@@ -1341,7 +1100,7 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
     car = _car_frame(cols, comp, spec, ok)
     notes: list[str] = []
     caar, tests, placebo = _aggregate(cols, comp, spec, ok, panel, inst, pos, events, t0ns, notes)
-    opts = _options(spec)
+    opts = spec_options(spec)
     opts["benchmark"] = bench_label
     info = {
         "n_rows": len(events),
@@ -1367,11 +1126,12 @@ def _run(spec: _Spec, obj: Corpus | pd.DataFrame, source: PriceSource | None) ->
         _placebo=placebo,
         options=MappingProxyType(opts),
         info=MappingProxyType(info),
+        spec=spec,
     )
 
 
 def _benchmark_map(
-    spec: _Spec, symbols: list[str], events: pd.DataFrame | None = None
+    spec: StudySpec, symbols: list[str], events: pd.DataFrame | None = None
 ) -> dict[str, Benchmark] | None:
     b = spec.benchmark
     if b is None:
@@ -1399,7 +1159,7 @@ def _benchmark_map(
 # frames
 
 
-def _params_frame(table: Mapping[str, Any], comp: _Computed, spec: _Spec) -> pd.DataFrame:
+def _params_frame(table: Mapping[str, Any], comp: _Computed, spec: StudySpec) -> pd.DataFrame:
     f = comp.fit
     return pd.DataFrame(
         {
@@ -1423,7 +1183,7 @@ def _params_frame(table: Mapping[str, Any], comp: _Computed, spec: _Spec) -> pd.
     )
 
 
-def _abnormal_frame(table: Mapping[str, Any], comp: _Computed, spec: _Spec, ok: np.ndarray) -> pd.DataFrame:
+def _abnormal_frame(table: Mapping[str, Any], comp: _Computed, spec: StudySpec, ok: np.ndarray) -> pd.DataFrame:
     rows = np.flatnonzero(ok)
     rel = spec.span.rel
     n, w = len(rows), len(rel)
@@ -1455,7 +1215,7 @@ def _abnormal_frame(table: Mapping[str, Any], comp: _Computed, spec: _Spec, ok: 
     )
 
 
-def _car_frame(table: Mapping[str, Any], comp: _Computed, spec: _Spec, ok: np.ndarray) -> pd.DataFrame:
+def _car_frame(table: Mapping[str, Any], comp: _Computed, spec: StudySpec, ok: np.ndarray) -> pd.DataFrame:
     rows = np.flatnonzero(ok)
     nw = len(spec.windows)
     dof = (comp.fit.L[rows] - comp.fit.k).astype(np.float64)
@@ -1524,7 +1284,7 @@ def _window_array(windows: list[tuple[int, int]]) -> np.ndarray:
 def _aggregate(
     table: Mapping[str, Any],
     comp: _Computed,
-    spec: _Spec,
+    spec: StudySpec,
     ok: np.ndarray,
     panel: ReturnPanel,
     inst: np.ndarray,
@@ -1693,7 +1453,7 @@ def _aggregate(
 
 
 def _placebo_eligible(
-    panel: ReturnPanel, spec: _Spec, events: pd.DataFrame, t0ns: np.ndarray
+    panel: ReturnPanel, spec: StudySpec, events: pd.DataFrame, t0ns: np.ndarray
 ) -> dict[int, np.ndarray]:
     """Per instrument of the panel: row positions a placebo day 0 may take.
 
@@ -1770,7 +1530,7 @@ def _distinct_draws(rng: np.random.Generator, M: int, draws: int, m: int) -> np.
 
 def _placebo(
     panel: ReturnPanel,
-    spec: _Spec,
+    spec: StudySpec,
     inst: np.ndarray,
     pos: np.ndarray,
     eligible: dict[int, np.ndarray],

@@ -260,8 +260,37 @@ def sample_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.
     offline, with the console script."""
     work = tmp_path_factory.mktemp("fresh")
     proc = run("study", "--sample", "--out", "report", "--placebo", "100", "--seed", "3",
+               "-w", "0:0", "-w", "-1:1", "-w", "-5:5",
                cwd=work, script=True, env={"MKTNEWS_SHARED": str(work / "nothing")})
     return proc, work / "report"
+
+
+def test_study_defaults_are_the_apis(tmp_path: Path) -> None:
+    """Without --window/--estimation/--returns the command runs the API's defaults
+    (window (-1, 1), estimation (-250, -11), simple returns); --returns log and
+    --instruments reach the study: the log CAR equals a hand loop over the closes."""
+    proc = run("study", "--sample", "--out", "d", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    car = pd.read_csv(tmp_path / "d" / "car.csv")
+    assert list(zip(car["window_start"], car["window_end"], strict=True)) == [(-1, 1)]
+    closes = _closes(SAMPLE_DATA / "^STOXX50E.csv")
+    want = sum(_ar_constant_mean(closes, "2024-11-27", d) for d in (-1, 0, 1))
+    assert car.loc[car["symbol"] == "^STOXX50E", "car"].iloc[0] == pytest.approx(want, abs=1e-12)
+
+    proc = run("study", "--sample", "--out", "l", "--returns", "log", "-w", "0:0",
+               "--instruments", "DAX", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    car = pd.read_csv(tmp_path / "l" / "car.csv")
+    dax = _closes(SAMPLE_DATA / "^GDAXI.csv")
+    logr = np.log(dax).diff()
+    pos = dax.index.get_loc(pd.Timestamp("2024-11-27"))
+    est = logr.iloc[pos - 250 : pos - 10]
+    assert len(est) == 240 and est.notna().all()
+    assert list(car["symbol"]) == ["^GDAXI"]  # --instruments DAX: the seed studied on the DAX
+    assert car["car"].iloc[0] == pytest.approx(float(logr.iloc[pos] - est.mean()), abs=1e-12)
+
+    proc = run("study", "--sample", "--instruments", "column:", cwd=tmp_path)
+    assert proc.returncode == 2 and "--instruments column:NAME" in proc.stderr
 
 
 def test_study_sample_writes_the_report_folder(sample_report: tuple[subprocess.CompletedProcess[str], Path]) -> None:

@@ -1,0 +1,344 @@
+"""The study spec: the one home of every option's default and of its validation.
+
+:data:`DEFAULT_OPTIONS` holds the default of every option of :func:`mktnews.event_study`;
+the function's signature, :class:`mktnews.EventStudy`, the ``mktnews study`` command and
+the Dask path read them from here. :func:`validate_spec` checks a set of options (missing
+ones take their default) and returns a frozen :class:`StudySpec`, which the engine reads
+and the results keep.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import cast, get_args
+
+import numpy as np
+import pandas as pd
+
+from mktnews._typing import (
+    INTRADAY_INTERVALS,
+    Interval,
+    ModelName,
+    RankPeriod,
+    ReturnType,
+    TestName,
+)
+from mktnews._typing import check_option as _check_option
+from mktnews.errors import ConfigurationError, InvalidOptionError
+from mktnews.factors import check_factor_options, describe_factors, model_k
+from mktnews.inference import ESTIMATION_TESTS, TESTS
+from mktnews.models import needs_benchmark
+from mktnews.windows import EventWindow, parse_estimation, parse_windows
+
+__all__ = [
+    "CI_LEVEL",
+    "DEFAULT_OPTIONS",
+    "Benchmark",
+    "BenchmarkSpec",
+    "StudySpec",
+    "benchmark_label",
+    "spec_options",
+    "validate_spec",
+]
+
+#: Confidence level of the CAAR bands.
+CI_LEVEL = 0.95
+
+#: The default of every option of :func:`mktnews.event_study` (and of ``mktnews study``).
+DEFAULT_OPTIONS: Mapping[str, object] = MappingProxyType(
+    {
+        "windows": ((-1, 1),),
+        "estimation": (-250, -11),
+        "model": "constant_mean",
+        "benchmark": None,
+        "returns": "simple",
+        "collapse": True,
+        "group_by": None,
+        "tests": "all",
+        "placebo": 0,
+        "interval": "1d",
+        "min_estimation": 120,
+        "seed": None,
+        "rank_period": "window",
+        "factors": None,
+        "regressors": None,
+    }
+)
+
+
+def validate_spec(**options: object) -> StudySpec:
+    """Validate study options into a :class:`StudySpec`.
+
+    Parameters
+    ----------
+    **options
+        Options of :func:`mktnews.event_study` (without the input and ``source``); those
+        not given take their value in :data:`DEFAULT_OPTIONS`.
+
+    Returns
+    -------
+    StudySpec
+
+    Raises
+    ------
+    InvalidOptionError
+        For an unknown option (with the close names) or a value of the wrong kind.
+    ConfigurationError
+        For options that contradict each other.
+    """
+    unknown = [k for k in options if k not in DEFAULT_OPTIONS]
+    if unknown:
+        name = unknown[0]
+        close = difflib.get_close_matches(name, list(DEFAULT_OPTIONS), n=3)
+        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise InvalidOptionError(
+            name, options[name], reason=f"not an option of event_study{hint}"
+        )
+    return _validate(**{**DEFAULT_OPTIONS, **options})
+
+
+Benchmark = str | pd.Series | pd.DataFrame
+BenchmarkSpec = Benchmark | Mapping[str, Benchmark] | None
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """The validated options of one event study (frozen).
+
+    Built by :func:`validate_spec` from the options of :func:`mktnews.event_study`; the
+    API, the CLI and the Dask path all read their defaults from :data:`DEFAULT_OPTIONS`
+    and validate through :func:`validate_spec`, and the results keep the spec
+    (``EventStudyResults.spec``).
+    """
+
+    windows: tuple[EventWindow, ...]
+    estimation: EventWindow
+    model: ModelName
+    returns: ReturnType
+    interval: Interval
+    min_estimation: int
+    collapse: bool
+    group_by: tuple[str, ...] | None
+    tests: tuple[str, ...]
+    placebo: int
+    seed: int | np.random.Generator | None
+    benchmark: BenchmarkSpec
+    rank_period: RankPeriod = "window"
+    factors: pd.DataFrame | None = None  # factor models (mktnews.factors)
+    regressors: tuple[str, ...] | None = None
+
+    @property
+    def k(self) -> int:
+        return model_k(self.model, self.regressors)
+
+    @property
+    def span(self) -> EventWindow:
+        return EventWindow(min(w.start for w in self.windows), max(w.end for w in self.windows))
+
+    @property
+    def intraday(self) -> bool:
+        return self.interval in INTRADAY_INTERVALS
+
+
+def _validate(
+    *,
+    windows: object,
+    estimation: object,
+    model: object,
+    benchmark: object,
+    returns: object,
+    collapse: object,
+    group_by: object,
+    tests: object,
+    placebo: object,
+    interval: object,
+    min_estimation: object,
+    seed: object,
+    rank_period: object = "window",
+    factors: object = None,
+    regressors: object = None,
+) -> StudySpec:
+    model_s = _check_option("model", model, ModelName)
+    factors_df, regressors_t = check_factor_options(model_s, factors, regressors, str(interval))
+    returns_s = _check_option("returns", returns, ReturnType)
+    interval_s = _check_option("interval", interval, Interval)
+    wins = parse_windows(windows)
+    est = parse_estimation(estimation, wins)
+    if not isinstance(collapse, (bool, np.bool_)):
+        raise InvalidOptionError("collapse", collapse, (True, False))
+    if isinstance(min_estimation, bool) or not isinstance(min_estimation, (int, np.integer)):
+        raise InvalidOptionError("min_estimation", min_estimation, reason="expected an integer")
+    k = model_k(model_s, regressors_t)
+    if min_estimation < k + 1 or min_estimation < 2:
+        raise InvalidOptionError(
+            "min_estimation",
+            min_estimation,
+            reason=f"model {model_s!r} needs at least {max(k + 1, 2)} estimation returns",
+        )
+    if min_estimation > est.length:
+        raise ConfigurationError(
+            f"min_estimation={min_estimation} is more than the {est.length} days of the "
+            f"estimation window {est}: no event could be used; pass min_estimation=N with "
+            f"N <= {est.length} (or a longer estimation window)"
+        )
+    if isinstance(placebo, bool) or not isinstance(placebo, (int, np.integer)) or placebo < 0:
+        raise InvalidOptionError("placebo", placebo, reason="expected a number of draws >= 0")
+    if seed is not None and not isinstance(seed, (int, np.integer, np.random.Generator)):
+        raise InvalidOptionError("seed", seed, reason="expected None, an int or a numpy Generator")
+    if isinstance(seed, bool):
+        raise InvalidOptionError("seed", seed, reason="expected None, an int or a numpy Generator")
+    # group_by
+    gb: tuple[str, ...] | None
+    if group_by is None:
+        gb = None
+    elif isinstance(group_by, str):
+        gb = (group_by,)
+    elif isinstance(group_by, Sequence) and group_by and all(isinstance(g, str) for g in group_by):
+        gb = tuple(group_by)
+    else:
+        raise InvalidOptionError(
+            "group_by", group_by, reason="expected None, a column name or a list of column names"
+        )
+    # tests
+    names: tuple[str, ...]
+    if tests is None:
+        names = ()
+    elif isinstance(tests, str):
+        if tests == "all":
+            names = (*inference_tests(), "placebo") if placebo else inference_tests()
+        else:
+            names = (_check_option("tests", tests, TestName),)
+    elif isinstance(tests, Sequence):
+        names = tuple(_check_option("tests", t, TestName) for t in tests)
+        if len(set(names)) != len(names):
+            raise InvalidOptionError("tests", tests, reason="a test is named twice")
+    else:
+        raise InvalidOptionError("tests", tests, ("all", *get_args(TestName)))
+    if "placebo" in names and not placebo:
+        raise ConfigurationError(
+            "tests includes 'placebo' but placebo=0: pass placebo=N (the number of draws)"
+        )
+    if placebo and "placebo" not in names:
+        raise ConfigurationError(
+            f"placebo={placebo} draws were asked for but tests={tests!r} does not include "
+            "'placebo': add it (or use tests='all')"
+        )
+    # benchmark
+    if needs_benchmark(model_s):
+        if benchmark is None:
+            raise ConfigurationError(
+                f"model={model_s!r} needs a benchmark: pass benchmark= an instrument or "
+                "symbol (e.g. '^STOXX' for the STOXX Europe 600), a price series, or a "
+                "mapping symbol -> benchmark"
+            )
+        check_benchmark_value(benchmark)
+    elif benchmark is not None:
+        raise ConfigurationError(
+            f"benchmark={benchmark_label(benchmark)!r} is not used by model={model_s!r}; only "
+            "'market_adjusted' and 'market_model' use a benchmark"
+        )
+    return StudySpec(
+        windows=wins,
+        estimation=est,
+        model=cast(ModelName, model_s),
+        returns=cast(ReturnType, returns_s),
+        interval=cast(Interval, interval_s),
+        min_estimation=int(min_estimation),
+        collapse=bool(collapse),
+        group_by=gb,
+        tests=names,
+        placebo=int(placebo),
+        seed=seed,  # type: ignore[arg-type]
+        benchmark=benchmark,  # type: ignore[arg-type]
+        rank_period=cast(RankPeriod, _check_option("rank_period", rank_period, RankPeriod)),
+        factors=factors_df,
+        regressors=regressors_t,
+    )
+
+
+def needs_estimation(tests: tuple[str, ...]) -> bool:
+    """Whether one of ``tests`` reads the estimation-window residuals."""
+    if not tests:
+        return False
+    return any(t in ESTIMATION_TESTS for t in tests)
+
+
+def inference_tests() -> tuple[str, ...]:
+    """The tests of :mod:`mktnews.inference` that ``tests="all"`` runs (the placebo aside)."""
+    return tuple(t for t in TESTS if t != "placebo")
+
+
+def check_benchmark_value(benchmark: object) -> None:
+    """Refuse a ``benchmark=`` value that is not a name, a Series/frame of closes or a
+    mapping of those (the values are resolved when the study runs)."""
+    def one(b: object, where: str) -> None:
+        if isinstance(b, str):
+            if not b.strip():
+                raise InvalidOptionError(where, b, reason="empty benchmark name")
+            return
+        if isinstance(b, pd.Series):
+            return
+        if isinstance(b, pd.DataFrame):
+            if "close" not in {str(c).lower() for c in b.columns}:
+                raise InvalidOptionError(
+                    where, "DataFrame", reason="a benchmark frame needs a 'close' column"
+                )
+            return
+        raise InvalidOptionError(
+            where,
+            b,
+            reason="expected an instrument/symbol, a Series of closes, a prices frame, or a "
+            "mapping symbol -> one of those",
+        )
+
+    if isinstance(benchmark, Mapping):
+        if not benchmark:
+            raise InvalidOptionError("benchmark", benchmark, reason="empty mapping")
+        for key, b in benchmark.items():
+            one(b, f"benchmark[{key!r}]")
+    else:
+        one(benchmark, "benchmark")
+
+
+def benchmark_label(b: object) -> str:
+    if isinstance(b, str):
+        return b
+    if isinstance(b, (pd.Series, pd.DataFrame)):
+        name = b.attrs.get("symbol") or getattr(b, "name", None)
+        return str(name) if name is not None else "user series"
+    if isinstance(b, Mapping):
+        return "{" + ", ".join(f"{k}: {benchmark_label(v)}" for k, v in b.items()) + "}"
+    return repr(b)
+
+
+
+def spec_options(spec: StudySpec) -> dict[str, object]:
+    """The spec as plain values (``EventStudyResults.options``, ``EventStudy.options``)."""
+    return {
+        "model": spec.model,
+        "returns": spec.returns,
+        "interval": spec.interval,
+        "estimation": spec.estimation.as_tuple(),
+        "windows": tuple(w.as_tuple() for w in spec.windows),
+        "benchmark": None if spec.benchmark is None else benchmark_label(spec.benchmark),
+        "min_estimation": spec.min_estimation,
+        "collapse": spec.collapse,
+        "group_by": spec.group_by,
+        "tests": spec.tests,
+        "placebo": spec.placebo,
+        "seed": spec.seed if not isinstance(spec.seed, np.random.Generator) else "Generator",
+        "rank_period": spec.rank_period,
+        "k": spec.k,
+        "ci_level": CI_LEVEL,
+        **_factor_options(spec),
+    }
+
+
+def _factor_options(spec: StudySpec) -> dict[str, object]:
+    if spec.factors is None:
+        return {}
+    return {"factors": describe_factors(spec.factors), "regressors": spec.regressors}
+
