@@ -561,11 +561,8 @@ def _instruments_option(text: str | None) -> str | list[str]:
     return names
 
 
-def cmd_study(ns: argparse.Namespace) -> int:
-    """``mktnews study PATH... [options]`` / ``mktnews study --sample``."""
-    from mktnews.events import align_events
-    from mktnews.study import event_study
-
+def _check_study_args(ns: argparse.Namespace) -> dict[str, Any]:
+    """Check the options of ``mktnews study`` and return the study's keyword options."""
     if ns.sample and ns.paths:
         raise UsageError("give article PATHs or --sample, not both")
     if not ns.sample and not ns.paths:
@@ -579,7 +576,6 @@ def cmd_study(ns: argparse.Namespace) -> int:
         if ns.interval != "1d":
             raise UsageError("--sample holds daily bars only; drop --interval")
     windows = [_int_range(w, "--window") for w in ns.window] if ns.window else list(DEFAULT_WINDOWS)
-    estimation = _int_range(ns.estimation, "--estimation")
     benchmark: Any = ns.benchmark
     if ns.benchmark_map:
         if ns.benchmark:
@@ -593,10 +589,32 @@ def cmd_study(ns: argparse.Namespace) -> int:
         raise UsageError(f"--max-plots {ns.max_plots}: 0 or more")
     if not 20 <= ns.dpi <= 1200:
         raise UsageError(f"--dpi {ns.dpi}: between 20 and 1200")
-    out = Path(ns.out) if ns.out else None
-    if out is not None and out.exists() and not out.is_dir():
+    if ns.out and Path(ns.out).exists() and not Path(ns.out).is_dir():
         raise UsageError(f"--out {ns.out}: exists and is not a folder")
+    return {
+        "windows": windows,
+        "estimation": _int_range(ns.estimation, "--estimation"),
+        "model": ns.model,
+        "returns": ns.returns,
+        "benchmark": benchmark,
+        "factors": _read_factors(ns.factors),
+        "regressors": ns.regressors.split(",") if ns.regressors else None,
+        "collapse": not ns.no_collapse,
+        "group_by": ns.group_by,
+        "placebo": ns.placebo,
+        "interval": ns.interval,
+        "min_estimation": ns.min_estimation,
+        "seed": ns.seed,
+    }
 
+
+def cmd_study(ns: argparse.Namespace) -> int:
+    """``mktnews study PATH... [options]`` / ``mktnews study --sample``."""
+    from mktnews.events import align_events
+    from mktnews.study import event_study
+
+    options = _check_study_args(ns)
+    out = Path(ns.out) if ns.out else None
     stages = _progress("study", total=4, quiet=ns.quiet, unit=" step")
     notes: list[str] = []
     if ns.sample:
@@ -624,23 +642,7 @@ def cmd_study(ns: argparse.Namespace) -> int:
         stages.update(1)
         stages.set_postfix_str("study")
         try:
-            results = event_study(
-                events,
-                source=source,
-                windows=windows,
-                estimation=estimation,
-                model=ns.model,
-                returns=ns.returns,
-                benchmark=benchmark,
-                factors=_read_factors(ns.factors),
-                regressors=ns.regressors.split(",") if ns.regressors else None,
-                collapse=not ns.no_collapse,
-                group_by=ns.group_by,
-                placebo=ns.placebo,
-                interval=ns.interval,
-                min_estimation=ns.min_estimation,
-                seed=ns.seed,
-            )
+            results = event_study(events, source=source, **options)
         except StudyError as exc:
             stages.close()
             if out is not None:
@@ -715,16 +717,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "closes and mask such bars' high and low (Yahoo's own bars are always masked)")
 
     reading = _Parser(add_help=False)
-    r = reading.add_argument_group("reading articles")
-    r.add_argument("paths", nargs="+", metavar="PATH",
-                   help="text file(s), folder(s) of .txt files, or CSV/JSONL/Parquet table(s)")
-    r.add_argument("--published-at", metavar="CSV",
-                   help="CSV with columns article_id,published_at giving publication times")
-    r.add_argument("--tz", metavar="ZONE", help="time zone of naive timestamps, e.g. Europe/Berlin")
-    r.add_argument("--time-col", metavar="COL", help="table column with the publication time")
-    r.add_argument("--id-col", metavar="COL", help="table column with the article id")
-    r.add_argument("--text-col", metavar="COL", help="table column with the article text")
-    r.add_argument("--instrument-col", metavar="COL", help="table column naming the instrument")
+    _add_reading(reading.add_argument_group("reading articles"), paths="+")
 
     parser = _Parser(
         prog=PROG,
@@ -736,61 +729,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mktnews {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("study", parents=[common, prices_opts],
-                       help="run an event study and write a report folder",
-                       description="Read articles, load prices, run the event study and write a "
-                       "report folder (events.csv, car.csv, tests.csv, abnormal.parquet, summary.md, "
-                       "report.html, caar.png, article_<id>.png).")
-    p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="text file(s), folder(s) of .txt files, or CSV/JSONL/Parquet table(s)")
-    p.add_argument("--sample", action="store_true",
-                   help="use the bundled sample (the seed article, Euro STOXX 50 and DAX daily bars); "
-                   "no network")
-    p.add_argument("--published-at", metavar="CSV",
-                   help="CSV with columns article_id,published_at giving publication times")
-    p.add_argument("--tz", metavar="ZONE", help="time zone of naive timestamps, e.g. Europe/Berlin")
-    p.add_argument("--time-col", metavar="COL", help="table column with the publication time")
-    p.add_argument("--id-col", metavar="COL", help="table column with the article id")
-    p.add_argument("--text-col", metavar="COL", help="table column with the article text")
-    p.add_argument("--instrument-col", metavar="COL", help="table column naming the instrument")
-    p.add_argument("-w", "--window", action="append", metavar="A:B",
-                   help="event window in relative sessions, inclusive (repeatable; default: "
-                   f"{_ranges(DEFAULT_WINDOWS)})")
-    p.add_argument("--estimation", metavar="A:B", default=_ranges([_D["estimation"]]),
-                   help=f"estimation window (default {_ranges([_D['estimation']])})")
-    p.add_argument("--model", default=_D["model"], choices=_get_choices(ModelName),
-                   help=f"normal-return model (default {_D['model']})")
-    p.add_argument("--returns", default=_D["returns"], choices=_get_choices(ReturnType),
-                   help=f"close-to-close returns (default {_D['returns']})")
-    p.add_argument("--instruments", metavar="WHICH",
-                   help="which instruments each article is studied on: 'snapshot' (those in its "
-                   "ticker box; default), 'A,B' (each article on each of these names/symbols), or "
-                   "'column:NAME' (the instrument a table column names)")
-    p.add_argument("--benchmark", metavar="SYMBOL",
-                   help="benchmark instrument for market_adjusted / market_model")
-    p.add_argument("--benchmark-map", metavar="FILE",
-                   help="CSV instrument,benchmark: each instrument's own benchmark (instead of --benchmark)")
-    p.add_argument("--factors", metavar="FILE",
-                   help="daily factor returns for --model ff3/carhart/ff5/factor: a Ken French daily "
-                        "CSV as published (percent), or a CSV with a date column and factors in decimals")
-    p.add_argument("--regressors", metavar="A,B", help="factor columns of --model factor")
-    p.add_argument("--group-by", metavar="COL", help="corpus column to group the CAAR and tests by")
-    p.add_argument("--placebo", metavar="N", type=int, default=_D["placebo"],
-                   help="number of placebo draws (random sessions without articles; default 0)")
-    p.add_argument("--seed", type=int, default=_D["seed"], help="random seed of the placebo draws")
-    p.add_argument("--interval", default=_D["interval"], choices=_get_choices(Interval),
-                   help=f"bar size (default {_D['interval']})")
-    p.add_argument("--min-estimation", type=int, default=_D["min_estimation"], metavar="N",
-                   help=f"fewest estimation returns an event needs (default {_D['min_estimation']})")
-    p.add_argument("--no-collapse", action="store_true",
-                   help="keep articles on the same instrument and day 0 as separate events")
-    p.add_argument("--max-plots", type=int, default=20, metavar="N",
-                   help="article charts written to the report (default 20)")
-    p.add_argument("--figure-format", action="append", choices=("png", "svg", "pdf"), metavar="FMT",
-                   help="also write each figure as FMT (png, svg or pdf; repeat for several)")
-    p.add_argument("--dpi", type=int, default=110, metavar="N", help="resolution of the PNG figures (default 110)")
-    p.add_argument("--out", metavar="DIR", help="report folder (without it, only the summary is printed)")
-    p.set_defaults(func=cmd_study)
+    _add_study(sub, [common, prices_opts])
 
     p = sub.add_parser("read", parents=[common, reading],
                        help="read articles: the articles, their ticker boxes and the rejects",
@@ -831,6 +770,70 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", help="write the table to FILE (.csv or .parquet)")
     p.set_defaults(func=cmd_instruments)
     return parser
+
+
+def _add_reading(group: Any, *, paths: str) -> None:
+    """The options that say how articles are read (``read``, ``capture``, ``date``, ``study``)."""
+    group.add_argument("paths", nargs=paths, metavar="PATH",
+                       help="text file(s), folder(s) of .txt files, or CSV/JSONL/Parquet table(s)")
+    group.add_argument("--published-at", metavar="CSV",
+                       help="CSV with columns article_id,published_at giving publication times")
+    group.add_argument("--tz", metavar="ZONE", help="time zone of naive timestamps, e.g. Europe/Berlin")
+    group.add_argument("--time-col", metavar="COL", help="table column with the publication time")
+    group.add_argument("--id-col", metavar="COL", help="table column with the article id")
+    group.add_argument("--text-col", metavar="COL", help="table column with the article text")
+    group.add_argument("--instrument-col", metavar="COL", help="table column naming the instrument")
+
+
+def _add_study(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """``mktnews study``: its defaults are the API's (:data:`mktnews.spec.DEFAULT_OPTIONS`)."""
+    p = sub.add_parser("study", parents=parents,
+                       help="run an event study and write a report folder",
+                       description="Read articles, load prices, run the event study and write a "
+                       "report folder (events.csv, car.csv, tests.csv, abnormal.parquet, summary.md, "
+                       "report.html, caar.png, article_<id>.png).")
+    _add_reading(p, paths="*")
+    p.add_argument("--sample", action="store_true",
+                   help="use the bundled sample (the seed article, Euro STOXX 50 and DAX daily bars); "
+                   "no network")
+    p.add_argument("-w", "--window", action="append", metavar="A:B",
+                   help="event window in relative sessions, inclusive (repeatable; default: "
+                   f"{_ranges(DEFAULT_WINDOWS)})")
+    p.add_argument("--estimation", metavar="A:B", default=_ranges([_D["estimation"]]),
+                   help=f"estimation window (default {_ranges([_D['estimation']])})")
+    p.add_argument("--model", default=_D["model"], choices=_get_choices(ModelName),
+                   help=f"normal-return model (default {_D['model']})")
+    p.add_argument("--returns", default=_D["returns"], choices=_get_choices(ReturnType),
+                   help=f"close-to-close returns (default {_D['returns']})")
+    p.add_argument("--instruments", metavar="WHICH",
+                   help="which instruments each article is studied on: 'snapshot' (those in its "
+                   "ticker box; default), 'A,B' (each article on each of these names/symbols), or "
+                   "'column:NAME' (the instrument a table column names)")
+    p.add_argument("--benchmark", metavar="SYMBOL",
+                   help="benchmark instrument for market_adjusted / market_model")
+    p.add_argument("--benchmark-map", metavar="FILE",
+                   help="CSV instrument,benchmark: each instrument's own benchmark (instead of --benchmark)")
+    p.add_argument("--factors", metavar="FILE",
+                   help="daily factor returns for --model ff3/carhart/ff5/factor: a Ken French daily "
+                        "CSV as published (percent), or a CSV with a date column and factors in decimals")
+    p.add_argument("--regressors", metavar="A,B", help="factor columns of --model factor")
+    p.add_argument("--group-by", metavar="COL", help="corpus column to group the CAAR and tests by")
+    p.add_argument("--placebo", metavar="N", type=int, default=_D["placebo"],
+                   help="number of placebo draws (random sessions without articles; default 0)")
+    p.add_argument("--seed", type=int, default=_D["seed"], help="random seed of the placebo draws")
+    p.add_argument("--interval", default=_D["interval"], choices=_get_choices(Interval),
+                   help=f"bar size (default {_D['interval']})")
+    p.add_argument("--min-estimation", type=int, default=_D["min_estimation"], metavar="N",
+                   help=f"fewest estimation returns an event needs (default {_D['min_estimation']})")
+    p.add_argument("--no-collapse", action="store_true",
+                   help="keep articles on the same instrument and day 0 as separate events")
+    p.add_argument("--max-plots", type=int, default=20, metavar="N",
+                   help="article charts written to the report (default 20)")
+    p.add_argument("--figure-format", action="append", choices=("png", "svg", "pdf"), metavar="FMT",
+                   help="also write each figure as FMT (png, svg or pdf; repeat for several)")
+    p.add_argument("--dpi", type=int, default=110, metavar="N", help="resolution of the PNG figures (default 110)")
+    p.add_argument("--out", metavar="DIR", help="report folder (without it, only the summary is printed)")
+    p.set_defaults(func=cmd_study)
 
 
 # --------------------------------------------------------------------------- entry point
