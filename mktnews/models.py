@@ -39,6 +39,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from mktnews._typing import ModelName, check_option
+from mktnews.errors import ConfigurationError
 
 __all__ = ["DEGENERATE_RTOL", "MODEL_K", "ModelFit", "fit_model", "needs_benchmark"]
 
@@ -50,6 +51,7 @@ DEGENERATE_RTOL: float = 1e-8
 
 #: Number of parameters each model estimates.
 MODEL_K: dict[str, int] = {"raw": 0, "constant_mean": 1, "market_adjusted": 0, "market_model": 2}
+MODEL_K["time_of_day"] = 1  # one mean per clock slot (clock windows only: mktnews.clock)
 
 
 def needs_benchmark(model: str) -> bool:
@@ -191,6 +193,11 @@ def fit_model(
     ``beta = Sxy / Sxx``, ``alpha = mean R - beta mean R_m`` on centred sums.
     """
     check_option("model", model, ModelName)
+    if model == "time_of_day":
+        raise ConfigurationError(
+            "model='time_of_day' is fitted on clock windows only (windows=[('-30min', '+60min')] "
+            "with intraday bars, see mktnews.clock)"
+        )
     ret = np.asarray(ret, dtype=np.float64)
     k = MODEL_K[model]
     if needs_benchmark(model):

@@ -375,7 +375,9 @@ class Summary:
     def from_results(cls, res: EventStudyResults) -> Summary:
         """Build the summary of ``res``."""
         o, info = res.options, res.info
-        windows = ", ".join(f"({a}, {b})" for a, b in o.get("windows", []))
+        clock = o.get("window_unit") == "min"  # clock windows (mktnews.clock): minutes
+        unit = "min" if clock else ""
+        windows = ", ".join(f"({a}{unit}, {b}{unit})" for a, b in o.get("windows", []))
         est = o.get("estimation")
         n_rows = info.get("n_rows", 0)
         n_use = info.get("n_usable_rows", 0)
@@ -388,7 +390,8 @@ class Summary:
             ("Benchmark:", str(o.get("benchmark") or "-")),
             ("Returns:", str(o.get("returns"))),
             ("Interval:", str(o.get("interval"))),
-            ("Estimation window:", f"({est[0]}, {est[1]})" if est else "-"),
+            ("Estimation window:", f"{o.get('estimation_days')} sessions of bars before the event's"
+             if clock else f"({est[0]}, {est[1]})" if est else "-"),
             ("Min. estimation:", str(o.get("min_estimation"))),
             ("Event windows:", windows),
             ("Group by:", ", ".join(o.get("group_by") or []) or "-"),
@@ -426,6 +429,8 @@ class Summary:
                 if sel.empty:
                     continue
                 n = int(sel["n"].to_numpy(dtype=np.int64)[0])
+                if clock:  # a CAAR in minutes: no AAR per day, every event at every minute
+                    sel = sel.assign(rel=sel["minutes"], aar=np.nan, n_day=sel["n"])
                 rows = tuple(
                     (f"{rel:+d}" if rel else "0", _fmt(a, 6), _fmt(c, 6), _fmt(lo, 6), _fmt(hi, 6), str(nd))
                     for rel, a, c, lo, hi, nd in zip(
@@ -438,9 +443,9 @@ class Summary:
                         strict=True,
                     )
                 )
-                label = f"Group: {g}   Window: ({w[0]}, {w[1]})   N = {n}"
+                label = f"Group: {g}   Window: ({w[0]}{unit}, {w[1]}{unit})   N = {n}"
                 tables.append(
-                    _Table(label, ("rel", "AAR", "CAAR", "CI low", "CI high", "n"), rows)
+                    _Table(label, ("minutes" if clock else "rel", "AAR", "CAAR", "CI low", "CI high", "n"), rows)
                 )
                 tsel = tests[(tests["group"] == g) & (tests["window"].map(lambda x, w=w: tuple(x) == w))]
                 if not tsel.empty:
@@ -458,7 +463,9 @@ class Summary:
         notes = (
             f"CI: {round(100 * float(o.get('ci_level', 0.95)))}% cross-sectional band of the "
             "events' cumulative ARs (Student t, n - 1 dof).",
-            "Relative days are rows of each instrument's price data (gaps are skipped).",
+            "Minutes from the anchor (publication, or the next open for news outside trading "
+            "hours); windows cover the bars containing their edges (mktnews.clock)."
+            if clock else "Relative days are rows of each instrument's price data (gaps are skipped).",
             "Test conventions: results.tests['convention'].",
             *(str(x) for x in info.get("notes", ())),
         )

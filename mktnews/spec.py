@@ -31,7 +31,7 @@ from mktnews.errors import ConfigurationError, InvalidOptionError
 from mktnews.factors import check_factor_options, describe_factors, model_k
 from mktnews.inference import ESTIMATION_TESTS, TESTS
 from mktnews.models import needs_benchmark
-from mktnews.windows import EventWindow, parse_estimation, parse_windows
+from mktnews.windows import EventWindow, is_clock_windows, parse_estimation, parse_windows
 
 __all__ = [
     "CI_LEVEL",
@@ -65,8 +65,15 @@ DEFAULT_OPTIONS: Mapping[str, object] = MappingProxyType(
         "rank_period": "window",
         "factors": None,
         "regressors": None,
+        "estimation_days": None,
     }
 )
+
+#: Estimation days of clock windows when ``estimation_days`` is None (mktnews.clock).
+CLOCK_ESTIMATION_DAYS = 20
+
+#: Normal-return models of clock windows (mktnews.clock).
+CLOCK_MODELS: tuple[str, ...] = ("raw", "market_adjusted", "time_of_day")
 
 
 def validate_spec(**options: object) -> StudySpec:
@@ -129,6 +136,12 @@ class StudySpec:
     rank_period: RankPeriod = "window"
     factors: pd.DataFrame | None = None  # factor models (mktnews.factors)
     regressors: tuple[str, ...] | None = None
+    estimation_days: int | None = None  # clock windows: sessions of bars before the event's
+
+    @property
+    def clock(self) -> bool:
+        """Whether the windows are clock windows (minutes around publication)."""
+        return is_clock_windows(self.windows)
 
     @property
     def k(self) -> int:
@@ -160,13 +173,16 @@ def _validate(
     rank_period: object = "window",
     factors: object = None,
     regressors: object = None,
+    estimation_days: object = None,
 ) -> StudySpec:
     model_s = _check_option("model", model, ModelName)
     factors_df, regressors_t = check_factor_options(model_s, factors, regressors, str(interval))
     returns_s = _check_option("returns", returns, ReturnType)
     interval_s = _check_option("interval", interval, Interval)
     wins = parse_windows(windows)
-    est = parse_estimation(estimation, wins)
+    days = _check_clock(wins, model_s, interval_s, estimation, estimation_days, placebo)
+    # clock windows: the sessions before the event's session (mktnews.clock)
+    est = EventWindow(-days, -1) if days is not None else parse_estimation(estimation, wins)
     if not isinstance(collapse, (bool, np.bool_)):
         raise InvalidOptionError("collapse", collapse, (True, False))
     if isinstance(min_estimation, bool) or not isinstance(min_estimation, (int, np.integer)):
@@ -178,7 +194,7 @@ def _validate(
             min_estimation,
             reason=f"model {model_s!r} needs at least {max(k + 1, 2)} estimation returns",
         )
-    if min_estimation > est.length:
+    if days is None and min_estimation > est.length:
         raise ConfigurationError(
             f"min_estimation={min_estimation} is more than the {est.length} days of the "
             f"estimation window {est}: no event could be used; pass min_estimation=N with "
@@ -256,7 +272,55 @@ def _validate(
         rank_period=cast(RankPeriod, _check_option("rank_period", rank_period, RankPeriod)),
         factors=factors_df,
         regressors=regressors_t,
+        estimation_days=days,
     )
+
+
+def _check_clock(
+    wins: tuple[EventWindow, ...],
+    model: str,
+    interval: str,
+    estimation: object,
+    estimation_days: object,
+    placebo: object,
+) -> int | None:
+    """The estimation days of clock windows (None for windows of relative days/bars);
+    refuses options that do not go with the kind of windows."""
+    if not is_clock_windows(wins):
+        if estimation_days is not None:
+            raise ConfigurationError(
+                f"estimation_days={estimation_days!r} applies to clock windows only "
+                "(windows=[('-30min', '+60min')]); windows of relative days use estimation=(a, b)"
+            )
+        if model == "time_of_day":
+            raise ConfigurationError(
+                "model='time_of_day' needs clock windows, e.g. windows=[('-30min', '+60min')] "
+                "with an intraday interval"
+            )
+        return None
+    if interval not in INTRADAY_INTERVALS:
+        raise ConfigurationError(
+            f"clock windows {[str(w) for w in wins]} need intraday bars: pass interval= one of "
+            f"{list(INTRADAY_INTERVALS)} (the events aligned at that interval)"
+        )
+    if model not in CLOCK_MODELS:
+        raise ConfigurationError(
+            f"model={model!r} is not available for clock windows; use one of {list(CLOCK_MODELS)}"
+        )
+    if not isinstance(estimation, Sequence) or tuple(estimation) != DEFAULT_OPTIONS["estimation"]:
+        raise ConfigurationError(
+            f"estimation={estimation!r} counts relative days; clock windows take their "
+            "estimation window in sessions of bars: pass estimation_days=N instead"
+        )
+    if placebo:
+        raise ConfigurationError("placebo draws are not available for clock windows: pass placebo=0")
+    if estimation_days is None:
+        return CLOCK_ESTIMATION_DAYS
+    if isinstance(estimation_days, bool) or not isinstance(estimation_days, (int, np.integer)) or estimation_days < 1:
+        raise InvalidOptionError(
+            "estimation_days", estimation_days, reason="expected a number of sessions >= 1"
+        )
+    return int(estimation_days)
 
 
 def needs_estimation(tests: tuple[str, ...]) -> bool:
@@ -333,6 +397,7 @@ def spec_options(spec: StudySpec) -> dict[str, object]:
         "rank_period": spec.rank_period,
         "k": spec.k,
         "ci_level": CI_LEVEL,
+        **({"estimation_days": spec.estimation_days, "window_unit": "min"} if spec.clock else {}),
         **_factor_options(spec),
     }
 
