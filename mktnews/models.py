@@ -51,7 +51,6 @@ DEGENERATE_RTOL: float = 1e-8
 
 #: Number of parameters each model estimates.
 MODEL_K: dict[str, int] = {"raw": 0, "constant_mean": 1, "market_adjusted": 0, "market_model": 2}
-MODEL_K["time_of_day"] = 1  # one mean per clock slot (clock windows only: mktnews.clock)
 
 
 def needs_benchmark(model: str) -> bool:

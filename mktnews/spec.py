@@ -145,7 +145,7 @@ class StudySpec:
 
     @property
     def k(self) -> int:
-        return model_k(self.model, self.regressors)
+        return _model_k(self.model, self.regressors)
 
     @property
     def span(self) -> EventWindow:
@@ -187,7 +187,7 @@ def _validate(
         raise InvalidOptionError("collapse", collapse, (True, False))
     if isinstance(min_estimation, bool) or not isinstance(min_estimation, (int, np.integer)):
         raise InvalidOptionError("min_estimation", min_estimation, reason="expected an integer")
-    k = model_k(model_s, regressors_t)
+    k = _model_k(model_s, regressors_t)
     if min_estimation < k + 1 or min_estimation < 2:
         raise InvalidOptionError(
             "min_estimation",
@@ -274,6 +274,12 @@ def _validate(
         regressors=regressors_t,
         estimation_days=days,
     )
+
+
+def _model_k(model: str, regressors: tuple[str, ...] | None) -> int:
+    """Parameters of ``model``; ``time_of_day`` (clock windows) estimates one mean per clock
+    slot, 1 here (the clock engine reports each event's number of slots in ``params.k``)."""
+    return 1 if model == "time_of_day" else model_k(model, regressors)
 
 
 def _check_clock(
