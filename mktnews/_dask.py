@@ -65,6 +65,7 @@ import pandas as pd
 from mktnews.dispatch import register_frame_backend
 from mktnews.errors import (
     ArticleError,
+    ConfigurationError,
     InvalidOptionError,
     PriceDataError,
     StudyError,
@@ -978,6 +979,12 @@ def fit(
     """Compute a validated study (``EventStudy.fit``) on a Dask frame."""
     import dask
     from dask import delayed
+
+    if spec.sign_col is not None:
+        raise ConfigurationError(
+            f"sign_col={spec.sign_col!r} is not supported on Dask frames: compute() the "
+            "frame to pandas first, or study without sign_col"
+        )
 
     from mktnews.study import _run
 

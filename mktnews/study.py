@@ -73,6 +73,7 @@ from mktnews.errors import (
     StudyError,
     StudyWarning,
 )
+from mktnews.inference import placebo_draws, placebo_result, placebo_statistic
 from mktnews.models import ModelFit, fit_model, needs_benchmark
 from mktnews.prices.base import PriceSource, load_prices, validate_bars
 from mktnews.results import EventStudyResults
@@ -87,6 +88,7 @@ from mktnews.spec import (
     spec_options,
     validate_spec,
 )
+from mktnews.unsigned import SIGN_STATUSES, event_signs, sign_values, wants_magnitudes
 from mktnews.windows import EventWindow, ReturnPanel
 
 if TYPE_CHECKING:
@@ -103,6 +105,7 @@ STAT_STATUSES: tuple[str, ...] = (
     "degenerate_estimation",
     "incomplete_window",
     "missing_factors",
+    *SIGN_STATUSES,
 )
 
 #: Columns an events frame must have.
@@ -260,6 +263,8 @@ def event_study(
     rank_period: RankPeriod = _D["rank_period"],  # type: ignore[assignment]
     factors: pd.DataFrame | None = _D["factors"],  # type: ignore[assignment]
     regressors: Sequence[str] | None = _D["regressors"],  # type: ignore[assignment]
+    sign_col: str | None = _D["sign_col"],  # type: ignore[assignment]
+    placebo_stat: str | Sequence[str] = _D["placebo_stat"],  # type: ignore[assignment]
 ) -> EventStudyResults:
     """Run an event study on news events.
 
@@ -297,8 +302,12 @@ def event_study(
         cross-sectional statistics by; None: one group ``"all"``. Missing values form a
         group ``"<NA>"``.
     tests : "all", list of str or None
-        Tests to run per group and window (names in :data:`mktnews.inference.TESTS` and
-        ``"placebo"``); "all" includes the placebo test when ``placebo > 0``.
+        Tests to run per group and window: names of registered tests
+        (:func:`mktnews.inference.event_test_names`: the directional battery
+        :data:`mktnews.inference.TESTS`, the unsigned ``"abs_car"`` and ``"var_ratio"``
+        of :mod:`mktnews.unsigned`, tests added with
+        :func:`mktnews.inference.register_event_test`) and ``"placebo"``; "all" is the
+        directional battery, plus the placebo test when ``placebo > 0``.
     placebo : int, default 0
         Number of placebo draws (see Notes).
     interval : str, default "1d"
@@ -321,6 +330,21 @@ def event_study(
         column the dependent variable is the excess return.
     regressors : list of str, optional
         The columns of ``factors`` that ``model="factor"`` regresses on.
+    sign_col : str, optional
+        A column of the events (e.g. a sentiment: +1, -1, 0) giving each article's
+        predicted direction. Each event's ARs (and its estimation residuals) are multiplied
+        by its sign before every cross-sectional number (CAAR, band, tests, placebo), so
+        the directional tests test the predicted direction; ``res.car`` and
+        ``res.abnormal`` keep the unsigned values and ``res.car``/``res.params`` gain a
+        ``sign`` column. Values other than +1, -1, 0 or missing are refused. An event
+        whose articles give no usable sign is left out with a status: ``zero_sign`` (all
+        0), ``conflicting_sign`` (+1 and -1), ``missing_sign`` (a missing value); see
+        :func:`mktnews.unsigned.event_signs`. Not on Dask frames.
+    placebo_stat : str or list of str, default "caar"
+        What the placebo test ranks (registered placebo statistics,
+        :func:`mktnews.inference.placebo_statistic_names`): ``"caar"`` (row ``placebo``),
+        ``"abs_car"`` (the mean ``|CAR|``, row ``placebo_abs_car``), or several, ranked
+        on the same draws (``res.placebo`` gains a column per statistic besides ``caar``).
 
     Returns
     -------
@@ -361,6 +385,8 @@ def event_study(
         rank_period=rank_period,
         factors=factors,
         regressors=regressors,
+        sign_col=sign_col,
+        placebo_stat=placebo_stat,
     ).fit()
 
 
@@ -1006,6 +1032,7 @@ def _run(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource | None
         raise StudyError(no_event_message(dict(Counter(stat_in_list).most_common())))
 
     cols = clusters.columns
+    signs = None if spec.sign_col is None else sign_values(events, spec.sign_col)  # checked now
 
     # ---- prices
     sym_code, sym_uniq = pd.factorize(cols["symbol"])  # in order of first appearance
@@ -1065,6 +1092,12 @@ def _run(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource | None
         panel = FactorPanel.attach(panel, spec.factors, spec.regressors or ())
     inst, pos = panel.locate(cols["symbol"], cols["t0_ns"])
     comp = _kernel(panel, inst, pos, spec, keep_estimation=needs_estimation(spec.tests))
+    sign = None
+    if signs is not None:  # events without a usable sign get a status
+        sign, sign_status = event_signs(signs, clusters.row_event, n_ev)
+        status = comp.status.copy()
+        status[(status == "ok") & (sign_status != "")] = sign_status[(status == "ok") & (sign_status != "")]
+        comp = dataclasses.replace(comp, status=status)
     ok = comp.status == "ok"
 
     # ---- events frame with statuses (a shallow copy: pandas' copy-on-write keeps the
@@ -1098,8 +1131,11 @@ def _run(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource | None
         params = params.assign(**sw_params(comp.fit))
     abnormal = _abnormal_frame(cols, comp, spec, ok)
     car = _car_frame(cols, comp, spec, ok)
+    abnormal, car, params = _unsigned_columns(abnormal, car, params, comp, spec, ok, sign)
     notes: list[str] = []
-    caar, tests, placebo = _aggregate(cols, comp, spec, ok, panel, inst, pos, events, t0ns, notes)
+    caar, tests, placebo = _aggregate(
+        cols, _signed(comp, sign), spec, ok, panel, inst, pos, events, t0ns, notes, sign
+    )
     opts = spec_options(spec)
     opts["benchmark"] = bench_label
     info = {
@@ -1255,6 +1291,54 @@ def _car_frame(table: Mapping[str, Any], comp: _Computed, spec: StudySpec, ok: n
     )
 
 
+def _signed(comp: _Computed, sign: np.ndarray | None) -> _Computed:
+    """The events' ARs, CARs, BHARs and estimation residuals times their sign
+    (``sign_col``); ``comp`` itself without signs."""
+    if sign is None:
+        return comp
+    s = np.where(np.isfinite(sign), sign, 0.0)
+    return dataclasses.replace(
+        comp,
+        ar=comp.ar * s[:, None],
+        est_resid=comp.est_resid * s[:, None],
+        car={w: v * s for w, v in comp.car.items()},
+        bhar={w: v * s for w, v in comp.bhar.items()},
+    )
+
+
+def _unsigned_columns(
+    abnormal: pd.DataFrame,
+    car: pd.DataFrame,
+    params: pd.DataFrame,
+    comp: _Computed,
+    spec: StudySpec,
+    ok: np.ndarray,
+    sign: np.ndarray | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The per-event magnitudes of the unsigned tests (``abs_ar``, ``sar2``; ``abs_car``,
+    ``abs_scar``, ``sum_sar2``: the sum of the window's squared SARs) when the study
+    computes one, and the ``sign`` of ``sign_col``; the frames as they are otherwise."""
+    if wants_magnitudes(spec.tests, spec.placebo_stat):
+        rows = np.flatnonzero(ok)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sar2 = (comp.ar[rows] / comp.sd_ar[rows]) ** 2
+        fin = np.isfinite(sar2)
+        first = spec.span.start
+        sums = [
+            np.where(fin, sar2, 0.0)[:, w.start - first : w.end - first + 1].sum(axis=1)
+            for w in spec.windows
+        ]
+        sum_sar2 = np.column_stack(sums).ravel()  # event-major, as the rows of `car`
+        abnormal = abnormal.assign(abs_ar=abnormal["ar"].abs(), sar2=sar2.ravel())
+        car = car.assign(
+            abs_car=car["car"].abs(), abs_scar=car["scar"].abs(), sum_sar2=sum_sar2
+        )
+    if sign is not None:
+        car = car.assign(sign=np.repeat(sign[ok], len(spec.windows)).astype(np.int64))
+        params = params.assign(sign=sign)
+    return abnormal, car, params
+
+
 @functools.cache
 def _empty_template(kind: str) -> pd.DataFrame:
     str_ = pd.array([], dtype="str")
@@ -1292,9 +1376,11 @@ def _aggregate(
     events: pd.DataFrame,
     t0ns: np.ndarray,
     notes: list[str],
+    sign: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Per group and window: AAR/CAAR with the band, the tests and the placebo draws
-    (notes for the summary are appended to ``notes``)."""
+    (notes for the summary are appended to ``notes``; ``comp`` is signed already when
+    ``sign`` is given, the placebo draws are signed with it)."""
     group_arr = np.asarray(table["group"], dtype=object)
     caar_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "rel", "aar", "caar", "half", "n", "n_day")}
     test_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "test", "statistic", "p_value", "n", "convention")}
@@ -1311,10 +1397,13 @@ def _aggregate(
     for g in sorted(set(group_arr[ok].tolist())):  # loop per group
         rows = np.flatnonzero(ok & (group_arr == g))
         n = len(rows)
-        placebo_caar: dict[EventWindow, np.ndarray] = {}
+        placebo_cars: dict[EventWindow, tuple[np.ndarray, np.ndarray]] = {}
         if spec.placebo:
             assert eligible is not None and rng is not None
-            placebo_caar = _placebo(panel, spec, inst[rows], pos[rows], eligible, rng, g, notes)
+            placebo_cars = _placebo(
+                panel, spec, inst[rows], pos[rows], eligible, rng, g, notes,
+                sign=None if sign is None else sign[rows],
+            )  # fmt: skip
         correlations = None  # the group's K-P pair correlations, once for all its windows
         for w in spec.windows:  # loop per window
             cols = slice(w.start - spec.span.start, w.end - spec.span.start + 1)
@@ -1373,29 +1462,7 @@ def _aggregate(
                     test_cols["n"].append(int(res.n))
                     test_cols["convention"].append(res.convention)
             if spec.placebo:
-                draws = placebo_caar[w]
-                cars = comp.car[w][rows]
-                actual = float(cars[np.isfinite(cars)].mean())
-                valid = draws[np.isfinite(draws)]
-                nd = len(valid)
-                le = int((valid <= actual).sum())
-                ge = int((valid >= actual).sum())
-                test_cols["group"].append(g)
-                test_cols["window"].append(wt)
-                test_cols["test"].append("placebo")
-                test_cols["statistic"].append(100.0 * le / nd if nd else np.nan)
-                test_cols["p_value"].append(min(1.0, 2.0 * min(1 + le, 1 + ge) / (nd + 1)) if nd else np.nan)
-                test_cols["n"].append(n)
-                test_cols["convention"].append(
-                    f"percentile (0-100) of the actual CAAR among {nd} placebo CAARs, each "
-                    "the mean CAR of the same number of random sessions of the same "
-                    "instruments on which no article fell; p two-sided = "
-                    "min(1, 2*min(1+#below-or-equal, 1+#above-or-equal)/(draws+1))"
-                )
-                plac_cols["group"].append(np.full(len(draws), g, dtype=object))
-                plac_cols["window"].append(_window_array([wt] * len(draws)))
-                plac_cols["draw"].append(np.arange(len(draws), dtype=np.int64))
-                plac_cols["caar"].append(draws)
+                _placebo_rows(spec, placebo_cars[w], comp.car[w][rows], g, wt, test_cols, plac_cols)
 
     def cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
         return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
@@ -1439,6 +1506,7 @@ def _aggregate(
                 "window": cat(plac_cols["window"], object),
                 "draw": cat(plac_cols["draw"], np.int64),
                 "caar": cat(plac_cols["caar"], np.float64),
+                **{k: cat(v, np.float64) for k, v in plac_cols.items() if k not in _PLACEBO_KEYS},
             },
             copy=False,
         )
@@ -1450,6 +1518,45 @@ def _aggregate(
 
 # ---------------------------------------------------------------------------------------
 # placebo
+
+_PLACEBO_KEYS = ("group", "window", "draw", "caar")
+
+
+def _placebo_rows(
+    spec: StudySpec,
+    drawn: tuple[np.ndarray, np.ndarray],
+    cars: np.ndarray,
+    group: str,
+    window: tuple[int, int],
+    test_cols: dict[str, list[Any]],
+    plac_cols: dict[str, list[Any]],
+) -> None:
+    """The placebo rows of one group and window: per statistic of ``spec.placebo_stat``
+    (:mod:`mktnews.inference`'s registry) the draws' values and the test row.
+
+    ``drawn`` holds the placebo events' CARs (draws x events) and which of them count;
+    ``cars`` the actual events' CARs (both signed with ``sign_col``)."""
+    car, use = drawn
+    values = {}
+    for name in dict.fromkeys(("caar", *spec.placebo_stat)):  # caar: the frame's column
+        stat = placebo_statistic(name)
+        values[name] = placebo_draws(stat, car, use)
+        if name not in spec.placebo_stat:
+            continue
+        res = placebo_result(stat, cars, values[name], len(cars))
+        test_cols["group"].append(group)
+        test_cols["window"].append(window)
+        test_cols["test"].append(res.test)
+        test_cols["statistic"].append(res.statistic)
+        test_cols["p_value"].append(res.p_value)
+        test_cols["n"].append(res.n)
+        test_cols["convention"].append(res.convention)
+    nd = car.shape[0]
+    plac_cols["group"].append(np.full(nd, group, dtype=object))
+    plac_cols["window"].append(_window_array([window] * nd))
+    plac_cols["draw"].append(np.arange(nd, dtype=np.int64))
+    for name, v in values.items():
+        plac_cols.setdefault(name, []).append(v)
 
 
 def _placebo_eligible(
@@ -1537,8 +1644,11 @@ def _placebo(
     rng: np.random.Generator,
     group: str,
     notes: list[str],
-) -> dict[EventWindow, np.ndarray]:
-    """CAAR of ``spec.placebo`` draws for events on instruments ``inst`` (one group).
+    sign: np.ndarray | None = None,
+) -> dict[EventWindow, tuple[np.ndarray, np.ndarray]]:
+    """CARs of ``spec.placebo`` draws for events on instruments ``inst`` (one group):
+    per window, the (draws, events) CARs of the placebo events (times the events' ``sign``
+    when given) and which of them count (status ok, finite CAR).
 
     The draws keep the events' calendar clustering: the events sharing a day 0 (a
     *cluster*, e.g. one ECB day on two indices) move together to one placebo session,
@@ -1550,7 +1660,7 @@ def _placebo(
     with a warning and a note in ``notes``.
 
     All draws are made at once; the kernel then runs once per distinct (instrument,
-    session) drawn, and each draw's CAAR averages those events' CARs.
+    session) drawn; :func:`_placebo_rows` averages each draw's values.
     """
     draws = spec.placebo
     n = len(inst)
@@ -1708,12 +1818,9 @@ def _placebo(
         good_u[a:b] = comp.status == "ok"
         for w in spec.windows:
             car_u[w][a:b] = comp.car[w]
-    out: dict[EventWindow, np.ndarray] = {}
+    out: dict[EventWindow, tuple[np.ndarray, np.ndarray]] = {}
     for w in spec.windows:
         c = car_u[w][inverse]
         use = good_u[inverse] & np.isfinite(c)
-        k = use.sum(axis=1)
-        total = np.where(use, c, 0.0).sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[w] = np.where(k > 0, total / np.maximum(k, 1), np.nan)
+        out[w] = (c if sign is None else c * sign[None, :], use)
     return out
