@@ -180,9 +180,9 @@ def test_registry_refusals(share_positive: str) -> None:
     with pytest.raises(InvalidOptionError, match="already registered"):
         register_event_test(FunctionTest("share_pos", "x", dummy.function))
     for bad in ("placebo", "placebo_x", "all", "two words"):
-        with pytest.raises(InvalidOptionError, match="test.name"):
+        with pytest.raises(InvalidOptionError, match=r"test\.name"):
             register_event_test(FunctionTest(bad, "x", dummy.function))
-    with pytest.raises(InvalidOptionError, match="protocol|needs name"):
+    with pytest.raises(InvalidOptionError, match=r"protocol|needs name"):
         register_event_test(object())  # type: ignore[arg-type]
     with pytest.raises(InvalidOptionError, match="tests"):
         event_study(_events(REAL_ROWS[:2]), source=FrameSource({}), tests=["nope"])
@@ -380,7 +380,7 @@ def test_sign_col_signs_the_placebo_draws() -> None:
     days = [300, 350, 400, 450]
     frame, idx = _generated(0.01, jumps=dict.fromkeys(days, 0.03))
     rows = [("GEN", str(idx[d].date())) for d in days]
-    kw = dict(source=FrameSource({"GEN": frame}), model="raw", windows=[(0, 0)], tests=["placebo"], placebo=49, seed=8)
+    kw = {"source": FrameSource({"GEN": frame}), "model": "raw", "windows": [(0, 0)], "tests": ["placebo"], "placebo": 49, "seed": 8}
     up = event_study(_events(rows), **kw)  # type: ignore[arg-type]
     down = event_study(_events(rows, s=[-1, -1, -1, -1]), sign_col="s", **kw)  # type: ignore[arg-type]
     # the same sessions are drawn; every CAR changes sign
@@ -452,3 +452,10 @@ def test_monte_carlo_size_and_power() -> None:
     # a +-3 sigma day 0 with a random sign: the unsigned tests see it, the CAAR does not
     assert (shocked.loc[["abs_car", "var_ratio"]] >= 0.8).all().all(), shocked
     assert (shocked.loc["cs_t"] <= 0.08).all(), shocked
+
+
+def test_sign_col_is_refused_on_dask_frames() -> None:
+    dd = pytest.importorskip("dask.dataframe")
+    ev = dd.from_pandas(_events(REAL_ROWS[:2], sent=[1, -1]), npartitions=1)
+    with pytest.raises(ConfigurationError, match="Dask"):
+        event_study(ev, source=FrameSource({}), sign_col="sent")
