@@ -1604,9 +1604,10 @@ def _distinct_draws(rng: np.random.Generator, M: int, draws: int, m: int) -> np.
     """``draws`` rows of ``m`` distinct indices in ``[0, M)``, each row a uniform random subset.
 
     Sparse case (``2m <= M``): draw with replacement and redraw the later copy of every
-    repeated value until the rows are distinct (the procedure treats all values alike, so
-    each row's set is uniform over the m-subsets). Dense case: the m smallest of M random
-    keys per row.
+    repeated value until the rows are distinct (with an occupancy table of the rows when it
+    is small, :func:`_redraw_repeats`; else by re-sorting the rows that still repeat). The
+    procedure treats all values alike, so each row is a uniform random sequence of distinct
+    values. Dense case: the m smallest of M random keys per row.
     """
     if m == 0:
         return np.empty((draws, 0), dtype=np.int64)
@@ -1619,6 +1620,9 @@ def _distinct_draws(rng: np.random.Generator, M: int, draws: int, m: int) -> np.
             out[d0:d1] = np.argpartition(keys, m - 1, axis=1)[:, :m] if m < M else np.argsort(keys, axis=1)
         return out
     idx = rng.integers(0, M, size=(draws, m))
+    if m > 1 and draws * M <= _OCCUPANCY_CELLS:
+        _redraw_repeats(idx, rng, M)
+        return idx
     rows = np.arange(draws)
     while True:  # a handful of passes: collisions get rarer geometrically
         srt = np.sort(idx[rows], axis=1)
@@ -1633,6 +1637,188 @@ def _distinct_draws(rng: np.random.Generator, M: int, draws: int, m: int) -> np.
         r, c = np.nonzero(again)
         sub[r, order[r, c]] = rng.integers(0, M, size=len(r))
         idx[rows] = sub
+
+
+_OCCUPANCY_CELLS = 1 << 24  # (draws x values) up to which _distinct_draws keeps an occupancy table
+
+
+def _redraw_repeats(idx: np.ndarray, rng: np.random.Generator, M: int) -> None:
+    """Make each row of ``idx`` (values in ``[0, M)``) distinct, in place.
+
+    The later copies of every repeated value (by a stable sort of the row) are redrawn,
+    one repeat per row at a time, each from the values its row does not yet hold (an
+    occupancy table of the rows). The rule looks at positions, never at the values, so each
+    row ends as a uniform random sequence of distinct values.
+    """
+    draws = idx.shape[0]
+    work = idx.astype(np.uint16) if M <= 1 << 16 else idx
+    order = np.argsort(work, axis=1, kind="stable")
+    srt = np.take_along_axis(work, order, axis=1)
+    again = np.zeros(idx.shape, dtype=bool)
+    again[:, 1:] = srt[:, 1:] == srt[:, :-1]  # the later copies, in sorted position
+    r, c = np.nonzero(again)
+    if not len(r):
+        return
+    col = order[r, c]
+    occ = np.zeros((draws, M), dtype=bool)
+    occ[np.arange(draws)[:, None], idx] = True  # the values each row holds
+    rank = np.arange(len(r)) - np.searchsorted(r, r)  # k-th repeat of its row (r ascends)
+    for k in range(int(rank.max()) + 1):  # levels: the most repeats one row has
+        sel = np.flatnonzero(rank == k)
+        rk, ck = r[sel], col[sel]
+        v = rng.integers(0, M, size=len(rk))
+        todo = np.flatnonzero(occ[rk, v])
+        while len(todo):  # redraw values the row holds; rarer each pass
+            v[todo] = rng.integers(0, M, size=len(todo))
+            todo = todo[occ[rk[todo], v[todo]]]
+        occ[rk, v] = True
+        idx[rk, ck] = v
+
+
+def _resolve_clashes(
+    idx: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    group: str,
+    sizes: np.ndarray,
+    offs: np.ndarray,
+    set_of: np.ndarray,
+    cflat: np.ndarray,
+    anchor: np.ndarray,
+    p_cl: np.ndarray,
+    p_in: np.ndarray,
+    n_inst: int,
+) -> np.ndarray:
+    """Redraw placebo sessions until no two day-0 clusters share a session on an instrument.
+
+    ``idx`` is (draws, clusters): each cluster's index into its instrument set's candidate
+    sessions (``cflat[offs[set] + idx]``); ``(p_cl, p_in)`` are the (cluster, instrument)
+    pairs. A clash is two pairs of one instrument on one session in a draw. The clusters of
+    an *anchor* set (a set of one instrument drawn as a random subset, ``anchor``) never
+    clash with each other and are never redrawn: a clash with one of them redraws the other
+    cluster, and clashes between two other clusters redraw the later one. Only the draws
+    that redrew a cluster are checked again.
+    """
+    codes = np.unique(cflat, return_inverse=True)[1].astype(np.int64).ravel()
+    n_codes = int(codes.max()) + 1
+    span = n_inst * n_codes  # one key per (instrument, session)
+    col = offs[set_of[p_cl]]
+    fixed = anchor[set_of[p_cl]]
+    a_cl, a_key0, a_col = p_cl[fixed], p_in[fixed] * n_codes, col[fixed]
+    f_cl, f_key0, f_col = p_cl[~fixed], p_in[~fixed] * n_codes, col[~fixed]
+    n_free = len(f_cl)
+    if n_free == 0:
+        return idx
+    anchors = (a_cl, a_key0, a_col)
+    free = (f_cl, f_key0, f_col)
+    if span <= _CLASH_TABLE_SPAN:  # occupancy tables over (instrument, session), by chunks of draws
+        step = max(1, _CLASH_TABLE_CELLS // span)
+        for d0 in range(0, len(idx), step):  # chunks of draws
+            d1 = min(len(idx), d0 + step)
+            idx[d0:d1] = _clashes_by_table(idx[d0:d1], rng, codes, span, anchors, free, sizes[set_of], group)
+        return idx
+    return _clashes_by_sort(idx, rng, codes, span, anchors, free, sizes[set_of], group)
+
+
+_CLASH_TABLE_SPAN = 1 << 20  # (instrument, session) keys up to which occupancy tables are used
+_CLASH_TABLE_CELLS = 1 << 22  # cells of one chunk's tables (draws x keys)
+_Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]  # (cluster, instrument key base, candidate offset)
+
+
+def _clashes_by_table(
+    idx: np.ndarray,
+    rng: np.random.Generator,
+    codes: np.ndarray,
+    span: int,
+    anchors: _Pairs,
+    free: _Pairs,
+    size_of: np.ndarray,
+    group: str,
+) -> np.ndarray:
+    """:func:`_resolve_clashes` on a chunk of draws through (draw, key) occupancy tables.
+
+    The anchors mark a boolean table once; each pass writes every free pair's index into
+    an integer table at its (draw, key) cell and reads it back: a pair that reads another
+    pair's index shares its session with it (the pair written last keeps the cell, so the
+    earlier one is redrawn), a pair on a marked cell shares an anchor's session.
+    """
+    n = idx.shape[0]
+    a_cl, a_key0, a_col = anchors
+    f_cl, f_key0, f_col = free
+    n_free = len(f_cl)
+    row_base = np.arange(n, dtype=np.int64) * span
+    occ = np.zeros(n * span, dtype=bool)
+    if len(a_cl):
+        occ[(codes[a_col[None, :] + idx[:, a_cl]] + a_key0[None, :] + row_base[:, None]).ravel()] = True
+    tab = np.empty(n * span, dtype=np.int32)
+    me = np.arange(n_free, dtype=np.int32)
+    rows = np.arange(n)
+    for _ in range(10_000):  # a few passes: clashes get rarer geometrically
+        cell = codes[f_col[None, :] + idx[rows[:, None], f_cl[None, :]]] + f_key0[None, :]
+        cell += row_base[rows][:, None]
+        tab[cell] = me[None, :]
+        bad = (tab[cell] != me[None, :]) | occ[cell]
+        r, c = np.nonzero(bad)
+        if not len(r):
+            return idx
+        both = np.unique(rows[r] * idx.shape[1] + f_cl[c])
+        rd, rc = both // idx.shape[1], both % idx.shape[1]
+        idx[rd, rc] = (rng.random(len(rc)) * size_of[rc]).astype(np.int64)
+        rows = np.unique(rd)
+    raise StudyError(
+        f"placebo: could not draw distinct sessions per instrument for the day-0 "
+        f"clusters of group {group!r}: too few eligible sessions"
+    )
+
+
+def _clashes_by_sort(
+    idx: np.ndarray,
+    rng: np.random.Generator,
+    codes: np.ndarray,
+    span: int,
+    anchors: _Pairs,
+    free: _Pairs,
+    size_of: np.ndarray,
+    group: str,
+) -> np.ndarray:
+    """:func:`_resolve_clashes` by sorting each draw's keys (for key spaces too large for tables)."""
+    draws, n_cl = idx.shape
+    a_cl, a_key0, a_col = anchors
+    f_cl, f_key0, f_col = free
+    n_free = len(f_cl)
+    # the anchors' keys of every draw, sorted by (draw, key): one flat searchable array
+    a_keys = codes[a_col[None, :] + idx[:, a_cl]] + a_key0[None, :]
+    a_keys.sort(axis=1)
+    a_flat = (a_keys + (np.arange(draws, dtype=np.int64) * span)[:, None]).ravel()
+    bits = max(1, (n_free - 1).bit_length())
+    low = (1 << bits) - 1
+    order_f = np.arange(n_free, dtype=np.int64)
+    rows = np.arange(draws)
+    for _ in range(10_000):  # a few passes: clashes get rarer geometrically
+        keys = codes[f_col[None, :] + idx[rows[:, None], f_cl[None, :]]] + f_key0[None, :]
+        packed = (keys << bits) + order_f[None, :]
+        packed.sort(axis=1)  # per draw by (instrument, session): sorted queries search fast
+        grp = packed >> bits
+        r, c = np.nonzero(grp[:, 1:] == grp[:, :-1])  # two free clusters on one session
+        hits_r = [rows[r]]
+        hits_c = [f_cl[packed[r, c + 1] & low]]
+        if len(a_flat):  # a free cluster on an anchor's session
+            q = (grp + (rows * span)[:, None]).ravel()
+            at = np.minimum(np.searchsorted(a_flat, q), len(a_flat) - 1)
+            hit = np.flatnonzero(a_flat[at] == q)
+            hits_r.append(rows[hit // n_free])
+            hits_c.append(f_cl[packed.ravel()[hit] & low])
+        rd = np.concatenate(hits_r)
+        if not len(rd):
+            return idx
+        both = np.unique(rd * n_cl + np.concatenate(hits_c))
+        rd, rc = both // n_cl, both % n_cl
+        idx[rd, rc] = (rng.random(len(rc)) * size_of[rc]).astype(np.int64)
+        rows = np.unique(rd)
+    raise StudyError(
+        f"placebo: could not draw distinct sessions per instrument for the day-0 "
+        f"clusters of group {group!r}: too few eligible sessions"
+    )
 
 
 def _placebo(
@@ -1745,44 +1931,10 @@ def _placebo(
             cols = np.flatnonzero(set_of == u)
             idx[:, cols] = _distinct_draws(rng, int(sizes[u]), draws, len(cols))
     if len(sets) > 1:
-        # clashes: two clusters of one instrument on one session in a draw. Sessions as
-        # codes; per draw, sorted keys (instrument, session) of the pairs show repeats; only
-        # the draws that repeat are redrawn (the later cluster of each repeat) and checked again
-        codes = np.unique(cflat, return_inverse=True)[1].astype(np.int64).ravel()
-        n_codes = int(codes.max()) + 1
-        n_pairs = len(pair)
-        # one sortable key per (draw, pair): (instrument, session) in the high bits, the
-        # pair's index in the low ones (int32 when it fits: faster sorts)
-        bits = max(1, (n_pairs - 1).bit_length())
-        big = (len(inst_u) * n_codes) << bits >= 2**31
-        kt: type[np.signedinteger[Any]] = np.int64 if big else np.int32
-        base = np.asarray(((p_in * n_codes) << bits).astype(kt) + np.arange(n_pairs, dtype=kt))
-        code_hi = (codes << bits).astype(kt)
-        low = (1 << bits) - 1
-        col = offs[set_of[p_cl]]
-
-        def clashes(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            key = code_hi[col[None, :] + idx[rows[:, None], p_cl[None, :]]]
-            key += base[None, :]
-            key.sort(axis=1)
-            grp = key >> bits
-            r, c = np.nonzero(grp[:, 1:] == grp[:, :-1])
-            return rows[r], p_cl[key[r, c + 1] & low]
-
-        rows = np.arange(draws)
-        for _ in range(10_000):  # a few passes: clashes get rarer geometrically
-            rd, rc = clashes(rows)
-            if not len(rd):
-                break
-            both = np.unique(rd * n_cl + rc)
-            rd, rc = both // n_cl, both % n_cl
-            idx[rd, rc] = (rng.random(len(rc)) * sizes[set_of[rc]]).astype(np.int64)
-            rows = np.unique(rd)
-        else:
-            raise StudyError(
-                f"placebo: could not draw distinct sessions per instrument for the day-0 "
-                f"clusters of group {group!r}: too few eligible sessions"
-            )
+        idx = _resolve_clashes(
+            idx, rng, group=group, sizes=sizes, offs=offs, set_of=set_of, cflat=cflat,
+            anchor=dense & (sets.sum(axis=1) == 1), p_cl=p_cl, p_in=p_in, n_inst=len(inst_u),
+        )
     # flat panel row of every (set, instrument) candidate session, then one gather: the
     # event of cluster c on instrument i takes row table[off(set of c, i) + idx[:, c]]
     tab_parts: list[np.ndarray] = []
