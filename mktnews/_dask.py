@@ -65,6 +65,7 @@ import pandas as pd
 from mktnews.dispatch import register_frame_backend
 from mktnews.errors import (
     ArticleError,
+    ConfigurationError,
     InvalidOptionError,
     PriceDataError,
     StudyError,
@@ -976,6 +977,11 @@ def fit(
     read_options: ReadOptions | Mapping[str, Any] | None = None,
 ) -> EventStudyResults:
     """Compute a validated study (``EventStudy.fit``) on a Dask frame."""
+    if spec.measure != "returns":
+        raise ConfigurationError(
+            f"measure={spec.measure!r} is not available on Dask frames yet: compute the "
+            "events frame (ddf.compute()) and pass the pandas frame"
+        )
     import dask
     from dask import delayed
 

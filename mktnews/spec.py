@@ -30,6 +30,7 @@ from mktnews._typing import check_option as _check_option
 from mktnews.errors import ConfigurationError, InvalidOptionError
 from mktnews.factors import check_factor_options, describe_factors, model_k
 from mktnews.inference import ESTIMATION_TESTS, TESTS
+from mktnews.measures import check_measure_options
 from mktnews.models import needs_benchmark
 from mktnews.windows import EventWindow, parse_estimation, parse_windows
 
@@ -65,6 +66,8 @@ DEFAULT_OPTIONS: Mapping[str, object] = MappingProxyType(
         "rank_period": "window",
         "factors": None,
         "regressors": None,
+        "measure": "returns",
+        "volatility_model": "garch",
     }
 )
 
@@ -129,6 +132,8 @@ class StudySpec:
     rank_period: RankPeriod = "window"
     factors: pd.DataFrame | None = None  # factor models (mktnews.factors)
     regressors: tuple[str, ...] | None = None
+    measure: str = "returns"  # mktnews.measures
+    volatility_model: str = "garch"
 
     @property
     def k(self) -> int:
@@ -160,8 +165,13 @@ def _validate(
     rank_period: object = "window",
     factors: object = None,
     regressors: object = None,
+    measure: object = "returns",
+    volatility_model: object = "garch",
 ) -> StudySpec:
     model_s = _check_option("model", model, ModelName)
+    measure_s, vol_s, tests, own_tests = check_measure_options(
+        measure, volatility_model, model_s, factors is not None, tests, placebo
+    )
     factors_df, regressors_t = check_factor_options(model_s, factors, regressors, str(interval))
     returns_s = _check_option("returns", returns, ReturnType)
     interval_s = _check_option("interval", interval, Interval)
@@ -217,6 +227,7 @@ def _validate(
             raise InvalidOptionError("tests", tests, reason="a test is named twice")
     else:
         raise InvalidOptionError("tests", tests, ("all", *get_args(TestName)))
+    names = (*names, *own_tests)  # the measure's own tests (mktnews.measures)
     if "placebo" in names and not placebo:
         raise ConfigurationError(
             "tests includes 'placebo' but placebo=0: pass placebo=N (the number of draws)"
@@ -256,6 +267,8 @@ def _validate(
         rank_period=cast(RankPeriod, _check_option("rank_period", rank_period, RankPeriod)),
         factors=factors_df,
         regressors=regressors_t,
+        measure=measure_s,
+        volatility_model=vol_s,
     )
 
 
@@ -334,6 +347,8 @@ def spec_options(spec: StudySpec) -> dict[str, object]:
         "k": spec.k,
         "ci_level": CI_LEVEL,
         **_factor_options(spec),
+        "measure": spec.measure,
+        **({"volatility_model": spec.volatility_model} if spec.measure == "volatility" else {}),
     }
 
 

@@ -73,6 +73,16 @@ from mktnews.errors import (
     StudyError,
     StudyWarning,
 )
+from mktnews.measures import (
+    MEASURE_STATUSES,
+    VOLATILITY_TESTS,
+    Measure,
+    finish_measure,
+    get_measure,
+    kernel_inputs,
+    volatility_car_p,
+    volatility_tests,
+)
 from mktnews.models import ModelFit, fit_model, needs_benchmark
 from mktnews.prices.base import PriceSource, load_prices, validate_bars
 from mktnews.results import EventStudyResults
@@ -103,6 +113,7 @@ STAT_STATUSES: tuple[str, ...] = (
     "degenerate_estimation",
     "incomplete_window",
     "missing_factors",
+    *MEASURE_STATUSES,
 )
 
 #: Columns an events frame must have.
@@ -260,6 +271,8 @@ def event_study(
     rank_period: RankPeriod = _D["rank_period"],  # type: ignore[assignment]
     factors: pd.DataFrame | None = _D["factors"],  # type: ignore[assignment]
     regressors: Sequence[str] | None = _D["regressors"],  # type: ignore[assignment]
+    measure: str = _D["measure"],  # type: ignore[assignment]
+    volatility_model: str = _D["volatility_model"],  # type: ignore[assignment]
 ) -> EventStudyResults:
     """Run an event study on news events.
 
@@ -321,6 +334,16 @@ def event_study(
         column the dependent variable is the excess return.
     regressors : list of str, optional
         The columns of ``factors`` that ``model="factor"`` regresses on.
+    measure : str, default "returns"
+        The series studied (:mod:`mktnews.measures`): ``"returns"`` (close to close),
+        ``"volume"`` (abnormal log volume, ``log(1 + volume)``; volume 0 is read as not
+        reported), ``"volatility"`` (abnormal volatility ``AV = eps^2 / h``; ``car`` is
+        the CAV ``sum (AV - 1)``), or a measure registered with
+        :func:`mktnews.measures.register_measure`.
+    volatility_model : {"garch", "garch_arch", "squared_ar"}, default "garch"
+        ``h`` of ``measure="volatility"``: a GARCH(1,1) forecast from the estimation
+        window (batched numpy fit, :mod:`mktnews.garch`), the same fitted with arch
+        event by event (the reference; slow), or the estimation residual variance.
 
     Returns
     -------
@@ -361,6 +384,8 @@ def event_study(
         rank_period=rank_period,
         factors=factors,
         regressors=regressors,
+        measure=measure,
+        volatility_model=volatility_model,
     ).fit()
 
 
@@ -682,8 +707,14 @@ def _benchmark_series(
     spec: StudySpec,
     source: PriceSource | None,
     cache: dict[str, pd.Series],
+    measure: Measure | None = None,
 ) -> tuple[str, pd.Series]:
-    """(label, closes) of one benchmark spec over [lo, hi]."""
+    """(label, closes) of one benchmark spec over [lo, hi] (the measure's series of the
+    benchmark for a measure that does not read closes)."""
+    if measure is not None and measure.benchmark_column != "close":
+        from mktnews.measures import measure_benchmark
+
+        return measure_benchmark(measure, b, lo, hi, spec.interval, source, cache)
     if isinstance(b, str):
         from mktnews.instruments import resolve_symbol
 
@@ -1006,6 +1037,7 @@ def _run(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource | None
         raise StudyError(no_event_message(dict(Counter(stat_in_list).most_common())))
 
     cols = clusters.columns
+    measure = get_measure(spec.measure)
 
     # ---- prices
     sym_code, sym_uniq = pd.factorize(cols["symbol"])  # in order of first appearance
@@ -1045,7 +1077,7 @@ def _run(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource | None
             if len(idx) == 0 or lo is None or hi is None:
                 bench_series[sym] = None
                 continue
-            lab, ser = _benchmark_series(bench_map[sym], lo, hi, spec, source, cache)
+            lab, ser = _benchmark_series(bench_map[sym], lo, hi, spec, source, cache, measure)
             if lab == sym:
                 raise ConfigurationError(
                     f"the benchmark of {sym!r} is {sym!r} itself: a {spec.model} of an instrument "
@@ -1056,15 +1088,25 @@ def _run(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource | None
             labels.append(lab)
         bench_label = ", ".join(dict.fromkeys(labels)) if labels else benchmark_label(spec.benchmark)
 
-    panel = ReturnPanel.from_prices(
-        prices, returns=spec.returns, benchmark=bench_series, interval=spec.interval
-    )
+    if spec.measure == "returns":
+        panel = ReturnPanel.from_prices(
+            prices, returns=spec.returns, benchmark=bench_series, interval=spec.interval
+        )
+    else:  # the measure's series (mktnews.measures)
+        panel = measure.panel(prices, returns=spec.returns, benchmark=bench_series, interval=spec.interval)
     if spec.factors is not None:
         from mktnews.factors import FactorPanel
 
         panel = FactorPanel.attach(panel, spec.factors, spec.regressors or ())
     inst, pos = panel.locate(cols["symbol"], cols["t0_ns"])
-    comp = _kernel(panel, inst, pos, spec, keep_estimation=needs_estimation(spec.tests))
+    kspec, kpanel = spec, panel  # what the kernel runs on (a measure may adapt them)
+    if spec.measure != "returns":
+        kpanel, kspec = kernel_inputs(measure, panel, spec)
+    comp = _kernel(kpanel, inst, pos, kspec, keep_estimation=needs_estimation(spec.tests))
+    measure_params: dict[str, np.ndarray] = {}
+    measure_abnormal: dict[str, np.ndarray] = {}
+    if spec.measure != "returns":
+        comp, measure_params, measure_abnormal = finish_measure(measure, comp, panel, inst, pos, spec)
     ok = comp.status == "ok"
 
     # ---- events frame with statuses (a shallow copy: pandas' copy-on-write keeps the
@@ -1099,7 +1141,15 @@ def _run(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource | None
     abnormal = _abnormal_frame(cols, comp, spec, ok)
     car = _car_frame(cols, comp, spec, ok)
     notes: list[str] = []
-    caar, tests, placebo = _aggregate(cols, comp, spec, ok, panel, inst, pos, events, t0ns, notes)
+    caar, tests, placebo = _aggregate(cols, comp, kspec, ok, kpanel, inst, pos, events, t0ns, notes)
+    if spec.measure != "returns":
+        params = params.assign(**measure_params)
+        abnormal = abnormal.assign(**{k: v[ok].ravel() for k, v in measure_abnormal.items()})
+        if spec.measure == "volatility":
+            car = volatility_car_p(car)
+            vol_tests = volatility_tests(car, spec)
+            if len(vol_tests):
+                tests = pd.concat([tests, vol_tests.astype(tests.dtypes.to_dict())], ignore_index=True)
     opts = spec_options(spec)
     opts["benchmark"] = bench_label
     info = {
@@ -1299,7 +1349,7 @@ def _aggregate(
     caar_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "rel", "aar", "caar", "half", "n", "n_day")}
     test_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "test", "statistic", "p_value", "n", "convention")}
     plac_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "draw", "caar")}
-    inference_names = [t for t in spec.tests if t != "placebo"]
+    inference_names = [t for t in spec.tests if t != "placebo" and t not in VOLATILITY_TESTS]
     run_tests: Any = None
     if inference_names:
         from mktnews.inference import PairCorrelations, TestInput, run_tests
