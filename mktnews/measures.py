@@ -705,3 +705,139 @@ def measure_benchmark(
         f"closes lacks: pass benchmark= an instrument name or a prices frame with a {col!r} "
         "column"
     )
+
+
+# ---------------------------------------------------------------------------------------
+# day 0: overnight and intraday parts
+
+#: Columns of ``results.day0``.
+DAY0_COLUMNS: tuple[str, ...] = (
+    "event_id", "group", "symbol", "t0", "prev_close", "open", "close",
+    "overnight", "intraday", "total", "status",
+)  # fmt: skip
+
+
+def day0_split(
+    prices: Mapping[str, pd.DataFrame], table: Mapping[str, Any], ok: np.ndarray, returns: str
+) -> pd.DataFrame:
+    """Day 0's close-to-close return split at the open, for the events used (``ok``).
+
+    ``overnight`` is previous close -> open of day 0, ``intraday`` open -> close of day 0
+    and ``total`` previous close -> close (the day-0 return of the study): simple returns
+    (``(1 + overnight) (1 + intraday) = 1 + total``) or log returns (``overnight +
+    intraday = total``) as ``returns=``. The previous close is the row before day 0 in
+    the instrument's data (as for the study's returns). ``status``: ``ok``, ``no_open``
+    (the bar has no positive open: Yahoo gives some index rows none) or
+    ``no_previous_close``. Raw returns: nothing is subtracted (the split of a normal
+    return into the two parts is not identified by the models).
+
+    One loop per instrument (the events of an instrument are located at once).
+    """
+    rows = np.flatnonzero(ok)
+    n = len(rows)
+    sym = np.asarray(table["symbol"], dtype=object)[rows]
+    t0 = np.asarray(table["t0_ns"], dtype=np.int64)[rows]
+    prev = np.full(n, np.nan)
+    op = np.full(n, np.nan)
+    cl = np.full(n, np.nan)
+    for s in pd.unique(sym):  # loop per instrument
+        frame = prices[str(s)]
+        idx = pd.DatetimeIndex(frame.index)
+        ns = (idx.tz_convert("UTC") if idx.tz is not None else idx).as_unit("ns").asi8
+        sel = np.flatnonzero(sym == s)
+        p = np.searchsorted(ns, t0[sel])
+        hit = (p < len(ns)) & (ns[np.minimum(p, len(ns) - 1)] == t0[sel])
+        closes = frame["close"].to_numpy(dtype=np.float64, na_value=np.nan)
+        opens = (
+            frame["open"].to_numpy(dtype=np.float64, na_value=np.nan)
+            if "open" in frame.columns else np.full(len(ns), np.nan)
+        )  # fmt: skip
+        pc = np.where(hit, p, 0)
+        cl[sel] = np.where(hit, closes[pc], np.nan)
+        op[sel] = np.where(hit, opens[pc], np.nan)
+        prev[sel] = np.where(hit & (p > 0), closes[np.maximum(pc - 1, 0)], np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        good_open = np.isfinite(op) & (op > 0)
+        good_prev = np.isfinite(prev) & (prev > 0)
+        if returns == "log":
+            on, intra, tot = np.log(op / prev), np.log(cl / op), np.log(cl / prev)
+        else:
+            on, intra, tot = op / prev - 1.0, cl / op - 1.0, cl / prev - 1.0
+    on = np.where(good_open & good_prev, on, np.nan)
+    intra = np.where(good_open, intra, np.nan)
+    tot = np.where(good_prev, tot, np.nan)
+    status = np.where(~good_prev, "no_previous_close", np.where(~good_open, "no_open", "ok"))
+    return pd.DataFrame(
+        {
+            "event_id": pd.array(np.asarray(table["event_id"], dtype=object)[rows], dtype="str"),
+            "group": pd.array(np.asarray(table["group"], dtype=object)[rows], dtype="str"),
+            "symbol": pd.array(sym, dtype="str"),
+            "t0": pd.DatetimeIndex(t0.view("datetime64[ns]")),
+            "prev_close": prev, "open": op, "close": cl,
+            "overnight": on, "intraday": intra, "total": tot,
+            "status": pd.array(status, dtype="str"),
+        }
+    )  # fmt: skip
+
+
+def day0_summary(day0: pd.DataFrame, ci_level: float = 0.95) -> pd.DataFrame:
+    """Per group: the mean overnight, intraday and total day-0 return of the events
+    with an open (``status == "ok"``), their cross-sectional t (``mean / (sd / sqrt n)``),
+    two-sided p from Student's t with ``n - 1`` dof, and ``n``; one row per group and part."""
+    from scipy import stats
+
+    out: dict[str, list[Any]] = {k: [] for k in ("group", "part", "mean", "t", "p_value", "n")}
+    use = day0[day0["status"] == "ok"]
+    for g in sorted(set(use["group"].tolist())):  # loop per group
+        sel = use[use["group"] == g]
+        for part in ("overnight", "intraday", "total"):
+            x = sel[part].to_numpy(dtype=np.float64)
+            x = x[np.isfinite(x)]
+            k = len(x)
+            mean = float(x.mean()) if k else math.nan
+            sd = float(x.std(ddof=1)) if k > 1 else math.nan
+            t = mean / (sd / math.sqrt(k)) if k > 1 and sd > 0 else math.nan
+            p = float(2.0 * stats.t.sf(abs(t), k - 1)) if np.isfinite(t) else math.nan
+            for key, val in (("group", g), ("part", part), ("mean", mean), ("t", t), ("p_value", p), ("n", k)):
+                out[key].append(val)
+    return pd.DataFrame(out).astype({"group": "str", "part": "str", "n": "int64"})
+
+
+# ---------------------------------------------------------------------------------------
+# labels for the faces (summary, report, plots)
+
+
+@dataclass(frozen=True)
+class MeasureLabels:
+    """How the faces name a measure's numbers.
+
+    Attributes
+    ----------
+    name : str
+    label : str
+        One day's abnormal value ("abnormal log volume").
+    cumulative : str
+        An event's cumulated value ("CAR", "CALV", "CAV").
+    average : str
+        The cross-sectional mean of the cumulated values ("CAAR", "mean CAV").
+    percent : bool
+        Whether the values are fractions shown in percent (returns).
+    """
+
+    name: str
+    label: str
+    cumulative: str
+    average: str
+    percent: bool
+
+
+def measure_labels(name: object) -> MeasureLabels:
+    """The labels of measure ``name`` (``results.options["measure"]``; a measure not
+    registered in this session is named by its name)."""
+    key = str(name) if name else "returns"
+    if key == "returns":
+        return MeasureLabels("returns", "abnormal return", "CAR", "CAAR", True)
+    m = MEASURES.get(key)
+    if m is None:
+        return MeasureLabels(key, f"abnormal {key}", f"cumulative {key}", f"mean cumulative {key}", False)
+    return MeasureLabels(key, m.label, m.cumulative, f"mean {m.cumulative}", False)

@@ -77,6 +77,7 @@ from mktnews.measures import (
     MEASURE_STATUSES,
     VOLATILITY_TESTS,
     Measure,
+    day0_split,
     finish_measure,
     get_measure,
     kernel_inputs,
@@ -1166,6 +1167,7 @@ def _run(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource | None
         "n_benchmark_closed_days": int(comp.n_bench_closed[ok].sum()),
         "notes": tuple(notes),
     }
+    day0 = None if spec.intraday else day0_split(prices, cols, ok, spec.returns)
     return EventStudyResults(
         _events=ev_out,
         _abnormal=abnormal,
@@ -1177,6 +1179,7 @@ def _run(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource | None
         options=MappingProxyType(opts),
         info=MappingProxyType(info),
         spec=spec,
+        _day0=day0,
     )
 
 

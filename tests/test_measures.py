@@ -6,6 +6,7 @@ arch for the GARCH), from the real daily bars of tests/data/prices_real.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -211,3 +212,243 @@ def test_cli_measure_flag() -> None:
 
     ns = build_parser().parse_args(["study", "--sample", "--measure", "volume"])
     assert ns.measure == "volume" and ns.volatility_model == "garch"
+
+
+# ------------------------------------------------------------------------------------------
+# volatility
+
+
+def _vol_tests_by_hand(cav: np.ndarray, m: int) -> dict[str, tuple[float, float]]:
+    from scipy import special, stats
+
+    r = np.log(1.0 + cav / m) - (special.digamma(m / 2) - np.log(m / 2))
+    t = r.mean() / (r.std(ddof=1) / np.sqrt(len(r)))
+    s = (cav + m).sum()
+    cdf = stats.chi2.cdf(s, m * len(cav))
+    cs = cav.mean() / (cav.std(ddof=1) / np.sqrt(len(cav)))
+    return {
+        "av_log_ratio": (t, 2 * stats.t.sf(abs(t), len(r) - 1)),
+        "av_chi2": (s, 2 * min(cdf, 1 - cdf)),
+        "cs_t": (cs, 2 * stats.t.sf(abs(cs), len(cav) - 1)),
+    }
+
+
+def test_squared_ar_matches_loop(daily: dict[str, pd.DataFrame], source: FrameSource) -> None:
+    from scipy import stats
+
+    dates = _dates(daily["^GDAXI"], 20, 21)
+    res = event_study(_events([("^GDAXI", t) for t in dates]), source=source, measure="volatility",
+                      volatility_model="squared_ar", windows=[(-1, 1)], estimation=EST)
+    c = daily["^GDAXI"]["close"].to_numpy()
+    r = np.full(len(c), np.nan)
+    r[1:] = c[1:] / c[:-1] - 1
+    car = res.car.set_index("event_id")
+    cavs = []
+    for t in dates:
+        p = daily["^GDAXI"].index.get_loc(t)
+        est = r[p + EST[0] : p + EST[1] + 1]
+        mean = est.mean()
+        s2 = ((est - mean) ** 2).sum() / (len(est) - 1)
+        av = (r[p - 1 : p + 2] - mean) ** 2 / s2
+        cav = (av - 1).sum()
+        row = car.loc[f"^GDAXI@{t.date()}"]
+        assert row["car"] == pytest.approx(cav, rel=REL)
+        cdf = stats.chi2.cdf(av.sum(), 3)
+        assert row["p"] == pytest.approx(2 * min(cdf, 1 - cdf), rel=1e-8)
+        assert res.abnormal.loc[(f"^GDAXI@{t.date()}", 0), "av"] == pytest.approx(av[1], rel=REL)
+        cavs.append(cav)
+    want = _vol_tests_by_hand(np.array(cavs), 3)
+    got = res.tests.set_index("test")
+    assert list(got.index) == ["cs_t", "av_log_ratio", "av_chi2"]
+    for name, (stat, pv) in want.items():
+        assert got.loc[name, "statistic"] == pytest.approx(stat, rel=1e-9), name
+        assert got.loc[name, "p_value"] == pytest.approx(pv, rel=1e-8), name
+        assert "H0" in got.loc[name, "convention"] or name == "cs_t"
+
+
+def _arch_av(y_est: np.ndarray, y_span: np.ndarray, steps: np.ndarray, constant: bool) -> tuple[np.ndarray, float]:
+    """AV of the span from arch fitted on the estimation returns in percent, and the fit's
+    log-likelihood (of the percent series)."""
+    from arch import arch_model
+
+    w = 100.0 * y_est
+    am = arch_model(w, mean="Constant" if constant else "Zero", vol="GARCH", p=1, q=1,
+                    dist="normal", rescale=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = am.fit(disp="off")
+    fc = fit.forecast(horizon=int(steps.max()), reindex=False).variance.to_numpy()[-1]
+    mu = float(fit.params["mu"]) if constant else 0.0
+    eps = 100.0 * y_span - mu
+    return eps**2 / fc[steps - 1], float(fit.loglikelihood)
+
+
+@pytest.mark.parametrize("model", ["constant_mean", "raw"])
+def test_garch_matches_arch_per_event(daily: dict[str, pd.DataFrame], source: FrameSource, model: str) -> None:
+    """The batched GARCH against arch fitted per event here, on percent returns (the
+    library fits the series scaled to unit variance: the GARCH likelihood is scale-free,
+    so both reach the same optimum). Tolerance: the optimisers stop at about 1e-6 of the
+    log-likelihood; the AVs then agree to 5e-3 (relative). Where the likelihood has two
+    local maxima, the library's must not be the lower one by more than 1e-4."""
+    dates = _dates(daily["^GDAXI"], 16, 31)
+    ev = _events([("^GDAXI", t) for t in dates])
+    res = event_study(ev, source=source, measure="volatility", model=model, windows=[(-1, 1)], estimation=EST)
+    ref = event_study(ev, source=source, measure="volatility", volatility_model="garch_arch", model=model,
+                      windows=[(-1, 1)], estimation=EST)
+    c = daily["^GDAXI"]["close"].to_numpy()
+    r = np.full(len(c), np.nan)
+    r[1:] = c[1:] / c[:-1] - 1
+    steps = np.arange(-1, 2) - EST[1]
+    par, par_ref = res.params.set_index("event_id"), ref.params.set_index("event_id")
+    ab, ab_ref = res.abnormal, ref.abnormal
+    n_same = 0
+    assert (res.params["status"] == "ok").all()
+    for t in dates:
+        p = daily["^GDAXI"].index.get_loc(t)
+        y = r[p + EST[0] : p + EST[1] + 1]
+        av, ll = _arch_av(y, r[p - 1 : p + 2], steps, model == "constant_mean")
+        eid = f"^GDAXI@{t.date()}"
+        # garch_arch (arch on the unit-variance series) and the batched fit: the same
+        # optimum (log-likelihoods back on the percent scale)
+        shift = len(y) * np.log(100.0 * np.std(y))
+        for got, pr in ((ab_ref, par_ref), (ab, par)):
+            ll_got = pr.loc[eid, "garch_loglik"] - shift
+            assert ll_got >= ll - 1e-4, eid
+            if abs(ll_got - ll) < 1e-4:
+                assert got.loc[eid, "av"].to_numpy() == pytest.approx(av, rel=5e-3), eid
+                n_same += 1
+    assert n_same >= 2 * len(dates) - 2  # two local maxima at most once per fitter
+
+
+def test_garch_batched_fit_unit() -> None:
+    """fit_garch on a simulated GARCH(1,1): close to arch's estimate on the same series;
+    maxiter=1 leaves the rows unconverged."""
+    from mktnews.garch import fit_garch, fit_garch_arch
+
+    rng = np.random.default_rng(5)
+    n, T = 6, 800
+    y = np.empty((n, T))
+    for i in range(n):  # simulate omega=0.05, alpha=0.08, beta=0.9
+        h, e = 1.0, 0.0
+        for t in range(T):
+            h = 0.05 + 0.08 * e * e + 0.9 * h
+            e = np.sqrt(h) * rng.standard_normal()
+            y[i, t] = e
+    y[2, 100:110] = np.nan  # missing days are skipped
+    ours = fit_garch(y, mean="zero")
+    ref = fit_garch_arch(y, mean="zero")
+    assert ours.converged.all() and ref.converged.all()
+    assert ours.loglik == pytest.approx(ref.loglik, abs=1e-4)
+    assert ours.alpha == pytest.approx(ref.alpha, abs=2e-3)
+    assert ours.beta == pytest.approx(ref.beta, abs=2e-3)
+    assert ours.h_next == pytest.approx(ref.h_next, rel=5e-3)
+    assert not fit_garch(y, mean="zero", maxiter=1).converged.any()
+
+
+def test_volatility_options(daily: dict[str, pd.DataFrame], source: FrameSource) -> None:
+    ev = _events([("^GDAXI", t) for t in _dates(daily["^GDAXI"], 3, 1)])
+    with pytest.raises(ConfigurationError, match="placebo"):
+        event_study(ev, source=source, measure="volatility", placebo=10)
+    with pytest.raises(InvalidOptionError, match="tests"):
+        event_study(ev, source=source, measure="volatility", tests=["patell"])
+    with pytest.raises(InvalidOptionError, match="volatility_model"):
+        event_study(ev, source=source, measure="volatility", volatility_model="egarch")
+    with pytest.raises(ConfigurationError, match="works with model"):
+        event_study(ev, source=source, measure="volatility", model="scholes_williams", benchmark="^STOXX")
+
+
+# ------------------------------------------------------------------------------------------
+# day 0 split
+
+
+def test_day0_split_by_hand(daily: dict[str, pd.DataFrame]) -> None:
+    """Overnight = open / previous close - 1, intraday = close / open - 1, on real DAX and
+    CAC 40 bars; a bar without an open gets no_open (its total stays)."""
+    dax = daily["^GDAXI"].copy()
+    dates = _dates(dax, 8, 41)
+    cac_dates = _dates(daily["^FCHI"], 4, 42)
+    dax.loc[dates[0], "open"] = np.nan  # a bar without an open
+    src = FrameSource({**daily, "^GDAXI": dax})
+    res = event_study(_events([("^GDAXI", t) for t in dates] + [("^FCHI", t) for t in cac_dates]),
+                      source=src, windows=[(0, 0)], estimation=EST)
+    d0 = res.day0.set_index("event_id")
+    assert len(d0) == res.info["n_events_ok"] == 12
+    for sym, ds in (("^GDAXI", dates), ("^FCHI", cac_dates)):
+        f = dax if sym == "^GDAXI" else daily["^FCHI"]
+        for t in ds:
+            p = f.index.get_loc(t)
+            o, c, pc = f["open"].iloc[p], f["close"].iloc[p], f["close"].iloc[p - 1]
+            row = d0.loc[f"{sym}@{t.date()}"]
+            assert row["total"] == pytest.approx(c / pc - 1, rel=REL)
+            if np.isnan(o):
+                assert row["status"] == "no_open" and np.isnan(row["overnight"])
+                continue
+            assert row["status"] == "ok"
+            assert row["overnight"] == pytest.approx(o / pc - 1, rel=REL)
+            assert row["intraday"] == pytest.approx(c / o - 1, rel=REL)
+    # the day-0 total is the study's day-0 return
+    ret0 = res.abnormal.xs(0, level="rel")["ret"]
+    assert d0["total"].to_numpy() == pytest.approx(ret0.loc[d0.index].to_numpy(), rel=REL)
+    summ = res.day0_summary().set_index("part")
+    ok = d0[d0["status"] == "ok"]
+    x = ok["overnight"].to_numpy()
+    assert summ.loc["overnight", "n"] == 11
+    assert summ.loc["overnight", "mean"] == pytest.approx(x.mean(), rel=REL)
+    assert summ.loc["overnight", "t"] == pytest.approx(x.mean() / (x.std(ddof=1) / np.sqrt(11)), rel=1e-9)
+
+
+def test_day0_log_returns_add_up(daily: dict[str, pd.DataFrame], source: FrameSource) -> None:
+    dates = _dates(daily["^GDAXI"], 5, 43)
+    res = event_study(_events([("^GDAXI", t) for t in dates]), source=source, returns="log",
+                      windows=[(0, 0)], estimation=EST)
+    d0 = res.day0
+    f = daily["^GDAXI"]
+    p = [f.index.get_loc(t) for t in dates]
+    want = np.log(f["open"].to_numpy()[p] / f["close"].to_numpy()[np.array(p) - 1])
+    assert d0["overnight"].to_numpy() == pytest.approx(want, rel=REL)
+    assert (d0["overnight"] + d0["intraday"]).to_numpy() == pytest.approx(d0["total"].to_numpy(), rel=1e-12)
+
+
+# ------------------------------------------------------------------------------------------
+# faces
+
+
+@pytest.mark.parametrize(
+    ("measure", "ylabel", "in_title"),
+    [("returns", "CAAR", "Cumulative average abnormal return"),
+     ("volume", "mean CALV (abnormal log volume)", "abnormal log volume"),
+     ("volatility", "mean CAV (abnormal volatility (AV - 1))", "CAV")],
+)
+def test_faces_name_the_measure(
+    daily: dict[str, pd.DataFrame], source: FrameSource, tmp_path: Path, measure: str, ylabel: str, in_title: str
+) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from mktnews.plotting import plot_ar, plot_caar
+    from mktnews.report import write_report
+
+    dates = _dates(daily["^GDAXI"], 6, 51)
+    kw = {"volatility_model": "squared_ar"} if measure == "volatility" else {}
+    res = event_study(_events([("^GDAXI", t) for t in dates]), source=source, measure=measure,
+                      estimation=EST, **kw)
+    ax = plot_caar(res)
+    assert ax.get_ylabel() == ylabel
+    assert in_title in ax.get_title(loc="left")
+    line = next(ln for ln in ax.get_lines() if str(ln.get_gid()).startswith("caar:"))
+    want = res.caar.sort_values("rel")["caar"].to_numpy()
+    assert line.get_ydata() == pytest.approx(want, rel=1e-12)
+    ax2 = plot_ar(res, res.car["event_id"].iloc[0])
+    assert ax2.get_ylabel() == ("abnormal return" if measure == "returns" else get_measure(measure).label)
+    text = str(res.summary())
+    if measure == "returns":
+        assert "Measure:" not in text and text.splitlines()[0].strip().startswith("Event study results")
+    else:
+        assert "Measure:" in text and get_measure(measure).label in text
+    if measure == "returns":
+        return  # the report of returns is tested in test_report.py
+    write_report(res, tmp_path / measure)
+    md = (tmp_path / measure / "summary.md").read_text(encoding="utf-8")
+    cum = get_measure(measure).cumulative
+    assert f"## {cum} per event and window" in md
+    assert (tmp_path / measure / "day0.csv").exists()
