@@ -452,3 +452,16 @@ def test_faces_name_the_measure(
     cum = get_measure(measure).cumulative
     assert f"## {cum} per event and window" in md
     assert (tmp_path / measure / "day0.csv").exists()
+
+
+def test_garch_not_converged_status(daily: dict[str, pd.DataFrame], source: FrameSource,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fit stopped after one iteration has not converged: the events say so and are left
+    out of every statistic."""
+    import mktnews.garch as garch
+
+    real = garch.fit_garch
+    monkeypatch.setattr(garch, "fit_garch", lambda y, mean="constant": real(y, mean=mean, maxiter=1))
+    ev = _events([("^GDAXI", t) for t in _dates(daily["^GDAXI"], 4, 61)])
+    with pytest.raises(StudyError, match="garch_not_converged: 4"):
+        event_study(ev, source=source, measure="volatility", estimation=EST)
