@@ -519,7 +519,8 @@ class _Window:
 
 def _window(sp: _Span, pl: _Placed, c: int, returns: str) -> _Window:
     first = pl.i0[:, c] - sp.lo
-    n_bars = np.maximum(pl.i1[:, c] - pl.i0[:, c] + 1, 0)
+    # events whose windows could not be placed have no bars (their status says why)
+    n_bars = np.where(pl.status == 0, np.maximum(pl.i1[:, c] - pl.i0[:, c] + 1, 0), 0)
     width = int(n_bars.max(initial=1))
     cols = first[:, None] + np.arange(width)[None, :]
     mask = np.arange(width)[None, :] < n_bars[:, None]

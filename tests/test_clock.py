@@ -406,3 +406,162 @@ def test_clock_window_options_refused_with_clear_errors() -> None:
                             interval="5m", model="raw")
     assert [w.as_tuple() for w in spec.windows] == [(-30, 60), (0, 15)]
     assert spec.estimation_days == 20 and spec.clock
+
+
+# ---------------------------------------------------------------------------------------
+# the bundled hourly sample, plots, report and export
+
+
+@pytest.fixture(scope="module")
+def seed_hourly() -> mn.EventStudyResults:
+    from mktnews.datasets import load_sample, sample_source
+
+    src = sample_source("1h")
+    ev = mn.align_events(load_sample(), source=src, interval="1h")
+    return mn.event_study(ev, source=src, interval="1h", model="market_adjusted", benchmark="^GDAXI",
+                          windows=[("-60min", "+120min"), ("0min", "+60min")], min_estimation=100)
+
+
+def test_bundled_hourly_sample_is_the_real_bars(hourly: dict[str, pd.DataFrame], seed_hourly: mn.EventStudyResults) -> None:
+    from mktnews.datasets import sample_source
+
+    for sym in ("^STOXX50E", "^GDAXI"):  # every bundled bar is the real one, and no other
+        got = mn.load_prices(sym, "2024-09-01", "2025-01-31", interval="1h", source=sample_source("1h"))
+        want = hourly[sym]
+        want = want[(want.index >= "2024-10-01") & (want.index < "2025-01-01")]
+        assert got.index.equals(want.index)
+        assert np.array_equal(got[["open", "high", "low", "close"]].to_numpy(), want[["open", "high", "low", "close"]].to_numpy())
+    r = seed_hourly.car[seed_hourly.car["window"] == "(0min, +60min)"].iloc[0]
+    x, g = hourly["^STOXX50E"], hourly["^GDAXI"]
+    t0, t1 = pd.Timestamp("2024-11-27 12:00", tz="UTC"), pd.Timestamp("2024-11-27 13:00", tz="UTC")
+    by_hand = (x.loc[t1, "close"] / x.loc[t0, "close"] - 1) - (g.loc[t1, "close"] / g.loc[t0, "close"] - 1)
+    assert r["car"] == pytest.approx(by_hand, rel=1e-12)
+
+
+def test_clock_plots_draw_the_frames(seed_hourly: mn.EventStudyResults) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from mktnews.plotting import plot_caar, plot_clock_article, plot_clock_caar
+
+    res = seed_hourly
+    ax = plot_clock_caar(res, window="(0min, +60min)")
+    line = next(a for a in ax.get_lines() if a.get_gid() == "caar:all")
+    caar = res.caar[res.caar["window"] == "(0min, +60min)"]
+    assert line.get_xdata().tolist() == caar["minutes"].tolist() == [0, 60]
+    assert np.allclose(line.get_ydata(), caar["caar"].to_numpy())
+    ax2 = plot_caar(res)  # the generic CAAR plot draws a clock study's minutes
+    assert any(a.get_gid() == "caar:all" for a in ax2.get_lines())
+    ax3 = plot_clock_article(res)
+    gids = {a.get_gid() for a in ax3.get_children() if a.get_gid()}
+    assert {"price", "publication", "base", "window"} <= gids
+    price = next(a for a in ax3.get_lines() if a.get_gid() == "price")
+    ab = res.abnormal
+    assert np.allclose(price.get_ydata(), ab["close"].to_numpy())
+    base = next(a for a in ax3.get_lines() if a.get_gid() == "base")
+    assert base.get_ydata()[0] == pytest.approx(4726.1099)
+    plt.close("all")
+
+
+def test_clock_results_export_and_report(seed_hourly: mn.EventStudyResults, tmp_path: Path) -> None:
+    from mktnews.report import write_report
+
+    seed_hourly.to_csv(tmp_path / "csv")
+    car = pd.read_csv(tmp_path / "csv" / "car.csv")
+    assert car[["window_start", "window_end"]].values.tolist() == [[-60, 120], [0, 60]]
+    write_report(seed_hourly, tmp_path / "report")
+    assert (tmp_path / "report" / "caar.png").exists()
+    text = (tmp_path / "report" / "summary.md").read_text(encoding="utf-8")
+    assert "(0min, +60min)" in text
+
+
+def test_off_hours_news_on_real_hourly_bars(hourly_dir: Path, hourly: dict[str, pd.DataFrame]) -> None:
+    """Published 2024-11-27 20:00 CET (after the close): anchored at the next open, 09:00 CET
+    on 2024-11-28; the overnight move from 4733.46 (the last bar's close) to that open."""
+    src = mn.FileSource(hourly_dir, interval="1h")
+    pub = pd.Timestamp("2024-11-27 19:00", tz="UTC")
+    ev = mn.align_events(articles([str(pub)], "^STOXX50E"), source=src, interval="1h", instruments=["^STOXX50E"])
+    res = mn.event_study(ev, source=src, interval="1h", model="raw", min_estimation=100,
+                         windows=[("-30min", "+60min")])
+    r = res.car.iloc[0]
+    x = hourly["^STOXX50E"]
+    op = x.loc[pd.Timestamp("2024-11-28 08:00", tz="UTC"), "open"]
+    prev = x.loc[pd.Timestamp("2024-11-27 16:00", tz="UTC"), "close"]
+    close = x.loc[pd.Timestamp("2024-11-28 08:00", tz="UTC"), "close"]
+    assert r["market_state"] == "post" and r["anchor"] == pd.Timestamp("2024-11-28 08:00", tz="UTC")
+    assert r["overnight"] == pytest.approx(op / prev - 1, rel=1e-12)
+    assert r["car"] == pytest.approx(close / op - 1, rel=1e-12)  # the first bar, from the open
+    assert r["window_base"] == pytest.approx(op) and r["base_price"] == pytest.approx(prev)
+    assert r["n_days"] == 1
+
+
+def test_user_minute_files_have_no_age_limit(tmp_path: Path) -> None:
+    """A FileSource serves 1m bars of 2020 (Yahoo serves 1m bars for 30 days only)."""
+    bars = make_bars("XETR", "2020-03-02", "2020-03-13", 1, 5, "Europe/Berlin")
+    folder = tmp_path / "1m"
+    folder.mkdir()
+    bars.rename_axis("Datetime").to_csv(folder / "^GDAXI.csv")
+    src = mn.FileSource(tmp_path)
+    ev = mn.align_events(articles(["2020-03-12 13:30:00+00:00"], "^GDAXI"), source=src, interval="1m",
+                         instruments=["^GDAXI"])
+    res = mn.event_study(ev, source=src, interval="1m", model="raw", estimation_days=5,
+                         windows=[("0min", "+10min")], min_estimation=100)
+    want = ref_event(bars, "XETR", "Europe/Berlin", pd.Timestamp("2020-03-12 13:30", tz="UTC"), (0, 10), 1, "raw", 5)
+    assert res.car["car"].iloc[0] == pytest.approx(want["car"], rel=1e-9)
+
+
+def test_yahoo_intraday_limits_reach_the_clock_study(daily_dir: Path, hourly_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """1m bars: Yahoo serves 30 days; 20 estimation days before 2025-07-01 reach further
+    back: the study stops with Yahoo's limit named, before any request."""
+    from _fake_yahoo import FakeYahoo
+
+    from mktnews.errors import PriceDataError
+    from mktnews.prices import cache as cache_mod
+    from mktnews.prices.yahoo import YahooSource
+
+    monkeypatch.setattr(cache_mod, "utcnow", lambda: pd.Timestamp("2025-07-12 12:00", tz="UTC"))
+    fake = FakeYahoo(daily_dir, hourly_dir)
+    yahoo = YahooSource(session=fake, cache_dir=tmp_path, sleep=lambda s: None, timeout=5)
+    pub = pd.Timestamp("2025-07-01 12:00", tz="UTC")
+    ev = pd.DataFrame({"event_id": ["a|^GDAXI"], "article_id": ["a"], "symbol": ["^GDAXI"],
+                       "published_at": [pub], "t0": [pub], "status": ["ok"]})
+    with pytest.raises(PriceDataError, match=r"1m bars only for the last 30 days"):
+        mn.event_study(ev, source=yahoo, interval="1m", model="raw", windows=[("0min", "+15min")])
+    assert fake.calls == []
+
+
+def test_cli_study_with_clock_windows(shared_data: Path, tmp_path: Path) -> None:
+    from mktnews.cli import main
+    from mktnews.datasets import SAMPLE_ARTICLE, sample_path
+
+    pub = tmp_path / "published.csv"
+    pub.write_text("article_id,published_at\n000_c914ccdd9c6fabd9,2024-11-27T13:00:00+00:00\n", encoding="utf-8")
+    out = tmp_path / "report"
+    rc = main(["study", str(sample_path(SAMPLE_ARTICLE)), "--published-at", str(pub),
+               "--prices", str(shared_data / "prices"), "--interval", "1h", "--model", "raw",
+               "--window", "-60min:+120min", "--window", "0min:+60min", "--estimation-days", "20",
+               "--min-estimation", "100", "--out", str(out), "--quiet"])
+    assert rc == 0
+    car = pd.read_csv(out / "car.csv")
+    assert car[["window_start", "window_end"]].values.tolist() == [[-60, 120], [0, 60]]
+    assert car.loc[1, "car"] == pytest.approx(4729.98 / 4726.1099 - 1, rel=1e-9)  # by hand
+
+
+def test_market_adjusted_missing_benchmark_bar_is_an_incomplete_window(dax5: pd.DataFrame) -> None:
+    """A benchmark lacking a bar inside an event's window: the event is left out with
+    ``incomplete_window`` (never a CAR over fewer bars); the other events are computed."""
+    bench = make_bars("XETR", "2024-09-16", "2024-11-08", 5, 99, "Europe/Berlin")
+    hole = pd.Timestamp("2024-10-29 13:10", tz="UTC")  # inside (0min, +15min) of 14:02 CET
+    src = mn.FrameSource({"^GDAXI": dax5, "^STOXX50E": bench.drop(index=hole)}, interval="5m")
+    pubs = ["2024-10-29 13:02:00+00:00", "2024-10-30 12:02:00+00:00"]
+    ev = mn.align_events(articles(pubs, "^GDAXI"), source=src, interval="5m", instruments=["^GDAXI"])
+    res = mn.event_study(ev, source=src, interval="5m", model="market_adjusted", benchmark="^STOXX50E",
+                         estimation_days=10, min_estimation=100, windows=[("0min", "+15min")])
+    st = res.events.set_index("published_at")["stat_status"]
+    assert st[pd.Timestamp(pubs[0])] == "incomplete_window" and st[pd.Timestamp(pubs[1])] == "ok"
+    want = ref_event(dax5, "XETR", "Europe/Berlin", pd.Timestamp(pubs[1]), (0, 15), 5, "market_adjusted", 10,
+                     bench.drop(index=hole).reindex(dax5.index))
+    r = res.car.iloc[0]
+    assert len(res.car) == 1 and r["car"] == pytest.approx(want["car"], rel=1e-9)
