@@ -1845,14 +1845,55 @@ def _placebo(
     whose instruments share no eligible session is split into one cluster per instrument,
     with a warning and a note in ``notes``.
 
-    All draws are made at once; the kernel then runs once per distinct (instrument,
-    session) drawn; :func:`_placebo_rows` averages each draw's values.
+    The stages: the clusters and their candidate sessions (:func:`_placebo_clusters`), the
+    draws (:func:`_placebo_draw`), the panel row of every drawn event
+    (:func:`_placebo_rows_drawn`), and the kernel, run once per distinct (instrument,
+    session) drawn (:func:`_placebo_cars`); :func:`_placebo_rows` averages each draw's values.
     """
-    draws = spec.placebo
+    clusters = _placebo_clusters(panel, inst, pos, eligible, group, notes)
+    idx = _placebo_draw(rng, spec.placebo, clusters, group)
+    flat = _placebo_rows_drawn(panel, clusters, idx)
+    return _placebo_cars(panel, spec, flat, sign)
+
+
+@dataclass(frozen=True)
+class _PlaceboClusters:
+    """The day-0 clusters of one group's events and the sessions each may be drawn on.
+
+    ``cl``: cluster of each event; ``inst_u``/``inst_code``: the group's instruments and each
+    event's index among them; ``sets``: (instrument sets, instruments) membership, and
+    ``set_of`` the set of each cluster; ``cand``: per set, the eligible sessions (stamps)
+    all its instruments share; ``p_cl``/``p_in``: the (cluster, instrument) pairs.
+    """
+
+    cl: np.ndarray
+    inst_u: np.ndarray
+    inst_code: np.ndarray
+    sets: np.ndarray
+    set_of: np.ndarray
+    cand: list[np.ndarray]
+    p_cl: np.ndarray
+    p_in: np.ndarray
+
+    @property
+    def n_cl(self) -> int:
+        return int(self.cl.max()) + 1
+
+
+def _placebo_clusters(
+    panel: ReturnPanel,
+    inst: np.ndarray,
+    pos: np.ndarray,
+    eligible: dict[int, np.ndarray],
+    group: str,
+    notes: list[str],
+) -> _PlaceboClusters:
+    """Cluster the events by day 0, find each instrument set's common eligible sessions,
+    split the clusters whose instruments share none (warning + note), and refuse a group
+    whose clusters outnumber the sessions they may take (:class:`StudyError`)."""
     n = len(inst)
     stamp_ev = panel.stamps[panel.starts[inst] + pos]
-    cl, _ = pd.factorize(stamp_ev)
-    cl = cl.astype(np.int64)
+    cl = pd.factorize(stamp_ev)[0].astype(np.int64)
     inst_u, inst_code = np.unique(inst, return_inverse=True)
     elig_stamps = {
         int(j): panel.stamps[panel.starts[int(j)] + eligible[int(j)]] for j in inst_u
@@ -1884,7 +1925,7 @@ def _placebo(
             f"({', '.join(names)}) share no eligible session; each of their events was drawn "
             "on its own instrument's sessions (their cross-sectional dependence is not kept)"
         )
-        warnings.warn(msg, StudyWarning, stacklevel=4)
+        warnings.warn(msg, StudyWarning, stacklevel=5)
         notes.append(msg)
         cl = np.where(split, n_cl + np.arange(n), cl)
         cl = pd.factorize(cl)[0].astype(np.int64)
@@ -1910,46 +1951,71 @@ def _placebo(
                 f"{', '.join(panel.symbols[int(j)] for j in inst_u[sets[u]])} have "
                 f"{len(c)} common eligible sessions: too few to draw distinct ones"
             )
-    sizes = np.array([len(c) for c in cand], dtype=np.int64)
-    offs = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-    cflat = np.concatenate(cand)
-    # (draws, clusters) index into the cluster's candidate sessions: a random subset per set
+    return _PlaceboClusters(cl, inst_u, np.asarray(inst_code).ravel(), sets, set_of, cand, p_cl, p_in)
+
+
+def _placebo_draw(
+    rng: np.random.Generator, draws: int, pc: _PlaceboClusters, group: str
+) -> np.ndarray:
+    """(draws, clusters): each cluster's index into its set's candidate sessions.
+
+    One set: a random subset per draw. Several: small sparse sets with replacement, the
+    others as random subsets, then :func:`_resolve_clashes` makes the sessions of each
+    instrument distinct within every draw.
+    """
+    n_cl, sets, set_of = pc.n_cl, pc.sets, pc.set_of
+    sizes = np.array([len(c) for c in pc.cand], dtype=np.int64)
     idx = np.empty((draws, n_cl), dtype=np.int64)
     if len(sets) == 1:
         idx[...] = _distinct_draws(rng, int(sizes[0]), draws, n_cl)
-    else:
-        # several sets: small sparse sets are drawn with replacement (the clash pass below
-        # redraws repeats within a set as well as across sets); the others as random subsets
-        m_set = np.bincount(set_of, minlength=len(sets))
-        dense = (2 * m_set > sizes) | (m_set >= 8)
-        sparse_cols = np.flatnonzero(~dense[set_of])
-        if len(sparse_cols):
-            idx[:, sparse_cols] = (
-                rng.random((draws, len(sparse_cols))) * sizes[set_of[sparse_cols]]
-            ).astype(np.int64)
-        for u in np.flatnonzero(dense).tolist():  # loop per dense instrument set
-            cols = np.flatnonzero(set_of == u)
-            idx[:, cols] = _distinct_draws(rng, int(sizes[u]), draws, len(cols))
-    if len(sets) > 1:
-        idx = _resolve_clashes(
-            idx, rng, group=group, sizes=sizes, offs=offs, set_of=set_of, cflat=cflat,
-            anchor=dense & (sets.sum(axis=1) == 1), p_cl=p_cl, p_in=p_in, n_inst=len(inst_u),
-        )
-    # flat panel row of every (set, instrument) candidate session, then one gather: the
-    # event of cluster c on instrument i takes row table[off(set of c, i) + idx[:, c]]
+        return idx
+    # several sets: small sparse sets are drawn with replacement (the clash pass below
+    # redraws repeats within a set as well as across sets); the others as random subsets
+    m_set = np.bincount(set_of, minlength=len(sets))
+    dense = (2 * m_set > sizes) | (m_set >= 8)
+    sparse_cols = np.flatnonzero(~dense[set_of])
+    if len(sparse_cols):
+        idx[:, sparse_cols] = (
+            rng.random((draws, len(sparse_cols))) * sizes[set_of[sparse_cols]]
+        ).astype(np.int64)
+    for u in np.flatnonzero(dense).tolist():  # loop per dense instrument set
+        cols = np.flatnonzero(set_of == u)
+        idx[:, cols] = _distinct_draws(rng, int(sizes[u]), draws, len(cols))
+    offs = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    return _resolve_clashes(
+        idx, rng, group=group, sizes=sizes, offs=offs, set_of=set_of, cflat=np.concatenate(pc.cand),
+        anchor=dense & (sets.sum(axis=1) == 1), p_cl=pc.p_cl, p_in=pc.p_in, n_inst=len(pc.inst_u),
+    )
+
+
+def _placebo_rows_drawn(panel: ReturnPanel, pc: _PlaceboClusters, idx: np.ndarray) -> np.ndarray:
+    """(draws, events): the flat panel row each event takes in each draw.
+
+    A table holds the flat panel row of every (set, instrument) candidate session; the
+    event of cluster c on instrument i takes ``table[off(set of c, i) + idx[:, c]]``.
+    """
     tab_parts: list[np.ndarray] = []
-    tab_off = np.zeros((len(sets), len(inst_u)), dtype=np.int64)
+    tab_off = np.zeros((len(pc.sets), len(pc.inst_u)), dtype=np.int64)
     at = 0
-    for u, row in enumerate(sets):  # loop per distinct instrument set
+    for u, row in enumerate(pc.sets):  # loop per distinct instrument set
         for ii in np.flatnonzero(row).tolist():  # loop per instrument of the set
-            rows_j = panel.instrument_rows(int(inst_u[ii]))
+            rows_j = panel.instrument_rows(int(pc.inst_u[ii]))
             tab_off[u, ii] = at
-            tab_parts.append(rows_j.start + np.searchsorted(panel.stamps[rows_j], cand[u]))
-            at += len(cand[u])
+            tab_parts.append(rows_j.start + np.searchsorted(panel.stamps[rows_j], pc.cand[u]))
+            at += len(pc.cand[u])
     table = np.concatenate(tab_parts)
-    flat = table[tab_off[set_of[cl], inst_code][None, :] + idx[:, cl]]  # (draws, events)
-    # distinct drawn rows (sorted), and each draw's events as indices into them: through a
-    # table of the panel's rows when the panel is not much larger than the draws (no sort)
+    return table[tab_off[pc.set_of[pc.cl], pc.inst_code][None, :] + idx[:, pc.cl]]
+
+
+def _placebo_cars(
+    panel: ReturnPanel, spec: StudySpec, flat: np.ndarray, sign: np.ndarray | None
+) -> dict[EventWindow, tuple[np.ndarray, np.ndarray]]:
+    """Per window, the (draws, events) CARs of the drawn rows ``flat`` and which count.
+
+    The kernel runs once per distinct drawn row (in chunks); each draw's events index into
+    those rows (through a table of the panel's rows when the panel is not much larger than
+    the draws, so no sort).
+    """
     if len(panel.stamps) <= 8 * flat.size:
         seen = np.zeros(len(panel.stamps), dtype=bool)
         seen[flat.ravel()] = True
