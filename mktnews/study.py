@@ -74,6 +74,17 @@ from mktnews.errors import (
     StudyWarning,
 )
 from mktnews.inference import placebo_draws, placebo_result, placebo_statistic
+from mktnews.measures import (
+    MEASURE_STATUSES,
+    VOLATILITY_TESTS,
+    Measure,
+    day0_split,
+    finish_measure,
+    get_measure,
+    kernel_inputs,
+    volatility_car_p,
+    volatility_tests,
+)
 from mktnews.models import ModelFit, fit_model, needs_benchmark
 from mktnews.prices.base import PriceSource, load_prices, validate_bars
 from mktnews.results import EventStudyResults
@@ -105,6 +116,7 @@ STAT_STATUSES: tuple[str, ...] = (
     "degenerate_estimation",
     "incomplete_window",
     "missing_factors",
+    *MEASURE_STATUSES,
     *SIGN_STATUSES,
 )
 
@@ -263,6 +275,8 @@ def event_study(
     rank_period: RankPeriod = _D["rank_period"],  # type: ignore[assignment]
     factors: pd.DataFrame | None = _D["factors"],  # type: ignore[assignment]
     regressors: Sequence[str] | None = _D["regressors"],  # type: ignore[assignment]
+    measure: str = _D["measure"],  # type: ignore[assignment]
+    volatility_model: str = _D["volatility_model"],  # type: ignore[assignment]
     sign_col: str | None = _D["sign_col"],  # type: ignore[assignment]
     placebo_stat: str | Sequence[str] = _D["placebo_stat"],  # type: ignore[assignment]
 ) -> EventStudyResults:
@@ -330,6 +344,16 @@ def event_study(
         column the dependent variable is the excess return.
     regressors : list of str, optional
         The columns of ``factors`` that ``model="factor"`` regresses on.
+    measure : str, default "returns"
+        The series studied (:mod:`mktnews.measures`): ``"returns"`` (close to close),
+        ``"volume"`` (abnormal log volume, ``log(1 + volume)``; volume 0 is read as not
+        reported), ``"volatility"`` (abnormal volatility ``AV = eps^2 / h``; ``car`` is
+        the CAV ``sum (AV - 1)``), or a measure registered with
+        :func:`mktnews.measures.register_measure`.
+    volatility_model : {"garch", "garch_arch", "squared_ar"}, default "garch"
+        ``h`` of ``measure="volatility"``: a GARCH(1,1) forecast from the estimation
+        window (batched numpy fit, :mod:`mktnews.garch`), the same fitted with arch
+        event by event (the reference; slow), or the estimation residual variance.
     sign_col : str, optional
         A column of the events (e.g. a sentiment: +1, -1, 0) giving each article's
         predicted direction. Each event's ARs (and its estimation residuals) are multiplied
@@ -385,6 +409,8 @@ def event_study(
         rank_period=rank_period,
         factors=factors,
         regressors=regressors,
+        measure=measure,
+        volatility_model=volatility_model,
         sign_col=sign_col,
         placebo_stat=placebo_stat,
     ).fit()
@@ -708,8 +734,14 @@ def _benchmark_series(
     spec: StudySpec,
     source: PriceSource | None,
     cache: dict[str, pd.Series],
+    measure: Measure | None = None,
 ) -> tuple[str, pd.Series]:
-    """(label, closes) of one benchmark spec over [lo, hi]."""
+    """(label, closes) of one benchmark spec over [lo, hi] (the measure's series of the
+    benchmark for a measure that does not read closes)."""
+    if measure is not None and measure.benchmark_column != "close":
+        from mktnews.measures import measure_benchmark
+
+        return measure_benchmark(measure, b, lo, hi, spec.interval, source, cache)
     if isinstance(b, str):
         from mktnews.instruments import resolve_symbol
 
@@ -1032,6 +1064,7 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
         raise StudyError(no_event_message(dict(Counter(stat_in_list).most_common())))
 
     cols = clusters.columns
+    measure = get_measure(spec.measure)
     signs = None if spec.sign_col is None else sign_values(events, spec.sign_col)  # checked now
 
     # ---- prices
@@ -1072,7 +1105,7 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
             if len(idx) == 0 or lo is None or hi is None:
                 bench_series[sym] = None
                 continue
-            lab, ser = _benchmark_series(bench_map[sym], lo, hi, spec, source, cache)
+            lab, ser = _benchmark_series(bench_map[sym], lo, hi, spec, source, cache, measure)
             if lab == sym:
                 raise ConfigurationError(
                     f"the benchmark of {sym!r} is {sym!r} itself: a {spec.model} of an instrument "
@@ -1083,15 +1116,26 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
             labels.append(lab)
         bench_label = ", ".join(dict.fromkeys(labels)) if labels else benchmark_label(spec.benchmark)
 
-    panel = ReturnPanel.from_prices(
-        prices, returns=spec.returns, benchmark=bench_series, interval=spec.interval
-    )
+    if spec.measure == "returns":
+        panel = ReturnPanel.from_prices(
+            prices, returns=spec.returns, benchmark=bench_series, interval=spec.interval
+        )
+    else:  # the measure's series (mktnews.measures)
+        panel = measure.panel(prices, returns=spec.returns, benchmark=bench_series, interval=spec.interval)
     if spec.factors is not None:
         from mktnews.factors import FactorPanel
 
         panel = FactorPanel.attach(panel, spec.factors, spec.regressors or ())
     inst, pos = panel.locate(cols["symbol"], cols["t0_ns"])
-    comp = _kernel(panel, inst, pos, spec, keep_estimation=needs_estimation(spec.tests))
+    kspec, kpanel = spec, panel  # what the kernel runs on (a measure may adapt them)
+    if spec.measure != "returns":
+        kpanel, kspec = kernel_inputs(measure, panel, spec)
+    battery = tuple(t for t in spec.tests if t not in VOLATILITY_TESTS)  # the measure's own aside
+    comp = _kernel(kpanel, inst, pos, kspec, keep_estimation=needs_estimation(battery))
+    measure_params: dict[str, np.ndarray] = {}
+    measure_abnormal: dict[str, np.ndarray] = {}
+    if spec.measure != "returns":
+        comp, measure_params, measure_abnormal = finish_measure(measure, comp, panel, inst, pos, spec)
     sign = None
     if signs is not None:  # events without a usable sign get a status
         sign, sign_status = event_signs(signs, clusters.row_event, n_ev)
@@ -1134,8 +1178,16 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
     abnormal, car, params = _unsigned_columns(abnormal, car, params, comp, spec, ok, sign)
     notes: list[str] = []
     caar, tests, placebo = _aggregate(
-        cols, _signed(comp, sign), spec, ok, panel, inst, pos, events, t0ns, notes, sign
+        cols, _signed(comp, sign), kspec, ok, kpanel, inst, pos, events, t0ns, notes, sign
     )
+    if spec.measure != "returns":
+        params = params.assign(**measure_params)
+        abnormal = abnormal.assign(**{k: v[ok].ravel() for k, v in measure_abnormal.items()})
+        if spec.measure == "volatility":
+            car = volatility_car_p(car)
+            vol_tests = volatility_tests(car, spec)
+            if len(vol_tests):
+                tests = pd.concat([tests, vol_tests.astype(tests.dtypes.to_dict())], ignore_index=True)
     opts = spec_options(spec)
     opts["benchmark"] = bench_label
     info = {
@@ -1152,6 +1204,7 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
         "n_benchmark_closed_days": int(comp.n_bench_closed[ok].sum()),
         "notes": tuple(notes),
     }
+    day0 = None if spec.intraday else day0_split(prices, cols, ok, spec.returns)
     return EventStudyResults(
         _events=ev_out,
         _abnormal=abnormal,
@@ -1163,6 +1216,7 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
         options=MappingProxyType(opts),
         info=MappingProxyType(info),
         spec=spec,
+        _day0=day0,
     )
 
 
@@ -1385,7 +1439,7 @@ def _aggregate(
     caar_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "rel", "aar", "caar", "half", "n", "n_day")}
     test_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "test", "statistic", "p_value", "n", "convention")}
     plac_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "draw", "caar")}
-    inference_names = [t for t in spec.tests if t != "placebo"]
+    inference_names = [t for t in spec.tests if t != "placebo" and t not in VOLATILITY_TESTS]
     run_tests: Any = None
     if inference_names:
         from mktnews.inference import PairCorrelations, TestInput, run_tests
