@@ -249,7 +249,6 @@ LONG_FUNCTIONS = {
     "mktnews.report.write_report",
     "mktnews.spec._validate",
     "mktnews.study._aggregate",
-    "mktnews.study._placebo",
     "mktnews.study.event_study",
     "mktnews.study.run_study",
 }
