@@ -515,3 +515,16 @@ def test_placebo_on_abs_car_keeps_its_size_when_events_share_dates() -> None:
     assert len(t) == 2 * reps
     assert 0.02 <= rate["placebo_abs_car"] <= 0.08, rate
     assert rate["abs_car"] > 0.15, rate
+
+
+def test_cli_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    from mktnews.cli import main
+
+    args = ["study", "--sample", "--tests", "cs_t,abs_car,var_ratio,abs_rank,placebo",
+            "--placebo", "19", "--placebo-stat", "caar,abs_car", "--seed", "1"]  # fmt: skip
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    for name in ("abs_car", "var_ratio", "abs_rank", "placebo_abs_car"):
+        assert f" {name} " in out
+    assert main(["study", "--sample", "--tests", "cs_t,,sign"]) != 0
+    assert "--tests" in capsys.readouterr().err
