@@ -199,6 +199,48 @@ def _validate(
     days = _check_clock(wins, model_s, interval_s, estimation, estimation_days, placebo)
     # clock windows: the sessions before the event's session (mktnews.clock)
     est = EventWindow(-days, -1) if days is not None else parse_estimation(estimation, wins)
+    draws = _check_counts(collapse, min_estimation, placebo, seed, model_s, regressors_t, est, days)
+    gb = _check_group_by(group_by)
+    names = (*_check_tests(tests, draws), *own_tests)  # + the measure's own tests (mktnews.measures)
+    stats = _check_combinations(names, tests, draws, placebo_stat, measure_s, sign_col, days)
+    _check_benchmark_for(model_s, benchmark)
+    return StudySpec(
+        windows=wins,
+        estimation=est,
+        model=cast(ModelName, model_s),
+        returns=cast(ReturnType, returns_s),
+        interval=cast(Interval, interval_s),
+        min_estimation=int(cast(int, min_estimation)),
+        collapse=bool(collapse),
+        group_by=gb,
+        tests=names,
+        placebo=draws,
+        seed=seed,  # type: ignore[arg-type]
+        benchmark=benchmark,  # type: ignore[arg-type]
+        rank_period=cast(RankPeriod, _check_option("rank_period", rank_period, RankPeriod)),
+        factors=factors_df,
+        regressors=regressors_t,
+        measure=measure_s,
+        volatility_model=vol_s,
+        sign_col=cast("str | None", sign_col),
+        placebo_stat=stats,
+        estimation_days=days,
+    )
+
+
+def _check_counts(
+    collapse: object,
+    min_estimation: object,
+    placebo: object,
+    seed: object,
+    model: str,
+    regressors: tuple[str, ...] | None,
+    est: EventWindow,
+    days: int | None,
+) -> int:
+    """``collapse``, ``min_estimation`` (against the model's parameters and the estimation
+    window), ``placebo`` and ``seed``; returns the number of placebo draws."""
+    model_s, regressors_t = model, regressors
     if not isinstance(collapse, (bool, np.bool_)):
         raise InvalidOptionError("collapse", collapse, (True, False))
     if isinstance(min_estimation, bool) or not isinstance(min_estimation, (int, np.integer)):
@@ -222,7 +264,11 @@ def _validate(
         raise InvalidOptionError("seed", seed, reason="expected None, an int or a numpy Generator")
     if isinstance(seed, bool):
         raise InvalidOptionError("seed", seed, reason="expected None, an int or a numpy Generator")
-    # group_by
+    return int(placebo)
+
+
+def _check_group_by(group_by: object) -> tuple[str, ...] | None:
+    """``group_by`` as a tuple of column names (None: one group)."""
     gb: tuple[str, ...] | None
     if group_by is None:
         gb = None
@@ -234,7 +280,11 @@ def _validate(
         raise InvalidOptionError(
             "group_by", group_by, reason="expected None, a column name or a list of column names"
         )
-    # tests
+    return gb
+
+
+def _check_tests(tests: object, placebo: int) -> tuple[str, ...]:
+    """The test names of ``tests`` ("all": the battery, and the placebo when drawn)."""
     names: tuple[str, ...]
     if tests is None:
         names = ()
@@ -249,7 +299,20 @@ def _validate(
             raise InvalidOptionError("tests", tests, reason="a test is named twice")
     else:
         raise InvalidOptionError("tests", tests, ("all", *event_test_names(), "placebo"))
-    names = (*names, *own_tests)  # the measure's own tests (mktnews.measures)
+    return names
+
+
+def _check_combinations(
+    names: tuple[str, ...],
+    tests: object,
+    placebo: int,
+    placebo_stat: object,
+    measure_s: str,
+    sign_col: object,
+    days: int | None,
+) -> tuple[str, ...]:
+    """Options that must go together (measure, clock windows, sign_col, the placebo and
+    its tests); returns the placebo statistics."""
     if days is not None and measure_s != "returns":
         raise ConfigurationError(
             f"measure={measure_s!r} is not available for clock windows (mktnews.clock studies "
@@ -269,14 +332,18 @@ def _validate(
             f"placebo={placebo} draws were asked for but tests={tests!r} does not include "
             "'placebo': add it (or use tests='all')"
         )
-    stats = _check_placebo_stat(placebo_stat, int(placebo))
+    stats = _check_placebo_stat(placebo_stat, placebo)
     if sign_col is not None and (not isinstance(sign_col, str) or not sign_col.strip()):
         raise InvalidOptionError("sign_col", sign_col, reason="expected None or a column name")
     if sign_col is not None and days is not None:
         raise ConfigurationError(
             f"sign_col={sign_col!r} is not available for clock windows (mktnews.clock): pass sign_col=None"
         )
-    # benchmark
+    return stats
+
+
+def _check_benchmark_for(model_s: str, benchmark: object) -> None:
+    """A benchmark where the model needs one, none where it does not."""
     if needs_benchmark(model_s):
         if benchmark is None:
             raise ConfigurationError(
@@ -290,28 +357,6 @@ def _validate(
             f"benchmark={benchmark_label(benchmark)!r} is not used by model={model_s!r}; only "
             "'market_adjusted' and 'market_model' use a benchmark"
         )
-    return StudySpec(
-        windows=wins,
-        estimation=est,
-        model=cast(ModelName, model_s),
-        returns=cast(ReturnType, returns_s),
-        interval=cast(Interval, interval_s),
-        min_estimation=int(min_estimation),
-        collapse=bool(collapse),
-        group_by=gb,
-        tests=names,
-        placebo=int(placebo),
-        seed=seed,  # type: ignore[arg-type]
-        benchmark=benchmark,  # type: ignore[arg-type]
-        rank_period=cast(RankPeriod, _check_option("rank_period", rank_period, RankPeriod)),
-        factors=factors_df,
-        regressors=regressors_t,
-        measure=measure_s,
-        volatility_model=vol_s,
-        sign_col=sign_col,
-        placebo_stat=stats,
-        estimation_days=days,
-    )
 
 
 def _model_k(model: str, regressors: tuple[str, ...] | None) -> int:

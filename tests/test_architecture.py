@@ -247,7 +247,6 @@ LONG_FUNCTIONS = {
     "mktnews.plotting.plot_article",
     "mktnews.pubtime._parse_strings",
     "mktnews.report.write_report",
-    "mktnews.spec._validate",
     "mktnews.study.event_study",
     "mktnews.study.run_study",
 }
