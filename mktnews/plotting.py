@@ -294,22 +294,9 @@ def plot_article(
     row = _pick_event(events, article_id, instrument)
     symbol = str(row["symbol"])
     inst = _instrument(symbol)
-    if prices is not None and not isinstance(prices, Mapping):
-        source = FrameSource({symbol: prices}, interval=interval)
-    assert source is not None
-    daily: PriceSource | None = FrameSource({symbol: daily_prices}) if daily_prices is not None else None
-    if daily is None and prices is None:
-        daily = source
+    source, daily = _sources(symbol, prices, source, daily_prices, interval)
     capture_ts = _capture_of(row, sub, symbol, interval, source)
-    t0 = row.get("t0")
-    t0_ts = None if t0 is None or pd.isna(t0) else pd.Timestamp(t0)
-    published = row.get("published_at")
-    pub_ts = None if published is None or pd.isna(published) else pd.Timestamp(published)
-    if t0_ts is None and capture_ts is None:
-        raise PriceDataError(
-            f"article {article_id}: no day 0 (status {row.get('status')!s}) and no capture session "
-            "of its ticker box to centre the chart on; give it a publication time"
-        )
+    t0_ts, pub_ts = _day0_and_publication(row, capture_ts, article_id)
     heading = title if title is not None else _text_title(
         sub.articles.iloc[0] if sub is not None else row, article_id
     )
@@ -320,6 +307,37 @@ def plot_article(
         _draw_intraday(axes, row, inst, t0_ts, pub_ts, capture_ts, days, interval, source, daily)
     _article_labels(axes, row, inst, symbol, heading, t0_ts, interval)
     return axes
+
+
+def _day0_and_publication(
+    row: pd.Series, capture_ts: pd.Timestamp | None, article_id: str
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """Day 0 and the publication time of the event row (a chart needs day 0 or a capture)."""
+    t0 = row.get("t0")
+    t0_ts = None if t0 is None or pd.isna(t0) else pd.Timestamp(t0)
+    published = row.get("published_at")
+    pub_ts = None if published is None or pd.isna(published) else pd.Timestamp(published)
+    if t0_ts is None and capture_ts is None:
+        raise PriceDataError(
+            f"article {article_id}: no day 0 (status {row.get('status')!s}) and no capture session "
+            "of its ticker box to centre the chart on; give it a publication time"
+        )
+    return t0_ts, pub_ts
+
+
+def _sources(
+    symbol: str, prices: object, source: PriceSource | None, daily_prices: pd.DataFrame | None,
+    interval: str,
+) -> tuple[PriceSource, PriceSource | None]:
+    """Where the chart's bars and (intraday) the previous daily close come from: the
+    frames given, in memory, else the caller's source."""
+    if prices is not None and not isinstance(prices, Mapping):
+        source = FrameSource({symbol: prices}, interval=interval)  # type: ignore[dict-item,arg-type]
+    assert source is not None
+    daily: PriceSource | None = FrameSource({symbol: daily_prices}) if daily_prices is not None else None
+    if daily is None and prices is None:
+        daily = source
+    return source, daily
 
 
 def _article_events(
