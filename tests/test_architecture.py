@@ -232,7 +232,6 @@ LONG_FUNCTIONS = {
     "mktnews.articles.assemble",
     "mktnews.articles.read_articles",
     "mktnews.articles.table_batch",
-    "mktnews.dating.date_articles",
     "mktnews.events._event_rows",
     "mktnews.events.align_events",
     "mktnews.events.capture_parts",
