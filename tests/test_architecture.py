@@ -231,7 +231,6 @@ LONG_FUNCTIONS = {
     "mktnews.events._event_rows",
     "mktnews.events.align_events",
     "mktnews.events.capture_parts",
-    "mktnews.pubtime._parse_strings",
     "mktnews.spec._validate",
     "mktnews.study._aggregate",
     "mktnews.study._placebo",
