@@ -45,7 +45,7 @@ from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -66,12 +66,15 @@ __all__ = [
     "ARTICLE_COLUMNS",
     "REJECTED_COLUMNS",
     "SNAPSHOT_COLUMNS",
+    "ArticleReader",
     "Corpus",
     "ParsedArticle",
     "parse_article",
     "parse_number",
     "read_articles",
+    "readers",
     "register_outlet",
+    "register_reader",
 ]
 
 #: Columns every ``Corpus.articles`` frame has, in this order (extra table columns follow).
@@ -1878,6 +1881,108 @@ def _check_read_options(
             raise InvalidOptionError("encoding", encoding, reason="unknown codec") from exc
 
 
+# ---------------------------------------------------------------------------------------
+# readers: the extension point
+
+
+@runtime_checkable
+class ArticleReader(Protocol):
+    """A kind of input :func:`read_articles` does not know yet.
+
+    ``suffixes`` (lower case, with the dot, e.g. ``(".xml",)``) are the file suffixes it
+    reads, ``types`` the Python types (e.g. a feed client's result class); either may be
+    empty. ``read(source)`` turns one such input into what the reader already reads: a
+    DataFrame (a table: one article or event per row, read with the table options
+    ``text_col=``/``time_col=``/...) or an iterable of texts (a list, a Series or a mapping
+    id -> text). Every row or text is then accounted for as an article or a reject.
+    """
+
+    name: str
+    suffixes: tuple[str, ...]
+    types: tuple[type, ...]
+
+    def read(self, source: Any) -> pd.DataFrame | Iterable[str] | Mapping[str, str]: ...
+
+
+_READERS: dict[str, ArticleReader] = {}
+
+
+def register_reader(reader: ArticleReader, *, replace: bool = False) -> None:
+    """Teach :func:`read_articles` a new kind of input, by file suffix or Python type.
+
+    Parameters
+    ----------
+    reader : ArticleReader
+        An object with ``name``, ``suffixes``, ``types`` and ``read(source)``.
+    replace : bool, default False
+        Replace a reader registered under the same name.
+
+    Raises
+    ------
+    InvalidOptionError
+        For an object that is not a reader, a name already registered, or a suffix the
+        built-in readers or another registered reader already read.
+    """
+    if not isinstance(reader, ArticleReader) or not isinstance(reader.name, str) or not reader.name:
+        raise InvalidOptionError("reader", type(reader).__name__, reason="needs name, suffixes, types and read()")
+    if reader.name in _READERS and not replace:
+        raise InvalidOptionError("reader", reader.name, reason="already registered; pass replace=True")
+    builtin = {*_TEXT_SUFFIXES, *_TABLE_SUFFIXES}
+    others = {x for k, r in _READERS.items() if k != reader.name for x in r.suffixes}
+    for suffix in reader.suffixes:
+        if not isinstance(suffix, str) or not suffix.startswith(".") or suffix != suffix.lower():
+            raise InvalidOptionError("suffixes", suffix, reason="a lower-case suffix with its dot, e.g. '.xml'")
+        if suffix in builtin or suffix in others:
+            raise InvalidOptionError("suffixes", suffix, reason="already read by another reader")
+    if not all(isinstance(t, type) for t in reader.types):
+        raise InvalidOptionError("types", reader.types, reason="a tuple of classes")
+    _READERS[reader.name] = reader
+
+
+def unregister_reader(name: str) -> None:
+    """Forget a registered reader (no error when there is none of that name)."""
+    _READERS.pop(name, None)
+
+
+def readers() -> tuple[str, ...]:
+    """Names of the registered readers."""
+    return tuple(_READERS)
+
+
+def _user_reader(source: object) -> ArticleReader | None:
+    """The registered reader of ``source``: by type, else by the suffix of a file path."""
+    if not _READERS:
+        return None
+    for reader in _READERS.values():
+        if reader.types and isinstance(source, reader.types):
+            return reader
+    if isinstance(source, str | os.PathLike):
+        suffix = Path(source).suffix.lower()
+        if suffix:
+            for reader in _READERS.values():
+                if suffix in reader.suffixes:
+                    return reader
+    return None
+
+
+def _user_batch(
+    reader: ArticleReader, source: object, encoding: str | None, table_args: dict[str, Any]
+) -> tuple[_Batch, bool]:
+    """The batch of what a registered reader made of ``source`` (and whether it is a table)."""
+    if isinstance(source, str | os.PathLike) and not Path(source).is_file():
+        raise ArticleError(f"no such file: {_safe_name(source)!r}")
+    out = reader.read(source)
+    origin = _safe_name(source) if isinstance(source, str | os.PathLike) else f"<{reader.name}>"
+    if isinstance(out, pd.DataFrame):
+        return table_batch(out, origin, rows=None, encoding=encoding, **table_args), True
+    if isinstance(out, str | bytes) or not isinstance(out, Iterable):
+        raise ArticleError(
+            f"reader {reader.name!r} returned a {type(out).__name__}; it must return a DataFrame "
+            "or an iterable of texts"
+        )
+    return _iterable_batch(out), False
+
+
 def _read(
     source: object,
     *,
@@ -1901,7 +2006,10 @@ def _read(
     }
     batch: _Batch
     is_table = False
-    if isinstance(source, pd.DataFrame):
+    user = _user_reader(source)
+    if user is not None:
+        batch, is_table = _user_batch(user, source, encoding, table_args)
+    elif isinstance(source, pd.DataFrame):
         is_table = True
         batch = table_batch(source, "<DataFrame>", rows=None, encoding=encoding, **table_args)
     elif isinstance(source, str | os.PathLike):

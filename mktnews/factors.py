@@ -100,6 +100,11 @@ def model_k(model: str, regressors: Sequence[str] | None = None) -> int:
 
     if model in ALT_MODELS:
         return 2  # intercept and beta
+    from mktnews.models import registered_model
+
+    user = registered_model(model)
+    if user is not None:
+        return 1 + len(user.regressors)  # intercept and loadings
 
     return MODEL_K[model]
 
@@ -483,12 +488,12 @@ def fit_estimation(
         )
         if keep:
             keys[a:b] = np.where(np.isfinite(parts[-1].resid), est.keys, -1)
-    fit = _concat_fits(parts)
+    fit = concat_fits(parts)
     resid = fit.resid if keep else np.empty((n, 0))
     return fit, keys, resid
 
 
-def _concat_fits(parts: list[FactorFit]) -> FactorFit:
+def concat_fits(parts: list[FactorFit]) -> FactorFit:
     if len(parts) == 1:
         return parts[0]
     first = parts[0]

@@ -29,7 +29,7 @@ from mktnews._typing import check_option as _check_option
 from mktnews.errors import ConfigurationError, InvalidOptionError
 from mktnews.factors import check_factor_options, describe_factors, model_k
 from mktnews.inference import TESTS, event_test, event_test_names, placebo_statistic
-from mktnews.models import needs_benchmark
+from mktnews.models import needs_benchmark, registered_model
 from mktnews.unsigned import UNSIGNED_TESTS as UNSIGNED_TESTS  # registers abs_car, var_ratio
 from mktnews.windows import EventWindow, parse_estimation, parse_windows
 
@@ -167,7 +167,7 @@ def _validate(
     sign_col: object = None,
     placebo_stat: object = "caar",
 ) -> StudySpec:
-    model_s = _check_option("model", model, ModelName)
+    model_s = str(model) if registered_model(model) is not None else _check_option("model", model, ModelName)
     factors_df, regressors_t = check_factor_options(model_s, factors, regressors, str(interval))
     returns_s = _check_option("returns", returns, ReturnType)
     interval_s = _check_option("interval", interval, Interval)

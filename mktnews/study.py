@@ -74,7 +74,7 @@ from mktnews.errors import (
     StudyWarning,
 )
 from mktnews.inference import placebo_draws, placebo_result, placebo_statistic
-from mktnews.models import ModelFit, fit_model, needs_benchmark
+from mktnews.models import ModelFit, fit_model, needs_benchmark, registered_model
 from mktnews.prices.base import PriceSource, load_prices, validate_bars
 from mktnews.results import EventStudyResults
 from mktnews.spec import (
@@ -913,6 +913,7 @@ def _kernel_pass(
     span = panel.gather(inst, pos, span_w.rel)
     mkt, no_factors = span.market, np.zeros(len(pos), dtype=bool)
     fit: ModelFit
+    user = registered_model(spec.model)  # a registered K-regressor model (None: built-in)
     if spec.factors is not None:  # factor models: the design replaces the benchmark
         from mktnews import factors
 
@@ -926,6 +927,10 @@ def _kernel_pass(
         from mktnews import altmodels
 
         fit, est_keys, est_resid = altmodels.fit_garch_estimation(panel, inst, pos, spec, keep and not light)
+    elif user is not None:
+        from mktnews import linear_models
+
+        fit, est_keys, est_resid = linear_models.fit_estimation(user, panel, inst, pos, spec, keep and not light)
     else:
         fit, est_keys, est_resid = _fit_estimation(panel, inst, pos, spec, keep and not light)
     in_windows = _window_columns(spec)
@@ -942,6 +947,8 @@ def _kernel_pass(
         mkt = market
     if spec.model == "garch_market":
         mkt = altmodels.garch_design(fit, market, spec)
+    elif user is not None:
+        mkt = linear_models.span_design(user, market, span.stamps)
     with np.errstate(invalid="ignore", divide="ignore"):
         normal = fit.normal(mkt, span.ret.shape)
         ar = span.ret - normal
@@ -1121,7 +1128,7 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
         )
 
     params = _params_frame(cols, comp, spec)
-    if spec.factors is not None:
+    if spec.factors is not None or registered_model(spec.model) is not None:
         from mktnews.factors import loadings_frame
 
         params = params.assign(**loadings_frame(comp.fit))
