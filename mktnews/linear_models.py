@@ -15,10 +15,10 @@ import numpy as np
 
 from mktnews.errors import ConfigurationError
 from mktnews.factors import FactorFit, concat_fits, fit_factor_model
-from mktnews.models import NormalReturnModel
+from mktnews.models import NormalReturnModel, registered_model
 from mktnews.windows import ReturnPanel, WindowSpec
 
-__all__ = ["fit_estimation", "span_design"]
+__all__ = ["fit_estimation", "registered_span_design", "span_design"]
 
 _BLOCK_CELLS = 400_000
 
@@ -73,3 +73,12 @@ def span_design(model: NormalReturnModel, market: np.ndarray, stamps: np.ndarray
         market = np.full(market.shape, np.nan)
     x = _design(model, market, stamps)
     return np.concatenate([x, np.zeros((*x.shape[:-1], 1))], axis=-1)
+
+
+def registered_span_design(
+    name: str, market: np.ndarray, stamps: np.ndarray, design: np.ndarray
+) -> np.ndarray:
+    """The span design of the registered model ``name``; ``design`` unchanged for the
+    built-in models."""
+    model = registered_model(name)
+    return design if model is None else span_design(model, market, stamps)

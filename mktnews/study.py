@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from mktnews import linear_models
 from mktnews._typing import (
     BAR_NS,
     INTRADAY_INTERVALS,
@@ -853,6 +854,9 @@ def _fit_estimation(
     """
     from numpy.lib.stride_tricks import sliding_window_view
 
+    user = registered_model(spec.model)
+    if user is not None:  # a registered K-regressor model: batched OLS
+        return linear_models.fit_estimation(user, panel, inst, pos, spec, keep)
     n = len(pos)
     est_w = spec.estimation
     rel = est_w.rel
@@ -913,7 +917,6 @@ def _kernel_pass(
     span = panel.gather(inst, pos, span_w.rel)
     mkt, no_factors = span.market, np.zeros(len(pos), dtype=bool)
     fit: ModelFit
-    user = registered_model(spec.model)  # a registered K-regressor model (None: built-in)
     if spec.factors is not None:  # factor models: the design replaces the benchmark
         from mktnews import factors
 
@@ -927,11 +930,7 @@ def _kernel_pass(
         from mktnews import altmodels
 
         fit, est_keys, est_resid = altmodels.fit_garch_estimation(panel, inst, pos, spec, keep and not light)
-    elif user is not None:
-        from mktnews import linear_models
-
-        fit, est_keys, est_resid = linear_models.fit_estimation(user, panel, inst, pos, spec, keep and not light)
-    else:
+    else:  # the closed forms, or a registered K-regressor model
         fit, est_keys, est_resid = _fit_estimation(panel, inst, pos, spec, keep and not light)
     in_windows = _window_columns(spec)
     market = span.market
@@ -947,8 +946,7 @@ def _kernel_pass(
         mkt = market
     if spec.model == "garch_market":
         mkt = altmodels.garch_design(fit, market, spec)
-    elif user is not None:
-        mkt = linear_models.span_design(user, market, span.stamps)
+    mkt = linear_models.registered_span_design(spec.model, market, span.stamps, mkt)
     with np.errstate(invalid="ignore", divide="ignore"):
         normal = fit.normal(mkt, span.ret.shape)
         ar = span.ret - normal
