@@ -41,6 +41,7 @@ from mktnews.instruments import (
     resolve_instrument,
 )
 from mktnews.linking import find_mentions, link_instruments
+from mktnews.measures import Measure, SeriesMeasure, register_measure
 from mktnews.models import register_model
 from mktnews.plotting import plot_ar, plot_article, plot_caar, plot_placebo, plot_timeline
 from mktnews.prices.base import FrameSource, PriceSource, default_source, load_prices
@@ -67,11 +68,13 @@ __all__ = [
     "FrameSource",
     "Instrument",
     "InvalidOptionError",
+    "Measure",
     "MktNewsError",
     "PriceCache",
     "PriceDataError",
     "PriceDataWarning",
     "PriceSource",
+    "SeriesMeasure",
     "StudyError",
     "StudySpec",
     "UnknownInstrumentError",
@@ -103,6 +106,7 @@ __all__ = [
     "read_price_file",
     "register_box_layout",
     "register_instrument",
+    "register_measure",
     "register_model",
     "register_outlet",
     "register_reader",

@@ -75,6 +75,17 @@ from mktnews.errors import (
     StudyWarning,
 )
 from mktnews.inference import placebo_draws, placebo_result, placebo_statistic
+from mktnews.measures import (
+    MEASURE_STATUSES,
+    VOLATILITY_TESTS,
+    Measure,
+    day0_split,
+    finish_measure,
+    get_measure,
+    kernel_inputs,
+    volatility_car_p,
+    volatility_tests,
+)
 from mktnews.models import ModelFit, fit_model, needs_benchmark, registered_model
 from mktnews.prices.base import PriceSource, load_prices, validate_bars
 from mktnews.results import EventStudyResults
@@ -106,6 +117,7 @@ STAT_STATUSES: tuple[str, ...] = (
     "degenerate_estimation",
     "incomplete_window",
     "missing_factors",
+    *MEASURE_STATUSES,
     *SIGN_STATUSES,
 )
 
@@ -264,6 +276,8 @@ def event_study(
     rank_period: RankPeriod = _D["rank_period"],  # type: ignore[assignment]
     factors: pd.DataFrame | None = _D["factors"],  # type: ignore[assignment]
     regressors: Sequence[str] | None = _D["regressors"],  # type: ignore[assignment]
+    measure: str = _D["measure"],  # type: ignore[assignment]
+    volatility_model: str = _D["volatility_model"],  # type: ignore[assignment]
     sign_col: str | None = _D["sign_col"],  # type: ignore[assignment]
     placebo_stat: str | Sequence[str] = _D["placebo_stat"],  # type: ignore[assignment]
 ) -> EventStudyResults:
@@ -331,6 +345,16 @@ def event_study(
         column the dependent variable is the excess return.
     regressors : list of str, optional
         The columns of ``factors`` that ``model="factor"`` regresses on.
+    measure : str, default "returns"
+        The series studied (:mod:`mktnews.measures`): ``"returns"`` (close to close),
+        ``"volume"`` (abnormal log volume, ``log(1 + volume)``; volume 0 is read as not
+        reported), ``"volatility"`` (abnormal volatility ``AV = eps^2 / h``; ``car`` is
+        the CAV ``sum (AV - 1)``), or a measure registered with
+        :func:`mktnews.measures.register_measure`.
+    volatility_model : {"garch", "garch_arch", "squared_ar"}, default "garch"
+        ``h`` of ``measure="volatility"``: a GARCH(1,1) forecast from the estimation
+        window (batched numpy fit, :mod:`mktnews.garch`), the same fitted with arch
+        event by event (the reference; slow), or the estimation residual variance.
     sign_col : str, optional
         A column of the events (e.g. a sentiment: +1, -1, 0) giving each article's
         predicted direction. Each event's ARs (and its estimation residuals) are multiplied
@@ -386,6 +410,8 @@ def event_study(
         rank_period=rank_period,
         factors=factors,
         regressors=regressors,
+        measure=measure,
+        volatility_model=volatility_model,
         sign_col=sign_col,
         placebo_stat=placebo_stat,
     ).fit()
@@ -709,8 +735,14 @@ def _benchmark_series(
     spec: StudySpec,
     source: PriceSource | None,
     cache: dict[str, pd.Series],
+    measure: Measure | None = None,
 ) -> tuple[str, pd.Series]:
-    """(label, closes) of one benchmark spec over [lo, hi]."""
+    """(label, closes) of one benchmark spec over [lo, hi] (the measure's series of the
+    benchmark for a measure that does not read closes)."""
+    if measure is not None and measure.benchmark_column != "close":
+        from mktnews.measures import measure_benchmark
+
+        return measure_benchmark(measure, b, lo, hi, spec.interval, source, cache)
     if isinstance(b, str):
         from mktnews.instruments import resolve_symbol
 
@@ -1037,6 +1069,7 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
         raise StudyError(no_event_message(dict(Counter(stat_in_list).most_common())))
 
     cols = clusters.columns
+    measure = get_measure(spec.measure)
     signs = None if spec.sign_col is None else sign_values(events, spec.sign_col)  # checked now
 
     # ---- prices
@@ -1077,7 +1110,7 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
             if len(idx) == 0 or lo is None or hi is None:
                 bench_series[sym] = None
                 continue
-            lab, ser = _benchmark_series(bench_map[sym], lo, hi, spec, source, cache)
+            lab, ser = _benchmark_series(bench_map[sym], lo, hi, spec, source, cache, measure)
             if lab == sym:
                 raise ConfigurationError(
                     f"the benchmark of {sym!r} is {sym!r} itself: a {spec.model} of an instrument "
@@ -1088,15 +1121,26 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
             labels.append(lab)
         bench_label = ", ".join(dict.fromkeys(labels)) if labels else benchmark_label(spec.benchmark)
 
-    panel = ReturnPanel.from_prices(
-        prices, returns=spec.returns, benchmark=bench_series, interval=spec.interval
-    )
+    if spec.measure == "returns":
+        panel = ReturnPanel.from_prices(
+            prices, returns=spec.returns, benchmark=bench_series, interval=spec.interval
+        )
+    else:  # the measure's series (mktnews.measures)
+        panel = measure.panel(prices, returns=spec.returns, benchmark=bench_series, interval=spec.interval)
     if spec.factors is not None:
         from mktnews.factors import FactorPanel
 
         panel = FactorPanel.attach(panel, spec.factors, spec.regressors or ())
     inst, pos = panel.locate(cols["symbol"], cols["t0_ns"])
-    comp = _kernel(panel, inst, pos, spec, keep_estimation=needs_estimation(spec.tests))
+    kspec, kpanel = spec, panel  # what the kernel runs on (a measure may adapt them)
+    if spec.measure != "returns":
+        kpanel, kspec = kernel_inputs(measure, panel, spec)
+    battery = tuple(t for t in spec.tests if t not in VOLATILITY_TESTS)  # the measure's own aside
+    comp = _kernel(kpanel, inst, pos, kspec, keep_estimation=needs_estimation(battery))
+    measure_params: dict[str, np.ndarray] = {}
+    measure_abnormal: dict[str, np.ndarray] = {}
+    if spec.measure != "returns":
+        comp, measure_params, measure_abnormal = finish_measure(measure, comp, panel, inst, pos, spec)
     sign = None
     if signs is not None:  # events without a usable sign get a status
         sign, sign_status = event_signs(signs, clusters.row_event, n_ev)
@@ -1139,8 +1183,16 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
     abnormal, car, params = _unsigned_columns(abnormal, car, params, comp, spec, ok, sign)
     notes: list[str] = []
     caar, tests, placebo = _aggregate(
-        cols, _signed(comp, sign), spec, ok, panel, inst, pos, events, t0ns, notes, sign
+        cols, _signed(comp, sign), kspec, ok, kpanel, inst, pos, events, t0ns, notes, sign
     )
+    if spec.measure != "returns":
+        params = params.assign(**measure_params)
+        abnormal = abnormal.assign(**{k: v[ok].ravel() for k, v in measure_abnormal.items()})
+        if spec.measure == "volatility":
+            car = volatility_car_p(car)
+            vol_tests = volatility_tests(car, spec)
+            if len(vol_tests):
+                tests = pd.concat([tests, vol_tests.astype(tests.dtypes.to_dict())], ignore_index=True)
     opts = spec_options(spec)
     opts["benchmark"] = bench_label
     info = {
@@ -1157,6 +1209,7 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
         "n_benchmark_closed_days": int(comp.n_bench_closed[ok].sum()),
         "notes": tuple(notes),
     }
+    day0 = None if spec.intraday else day0_split(prices, cols, ok, spec.returns)
     return EventStudyResults(
         _events=ev_out,
         _abnormal=abnormal,
@@ -1168,6 +1221,7 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
         options=MappingProxyType(opts),
         info=MappingProxyType(info),
         spec=spec,
+        _day0=day0,
     )
 
 
@@ -1390,7 +1444,7 @@ def _aggregate(
     caar_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "rel", "aar", "caar", "half", "n", "n_day")}
     test_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "test", "statistic", "p_value", "n", "convention")}
     plac_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "draw", "caar")}
-    inference_names = [t for t in spec.tests if t != "placebo"]
+    inference_names = [t for t in spec.tests if t != "placebo" and t not in VOLATILITY_TESTS]
     run_tests: Any = None
     if inference_names:
         from mktnews.inference import PairCorrelations, TestInput, run_tests
@@ -1850,14 +1904,55 @@ def _placebo(
     whose instruments share no eligible session is split into one cluster per instrument,
     with a warning and a note in ``notes``.
 
-    All draws are made at once; the kernel then runs once per distinct (instrument,
-    session) drawn; :func:`_placebo_rows` averages each draw's values.
+    The stages: the clusters and their candidate sessions (:func:`_placebo_clusters`), the
+    draws (:func:`_placebo_draw`), the panel row of every drawn event
+    (:func:`_placebo_rows_drawn`), and the kernel, run once per distinct (instrument,
+    session) drawn (:func:`_placebo_cars`); :func:`_placebo_rows` averages each draw's values.
     """
-    draws = spec.placebo
+    clusters = _placebo_clusters(panel, inst, pos, eligible, group, notes)
+    idx = _placebo_draw(rng, spec.placebo, clusters, group)
+    flat = _placebo_rows_drawn(panel, clusters, idx)
+    return _placebo_cars(panel, spec, flat, sign)
+
+
+@dataclass(frozen=True)
+class _PlaceboClusters:
+    """The day-0 clusters of one group's events and the sessions each may be drawn on.
+
+    ``cl``: cluster of each event; ``inst_u``/``inst_code``: the group's instruments and each
+    event's index among them; ``sets``: (instrument sets, instruments) membership, and
+    ``set_of`` the set of each cluster; ``cand``: per set, the eligible sessions (stamps)
+    all its instruments share; ``p_cl``/``p_in``: the (cluster, instrument) pairs.
+    """
+
+    cl: np.ndarray
+    inst_u: np.ndarray
+    inst_code: np.ndarray
+    sets: np.ndarray
+    set_of: np.ndarray
+    cand: list[np.ndarray]
+    p_cl: np.ndarray
+    p_in: np.ndarray
+
+    @property
+    def n_cl(self) -> int:
+        return int(self.cl.max()) + 1
+
+
+def _placebo_clusters(
+    panel: ReturnPanel,
+    inst: np.ndarray,
+    pos: np.ndarray,
+    eligible: dict[int, np.ndarray],
+    group: str,
+    notes: list[str],
+) -> _PlaceboClusters:
+    """Cluster the events by day 0, find each instrument set's common eligible sessions,
+    split the clusters whose instruments share none (warning + note), and refuse a group
+    whose clusters outnumber the sessions they may take (:class:`StudyError`)."""
     n = len(inst)
     stamp_ev = panel.stamps[panel.starts[inst] + pos]
-    cl, _ = pd.factorize(stamp_ev)
-    cl = cl.astype(np.int64)
+    cl = pd.factorize(stamp_ev)[0].astype(np.int64)
     inst_u, inst_code = np.unique(inst, return_inverse=True)
     elig_stamps = {
         int(j): panel.stamps[panel.starts[int(j)] + eligible[int(j)]] for j in inst_u
@@ -1889,7 +1984,7 @@ def _placebo(
             f"({', '.join(names)}) share no eligible session; each of their events was drawn "
             "on its own instrument's sessions (their cross-sectional dependence is not kept)"
         )
-        warnings.warn(msg, StudyWarning, stacklevel=4)
+        warnings.warn(msg, StudyWarning, stacklevel=5)
         notes.append(msg)
         cl = np.where(split, n_cl + np.arange(n), cl)
         cl = pd.factorize(cl)[0].astype(np.int64)
@@ -1915,46 +2010,71 @@ def _placebo(
                 f"{', '.join(panel.symbols[int(j)] for j in inst_u[sets[u]])} have "
                 f"{len(c)} common eligible sessions: too few to draw distinct ones"
             )
-    sizes = np.array([len(c) for c in cand], dtype=np.int64)
-    offs = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-    cflat = np.concatenate(cand)
-    # (draws, clusters) index into the cluster's candidate sessions: a random subset per set
+    return _PlaceboClusters(cl, inst_u, np.asarray(inst_code).ravel(), sets, set_of, cand, p_cl, p_in)
+
+
+def _placebo_draw(
+    rng: np.random.Generator, draws: int, pc: _PlaceboClusters, group: str
+) -> np.ndarray:
+    """(draws, clusters): each cluster's index into its set's candidate sessions.
+
+    One set: a random subset per draw. Several: small sparse sets with replacement, the
+    others as random subsets, then :func:`_resolve_clashes` makes the sessions of each
+    instrument distinct within every draw.
+    """
+    n_cl, sets, set_of = pc.n_cl, pc.sets, pc.set_of
+    sizes = np.array([len(c) for c in pc.cand], dtype=np.int64)
     idx = np.empty((draws, n_cl), dtype=np.int64)
     if len(sets) == 1:
         idx[...] = _distinct_draws(rng, int(sizes[0]), draws, n_cl)
-    else:
-        # several sets: small sparse sets are drawn with replacement (the clash pass below
-        # redraws repeats within a set as well as across sets); the others as random subsets
-        m_set = np.bincount(set_of, minlength=len(sets))
-        dense = (2 * m_set > sizes) | (m_set >= 8)
-        sparse_cols = np.flatnonzero(~dense[set_of])
-        if len(sparse_cols):
-            idx[:, sparse_cols] = (
-                rng.random((draws, len(sparse_cols))) * sizes[set_of[sparse_cols]]
-            ).astype(np.int64)
-        for u in np.flatnonzero(dense).tolist():  # loop per dense instrument set
-            cols = np.flatnonzero(set_of == u)
-            idx[:, cols] = _distinct_draws(rng, int(sizes[u]), draws, len(cols))
-    if len(sets) > 1:
-        idx = _resolve_clashes(
-            idx, rng, group=group, sizes=sizes, offs=offs, set_of=set_of, cflat=cflat,
-            anchor=dense & (sets.sum(axis=1) == 1), p_cl=p_cl, p_in=p_in, n_inst=len(inst_u),
-        )
-    # flat panel row of every (set, instrument) candidate session, then one gather: the
-    # event of cluster c on instrument i takes row table[off(set of c, i) + idx[:, c]]
+        return idx
+    # several sets: small sparse sets are drawn with replacement (the clash pass below
+    # redraws repeats within a set as well as across sets); the others as random subsets
+    m_set = np.bincount(set_of, minlength=len(sets))
+    dense = (2 * m_set > sizes) | (m_set >= 8)
+    sparse_cols = np.flatnonzero(~dense[set_of])
+    if len(sparse_cols):
+        idx[:, sparse_cols] = (
+            rng.random((draws, len(sparse_cols))) * sizes[set_of[sparse_cols]]
+        ).astype(np.int64)
+    for u in np.flatnonzero(dense).tolist():  # loop per dense instrument set
+        cols = np.flatnonzero(set_of == u)
+        idx[:, cols] = _distinct_draws(rng, int(sizes[u]), draws, len(cols))
+    offs = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    return _resolve_clashes(
+        idx, rng, group=group, sizes=sizes, offs=offs, set_of=set_of, cflat=np.concatenate(pc.cand),
+        anchor=dense & (sets.sum(axis=1) == 1), p_cl=pc.p_cl, p_in=pc.p_in, n_inst=len(pc.inst_u),
+    )
+
+
+def _placebo_rows_drawn(panel: ReturnPanel, pc: _PlaceboClusters, idx: np.ndarray) -> np.ndarray:
+    """(draws, events): the flat panel row each event takes in each draw.
+
+    A table holds the flat panel row of every (set, instrument) candidate session; the
+    event of cluster c on instrument i takes ``table[off(set of c, i) + idx[:, c]]``.
+    """
     tab_parts: list[np.ndarray] = []
-    tab_off = np.zeros((len(sets), len(inst_u)), dtype=np.int64)
+    tab_off = np.zeros((len(pc.sets), len(pc.inst_u)), dtype=np.int64)
     at = 0
-    for u, row in enumerate(sets):  # loop per distinct instrument set
+    for u, row in enumerate(pc.sets):  # loop per distinct instrument set
         for ii in np.flatnonzero(row).tolist():  # loop per instrument of the set
-            rows_j = panel.instrument_rows(int(inst_u[ii]))
+            rows_j = panel.instrument_rows(int(pc.inst_u[ii]))
             tab_off[u, ii] = at
-            tab_parts.append(rows_j.start + np.searchsorted(panel.stamps[rows_j], cand[u]))
-            at += len(cand[u])
+            tab_parts.append(rows_j.start + np.searchsorted(panel.stamps[rows_j], pc.cand[u]))
+            at += len(pc.cand[u])
     table = np.concatenate(tab_parts)
-    flat = table[tab_off[set_of[cl], inst_code][None, :] + idx[:, cl]]  # (draws, events)
-    # distinct drawn rows (sorted), and each draw's events as indices into them: through a
-    # table of the panel's rows when the panel is not much larger than the draws (no sort)
+    return table[tab_off[pc.set_of[pc.cl], pc.inst_code][None, :] + idx[:, pc.cl]]
+
+
+def _placebo_cars(
+    panel: ReturnPanel, spec: StudySpec, flat: np.ndarray, sign: np.ndarray | None
+) -> dict[EventWindow, tuple[np.ndarray, np.ndarray]]:
+    """Per window, the (draws, events) CARs of the drawn rows ``flat`` and which count.
+
+    The kernel runs once per distinct drawn row (in chunks); each draw's events index into
+    those rows (through a table of the panel's rows when the panel is not much larger than
+    the draws, so no sort).
+    """
     if len(panel.stamps) <= 8 * flat.size:
         seen = np.zeros(len(panel.stamps), dtype=bool)
         seen[flat.ravel()] = True

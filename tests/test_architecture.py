@@ -233,7 +233,6 @@ LONG_FUNCTIONS = {
     "mktnews.events.capture_parts",
     "mktnews.spec._validate",
     "mktnews.study._aggregate",
-    "mktnews.study._placebo",
     "mktnews.study.event_study",
     "mktnews.study.run_study",
 }
