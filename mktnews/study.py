@@ -1439,23 +1439,23 @@ def _aggregate(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Per group and window: AAR/CAAR with the band, the tests and the placebo draws
     (notes for the summary are appended to ``notes``; ``comp`` is signed already when
-    ``sign`` is given, the placebo draws are signed with it)."""
+    ``sign`` is given, the placebo draws are signed with it).
+
+    The stages per group: the placebo draws (:func:`_placebo`), then per window the CAAR
+    rows (:func:`_caar_rows`), the test rows (:func:`_test_rows`) and the placebo rows
+    (:func:`_placebo_rows`); :func:`_aggregate_frames` builds the three frames.
+    """
     group_arr = np.asarray(table["group"], dtype=object)
     caar_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "rel", "aar", "caar", "half", "n", "n_day")}
     test_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "test", "statistic", "p_value", "n", "convention")}
     plac_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "draw", "caar")}
     inference_names = [t for t in spec.tests if t != "placebo" and t not in VOLATILITY_TESTS]
-    run_tests: Any = None
-    if inference_names:
-        from mktnews.inference import PairCorrelations, TestInput, run_tests
-
     eligible = _placebo_eligible(panel, spec, events, t0ns) if spec.placebo else None
     rng = np.random.default_rng(spec.seed) if spec.placebo else None
     tq: dict[int, float] = {}
 
     for g in sorted(set(group_arr[ok].tolist())):  # loop per group
         rows = np.flatnonzero(ok & (group_arr == g))
-        n = len(rows)
         placebo_cars: dict[EventWindow, tuple[np.ndarray, np.ndarray]] = {}
         if spec.placebo:
             assert eligible is not None and rng is not None
@@ -1463,65 +1463,104 @@ def _aggregate(
                 panel, spec, inst[rows], pos[rows], eligible, rng, g, notes,
                 sign=None if sign is None else sign[rows],
             )  # fmt: skip
-        correlations = None  # the group's K-P pair correlations, once for all its windows
+        correlations: list[Any] = [None]  # the group's K-P pair correlations, once for all its windows
         for w in spec.windows:  # loop per window
             cols = slice(w.start - spec.span.start, w.end - spec.span.start + 1)
-            a = comp.ar[rows, cols]
-            fin = np.isfinite(a)
-            a0 = np.where(fin, a, 0.0)
-            cum = np.cumsum(a0, axis=1)
-            n_day = fin.sum(axis=0)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                aar = np.where(n_day > 0, a0.sum(axis=0) / np.maximum(n_day, 1), np.nan)
-            caar = cum.mean(axis=0)
-            if n > 1:
-                if n not in tq:
-                    from scipy import special  # lazy: keeps `import mktnews` light
-
-                    tq[n] = float(special.stdtrit(n - 1, 0.5 + CI_LEVEL / 2))  # = t.ppf
-                half = tq[n] * cum.std(axis=0, ddof=1) / math.sqrt(n)
-            else:
-                half = np.full(w.length, np.nan)
-            wt = w.as_tuple()
-            caar_cols["group"].append(np.full(w.length, g, dtype=object))
-            caar_cols["window"].append(_window_array([wt] * w.length))
-            caar_cols["rel"].append(w.rel)
-            caar_cols["aar"].append(aar)
-            caar_cols["caar"].append(caar)
-            caar_cols["half"].append(half)
-            caar_cols["n"].append(np.full(w.length, n, dtype=np.int64))
-            caar_cols["n_day"].append(n_day.astype(np.int64))
+            fin = _caar_rows(comp.ar[rows, cols], w, g, tq, caar_cols)
             if inference_names:
-                every = n == len(ok)  # all events: the arrays as they are, no copies
-                inp = TestInput._unchecked(
-                    window=wt,
-                    ar=a,
-                    sd_ar=comp.sd_ar[rows, cols],
-                    car=comp.car[w][rows],
-                    sd_car=np.sqrt(comp.var_car[w][rows]),
-                    est_ar=comp.est_resid if every else comp.est_resid[rows],
-                    est_keys=comp.est_keys if every else comp.est_keys[rows],
-                    evt_keys=np.where(fin, comp.span_keys[rows, cols], -1),
-                    s=comp.fit.s[rows],
-                    L=comp.fit.L[rows].astype(np.float64),
-                    k=comp.fit.k,
-                    period_ar=comp.ar[rows] if spec.rank_period == "event_period" else None,
-                    period_offset=w.start - spec.span.start,
-                )
-                if correlations is None and {"kp_patell", "kp_bmp"} & set(inference_names):
-                    correlations = PairCorrelations(
-                        inp.est_ar, inp.est_keys, comp.span_keys[rows], np.isfinite(comp.ar[rows])
-                    )
-                for res in run_tests(inp, inference_names, correlations=correlations):
-                    test_cols["group"].append(g)
-                    test_cols["window"].append(wt)
-                    test_cols["test"].append(res.test)
-                    test_cols["statistic"].append(float(res.statistic))
-                    test_cols["p_value"].append(float(res.p_value))
-                    test_cols["n"].append(int(res.n))
-                    test_cols["convention"].append(res.convention)
+                _test_rows(comp, spec, w, g, rows, cols, fin, len(ok), inference_names, correlations, test_cols)
             if spec.placebo:
-                _placebo_rows(spec, placebo_cars[w], comp.car[w][rows], g, wt, test_cols, plac_cols)
+                _placebo_rows(spec, placebo_cars[w], comp.car[w][rows], g, w.as_tuple(), test_cols, plac_cols)
+    return _aggregate_frames(caar_cols, test_cols, plac_cols)
+
+
+def _caar_rows(
+    a: np.ndarray, w: EventWindow, g: str, tq: dict[int, float], caar_cols: dict[str, list[Any]]
+) -> np.ndarray:
+    """Append one group and window's AAR/CAAR rows (``a``: its events' ARs, events x days)
+    with the CI band; ``tq`` caches the t quantiles by N. Returns which ARs are finite."""
+    n = a.shape[0]
+    fin = np.isfinite(a)
+    a0 = np.where(fin, a, 0.0)
+    cum = np.cumsum(a0, axis=1)
+    n_day = fin.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        aar = np.where(n_day > 0, a0.sum(axis=0) / np.maximum(n_day, 1), np.nan)
+    caar = cum.mean(axis=0)
+    if n > 1:
+        if n not in tq:
+            from scipy import special  # lazy: keeps `import mktnews` light
+
+            tq[n] = float(special.stdtrit(n - 1, 0.5 + CI_LEVEL / 2))  # = t.ppf
+        half = tq[n] * cum.std(axis=0, ddof=1) / math.sqrt(n)
+    else:
+        half = np.full(w.length, np.nan)
+    wt = w.as_tuple()
+    caar_cols["group"].append(np.full(w.length, g, dtype=object))
+    caar_cols["window"].append(_window_array([wt] * w.length))
+    caar_cols["rel"].append(w.rel)
+    caar_cols["aar"].append(aar)
+    caar_cols["caar"].append(caar)
+    caar_cols["half"].append(half)
+    caar_cols["n"].append(np.full(w.length, n, dtype=np.int64))
+    caar_cols["n_day"].append(n_day.astype(np.int64))
+    return fin
+
+
+def _test_rows(
+    comp: _Computed,
+    spec: StudySpec,
+    w: EventWindow,
+    g: str,
+    rows: np.ndarray,
+    cols: slice,
+    fin: np.ndarray,
+    n_all: int,
+    inference_names: list[str],
+    correlations: list[Any],
+    test_cols: dict[str, list[Any]],
+) -> None:
+    """Append the test rows of one group (event ``rows``) and window (span columns ``cols``).
+
+    ``correlations`` is a one-item list holding the group's Kolari–Pynnönen pair
+    correlations once computed (shared by the group's windows)."""
+    from mktnews.inference import PairCorrelations, TestInput, run_tests  # lazy: scipy
+
+    every = len(rows) == n_all  # all events: the arrays as they are, no copies
+    wt = w.as_tuple()
+    inp = TestInput._unchecked(
+        window=wt,
+        ar=comp.ar[rows, cols],
+        sd_ar=comp.sd_ar[rows, cols],
+        car=comp.car[w][rows],
+        sd_car=np.sqrt(comp.var_car[w][rows]),
+        est_ar=comp.est_resid if every else comp.est_resid[rows],
+        est_keys=comp.est_keys if every else comp.est_keys[rows],
+        evt_keys=np.where(fin, comp.span_keys[rows, cols], -1),
+        s=comp.fit.s[rows],
+        L=comp.fit.L[rows].astype(np.float64),
+        k=comp.fit.k,
+        period_ar=comp.ar[rows] if spec.rank_period == "event_period" else None,
+        period_offset=w.start - spec.span.start,
+    )
+    if correlations[0] is None and {"kp_patell", "kp_bmp"} & set(inference_names):
+        correlations[0] = PairCorrelations(
+            inp.est_ar, inp.est_keys, comp.span_keys[rows], np.isfinite(comp.ar[rows])
+        )
+    for res in run_tests(inp, inference_names, correlations=correlations[0]):
+        test_cols["group"].append(g)
+        test_cols["window"].append(wt)
+        test_cols["test"].append(res.test)
+        test_cols["statistic"].append(float(res.statistic))
+        test_cols["p_value"].append(float(res.p_value))
+        test_cols["n"].append(int(res.n))
+        test_cols["convention"].append(res.convention)
+
+
+def _aggregate_frames(
+    caar_cols: dict[str, list[Any]], test_cols: dict[str, list[Any]], plac_cols: dict[str, list[Any]]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The CAAR, tests and placebo frames from the columns :func:`_aggregate` collected."""
 
     def cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
         return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
