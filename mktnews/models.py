@@ -40,7 +40,7 @@ from typing import Protocol, get_args, runtime_checkable
 import numpy as np
 
 from mktnews._typing import ModelName, check_option
-from mktnews.errors import InvalidOptionError
+from mktnews.errors import ConfigurationError, InvalidOptionError
 
 __all__ = [
     "DEGENERATE_RTOL",
@@ -206,6 +206,11 @@ def fit_model(
     ``beta = Sxy / Sxx``, ``alpha = mean R - beta mean R_m`` on centred sums.
     """
     check_option("model", model, ModelName)
+    if model == "time_of_day":
+        raise ConfigurationError(
+            "model='time_of_day' is fitted on clock windows only (windows=[('-30min', '+60min')] "
+            "with intraday bars, see mktnews.clock)"
+        )
     ret = np.asarray(ret, dtype=np.float64)
     k = MODEL_K[model]
     if needs_benchmark(model):
