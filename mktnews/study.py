@@ -1066,6 +1066,14 @@ def _window_columns(spec: StudySpec) -> np.ndarray:
 
 
 def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource | None) -> EventStudyResults:
+    """The study of ``obj`` under ``spec`` (the stages of :func:`event_study`).
+
+    The events frame and its clusters; the prices and benchmarks (:func:`_study_prices`);
+    the panel of the measure (:func:`_study_panel`); the kernel (fits, ARs, CARs), the
+    measure's finish and the signs (:func:`_study_kernel`); the frames, the aggregate and
+    the info (:func:`_study_frames`, :func:`_study_info`). Clock windows go to
+    :func:`mktnews.clock.run_clock`.
+    """
     events = study_events_frame(obj, spec, source)
     groups = group_labels(events, spec.group_by)
     if spec.clock:  # windows in clock time around publication: mktnews.clock
@@ -1082,8 +1090,51 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
     cols = clusters.columns
     measure = get_measure(spec.measure)
     signs = None if spec.sign_col is None else sign_values(events, spec.sign_col)  # checked now
+    prices, bench_series, bench_label = _study_prices(spec, cols, events, source, measure)
+    panel = _study_panel(spec, prices, bench_series, measure)
+    inst, pos = panel.locate(cols["symbol"], cols["t0_ns"])
+    run = _study_kernel(spec, panel, measure, inst, pos, signs, clusters)
+    comp, ok = run.comp, run.comp.status == "ok"
+    ev_out = _events_out(events, groups, clusters, comp, status_in, spec)
+    event_status = Counter(comp.status.tolist()).most_common()
+    if not ok.any():
+        raise StudyError(
+            f"none of the {n_ev} events can be used: "
+            + ", ".join(f"{k}: {v}" for k, v in event_status)
+            + f" (estimation window {spec.estimation}, min_estimation={spec.min_estimation}, "
+            f"event span {spec.span})"
+        )
+    notes: list[str] = []
+    frames = _study_frames(spec, cols, run, inst, pos, events, t0ns, notes)
+    opts = spec_options(spec)
+    opts["benchmark"] = bench_label
+    info = _study_info(events, cols, clusters, comp, stat_in_list, event_status, notes)
+    day0 = None if spec.intraday else day0_split(prices, cols, ok, spec.returns)
+    params, abnormal, car, caar, tests, placebo = frames
+    return EventStudyResults(
+        _events=ev_out,
+        _abnormal=abnormal,
+        _car=car,
+        _caar=caar,
+        _tests=tests,
+        _params=params,
+        _placebo=placebo,
+        options=MappingProxyType(opts),
+        info=MappingProxyType(info),
+        spec=spec,
+        _day0=day0,
+    )
 
-    # ---- prices
+
+def _study_prices(
+    spec: StudySpec,
+    cols: Mapping[str, Any],
+    events: pd.DataFrame,
+    source: PriceSource | None,
+    measure: Any,
+) -> tuple[dict[str, pd.DataFrame], dict[str, pd.Series | None] | None, str | None]:
+    """Each instrument's history around its events, and its benchmark's series (None
+    without a benchmark) with the benchmark label of the options."""
     sym_code, sym_uniq = pd.factorize(cols["symbol"])  # in order of first appearance
     symbols = [str(x) for x in sym_uniq]
     bench_map = _benchmark_map(spec, symbols, events)
@@ -1132,6 +1183,16 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
             labels.append(lab)
         bench_label = ", ".join(dict.fromkeys(labels)) if labels else benchmark_label(spec.benchmark)
 
+    return prices, bench_series, bench_label
+
+
+def _study_panel(
+    spec: StudySpec,
+    prices: dict[str, pd.DataFrame],
+    bench_series: dict[str, pd.Series | None] | None,
+    measure: Any,
+) -> ReturnPanel:
+    """The panel of the studied series (returns, or the measure's), with the factors."""
     if spec.measure == "returns":
         panel = ReturnPanel.from_prices(
             prices, returns=spec.returns, benchmark=bench_series, interval=spec.interval
@@ -1142,7 +1203,34 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
         from mktnews.factors import FactorPanel
 
         panel = FactorPanel.attach(panel, spec.factors, spec.regressors or ())
-    inst, pos = panel.locate(cols["symbol"], cols["t0_ns"])
+    return panel
+
+
+@dataclass(frozen=True)
+class _KernelRun:
+    """What the kernel stage gives the frames: the computed events (signs applied to the
+    statuses), the spec and panel the kernel ran on, the measure's extra columns and the
+    events' signs (None without ``sign_col``)."""
+
+    comp: _Computed
+    kspec: StudySpec
+    kpanel: ReturnPanel
+    measure_params: dict[str, np.ndarray]
+    measure_abnormal: dict[str, np.ndarray]
+    sign: np.ndarray | None
+
+
+def _study_kernel(
+    spec: StudySpec,
+    panel: ReturnPanel,
+    measure: Any,
+    inst: np.ndarray,
+    pos: np.ndarray,
+    signs: Any,
+    clusters: Any,
+) -> _KernelRun:
+    """Fits, ARs and CARs of every event (the measure may adapt the panel and spec and
+    finish the values); events without a usable sign get a status."""
     kspec, kpanel = spec, panel  # what the kernel runs on (a measure may adapt them)
     if spec.measure != "returns":
         kpanel, kspec = kernel_inputs(measure, panel, spec)
@@ -1154,33 +1242,48 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
         comp, measure_params, measure_abnormal = finish_measure(measure, comp, panel, inst, pos, spec)
     sign = None
     if signs is not None:  # events without a usable sign get a status
-        sign, sign_status = event_signs(signs, clusters.row_event, n_ev)
+        sign, sign_status = event_signs(signs, clusters.row_event, clusters.n_events)
         status = comp.status.copy()
         unsigned = (status == "ok") & (sign_status != "")
         status[unsigned] = sign_status[unsigned]
         comp = dataclasses.replace(comp, status=status)
-    ok = comp.status == "ok"
+    return _KernelRun(comp, kspec, kpanel, measure_params, measure_abnormal, sign)
 
-    # ---- events frame with statuses (a shallow copy: pandas' copy-on-write keeps the
-    # caller's frame and this one apart)
+
+def _events_out(
+    events: pd.DataFrame,
+    groups: pd.Series,
+    clusters: Any,
+    comp: _Computed,
+    status_in: pd.Series,
+    spec: StudySpec,
+) -> pd.DataFrame:
+    """The events frame with the group, the study event id and the study status (a
+    shallow copy: pandas' copy-on-write keeps the caller's frame and this one apart)."""
     ev_out = events.copy(deep=False)
     # the group label column; a user column already named "group" is kept as it is
     gcol = "group" if "group" not in ev_out.columns or spec.group_by == ("group",) else "study_group"
     ev_out[gcol] = _str(groups).array
     rev = clusters.row_event
-    ev_out["study_event_id"] = cols["event_id"].take(rev, allow_fill=True)
+    ev_out["study_event_id"] = clusters.columns["event_id"].take(rev, allow_fill=True)
     stat = np.where(rev >= 0, comp.status[np.maximum(rev, 0)], status_in.to_numpy(dtype=object))
     ev_out["stat_status"] = pd.array(stat, dtype="str")
+    return ev_out
 
-    event_status = Counter(comp.status.tolist()).most_common()
-    if not ok.any():
-        raise StudyError(
-            f"none of the {n_ev} events can be used: "
-            + ", ".join(f"{k}: {v}" for k, v in event_status)
-            + f" (estimation window {spec.estimation}, min_estimation={spec.min_estimation}, "
-            f"event span {spec.span})"
-        )
 
+def _study_frames(
+    spec: StudySpec,
+    cols: Mapping[str, Any],
+    run: _KernelRun,
+    inst: np.ndarray,
+    pos: np.ndarray,
+    events: pd.DataFrame,
+    t0ns: np.ndarray,
+    notes: list[str],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """params, abnormal, car, caar, tests and placebo frames (notes appended to ``notes``)."""
+    comp, sign = run.comp, run.sign
+    ok = comp.status == "ok"
     params = _params_frame(cols, comp, spec)
     if spec.factors is not None or registered_model(spec.model) is not None:
         from mktnews.factors import loadings_frame
@@ -1193,25 +1296,37 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
     abnormal = _abnormal_frame(cols, comp, spec, ok)
     car = _car_frame(cols, comp, spec, ok)
     abnormal, car, params = _unsigned_columns(abnormal, car, params, comp, spec, ok, sign)
-    notes: list[str] = []
     caar, tests, placebo = _aggregate(
-        cols, _signed(comp, sign), kspec, ok, kpanel, inst, pos, events, t0ns, notes, sign
+        cols, _signed(comp, sign), run.kspec, ok, run.kpanel, inst, pos, events, t0ns, notes, sign
     )
     if spec.measure != "returns":
-        params = params.assign(**measure_params)
-        abnormal = abnormal.assign(**{k: v[ok].ravel() for k, v in measure_abnormal.items()})
+        params = params.assign(**run.measure_params)
+        abnormal = abnormal.assign(**{k: v[ok].ravel() for k, v in run.measure_abnormal.items()})
         if spec.measure == "volatility":
             car = volatility_car_p(car)
             vol_tests = volatility_tests(car, spec)
             if len(vol_tests):
                 tests = pd.concat([tests, vol_tests.astype(tests.dtypes.to_dict())], ignore_index=True)
-    opts = spec_options(spec)
-    opts["benchmark"] = bench_label
-    info = {
+    return params, abnormal, car, caar, tests, placebo
+
+
+def _study_info(
+    events: pd.DataFrame,
+    cols: Mapping[str, Any],
+    clusters: Any,
+    comp: _Computed,
+    stat_in_list: list[Any],
+    event_status: list[tuple[Any, int]],
+    notes: list[str],
+) -> dict[str, Any]:
+    """``results.info``: the counts of rows, articles and events, the statuses, the groups,
+    the benchmark-closed days and the notes."""
+    ok = comp.status == "ok"
+    return {
         "n_rows": len(events),
         "n_articles": len(pd.unique(_str(events["article_id"]).array.dropna())),
         "n_usable_rows": int((clusters.row_event >= 0).sum()),
-        "n_events": n_ev,
+        "n_events": clusters.n_events,
         "n_events_ok": int(ok.sum()),
         "row_status": MappingProxyType(
             {str(k): int(v) for k, v in Counter(stat_in_list).most_common()}
@@ -1221,20 +1336,6 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
         "n_benchmark_closed_days": int(comp.n_bench_closed[ok].sum()),
         "notes": tuple(notes),
     }
-    day0 = None if spec.intraday else day0_split(prices, cols, ok, spec.returns)
-    return EventStudyResults(
-        _events=ev_out,
-        _abnormal=abnormal,
-        _car=car,
-        _caar=caar,
-        _tests=tests,
-        _params=params,
-        _placebo=placebo,
-        options=MappingProxyType(opts),
-        info=MappingProxyType(info),
-        spec=spec,
-        _day0=day0,
-    )
 
 
 def _benchmark_map(

@@ -232,7 +232,6 @@ LONG_FUNCTIONS = {
     "mktnews.events.align_events",
     "mktnews.events.capture_parts",
     "mktnews.study.event_study",
-    "mktnews.study.run_study",
 }
 
 
