@@ -957,10 +957,15 @@ def _get_prices(
     prices: Mapping[str, pd.DataFrame] | None,
     errors: dict[str, str],
     label: str | None = None,
+    failed: Mapping[str, str] | None = None,
 ) -> pd.DataFrame | None:
     """Prices of one symbol (from ``prices`` when it has them), or None with the reason
-    recorded in ``errors[label]`` (``label`` defaults to the symbol)."""
+    recorded in ``errors[label]`` (``label`` defaults to the symbol); ``failed`` holds the
+    symbols a batched fetch already failed for (not asked again)."""
     label = label or symbol
+    if failed and symbol in failed and not (prices is not None and symbol in prices):
+        errors[label] = failed[symbol]
+        return None
     try:
         if prices is not None and symbol in prices:
             frame = prices[symbol]
@@ -985,6 +990,36 @@ def _calendar_arrays(inst: Instrument) -> SessionArrays | None:
         return None
     cal = get_calendar(inst.calendar)
     return SessionArrays.from_frame(calendar_sessions(inst.calendar), str(cal.tz))
+
+
+def _prefetch(
+    source: PriceSource | None,
+    prices: Mapping[str, pd.DataFrame] | None,
+    groups: list[tuple[int, np.ndarray]],
+    symbols: list[str],
+    pub: np.ndarray,
+    interval: str,
+) -> dict[str, str]:
+    """Batched fetch of every instrument's range for sources that have ``fetch_many``
+    (Yahoo: through the cache, a progress bar); the failures by symbol."""
+    many = getattr(source, "fetch_many", None)
+    if not callable(many):
+        return {}
+    margin = (DAILY_MARGIN if interval == "1d" else INTRADAY_MARGIN) + pd.Timedelta(days=1)
+    ranges: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = {}
+    for code, idx in groups:  # per instrument
+        sym = symbols[code]
+        win = _window(pub[idx], margin)
+        if win is None or (prices is not None and sym in prices):
+            continue
+        if interval == "1d":
+            ranges[sym] = (win[0].tz_localize(None).normalize(), win[1].tz_localize(None).normalize())
+        else:
+            ranges[sym] = win
+    if len(ranges) < 2:
+        return {}
+    _, failed = many(ranges, interval=interval)
+    return dict(failed)
 
 
 def _data_session_arrays(dates: pd.DatetimeIndex, tz: str) -> SessionArrays:
@@ -1386,7 +1421,9 @@ def align_events(
     snap_sess = np.full(R, _INAT, dtype=np.int64)
     errors: dict[str, str] = {}
 
-    for code, idx in _group_positions(sym_codes):
+    groups = _group_positions(sym_codes)
+    failed = _prefetch(source, prices, groups, symbols, pub, interval)
+    for code, idx in groups:
         symbol = symbols[code]
         inst = by_symbol[symbol]
         idx = idx[np.argsort(pub[idx], kind="stable")]  # sorted needles search faster
@@ -1409,7 +1446,7 @@ def align_events(
             hi = win[1].tz_localize(None).normalize()
             frame = _get_prices(
                 symbol, lo, hi, "1d", source, None if intraday else prices, errors,
-                label=symbol if not intraday else f"{symbol} [1d]",
+                label=symbol if not intraday else f"{symbol} [1d]", failed=None if intraday else failed,
             )
             if frame is not None:
                 if cal is None:
@@ -1422,7 +1459,7 @@ def align_events(
             bars = None
             iwin = _window(p, INTRADAY_MARGIN)
             if iwin is not None:
-                bars = _get_prices(symbol, iwin[0], iwin[1], interval, source, prices, errors)
+                bars = _get_prices(symbol, iwin[0], iwin[1], interval, source, prices, errors, failed=failed)
             if cal is not None:
                 blk = _align_intraday(p, cal, bars, interval)
             else:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Mapping
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,7 @@ __all__ = [
     "PriceSource",
     "conform_prices",
     "default_source",
+    "fetch_many",
     "load_prices",
     "normalize_range",
     "validate_bars",
@@ -398,3 +399,76 @@ def load_prices(
     else:  # a source of the user's own that returns contract-shaped frames: still checked
         validate_bars(frame, symbol=symbol, where=str(getattr(src, "name", src)))
     return frame
+
+
+def _progress_bar(total: int, desc: str, progress: bool | None) -> Any:
+    """A tqdm bar when tqdm is installed (``progress=None``: shown on a terminal only,
+    ``True``: always, ``False``: never); None without one."""
+    if progress is False:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, desc=desc, unit=" symbol", disable=None if progress is None else False, leave=False)
+
+
+def fetch_many(
+    source: PriceSource,
+    symbols: Iterable[str] | Mapping[str, tuple[object, object]],
+    start: object = None,
+    end: object = None,
+    *,
+    interval: Interval = "1d",
+    progress: bool | None = None,
+) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Bars of many symbols, one :meth:`PriceSource.fetch` each; failures are collected.
+
+    Parameters
+    ----------
+    source : PriceSource
+    symbols : iterable of str, or mapping of symbol to (start, end)
+        The symbols (all over ``start``..``end``), or each symbol with its own range.
+    start, end : date-like, optional
+        The range of every symbol when ``symbols`` is not a mapping (see :func:`load_prices`).
+    interval : str, default "1d"
+    progress : bool, optional
+        A progress bar (tqdm, when installed) ticking once per symbol: None shows it on a
+        terminal only, True always, False never.
+
+    Returns
+    -------
+    frames : dict of symbol to DataFrame
+        The symbols the source answered, in the prices contract.
+    errors : dict of symbol to str
+        Every symbol that failed, with the :class:`~mktnews.errors.PriceDataError`
+        message (symbol, range and cause); the other symbols are unaffected.
+    """
+    check_option("interval", interval, Interval)
+    if isinstance(symbols, Mapping):
+        ranges = {str(s): (r[0], r[1]) for s, r in symbols.items()}
+    else:
+        if start is None or end is None:
+            raise PriceDataError("fetch_many needs start and end unless symbols maps each to its range")
+        ranges = {str(s): (start, end) for s in symbols}
+    frames: dict[str, pd.DataFrame] = {}
+    errors: dict[str, str] = {}
+    bar = _progress_bar(len(ranges), f"prices ({getattr(source, 'name', 'source')})", progress)
+    try:
+        for sym, (lo, hi) in ranges.items():
+            try:
+                s, e = normalize_range(lo, hi, interval)
+                frame = source.fetch(sym, s, e, interval)
+                if tuple(frame.columns) != COLUMNS or frame.attrs.get("symbol") != sym:
+                    frame = conform_prices(frame, symbol=sym, interval=interval, source=str(getattr(source, "name", source)))
+                frames[sym] = frame
+            except PriceDataError as exc:
+                errors[sym] = str(exc)
+            if bar is not None:
+                if errors:
+                    bar.set_postfix(failed=len(errors), refresh=False)
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    return frames, errors
