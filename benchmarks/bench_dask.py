@@ -79,7 +79,7 @@ class _Stages:
         import mktnews.study as st
 
         self.t: dict[str, float] = {}
-        self._orig = {"prepare": dk._prepare, "run": st._run}
+        self._orig = {"prepare": dk._prepare, "run": st.run_study}
 
         def timed(key: str, fn: Any) -> Any:
             def wrapper(*a: Any, **k: Any) -> Any:
@@ -92,7 +92,7 @@ class _Stages:
             return wrapper
 
         dk._prepare = timed("scan_and_prices", dk._prepare)
-        st._run = timed("engine", st._run)
+        st.run_study = timed("engine", st.run_study)
 
     def reset(self) -> None:
         self.t = {}

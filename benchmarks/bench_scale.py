@@ -109,10 +109,10 @@ def _rss_mb() -> float:
 #: They are wrapped at module level only in the benchmark's child process; a name that a
 #: later version no longer has is skipped.
 COMPONENTS: tuple[tuple[str, str, str], ...] = (
-    ("mktnews.articles", "_table_batch", "read: table columns to lists (articles._table_batch)"),
-    ("mktnews.articles", "_assemble", "read: assembly of the frames (articles._assemble)"),
-    ("mktnews.study", "_events_frame", "study: checks of the events frame (study._events_frame)"),
-    ("mktnews.study", "_cluster", "study: collapse (study._cluster)"),
+    ("mktnews.articles", "table_batch", "read: table columns to lists (articles.table_batch)"),
+    ("mktnews.articles", "assemble", "read: assembly of the frames (articles.assemble)"),
+    ("mktnews.study", "study_events_frame", "study: checks of the events frame (study.study_events_frame)"),
+    ("mktnews.study", "cluster_events", "study: collapse (study.cluster_events)"),
     ("mktnews.study", "_load_history", "study: prices (study._load_history)"),
     ("mktnews.study", "_kernel", "study: windows, model, CARs (study._kernel)"),
     ("mktnews.inference", "run_tests", "study: all tests (inference.run_tests)"),
@@ -157,7 +157,8 @@ def _wrap_components() -> dict[str, float]:
 
 def run_child(n: int, seed: int, warm: bool, days: int | None) -> dict[str, Any]:
     import mktnews
-    from mktnews.study import _cluster, _group_labels, _t0_ns, _validate
+    from mktnews.spec import validate_spec
+    from mktnews.study import cluster_events, group_labels, t0_ns
 
     base = _rss_mb()
     load0 = os.getloadavg()[0]
@@ -180,13 +181,13 @@ def run_child(n: int, seed: int, warm: bool, days: int | None) -> dict[str, Any]
     peak = _rss_mb()
     components = dict(spent)
     # the collapse on its own (the engine's first step), outside the timed pipeline
-    spec = _validate(
+    spec = validate_spec(
         windows=((-1, 1),), estimation=(-250, -11), model="constant_mean", benchmark=None,
         returns="simple", collapse=True, group_by=None, tests="all", placebo=0, interval="1d",
         min_estimation=120, seed=None,
     )  # fmt: skip
     k0 = time.perf_counter()
-    cl = _cluster(events, _group_labels(events, None), _t0_ns(events["t0"], False), spec)
+    cl = cluster_events(events, group_labels(events, None), t0_ns(events["t0"], False), spec)
     k1 = time.perf_counter()
     ok = events["status"] == "ok"
     return {

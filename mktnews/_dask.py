@@ -168,17 +168,17 @@ def _layout(meta: pd.DataFrame, opts: ReadOptions, instruments: str | Sequence[s
         INSTRUMENT_COLUMNS,
         TEXT_COLUMNS,
         TIME_COLUMNS,
-        _find_column,
+        find_column,
         read_articles,
     )
 
     # the reader's own checks of the options and columns, on the empty frame
     read_articles(meta, tz=opts.tz, encoding=opts.encoding, outlet=opts.outlet, **opts.table_args())
     cols = list(meta.columns)
-    text = _find_column(cols, opts.text_col, TEXT_COLUMNS, "text_col", _ORIGIN)
-    ident = _find_column(cols, opts.id_col, ID_COLUMNS, "id_col", _ORIGIN)
-    time = _find_column(cols, opts.time_col, TIME_COLUMNS, "time_col", _ORIGIN)
-    inst = _find_column(cols, opts.instrument_col, INSTRUMENT_COLUMNS, "instrument_col", _ORIGIN)
+    text = find_column(cols, opts.text_col, TEXT_COLUMNS, "text_col", _ORIGIN)
+    ident = find_column(cols, opts.id_col, ID_COLUMNS, "id_col", _ORIGIN)
+    time = find_column(cols, opts.time_col, TIME_COLUMNS, "time_col", _ORIGIN)
+    inst = find_column(cols, opts.instrument_col, INSTRUMENT_COLUMNS, "instrument_col", _ORIGIN)
     fast = (
         text is None
         and inst is not None
@@ -196,8 +196,7 @@ def _layout(meta: pd.DataFrame, opts: ReadOptions, instruments: str | Sequence[s
 def _registry() -> tuple[Instrument, ...]:
     from mktnews import instruments as reg
 
-    with reg._lock:
-        return tuple(reg._BY_SYMBOL.values())
+    return reg.registered_instruments()
 
 
 def _sync_registry(entries: tuple[Instrument, ...]) -> None:
@@ -206,8 +205,7 @@ def _sync_registry(entries: tuple[Instrument, ...]) -> None:
     from mktnews import instruments as reg
 
     for inst in entries:
-        with reg._lock:
-            same = reg._BY_SYMBOL.get(inst.symbol) == inst
+        same = reg.registered_instrument(inst.symbol) == inst
         if not same:
             reg.register_instrument(
                 inst.symbol,
@@ -228,16 +226,16 @@ def _sync_registry(entries: tuple[Instrument, ...]) -> None:
 def _read_part(part: pd.DataFrame, offset: int, opts: ReadOptions) -> Corpus:
     """:func:`mktnews.read_articles` of a table partition, rows numbered from ``offset``
     (so that ids taken from row numbers and ``source`` are those of the whole table)."""
-    from mktnews.articles import _assemble, _table_batch
+    from mktnews.articles import assemble, table_batch
 
-    batch = _table_batch(
+    batch = table_batch(
         part,
         _ORIGIN,
         rows=range(offset, offset + len(part)),
         encoding=opts.encoding,
         **opts.table_args(),
     )
-    return _assemble(batch, published_at=None, tz=opts.tz, outlet=opts.outlet)
+    return assemble(batch, published_at=None, tz=opts.tz, outlet=opts.outlet)
 
 
 def _rejected_error(rejected: pd.DataFrame, n_total: int) -> ArticleError:
@@ -311,7 +309,7 @@ def _scan_part(
     interval: str,
     registry: tuple[Instrument, ...],
 ) -> _Scan:
-    from mktnews.articles import _unique_ids
+    from mktnews.articles import unique_ids
 
     _sync_registry(registry)
     n = len(part)
@@ -345,7 +343,7 @@ def _scan_part(
             if ids.isna().any():  # the reader numbers these rows: read them
                 return _scan_read(part, layout, opts, instruments, interval)
             if ids.duplicated().any():  # renamed id#2 ... as the reader does
-                ids = pd.Series(_unique_ids(ids.tolist())[0], dtype="str")
+                ids = pd.Series(unique_ids(ids.tolist())[0], dtype="str")
             hashes = _id_hashes(ids)
         return _Scan(n, names, hashes, empty_rej)
     return _scan_read(part, layout, opts, instruments, interval)
@@ -365,7 +363,7 @@ def _id_column(col: pd.Series) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from mktnews.articles import _id_strings
+    from mktnews.articles import id_strings
 
     if isinstance(col.dtype, pd.StringDtype):
         arr = pa.array(col.array).cast(pa.large_string())
@@ -375,7 +373,7 @@ def _id_column(col: pd.Series) -> pd.Series:
         return pd.Series(out.to_pandas(), dtype="str").reset_index(drop=True)
     if pd.api.types.is_integer_dtype(col.dtype) and not col.hasnans:
         return col.astype("str").reset_index(drop=True)
-    return pd.Series(_id_strings(col), dtype="str")
+    return pd.Series(id_strings(col), dtype="str")
 
 
 def _list_names(instruments: Sequence[str], pub: np.ndarray) -> pd.DataFrame:
@@ -488,9 +486,9 @@ def _load(
         given = [_given_name(x) for x in names["name"].tolist()]
         names["name"] = pd.Series(given, index=names.index, dtype=object)
         names = names[names["name"].notna()]
-    from mktnews.events import _resolve_one  # the resolution align_events uses
+    from mktnews.events import resolve_box_name  # the resolution align_events uses
 
-    syms = [None if (r := _resolve_one(x, prices)) is None else r.symbol for x in names["name"]]
+    syms = [None if (r := resolve_box_name(x, prices)) is None else r.symbol for x in names["name"]]
     names = names.assign(symbol=pd.Series(syms, index=names.index, dtype=object))
     names = names[names["symbol"].notna()]
     lo = names["lo"].to_numpy()
@@ -839,19 +837,19 @@ def _usable(ev: pd.DataFrame, t0ns: np.ndarray) -> np.ndarray:
 
 
 def _partial(ev: pd.DataFrame, part_no: int, spec: StudySpec, check_ids: bool) -> _Partial:
-    from mktnews.study import _cluster, _events_frame, _group_labels, _t0_ns
+    from mktnews.study import cluster_events, group_labels, study_events_frame, t0_ns
 
     ev = ev.reset_index(drop=True)
     unknown = ev["symbol"].isna().to_numpy()
     if check_ids or ev["event_id"][unknown].duplicated().any():
-        ev = _events_frame(ev, spec, None)  # a user's events frame: every check of the engine
+        ev = study_events_frame(ev, spec, None)  # a user's events frame: every check of the engine
     else:
         # align_events' rows: "article|symbol" is unique once the article ids are, except
         # for a name without a symbol printed twice in one box (checked above)
-        _events_frame(ev.iloc[:0], spec, None)  # columns and dtypes
-    groups = _group_labels(ev, spec.group_by)
-    t0ns = _t0_ns(ev["t0"], spec.intraday)
-    cl = _cluster(ev, groups, t0ns, spec)
+        study_events_frame(ev.iloc[:0], spec, None)  # columns and dtypes
+    groups = group_labels(ev, spec.group_by)
+    t0ns = t0_ns(ev["t0"], spec.intraday)
+    cl = cluster_events(ev, groups, t0ns, spec)
     rev = cl.row_event
     used = np.flatnonzero(rev >= 0)
     first = np.empty(len(cl.table), dtype=np.int64)
@@ -979,7 +977,7 @@ def fit(
     import dask
     from dask import delayed
 
-    from mktnews.study import _run
+    from mktnews.study import run_study
 
     if _has_event_columns(data):
         parts: list[Any] = list(data.to_delayed())
@@ -1021,7 +1019,7 @@ def fit(
         from mktnews.study import no_event_message
 
         raise StudyError(no_event_message(row_status))
-    res = _run(spec, merged.frame, source)
+    res = run_study(spec, merged.frame, source)
     params = res._params.copy()
     if (
         len(params) != merged.n_events
@@ -1115,7 +1113,7 @@ def _merge(partials: Sequence[_Partial], spec: StudySpec) -> _Merged:
     """The study events of the whole table, in corpus order of their first article."""
     import pyarrow as pa
 
-    from mktnews.study import _t0_index
+    from mktnews.study import t0_index
 
     tabs = [p.table for p in partials if len(p.table)]
     gb_cols = [
@@ -1173,7 +1171,7 @@ def _merge(partials: Sequence[_Partial], spec: StudySpec) -> _Merged:
             "event_id": pd.Series(ft["first_event_id"].to_numpy(), dtype="str"),
             "article_id": pd.Series(ft["first_article_id"].to_numpy(), dtype="str"),
             "symbol": pd.Series(ft["symbol"].to_numpy(), dtype="str"),
-            "t0": pd.Series(_t0_index(t0, spec.intraday)),
+            "t0": pd.Series(t0_index(t0, spec.intraday)),
             "status": pd.Series(["ok"] * n_ev, dtype="str"),
         }
     )
@@ -1189,7 +1187,7 @@ def _merge(partials: Sequence[_Partial], spec: StudySpec) -> _Merged:
                 "event_id": pd.Series([f"{_MARK}placebo-{j}" for j in range(k)], dtype="str"),
                 "article_id": pd.Series([f"{_MARK}placebo-{j}" for j in range(k)], dtype="str"),
                 "symbol": pd.Series(plc["symbol"].to_numpy(), dtype="str"),
-                "t0": pd.Series(_t0_index(plc["t0_ns"].to_numpy(dtype=np.int64), spec.intraday)),
+                "t0": pd.Series(t0_index(plc["t0_ns"].to_numpy(dtype=np.int64), spec.intraday)),
                 "status": pd.Series(["not_used"] * k, dtype="str"),
             }
         )
@@ -1224,10 +1222,10 @@ def _merge(partials: Sequence[_Partial], spec: StudySpec) -> _Merged:
 def _annotate(ev: pd.DataFrame, lookup: pd.DataFrame, spec: StudySpec) -> pd.DataFrame:
     """One partition of ``results.events``: the events plus ``group``, ``study_event_id``
     and ``stat_status``, as the engine annotates the whole frame."""
-    from mktnews.study import _group_labels, _t0_ns
+    from mktnews.study import group_labels, t0_ns
 
-    groups = _group_labels(ev, spec.group_by)
-    t0ns = _t0_ns(ev["t0"], spec.intraday)
+    groups = group_labels(ev, spec.group_by)
+    t0ns = t0_ns(ev["t0"], spec.intraday)
     usable = _usable(ev, t0ns)
     if spec.collapse:
         keys = pd.MultiIndex.from_arrays(

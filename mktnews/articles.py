@@ -5,7 +5,7 @@ Parquet, DataFrames) and plain strings. Every input ends up either as one row of
 ``Corpus.articles`` or as one row of ``Corpus.rejected`` with the reason; content never
 makes the reader raise.
 
-Text layouts (see :func:`mktnews._text.parse_article` for the rules):
+Text layouts (see :func:`mktnews.pages.parse_article` for the rules):
 
 1. ``Euro STOXX 50`` / ``-28.8400`` / article / ``(H.Schneide--BBZ)``: an instrument line,
    the change in points, the text, a sign-off with byline and outlet code;
@@ -42,18 +42,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mktnews._pubtime import FIXED_OFFSET_NAMES, TIME_UNITS, UTC_NS, parse_times_full
-from mktnews._text import (
-    BoxRow,
-    ParsedArticle,
-    decode_bytes,
-    known_instrument_keys,
-    parse_article,
-    parse_number,
-    register_outlet,
-)
+from mktnews.boxes import BoxRow
 from mktnews.errors import ArticleError, InvalidOptionError
-from mktnews.instruments import normalize_name
+from mktnews.instruments import known_instrument_keys, normalize_name
+from mktnews.outlets import register_outlet
+from mktnews.pages import ParsedArticle, parse_article
+from mktnews.pubtime import FIXED_OFFSET_NAMES, TIME_UNITS, UTC_NS, parse_times_full
+from mktnews.text import decode_bytes
+from mktnews.textnums import parse_number
 
 __all__ = [
     "ARTICLE_COLUMNS",
@@ -256,7 +252,7 @@ class Corpus:
             firsts, multi, _notes = _instrument_lists(articles["instrument"].tolist())
             if multi or any(f is not v for f, v in zip(firsts, articles["instrument"].tolist(), strict=True)):
                 articles = articles.assign(instrument=pd.Series(firsts, index=articles.index, dtype=object))
-        a = _conform_articles(articles)
+        a = conform_articles(articles)
         if snapshots is None:
             has = a["instrument"].notna()
             s = pd.DataFrame(
@@ -282,16 +278,16 @@ class Corpus:
                 order = pd.Index(a["article_id"]).get_indexer(s["article_id"])
                 s = s.iloc[np.lexsort((s["position"].to_numpy(), order))].reset_index(drop=True)
             s["zero_flag"] = _zero_flags(s["change"].to_numpy(), s["change_pct"].to_numpy())
-            snaps = _conform_snapshots(s)
+            snaps = conform_snapshots(s)
         else:
-            snaps = _conform_snapshots(snapshots)
+            snaps = conform_snapshots(snapshots)
             unknown = ~snaps["article_id"].isin(a["article_id"])
             if unknown.any():
                 raise ArticleError(
                     "snapshots name articles that are not in the articles frame: "
                     + ", ".join(repr(x) for x in snaps.loc[unknown, "article_id"].head(5))
                 )
-        rej = _conform_rejected(rejected)
+        rej = conform_rejected(rejected)
         total = len(a) + len(rej) if n_inputs is None else int(n_inputs)
         if total != len(a) + len(rej):
             raise ArticleError(
@@ -324,7 +320,7 @@ class Corpus:
         allart = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         ids = allart["article_id"].astype("str").tolist()
         notes = allart["notes"].tolist()
-        new_ids, id_notes = _unique_ids(ids)
+        new_ids, id_notes = unique_ids(ids)
         for pos, note in id_notes.items():
             notes[pos] = _join_note(notes[pos], note)
         allart["article_id"] = pd.Series(new_ids, dtype="str")
@@ -336,9 +332,9 @@ class Corpus:
         allsnap = allsnap.drop(columns="__key")
         rej = pd.concat([c.rejected for c in items], ignore_index=True)
         return cls(
-            _conform_articles(allart),
-            _conform_snapshots(allsnap),
-            _conform_rejected(rej),
+            conform_articles(allart),
+            conform_snapshots(allsnap),
+            conform_rejected(rej),
             sum(c.n_inputs for c in items),
         )
 
@@ -363,7 +359,7 @@ def _zero_flags(change: np.ndarray, pct: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(change), pct == 0.0, change == 0.0)
 
 
-def _conform_articles(df: pd.DataFrame) -> pd.DataFrame:
+def conform_articles(df: pd.DataFrame) -> pd.DataFrame:
     if "article_id" not in df.columns:
         raise ArticleError("the articles frame needs an 'article_id' column")
     n = len(df)
@@ -416,7 +412,7 @@ def _conform_articles(df: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _conform_snapshots(df: pd.DataFrame) -> pd.DataFrame:
+def conform_snapshots(df: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in ("article_id", "instrument") if c not in df.columns]
     if missing:
         raise ArticleError(f"the snapshots frame needs the columns {missing}")
@@ -447,7 +443,7 @@ def _conform_snapshots(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _conform_rejected(df: pd.DataFrame | None) -> pd.DataFrame:
+def conform_rejected(df: pd.DataFrame | None) -> pd.DataFrame:
     if df is None or len(df) == 0:
         return pd.DataFrame(
             {"source": pd.Series([], dtype="str"), "reason": pd.Series([], dtype="str")}
@@ -462,13 +458,13 @@ def _conform_rejected(df: pd.DataFrame | None) -> pd.DataFrame:
 
 def _empty_corpus() -> Corpus:
     return Corpus(
-        _conform_articles(pd.DataFrame({"article_id": pd.Series([], dtype="str")})),
-        _conform_snapshots(
+        conform_articles(pd.DataFrame({"article_id": pd.Series([], dtype="str")})),
+        conform_snapshots(
             pd.DataFrame(
                 {"article_id": pd.Series([], dtype="str"), "instrument": pd.Series([], dtype="str")}
             )
         ),
-        _conform_rejected(None),
+        conform_rejected(None),
         0,
     )
 
@@ -479,7 +475,7 @@ def _join_note(old: object, new: str) -> str:
     return new
 
 
-def _unique_ids(ids: list[str]) -> tuple[list[str], dict[int, str]]:
+def unique_ids(ids: list[str]) -> tuple[list[str], dict[int, str]]:
     """Make ids unique: later repeats become ``id#2``, ``id#3``... (never an existing id)."""
     if len(set(ids)) == len(ids):
         return ids, {}
@@ -723,7 +719,7 @@ def _iterable_batch(source: Iterable[object]) -> _Batch:
     )
 
 
-def _find_column(
+def find_column(
     columns: Sequence[Hashable], given: str | None, candidates: Sequence[str], arg: str, origin: str
 ) -> Hashable | None:
     if given is not None:
@@ -769,7 +765,7 @@ def _stripped_strings(values: pd.Series) -> list[object] | None:
     return arr.to_pylist()
 
 
-def _id_strings(values: pd.Series) -> list[object]:
+def id_strings(values: pd.Series) -> list[object]:
     """Ids as strings; integral floats lose their ".0"; missing ids stay None."""
     fast = _stripped_strings(values)
     if fast is not None:
@@ -793,7 +789,7 @@ def _id_strings(values: pd.Series) -> list[object]:
     return out
 
 
-def _table_batch(
+def table_batch(
     df: pd.DataFrame,
     origin: str,
     *,
@@ -808,19 +804,19 @@ def _table_batch(
     if df.columns.has_duplicates:
         dups = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
         raise ArticleError(f"{origin} has repeated column names: {', '.join(dups)}")
-    t_col = _find_column(cols, text_col, TEXT_COLUMNS, "text_col", origin)
-    i_col = _find_column(cols, id_col, ID_COLUMNS, "id_col", origin)
+    t_col = find_column(cols, text_col, TEXT_COLUMNS, "text_col", origin)
+    i_col = find_column(cols, id_col, ID_COLUMNS, "id_col", origin)
     clock_col: Hashable | None = None
     if isinstance(time_col, tuple | list):
         if len(time_col) != 2:
             raise ArticleError(
                 f"time_col={time_col!r}: give one column, or two as (date column, time column)"
             )
-        p_col = _find_column(cols, str(time_col[0]), (), "time_col", origin)
-        clock_col = _find_column(cols, str(time_col[1]), (), "time_col", origin)
+        p_col = find_column(cols, str(time_col[0]), (), "time_col", origin)
+        clock_col = find_column(cols, str(time_col[1]), (), "time_col", origin)
     else:
-        p_col = _find_column(cols, time_col, TIME_COLUMNS, "time_col", origin)
-    n_col = _find_column(cols, instrument_col, INSTRUMENT_COLUMNS, "instrument_col", origin)
+        p_col = find_column(cols, time_col, TIME_COLUMNS, "time_col", origin)
+    n_col = find_column(cols, instrument_col, INSTRUMENT_COLUMNS, "instrument_col", origin)
     if t_col is None and n_col is None:
         raise ArticleError(
             f"{origin} has no text column (looked for {', '.join(TEXT_COLUMNS)}) and no "
@@ -838,7 +834,7 @@ def _table_batch(
     positions = list(range(n)) if rows is None else list(rows)
     sources = [f"{origin}:{r}" for r in positions]
     if i_col is not None:
-        raw_ids = _id_strings(df[i_col])
+        raw_ids = id_strings(df[i_col])
         ids: list[str]
         if None not in raw_ids:
             ids = cast("list[str]", raw_ids)
@@ -1090,7 +1086,7 @@ def _read_table_file(
     if bad and len(df) == 0:  # every record rejected: no columns to look for
         batch = _Batch(sources=[], ids=[], texts=[], reasons=[], notes=[])
     else:
-        batch = _table_batch(df, origin, rows=rows, **args)
+        batch = table_batch(df, origin, rows=rows, **args)
     batch.extra_rejects = [(f"{origin}:{k}", r) for k, r in bad]
     return batch
 
@@ -1261,7 +1257,7 @@ def _assemble_events_table(
     tz: str | None,
     outlet: str | None,
 ) -> Corpus:
-    """:func:`_assemble` for a table of events (id, instrument, time; no text column):
+    """:func:`assemble` for a table of events (id, instrument, time; no text column):
     the same frames, built column-wise instead of row by row."""
     n = len(batch.sources)
     times, time_reasons = _batch_times(batch, tz)
@@ -1281,7 +1277,7 @@ def _assemble_events_table(
     m = acc.size
 
     ids = [batch.ids[i] for i in acc.tolist()] if m < n else list(batch.ids)
-    new_ids, id_notes = _unique_ids(ids)
+    new_ids, id_notes = unique_ids(ids)
     notes = pd.Series(batch.notes, dtype=object).iloc[acc].reset_index(drop=True)
     notes = notes.where(notes.astype(bool), None)
     for pos, note in id_notes.items():
@@ -1379,7 +1375,7 @@ def _assemble_events_table(
     return Corpus(articles, snapshots, rejected, n_inputs)
 
 
-def _assemble(
+def assemble(
     batch: _Batch,
     *,
     published_at: object,
@@ -1512,7 +1508,7 @@ def _assemble(
     lvl = [nan if c is None else c.level for c in chosen]
 
     ids = [batch.ids[i] for i in acc]
-    new_ids, id_notes = _unique_ids(ids)
+    new_ids, id_notes = unique_ids(ids)
     for pos, note in id_notes.items():
         notes_out[pos] = _join_note(notes_out[pos], note)
 
@@ -1675,7 +1671,7 @@ def read_articles(
         ``published_at, published, publication_time, pub_date, pubdate, datetime,
         timestamp, time, date, datum``, case-insensitive). A pair ``("date", "time")``
         names a date column and a clock column read together (the date alone where the
-        clock is missing). The accepted forms are listed in :mod:`mktnews._pubtime`
+        clock is missing). The accepted forms are listed in :mod:`mktnews.pubtime`
         and the README ("Publication times and ticker boxes"); a value that is none of
         them, or whose zone word is unknown, ambiguous or contradicts its date, rejects
         its row. Inferences (zone word mapped, day-first inferred, date only) are in
@@ -1815,7 +1811,7 @@ def _read(
     is_table = False
     if isinstance(source, pd.DataFrame):
         is_table = True
-        batch = _table_batch(source, "<DataFrame>", rows=None, encoding=encoding, **table_args)
+        batch = table_batch(source, "<DataFrame>", rows=None, encoding=encoding, **table_args)
     elif isinstance(source, str | os.PathLike):
         path = Path(source)
         if not path.exists():
@@ -1870,4 +1866,4 @@ def _read(
         given = ", ".join(f"{k}={v!r}" for k, v in table_args.items() if v is not None)
         raise ArticleError(f"{given} apply to tables only (CSV, JSON Lines, Parquet, DataFrame)")
     batch.time_opts = {"dayfirst": dayfirst, "time_unit": time_unit}
-    return _assemble(batch, published_at=published_at, tz=tz, outlet=outlet)
+    return assemble(batch, published_at=published_at, tz=tz, outlet=outlet)

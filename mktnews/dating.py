@@ -44,7 +44,7 @@ import pandas as pd
 
 from mktnews.articles import Corpus
 from mktnews.errors import InvalidOptionError, UnknownInstrumentError
-from mktnews.events import _as_corpus, _capture, _published_ns, _search_bounds, _split
+from mktnews.events import as_corpus, capture_parts, published_ns, search_bounds, split_lists
 from mktnews.instruments import resolve_instrument
 from mktnews.prices.base import PriceSource
 
@@ -290,7 +290,7 @@ def _score_windows(
             cnt = j.groupby("i").size()
             dm_score[cnt.index.to_numpy()] = cnt.to_numpy()
             quoted = ("'" + j["match"].astype(str) + "'").tolist()
-            pieces = _split(quoted, j["i"].to_numpy(dtype=np.int64), len(cand))
+            pieces = split_lists(quoted, j["i"].to_numpy(dtype=np.int64), len(cand))
             has = dm_score > 0
             dm_text[has] = [", ".join(x) for x in pieces[has]]
     score = wd_score + dm_score
@@ -361,16 +361,16 @@ def date_articles(
     """
     if lookback is not None and (not isinstance(lookback, int | np.integer) or lookback < 1):
         raise InvalidOptionError("lookback", lookback, reason="a positive number of days, or None")
-    bounds = _search_bounds(search)
-    corp = _as_corpus(corpus)
+    bounds = search_bounds(search)
+    corp = as_corpus(corpus)
     arts = corp.articles
     n = len(arts)
     # boxes are searched from a week before the range on, without an end: a page may be
     # captured long after publication, and a capture before the range rules the range out
     parts = (
-        _capture(corp, source, None, tz, search_from=bounds[0] - pd.Timedelta(days=7))
+        capture_parts(corp, source, None, tz, search_from=bounds[0] - pd.Timedelta(days=7))
         if bounds is not None
-        else _capture(corp, source, None, tz)
+        else capture_parts(corp, source, None, tz)
     )
     snaps = parts.snaps
     art_ids = parts.art_ids
@@ -510,8 +510,8 @@ def date_articles(
     evidence = ev + wparts + dparts.astype(object) + bparts + sparts
 
     n_cand = np.bincount(f_art, minlength=n)
-    cand_lists = _split(list(f_dates), f_art, n)
-    ev_lists = _split([str(e) for e in evidence], f_art, n)
+    cand_lists = split_lists(list(f_dates), f_art, n)
+    ev_lists = split_lists([str(e) for e in evidence], f_art, n)
     pub_date = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
     single = n_cand == 1
     if single.any():
@@ -557,8 +557,8 @@ def date_articles(
         wend[g["e"].max().index.to_numpy()] = g["e"].max().to_numpy()
 
     wd_text = _weekday_text(wd)
-    dm_lists = _split([str(x) for x in dm["match"]], dm["row"].to_numpy(dtype=np.int64), n)
-    pub_ns = _published_ns(arts, tz)
+    dm_lists = split_lists([str(x) for x in dm["match"]], dm["row"].to_numpy(dtype=np.int64), n)
+    pub_ns = published_ns(arts, tz)
     pub_s = pd.Series(pd.DatetimeIndex(pub_ns.view("M8[ns]")).tz_localize("UTC"))
     known_date = _local_date(pub_s, tzs)
     known = pub_ns != np.iinfo(np.int64).min

@@ -589,7 +589,7 @@ def _in_range(
 # ---------------------------------------------------------------------------
 
 
-def _as_corpus(obj: Corpus | pd.DataFrame) -> Corpus:
+def as_corpus(obj: Corpus | pd.DataFrame) -> Corpus:
     if isinstance(obj, Corpus):
         return obj
     if isinstance(obj, pd.DataFrame):
@@ -619,7 +619,7 @@ def _as_corpus(obj: Corpus | pd.DataFrame) -> Corpus:
     )
 
 
-def _published_ns(articles: pd.DataFrame, tz: str | None) -> np.ndarray:
+def published_ns(articles: pd.DataFrame, tz: str | None) -> np.ndarray:
     """Publication instants as UTC int64 ns (iNaT = unknown)."""
     if "published_at" not in articles.columns:
         return np.full(len(articles), _INAT, dtype=np.int64)
@@ -732,7 +732,7 @@ class _Rows:
         )
 
 
-def _resolve_one(name: Any, prices: Mapping[str, pd.DataFrame] | None) -> Instrument | None:
+def resolve_box_name(name: Any, prices: Mapping[str, pd.DataFrame] | None) -> Instrument | None:
     if name is None or not str(name).strip():
         return None
     try:
@@ -826,7 +826,7 @@ def _event_rows(
     arts = corpus.articles
     n_art = len(arts)
     snap = _snapshot_rows(corpus)
-    snap_inst = [_resolve_one(x, prices) for x in snap.names]
+    snap_inst = [resolve_box_name(x, prices) for x in snap.names]
     if isinstance(instruments, str) and instruments == "snapshot":
         if dedupe and len(snap.art):
             # one row per (article, symbol): a box naming an instrument twice keeps the first
@@ -872,7 +872,7 @@ def _event_rows(
             raise InvalidOptionError("instruments", instruments, reason="the list is empty")
         seen: dict[str, str] = {}
         for nm in names_list:
-            r = _resolve_one(nm, prices)
+            r = resolve_box_name(nm, prices)
             if r is None:
                 continue
             if r.symbol in seen:
@@ -887,7 +887,7 @@ def _event_rows(
         art_idx = np.repeat(np.arange(n_art, dtype=np.int64), k)
         inst = np.tile(np.arange(k, dtype=np.int64), n_art)
         position = inst.copy()
-    row_inst = [_resolve_one(x, prices) for x in names]
+    row_inst = [resolve_box_name(x, prices) for x in names]
     # printed values: the article's first snapshot of the same symbol
     symbols: dict[str, int] = {}
     row_sym, _ = _symbol_codes(inst, row_inst, symbols)
@@ -1392,9 +1392,9 @@ def align_events(
             corpus, source=source, interval=interval, instruments=instruments, tz=tz, prices=prices
         )
     check_option("interval", interval, Interval)
-    corp = _as_corpus(corpus)
+    corp = as_corpus(corpus)
     arts = corp.articles
-    pub_art = _published_ns(arts, tz)
+    pub_art = published_ns(arts, tz)
     rows, resolved = _event_rows(corp, instruments, prices)
     R = len(rows.art)
     pub = pub_art[rows.art] if R else np.empty(0, np.int64)
@@ -1596,7 +1596,7 @@ _OPEN_END = pd.Timestamp("2100-12-31").as_unit("ns")
 _STAB_CHUNK = 4_000_000
 
 
-def _search_bounds(search: Sequence[object] | None) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+def search_bounds(search: Sequence[object] | None) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     if search is None:
         return None
     try:
@@ -1671,7 +1671,7 @@ class _CaptureParts:
     art_ids: pd.Series
 
 
-def _capture(
+def capture_parts(
     corpus: Corpus | pd.DataFrame,
     source: PriceSource | None,
     search: Sequence[object] | None,
@@ -1680,12 +1680,12 @@ def _capture(
 ) -> _CaptureParts:
     """Capture sessions per box and page windows. ``search_from`` (instead of
     ``search``) searches every session from that date to the end of the data."""
-    corp = _as_corpus(corpus)
+    corp = as_corpus(corpus)
     arts = corp.articles
-    bounds = _search_bounds(search)
+    bounds = search_bounds(search)
     if search_from is not None:
         bounds = (pd.Timestamp(search_from).normalize().as_unit("ns"), _OPEN_END)
-    pub_art = _published_ns(arts, tz)
+    pub_art = published_ns(arts, tz)
     rows, resolved = _event_rows(corp, "snapshot", None, dedupe=False)
     by_symbol = {r.symbol: r for r in resolved if r is not None}
     printed = ~(np.isnan(rows.change) & np.isnan(rows.pct) & np.isnan(rows.level))
@@ -1884,10 +1884,10 @@ def _capture(
 def _lists(row: np.ndarray, sess: np.ndarray, n: int) -> pd.Series:
     """Object column of lists of session Timestamps per row (``row`` sorted)."""
     stamps = list(pd.DatetimeIndex(np.asarray(sess, dtype=np.int64).view("M8[ns]")))
-    return _split(stamps, row, n)
+    return split_lists(stamps, row, n)
 
 
-def _split(items: list[Any], row: np.ndarray, n: int) -> pd.Series:
+def split_lists(items: list[Any], row: np.ndarray, n: int) -> pd.Series:
     """Object column of ``n`` lists: the items of each row (``row`` sorted, one per item)."""
     counts = np.bincount(np.asarray(row, dtype=np.int64), minlength=n) if len(row) else np.zeros(n, np.int64)
     ends = np.cumsum(counts).tolist()
@@ -1946,4 +1946,4 @@ def capture_sessions(
           (calendar, or data dates); it is at least -1 for a correct timestamp and box, and
           ``lag_flag`` marks smaller values.
     """
-    return _capture(corpus, source, search, tz).snaps
+    return capture_parts(corpus, source, search, tz).snaps

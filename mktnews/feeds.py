@@ -61,10 +61,10 @@ from mktnews._typing import check_option
 from mktnews.articles import (
     ARTICLE_COLUMNS,
     Corpus,
-    _conform_articles,
-    _conform_rejected,
-    _conform_snapshots,
-    _unique_ids,
+    conform_articles,
+    conform_rejected,
+    conform_snapshots,
+    unique_ids,
 )
 from mktnews.errors import ArticleError, InvalidOptionError
 
@@ -773,7 +773,7 @@ def _finish(
     keep = rows[~bad_time & ~too_many]
     a = art.take(keep).reset_index(drop=True)
     kept_ticks = [tick[i] for i in keep.tolist()]
-    new_ids, id_notes = _unique_ids(row_ids.astype("str").take(keep).tolist())
+    new_ids, id_notes = unique_ids(row_ids.astype("str").take(keep).tolist())
     a.insert(0, "article_id", pd.Series(new_ids, dtype="str"))
     a["instrument"] = pd.Series([t[0] if t else np.nan for t in kept_ticks], dtype="str")
     notes: list[Any] = [np.nan] * len(a)
@@ -781,7 +781,7 @@ def _finish(
         notes[pos] = note
     a["notes"] = pd.Series(notes, dtype="str")
     a["tickers"] = pd.Series(kept_ticks, dtype="object")
-    articles = _conform_articles(a)
+    articles = conform_articles(a)
     lens = np.array([len(t) for t in kept_ticks], dtype=np.int64)
     snap = pd.DataFrame(
         {
@@ -790,7 +790,7 @@ def _finish(
             "instrument": [s for t in kept_ticks for s in t],
         }
     )
-    snaps = _conform_snapshots(snap)
+    snaps = conform_snapshots(snap)
     if insights is not None:
         snaps, stray = _with_insights(snaps, insights.take(keep).reset_index(drop=True), new_ids)
         if len(stray):
@@ -802,7 +802,7 @@ def _finish(
             old_n = articles["notes"]
             joined = old_n.where(old_n.isna(), old_n + "; ").fillna("") + add
             articles["notes"] = joined.where(add.notna(), old_n).astype("str")
-    rejected = _conform_rejected(
+    rejected = conform_rejected(
         pd.DataFrame(reasons, columns=["source", "reason"]) if reasons else None
     )
     return Corpus(articles, snaps, rejected, len(articles) + len(rejected))

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from mktnews._typing import check_option
-from mktnews.articles import Corpus, _conform_rejected
+from mktnews.articles import Corpus, conform_rejected
 from mktnews.errors import ArticleError, InvalidOptionError, UnknownInstrumentError
 from mktnews.instruments import resolve_instrument
 
@@ -201,7 +201,7 @@ def near_duplicates(
     )
     kept = out[~drop].reset_index(drop=True)
     snaps = corpus.snapshots[~corpus.snapshots["article_id"].isin(ids[drop])].reset_index(drop=True)
-    rej = _conform_rejected(pd.concat([corpus.rejected, reasons], ignore_index=True))
+    rej = conform_rejected(pd.concat([corpus.rejected, reasons], ignore_index=True))
     return Corpus(kept, snaps, rej, corpus.n_inputs)
 
 

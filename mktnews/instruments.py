@@ -56,11 +56,14 @@ __all__ = [
     "home_index_table",
     "infer_instrument",
     "instrument_table",
+    "known_instrument_keys",
     "normalize_name",
     "read_benchmark_map",
     "register_home_index",
     "register_instrument",
     "register_suffix",
+    "registered_instrument",
+    "registered_instruments",
     "resolve_instrument",
     "resolve_symbol",
     "suffix_table",
@@ -631,6 +634,24 @@ def read_benchmark_map(path: str | PathLike[str]) -> dict[str, str]:
 def resolve_symbol(name: str) -> str:
     """The data symbol for a printed name, or the name itself if it is not registered."""
     return resolve_instrument(name, allow_unregistered_symbol=True).symbol
+
+
+def registered_instruments() -> tuple[Instrument, ...]:
+    """A snapshot of the registry: every registered instrument, in registration order."""
+    with _lock:
+        return tuple(_BY_SYMBOL.values())
+
+
+def registered_instrument(symbol: str) -> Instrument | None:
+    """The instrument registered under the data symbol ``symbol``, or None."""
+    with _lock:
+        return _BY_SYMBOL.get(symbol)
+
+
+def known_instrument_keys() -> dict[str, str]:
+    """A snapshot of the registry's names: normalised printed name/alias/symbol -> symbol."""
+    with _lock:
+        return dict(_BY_KEY)
 
 
 def instrument_table() -> pd.DataFrame:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mktnews.articles import Corpus, _conform_snapshots
+from mktnews.articles import Corpus, conform_snapshots
 from mktnews.errors import ArticleError, InvalidOptionError, UnknownInstrumentError
 from mktnews.instruments import instrument_table, resolve_instrument
 
@@ -341,7 +341,7 @@ def link_instruments(
     allsnap = allsnap.iloc[np.lexsort((allsnap["position"].to_numpy(), order))].reset_index(
         drop=True
     )
-    std = _conform_snapshots(allsnap)
+    std = conform_snapshots(allsnap)
     extra = [c for c in allsnap.columns if c not in std.columns]
     out_snaps = pd.concat([std, allsnap[extra].reset_index(drop=True)], axis=1)
     for c in ("link_method", "link_where", "link_evidence"):

@@ -214,7 +214,7 @@ class EventStudy:
         backend = frame_backend(self._input)
         if backend is not None:  # a Dask frame: see mktnews.dispatch, mktnews._dask
             return backend.fit(self._spec, self._input, self._source)
-        return _run(self._spec, self._input, self._source)
+        return run_study(self._spec, self._input, self._source)
 
 
 _STATUS_HINTS = {
@@ -369,7 +369,7 @@ def event_study(
 # events
 
 
-def _events_frame(obj: Corpus | pd.DataFrame, spec: StudySpec, source: PriceSource | None) -> pd.DataFrame:
+def study_events_frame(obj: Corpus | pd.DataFrame, spec: StudySpec, source: PriceSource | None) -> pd.DataFrame:
     if isinstance(obj, pd.DataFrame):
         events = obj
     else:
@@ -432,7 +432,7 @@ def _events_frame(obj: Corpus | pd.DataFrame, spec: StudySpec, source: PriceSour
 _NAT = np.iinfo(np.int64).min
 
 
-def _t0_ns(t0: pd.Series, intraday: bool) -> np.ndarray:
+def t0_ns(t0: pd.Series, intraday: bool) -> np.ndarray:
     idx = pd.DatetimeIndex(t0)
     if intraday:
         idx = idx.tz_convert("UTC")
@@ -442,7 +442,7 @@ def _t0_ns(t0: pd.Series, intraday: bool) -> np.ndarray:
     return out
 
 
-def _group_labels(events: pd.DataFrame, group_by: tuple[str, ...] | None) -> pd.Series:
+def group_labels(events: pd.DataFrame, group_by: tuple[str, ...] | None) -> pd.Series:
     if group_by is None:
         import pyarrow as pa
 
@@ -504,7 +504,7 @@ def _take(values: Any, rows: np.ndarray, n: int) -> Any:
     return values if len(rows) == n else values.take(rows)
 
 
-def _cluster(events: pd.DataFrame, groups: pd.Series, t0ns: np.ndarray, spec: StudySpec) -> _Clusters:
+def cluster_events(events: pd.DataFrame, groups: pd.Series, t0ns: np.ndarray, spec: StudySpec) -> _Clusters:
     """One study event per (group, symbol, t0) with ``collapse``, else one per usable row.
 
     Vectorised: the clusters are found by factorising the keys and sorting the codes; the
@@ -562,7 +562,7 @@ def _cluster(events: pd.DataFrame, groups: pd.Series, t0ns: np.ndarray, spec: St
         "group": group,
         "symbol": symbol,
         "t0_ns": t0_ev,
-        "t0": _t0_index(t0_ev, spec.intraday).array,
+        "t0": t0_index(t0_ev, spec.intraday).array,
         "n_articles": counts,
         "article_ids": article_ids,
     }
@@ -582,7 +582,7 @@ def _arrow(values: Any, type_: Any) -> Any:
     return arr if arr.type == type_ else arr.cast(type_)
 
 
-def _t0_index(ns: np.ndarray, intraday: bool) -> pd.DatetimeIndex:
+def t0_index(ns: np.ndarray, intraday: bool) -> pd.DatetimeIndex:
     idx = pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]"))
     return idx.tz_localize("UTC") if intraday else idx
 
@@ -1018,11 +1018,11 @@ def _window_columns(spec: StudySpec) -> np.ndarray:
 # run
 
 
-def _run(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource | None) -> EventStudyResults:
-    events = _events_frame(obj, spec, source)
-    groups = _group_labels(events, spec.group_by)
-    t0ns = _t0_ns(events["t0"], spec.intraday)
-    clusters = _cluster(events, groups, t0ns, spec)
+def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource | None) -> EventStudyResults:
+    events = study_events_frame(obj, spec, source)
+    groups = group_labels(events, spec.group_by)
+    t0ns = t0_ns(events["t0"], spec.intraday)
+    clusters = cluster_events(events, groups, t0ns, spec)
     n_ev = clusters.n_events
 
     status_in = _str(events["status"]).fillna("<NA>")
@@ -1219,7 +1219,7 @@ def _abnormal_frame(table: Mapping[str, Any], comp: _Computed, spec: StudySpec, 
         sar = ar / comp.sd_ar[rows]
     car = np.cumsum(np.where(fin, ar, 0.0), axis=1)
     car[~fin] = np.nan
-    date = _t0_index(comp.span_stamps[rows].ravel(), spec.intraday)
+    date = t0_index(comp.span_stamps[rows].ravel(), spec.intraday)
     index = pd.MultiIndex(
         levels=[pd.Index(_take(table["event_id"], rows, len(ok)), dtype="str"), pd.Index(rel)],
         codes=[np.repeat(np.arange(n), w), np.tile(np.arange(w), n)],  # type: ignore[list-item]

@@ -4,6 +4,7 @@ the front-door dispatch and the shipped real data. Expected values are written b
 
 from __future__ import annotations
 
+import ast
 import csv
 import json
 from pathlib import Path
@@ -213,3 +214,178 @@ def test_shipped_data_is_the_real_data(daily_dir: Path, hourly_dir: Path, shared
     assert raw.splitlines()[1].startswith("Ticker,")
     attribution = (Path(__file__).resolve().parent / "data" / "prices_real" / "ATTRIBUTION.md").read_text(encoding="utf-8")
     assert "EURO STOXX 50 © STOXX Ltd." in attribution and "U.S. EIA" in attribution
+
+
+# --------------------------------------------------------------------------- module boundaries
+
+PACKAGE = Path(mktnews.__file__).resolve().parent
+
+#: Underscore modules that still define public names (renaming ``_typing``, imported by
+#: every module, is left for a quieter time; ``_dask`` is the registered Dask backend).
+#: ``_text`` and ``_pubtime`` are old import paths that define nothing.
+UNDERSCORE_MODULES_WITH_PUBLIC_NAMES = {"mktnews._typing", "mktnews._dask"}
+
+#: Functions still longer than 100 lines (def to end, docstring included). The list only
+#: shrinks: an entry that got shorter or was removed must leave it.
+LONG_FUNCTIONS = {
+    "mktnews._dask._merge",
+    "mktnews.articles._assemble_events_table",
+    "mktnews.articles.assemble",
+    "mktnews.articles.read_articles",
+    "mktnews.articles.table_batch",
+    "mktnews.dating.date_articles",
+    "mktnews.events._event_rows",
+    "mktnews.events.align_events",
+    "mktnews.events.capture_parts",
+    "mktnews.factors.check_factor_options",
+    "mktnews.feeds.read_feed",
+    "mktnews.hygiene.near_duplicates",
+    "mktnews.hygiene.time_profile",
+    "mktnews.instruments.register_instrument",
+    "mktnews.linking.find_mentions",
+    "mktnews.linking.link_instruments",
+    "mktnews.plotting.plot_article",
+    "mktnews.pubtime._parse_strings",
+    "mktnews.report.write_report",
+    "mktnews.spec._validate",
+    "mktnews.study._aggregate",
+    "mktnews.study._placebo",
+    "mktnews.study.event_study",
+    "mktnews.study.run_study",
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_module(name: str) -> bool:
+    rel = Path(*name.split("."))
+    return (PACKAGE.parent / rel).with_suffix(".py").exists() or (PACKAGE.parent / rel / "__init__.py").exists()
+
+
+def underscore_crossings(source: str, module: str, is_package: bool = False) -> list[str]:
+    """Underscore names ``module`` takes from another mktnews module: ``from m import _x``
+    and ``m._x`` on an imported mktnews module (dunder names and underscore modules of the
+    allowlist aside)."""
+    tree = ast.parse(source)
+    pkg = module if is_package else module.rpartition(".")[0]
+    aliases: dict[str, str] = {}
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                up = pkg.split(".")[: len(pkg.split(".")) - node.level + 1]
+                base = ".".join([*up, *([node.module] if node.module else [])])
+            if not base.startswith("mktnews"):
+                continue
+            for a in node.names:
+                full = f"{base}.{a.name}"
+                if _is_module(full):
+                    aliases[a.asname or a.name] = full
+                    if a.name.startswith("_") and full not in UNDERSCORE_MODULES_WITH_PUBLIC_NAMES:
+                        found.append(f"{module}:{node.lineno} imports module {full}")
+                elif a.name.startswith("_") and not a.name.startswith("__") and base != module:
+                    found.append(f"{module}:{node.lineno} from {base} import {a.name}")
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.startswith("mktnews."):
+                    aliases[a.asname or a.name] = a.name
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in aliases
+            and aliases[node.value.id] != module
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
+            found.append(f"{module}:{node.lineno} {aliases[node.value.id]}.{node.attr}")
+    return found
+
+
+def test_the_boundary_check_finds_crossings() -> None:
+    src = (
+        "from mktnews.articles import _conform_rejected, Corpus\n"
+        "from mktnews import instruments as reg\n"
+        "from . import events\n"
+        "x = reg._BY_KEY\n"
+        "y = events._published_ns\n"
+        "z = reg.__name__\n"
+    )
+    assert underscore_crossings(src, "mktnews.hygiene") == [
+        "mktnews.hygiene:1 from mktnews.articles import _conform_rejected",
+        "mktnews.hygiene:4 mktnews.instruments._BY_KEY",
+        "mktnews.hygiene:5 mktnews.events._published_ns",
+    ]
+    assert underscore_crossings("from mktnews.prices import _x\n", "mktnews.prices.files") == [
+        "mktnews.prices.files:1 from mktnews.prices import _x"
+    ]
+
+
+def test_no_underscore_name_crosses_a_module_boundary() -> None:
+    found: list[str] = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        found += underscore_crossings(path.read_text(encoding="utf-8"), _module_name(path), path.name == "__init__.py")
+    assert found == []
+
+
+def _public_definitions(tree: ast.Module) -> list[str]:
+    names: list[str] = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign):
+            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.append(node.target.id)
+    return [n for n in names if not n.startswith("_")]
+
+
+def test_nothing_public_is_defined_in_an_underscore_module() -> None:
+    seen: dict[str, list[str]] = {}
+    for path in sorted(PACKAGE.rglob("_*.py")):
+        if path.name == "__init__.py" or path.name == "__main__.py":
+            continue
+        seen[_module_name(path)] = _public_definitions(ast.parse(path.read_text(encoding="utf-8")))
+    offenders = {m for m, names in seen.items() if names}
+    assert offenders == UNDERSCORE_MODULES_WITH_PUBLIC_NAMES
+    assert seen["mktnews._text"] == [] and seen["mktnews._pubtime"] == []
+    # the old import paths still give the same objects
+    from mktnews import _pubtime, _text, pages, pubtime
+
+    assert _pubtime is pubtime and _text.parse_article is pages.parse_article
+
+
+def long_functions(source: str, module: str, limit: int = 100) -> dict[str, int]:
+    """Functions of ``source`` longer than ``limit`` lines (def line to last line)."""
+    out: dict[str, int] = {}
+
+    def walk(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                n = (child.end_lineno or child.lineno) - child.lineno + 1
+                if n > limit:
+                    out[f"{prefix}{child.name}"] = n
+                walk(child, f"{prefix}{child.name}.")
+            elif isinstance(child, ast.ClassDef):
+                walk(child, f"{prefix}{child.name}.")
+
+    walk(ast.parse(source), f"{module}.")
+    return out
+
+
+def test_the_length_check_counts_lines() -> None:
+    body = "def f(x):\n    '''doc'''\n" + "    x += 1\n" * 99 + "    return x\n"  # 102 lines
+    assert long_functions(body, "m") == {"m.f": 102}
+    assert long_functions(body, "m", limit=102) == {}
+
+
+def test_no_function_is_longer_than_100_lines_outside_the_allowlist() -> None:
+    found: dict[str, int] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        found.update(long_functions(path.read_text(encoding="utf-8"), _module_name(path)))
+    assert set(found) - LONG_FUNCTIONS == set(), "split these into named stages"
+    assert LONG_FUNCTIONS - set(found) == set(), "shorter now: remove them from LONG_FUNCTIONS"

@@ -251,7 +251,7 @@ def validate_bars(bars: pd.DataFrame | pd.Series, *, symbol: str, where: str | N
                     "volumes cannot be negative"
                 )
             continue
-        if _negative_allowed(symbol):
+        if negative_prices_allowed(symbol):
             continue
         bad = np.flatnonzero(values <= 0)
         if len(bad):
@@ -266,7 +266,8 @@ def validate_bars(bars: pd.DataFrame | pd.Series, *, symbol: str, where: str | N
 _NEGATIVE_OK = {"CL=F"}
 
 
-def _negative_allowed(symbol: str) -> bool:
+def negative_prices_allowed(symbol: str) -> bool:
+    """True for instruments whose prices can really be zero or negative (``"CL=F"``)."""
     return symbol in _NEGATIVE_OK
 
 

@@ -55,7 +55,7 @@ import pandas as pd
 
 from mktnews._typing import BAR_NS, INTRADAY_INTERVALS, BadOHLC, Interval, check_option
 from mktnews.errors import PriceDataError
-from mktnews.prices.base import _negative_allowed, conform_prices, is_intraday
+from mktnews.prices.base import conform_prices, is_intraday, negative_prices_allowed
 
 __all__ = ["FILE_SUFFIXES", "FileSource", "read_price_file"]
 
@@ -878,7 +878,7 @@ def _check_values(
                     f"{path}: {labels[i]}: {_column_label(table, role)} of {symbol} is "
                     f"{cols[role][i]}; prices must be finite"
                 )
-    if not _negative_allowed(symbol):
+    if not negative_prices_allowed(symbol):
         for role in ("open", "high", "low", "close", "adjclose"):
             if role in cols:
                 bad = np.flatnonzero(cols[role] <= 0)
