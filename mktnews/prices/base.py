@@ -134,6 +134,9 @@ def conform_prices(
     PriceDataError
         Naming ``where``, the row (its date) and the field that is wrong.
     """
+    fast = _conform_fast(frame, symbol=symbol, interval=interval, source=source, bad_ohlc=bad_ohlc)
+    if fast is not None:
+        return fast
     label = where or symbol
     df = frame.rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
     if "close" not in df.columns:
@@ -198,6 +201,89 @@ def conform_prices(
     if masked:
         df.attrs["masked_ohlc"] = masked
     return df
+
+
+_NUMERIC_KINDS = frozenset("fiu")
+_COLUMNS_INDEX = pd.Index(COLUMNS)
+_DAY_NS = 86_400_000_000_000
+_NAT_NS = np.iinfo(np.int64).min
+
+
+def _conform_fast(
+    frame: pd.DataFrame, *, symbol: str, interval: str, source: str, bad_ohlc: str
+) -> pd.DataFrame | None:
+    """:func:`conform_prices` for a frame that passes every check, in numpy: the same
+    result, or None when anything is unusual or wrong (then the pandas path runs and
+    raises or warns with its own message)."""
+    if not isinstance(frame, pd.DataFrame) or not isinstance(frame.index, pd.DatetimeIndex):
+        return None
+    if bad_ohlc not in ("raise", "mask"):
+        return None
+    names = [str(c).strip().lower().replace(" ", "_") for c in frame.columns.tolist()]
+    if "close" not in names or len(set(names)) != len(names):
+        return None
+    raw = frame.to_numpy()  # one array: float64 when every column is a float or an integer
+    if raw.dtype.kind not in _NUMERIC_KINDS:
+        return None
+    n = len(frame)
+    pos = [names.index(c) if c in names else -1 for c in COLUMNS]
+    idx = frame.index
+    intraday = is_intraday(interval)
+    if intraday:
+        if idx.tz is None:
+            return None
+        idx = idx.tz_convert("UTC").as_unit("ns").rename("datetime")
+    else:
+        if idx.tz is not None:
+            return None
+        if idx.unit != "ns":
+            idx = idx.as_unit("ns")
+        if idx.name != "date":
+            idx = idx.rename("date")
+    ns = idx.asi8
+    if n:
+        # strictly increasing and the first stamp not NaT (NaT is the smallest int64): no NaT
+        if ns[0] == _NAT_NS or (n > 1 and (ns[1:] <= ns[:-1]).any()):
+            return None
+        if not intraday and (ns % _DAY_NS).any():
+            return None
+        if not _fast_values_ok(raw, pos, symbol):
+            return None
+    if pos == [0, 1, 2, 3, 4] and raw.dtype == np.float64:
+        values = raw if raw.flags.owndata else raw.copy()  # never a view of the user's frame
+    else:
+        values = np.full((n, len(COLUMNS)), np.nan)
+        for j, k in enumerate(pos):
+            if k >= 0:
+                values[:, j] = raw[:, k]
+    df = pd.DataFrame(values, index=idx, columns=_COLUMNS_INDEX, copy=False)
+    df.attrs = {"symbol": symbol, "interval": interval, "source": source}
+    return df
+
+
+def _fast_values_ok(raw: np.ndarray, pos: list[int], symbol: str) -> bool:
+    """True when the columns at ``pos`` (open, high, low, close, volume; -1 = absent) hold
+    no value :func:`conform_prices` would refuse or mask (NaN is allowed)."""
+    positive = not negative_prices_allowed(symbol)
+    for j, k in enumerate(pos):
+        if k < 0:
+            continue
+        col = raw[:, k]
+        lo, hi = col.min(), col.max()
+        if lo == lo and hi == hi:  # no NaN: the extremes decide
+            if hi == np.inf or lo == -np.inf or lo < 0 or (lo == 0 and (j < 4 and positive)):
+                return False
+            if j < 4 and positive and not lo > 0:
+                return False
+            continue
+        with np.errstate(invalid="ignore"):
+            if np.isinf(col).any() or (col < 0).any() or (j < 4 and positive and (col <= 0).any()):
+                return False
+    if pos[1] >= 0 and pos[2] >= 0:
+        with np.errstate(invalid="ignore"):
+            if (raw[:, pos[1]] < raw[:, pos[2]]).any():
+                return False
+    return True
 
 
 def validate_bars(bars: pd.DataFrame | pd.Series, *, symbol: str, where: str | None = None) -> None:
