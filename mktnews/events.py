@@ -73,6 +73,7 @@ Snapshot columns of the events frame
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, get_args
@@ -96,7 +97,7 @@ from mktnews.calendars import calendar_sessions, data_sessions, get_calendar
 from mktnews.dispatch import frame_backend
 from mktnews.errors import ArticleError, InvalidOptionError, PriceDataError, UnknownInstrumentError
 from mktnews.instruments import Instrument, resolve_instrument
-from mktnews.prices.base import COLUMNS, PriceSource, conform_prices, load_prices
+from mktnews.prices.base import PriceSource, conform_prices, has_contract_columns, load_prices
 
 __all__ = [
     "CAPTURE_COLUMNS",
@@ -212,7 +213,7 @@ def _local_dates(instants: np.ndarray, tz: str) -> np.ndarray:
 
 
 def find_sessions(
-    published: np.ndarray, sessions: SessionArrays
+    published: np.ndarray, sessions: SessionArrays, local_dates: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Day 0 and market state of publication instants, vectorised.
 
@@ -222,6 +223,9 @@ def find_sessions(
         Publication instants, UTC nanoseconds (``iNaT`` = unknown).
     sessions : SessionArrays
         The instrument's sessions.
+    local_dates : ndarray of int64, optional
+        The publications' local dates in ``sessions.tz`` (naive ns, as ``_local_dates``
+        gives them), when the caller has them already.
 
     Returns
     -------
@@ -245,7 +249,7 @@ def find_sessions(
     i = pos[ok]
     st = np.full(p.shape, 3, dtype=np.int8)  # closed
     regular = p >= sessions.opens[i]
-    local = _local_dates(p, sessions.tz)
+    local = _local_dates(p, sessions.tz) if local_dates is None else np.asarray(local_dates)[ok]
     pre = ~regular & (local == sessions.dates[i])
     # after a close on that session's own date: the session is the one before day 0
     post = ~regular & ~pre & (i >= 1) & (local == sessions.dates[np.maximum(i - 1, 0)])
@@ -318,7 +322,8 @@ def _data_quantum(close: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class _Daily:
-    """Daily bars as arrays, with session changes and their error bounds."""
+    """Daily bars as arrays, with session changes and their error bounds (computed when
+    a box is checked)."""
 
     dates: np.ndarray  # int64 ns
     close: np.ndarray
@@ -327,12 +332,24 @@ class _Daily:
     prev: np.ndarray  # previous session's close; NaN when the data lacks that session
     change: np.ndarray
     pct: np.ndarray
-    err: np.ndarray  # error bound of close
-    err_prev: np.ndarray
 
     @property
     def n(self) -> int:
         return len(self.dates)
+
+    @functools.cached_property
+    def _quantum(self) -> float:
+        return _data_quantum(self.close)
+
+    @functools.cached_property
+    def err(self) -> np.ndarray:
+        """Error bound of each close."""
+        return np.abs(self.close) * FLOAT32_REL + self._quantum / 2.0
+
+    @functools.cached_property
+    def err_prev(self) -> np.ndarray:
+        """Error bound of each previous close."""
+        return np.abs(self.prev) * FLOAT32_REL + self._quantum / 2.0
 
     def tol_change(self, s: np.ndarray) -> np.ndarray:
         return np.asarray(self.err[s] + self.err_prev[s])
@@ -345,10 +362,18 @@ class _Daily:
 
 
 def _daily_table(frame: pd.DataFrame, cal_dates: np.ndarray | None) -> _Daily:
-    dates = pd.DatetimeIndex(frame.index).as_unit("ns").asi8
-    close = frame["close"].to_numpy(dtype=np.float64)
-    high = frame["high"].to_numpy(dtype=np.float64)
-    low = frame["low"].to_numpy(dtype=np.float64)
+    index = frame.index
+    if isinstance(index, pd.DatetimeIndex) and index.unit == "ns":
+        dates = index.asi8
+    else:
+        dates = pd.DatetimeIndex(index).as_unit("ns").asi8
+    if has_contract_columns(frame):  # the contract's frame: one 2-D array, no column look-ups
+        values = frame.to_numpy(dtype=np.float64)
+        close, high, low = values[:, 3], values[:, 1], values[:, 2]
+    else:
+        close = frame["close"].to_numpy(dtype=np.float64)
+        high = frame["high"].to_numpy(dtype=np.float64)
+        low = frame["low"].to_numpy(dtype=np.float64)
     prev = np.full(close.shape, np.nan)
     if len(close) > 1:
         prev[1:] = close[:-1]
@@ -359,13 +384,10 @@ def _daily_table(frame: pd.DataFrame, cal_dates: np.ndarray | None) -> _Daily:
                 cal_dates, dates[:-1], side="right"
             )
             prev[1:][between > 0] = np.nan
-    q = _data_quantum(close)
-    err = np.abs(close) * FLOAT32_REL + q / 2.0
-    err_prev = np.abs(prev) * FLOAT32_REL + q / 2.0
     with np.errstate(invalid="ignore", divide="ignore"):
         change = close - prev
         pct = (close / prev - 1.0) * 100.0
-    return _Daily(dates, close, high, low, prev, change, pct, err, err_prev)
+    return _Daily(dates, close, high, low, prev, change, pct)
 
 
 _TOKEN_SPLIT = "[^0-9.,'\u2009\u202f\u00a0]+"
@@ -969,7 +991,7 @@ def _get_prices(
     try:
         if prices is not None and symbol in prices:
             frame = prices[symbol]
-            if tuple(frame.columns) != COLUMNS or frame.attrs.get("interval") != interval:
+            if not has_contract_columns(frame) or frame.attrs.get("interval") != interval:
                 frame = conform_prices(
                     frame, symbol=symbol, interval=interval, source="prices argument"
                 )
@@ -985,11 +1007,20 @@ def _get_prices(
     return frame
 
 
+#: Session arrays per calendar code: the calendars' sessions frames are cached and never
+#: change, so their int64 arrays are built once per process, not once per instrument.
+_CALENDAR_ARRAYS: dict[str, SessionArrays] = {}
+
+
 def _calendar_arrays(inst: Instrument) -> SessionArrays | None:
     if inst.calendar is None:
         return None
-    cal = get_calendar(inst.calendar)
-    return SessionArrays.from_frame(calendar_sessions(inst.calendar), str(cal.tz))
+    got = _CALENDAR_ARRAYS.get(inst.calendar)
+    if got is None:
+        cal = get_calendar(inst.calendar)
+        got = SessionArrays.from_frame(calendar_sessions(inst.calendar), str(cal.tz))
+        _CALENDAR_ARRAYS[inst.calendar] = got
+    return got
 
 
 def _prefetch(
@@ -1022,6 +1053,27 @@ def _prefetch(
     return dict(failed)
 
 
+def _local_dates_by_zone(
+    groups: list[tuple[int, np.ndarray]],
+    symbols: list[str],
+    by_symbol: Mapping[str, Instrument],
+    pub: np.ndarray,
+) -> np.ndarray:
+    """Local date of every row's publication in the zone its instrument's sessions are
+    counted in (the calendar's, else the instrument's): one time-zone conversion per zone
+    instead of one per instrument."""
+    rows_by_tz: dict[str, list[np.ndarray]] = {}
+    for code, idx in groups:  # per instrument: a dictionary look-up
+        inst = by_symbol[symbols[code]]
+        cal = _calendar_arrays(inst)
+        rows_by_tz.setdefault(cal.tz if cal is not None else inst.tz, []).append(idx)
+    out = np.full(len(pub), _INAT, dtype=np.int64)
+    for tz, parts in rows_by_tz.items():
+        rows = np.concatenate(parts)
+        out[rows] = _local_dates(pub[rows], tz)
+    return out
+
+
 def _data_session_arrays(dates: pd.DatetimeIndex, tz: str) -> SessionArrays:
     return SessionArrays.from_frame(data_sessions(dates, tz), tz)
 
@@ -1050,7 +1102,11 @@ class _Block:
 
 
 def _align_daily(
-    pub: np.ndarray, sess: SessionArrays | None, d: _Daily | None, calendar_based: bool
+    pub: np.ndarray,
+    sess: SessionArrays | None,
+    d: _Daily | None,
+    calendar_based: bool,
+    local_dates: np.ndarray | None = None,
 ) -> _Block:
     m = len(pub)
     known = pub != _INAT
@@ -1063,7 +1119,7 @@ def _align_daily(
         status[known] = _OUTSIDE
     if sess is None or len(sess) == 0:
         return _Block(status, state, t0, session, base)
-    pos, state = find_sessions(pub, sess)
+    pos, state = find_sessions(pub, sess, local_dates)
     n = len(sess)
     inside = known & (pos < n)
     S = np.full(m, _INAT, dtype=np.int64)
@@ -1423,12 +1479,15 @@ def align_events(
 
     groups = _group_positions(sym_codes)
     failed = _prefetch(source, prices, groups, symbols, pub, interval)
+    local_all = None if intraday else _local_dates_by_zone(groups, symbols, by_symbol, pub)
     for code, idx in groups:
         symbol = symbols[code]
         inst = by_symbol[symbol]
         idx = idx[np.argsort(pub[idx], kind="stable")]  # sorted needles search faster
         p = pub[idx]
+        local = None if local_all is None else local_all[idx]
         if day_prec[idx].any():
+            local = None  # publications moved to local midnight: their dates are recomputed
             d = day_prec[idx] & (p != _INAT)
             p = p.copy()
             midnight = pd.DatetimeIndex(p[d].view("M8[ns]")).tz_localize(inst.tz, nonexistent="shift_forward", ambiguous=False)
@@ -1454,7 +1513,7 @@ def align_events(
                 daily = _daily_table(frame, cal.dates if cal is not None else None)
                 window_mask = (daily.dates >= lo.value) & (daily.dates <= hi.value)
         if not intraday:
-            blk = _align_daily(p, sess_d, daily, cal is not None)
+            blk = _align_daily(p, sess_d, daily, cal is not None, local)
         else:
             bars = None
             iwin = _window(p, INTRADAY_MARGIN)

@@ -111,5 +111,5 @@ def test_negative_prices_where_real() -> None:
     f = _frame([18.27, -37.63, 10.01], ["2020-04-17", "2020-04-20", "2020-04-21"])
     got = conform_prices(f, symbol="CL=F", interval="1d", source="m")
     assert got["close"].tolist() == [18.27, -37.63, 10.01]
-    with pytest.raises(PriceDataError, match="non-positive close of X -37.63"):
+    with pytest.raises(PriceDataError, match=r"non-positive close of X -37\.63"):
         conform_prices(f, symbol="X", interval="1d", source="m")

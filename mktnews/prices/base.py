@@ -29,6 +29,7 @@ __all__ = [
     "conform_prices",
     "default_source",
     "fetch_many",
+    "has_contract_columns",
     "load_prices",
     "normalize_range",
     "validate_bars",
@@ -261,29 +262,46 @@ def _conform_fast(
     return df
 
 
-def _fast_values_ok(raw: np.ndarray, pos: list[int], symbol: str) -> bool:
+def _fast_values_ok(raw: np.ndarray, pos: list[int], symbol: str, *, check_range: bool = True) -> bool:
     """True when the columns at ``pos`` (open, high, low, close, volume; -1 = absent) hold
-    no value :func:`conform_prices` would refuse or mask (NaN is allowed)."""
-    positive = not negative_prices_allowed(symbol)
-    for j, k in enumerate(pos):
-        if k < 0:
-            continue
-        col = raw[:, k]
-        lo, hi = col.min(), col.max()
-        if lo == lo and hi == hi:  # no NaN: the extremes decide
-            if hi == np.inf or lo == -np.inf or lo < 0 or (lo == 0 and (j < 4 and positive)):
+    no value :func:`conform_prices` would refuse or mask (NaN is allowed); ``check_range``
+    also checks ``high >= low``."""
+    present = [k for k in pos if k >= 0]
+    # the columns are the array's first ones (the usual case): a view, no copy
+    block = raw[:, : len(present)] if present == list(range(len(present))) else raw[:, present]
+    with np.errstate(invalid="ignore"):
+        if np.isinf(block).any():
+            return False
+        prices = [i for i, k in enumerate(present) if k != pos[4]]
+        if not negative_prices_allowed(symbol) and prices:
+            sub = block[:, prices] if prices != list(range(len(prices))) else block[:, : len(prices)]
+            if (sub <= 0).any():
                 return False
-            if j < 4 and positive and not lo > 0:
-                return False
-            continue
-        with np.errstate(invalid="ignore"):
-            if np.isinf(col).any() or (col < 0).any() or (j < 4 and positive and (col <= 0).any()):
-                return False
-    if pos[1] >= 0 and pos[2] >= 0:
-        with np.errstate(invalid="ignore"):
-            if (raw[:, pos[1]] < raw[:, pos[2]]).any():
-                return False
+        if pos[4] >= 0 and (raw[:, pos[4]] < 0).any():
+            return False
+        if check_range and pos[1] >= 0 and pos[2] >= 0 and (raw[:, pos[1]] < raw[:, pos[2]]).any():
+            return False
     return True
+
+
+def has_contract_columns(frame: pd.DataFrame) -> bool:
+    """Whether ``frame``'s columns are the contract's ``open, high, low, close, volume`` in
+    that order (an identity check first: frames built here share one columns index)."""
+    cols = frame.columns
+    return cols.is_(_COLUMNS_INDEX) or tuple(cols) == COLUMNS
+
+
+def _bars_fine(bars: pd.DataFrame, symbol: str) -> bool:
+    """One pass over a contract-shaped frame: True when :func:`validate_bars` has nothing
+    to refuse (else its column loop finds and names the first bad value)."""
+    if not has_contract_columns(bars):
+        return False
+    values = bars.to_numpy()
+    if values.dtype != np.float64:
+        return False
+    if not len(values):
+        return True
+    return _fast_values_ok(values, [0, 1, 2, 3, 4], symbol, check_range=False)
 
 
 def validate_bars(bars: pd.DataFrame | pd.Series, *, symbol: str, where: str | None = None) -> None:
@@ -310,6 +328,8 @@ def validate_bars(bars: pd.DataFrame | pd.Series, *, symbol: str, where: str | N
     PriceDataError
         At the first bad value: ``"<where>: close of <symbol> is inf on 2024-01-03 (bar 2)"``.
     """
+    if isinstance(bars, pd.DataFrame) and _bars_fine(bars, symbol):
+        return
     label = where or symbol
     if isinstance(bars, pd.Series):
         columns: dict[str, pd.Series] = {str(bars.name or "close"): bars}
@@ -389,6 +409,12 @@ class FrameSource:
             sym: conform_prices(f, symbol=sym, interval=interval, source=name, bad_ohlc=bad_ohlc)
             for sym, f in frames.items()
         }
+        # attrs are kept apart and set on each answer: pandas deep-copies a frame's attrs
+        # into every slice of it
+        self._attrs = {}
+        for sym, f in self._frames.items():
+            self._attrs[sym] = f.attrs
+            f.attrs = {}
 
     @property
     def symbols(self) -> list[str]:
@@ -409,12 +435,14 @@ class FrameSource:
                 f"{self.name}: no prices for {symbol!r} (it holds {', '.join(self._frames) or 'nothing'})"
             )
         # rows [start, end) intraday, [start, end] daily; the index is sorted (conform_prices)
-        idx = frame.index
-        first = int(idx.searchsorted(start, side="left"))
-        last = int(idx.searchsorted(end, side="left" if is_intraday(interval) else "right"))
-        # a shallow copy: with pandas' copy-on-write, changing it never changes the stored frame
-        out = frame.iloc[first:last].copy(deep=False)
-        out.attrs = dict(frame.attrs)
+        # and in ns (UTC for intraday), so int64 searches give the same rows
+        ns = frame.index.asi8
+        lo, hi = pd.Timestamp(start).as_unit("ns").value, pd.Timestamp(end).as_unit("ns").value
+        first = int(np.searchsorted(ns, lo, side="left"))
+        last = int(np.searchsorted(ns, hi, side="left" if is_intraday(interval) else "right"))
+        # a new frame: with pandas' copy-on-write, changing it never changes the stored frame
+        out = frame.iloc[first:last]
+        out.attrs = dict(self._attrs[symbol])
         return out
 
     def __repr__(self) -> str:
@@ -479,11 +507,13 @@ def load_prices(
     frame = src.fetch(symbol, s, e, interval)
     if not isinstance(frame, pd.DataFrame):
         raise PriceDataError(f"{getattr(src, 'name', src)!r} returned {type(frame).__name__}, not a DataFrame")
-    if tuple(frame.columns) != COLUMNS or frame.attrs.get("symbol") != symbol:
+    if not has_contract_columns(frame) or frame.attrs.get("symbol") != symbol:
         frame = conform_prices(
             frame, symbol=symbol, interval=interval, source=str(getattr(src, "name", src))
         )
-    else:  # a source of the user's own that returns contract-shaped frames: still checked
+    elif not (isinstance(src, FrameSource) and frame.attrs.get("source") == src.name):
+        # a source of the user's own that returns contract-shaped frames: still checked
+        # (a FrameSource's frames were checked when it was built, and are its own)
         validate_bars(frame, symbol=symbol, where=str(getattr(src, "name", src)))
     return frame
 
@@ -546,7 +576,7 @@ def fetch_many(
             try:
                 s, e = normalize_range(lo, hi, interval)
                 frame = source.fetch(sym, s, e, interval)
-                if tuple(frame.columns) != COLUMNS or frame.attrs.get("symbol") != sym:
+                if not has_contract_columns(frame) or frame.attrs.get("symbol") != sym:
                     frame = conform_prices(frame, symbol=sym, interval=interval, source=str(getattr(source, "name", source)))
                 frames[sym] = frame
             except PriceDataError as exc:
