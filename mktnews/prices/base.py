@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -436,7 +436,7 @@ class FrameSource:
             )
         # rows [start, end) intraday, [start, end] daily; the index is sorted (conform_prices)
         # and in ns (UTC for intraday), so int64 searches give the same rows
-        ns = frame.index.asi8
+        ns = cast(pd.DatetimeIndex, frame.index).asi8
         lo, hi = pd.Timestamp(start).as_unit("ns").value, pd.Timestamp(end).as_unit("ns").value
         first = int(np.searchsorted(ns, lo, side="left"))
         last = int(np.searchsorted(ns, hi, side="left" if is_intraday(interval) else "right"))
