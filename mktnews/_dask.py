@@ -65,6 +65,7 @@ import pandas as pd
 from mktnews.dispatch import register_frame_backend
 from mktnews.errors import (
     ArticleError,
+    ConfigurationError,
     InvalidOptionError,
     PriceDataError,
     StudyError,
@@ -958,9 +959,19 @@ def event_study(
     from mktnews.spec import validate_spec
 
     spec = validate_spec(**options)
+    _check_dask_spec(spec)
     return fit(
         spec, data, source, tz=tz, instruments=instruments, prices=prices, read_options=read_options
     )
+
+
+def _check_dask_spec(spec: StudySpec) -> None:
+    """Refuse the options the Dask path does not support."""
+    if spec.sign_col is not None:
+        raise ConfigurationError(
+            f"sign_col={spec.sign_col!r} is not supported on Dask frames: compute() the "
+            "frame to pandas first, or study without sign_col"
+        )
 
 
 def fit(
@@ -1274,6 +1285,7 @@ class _DaskBackend:
         return align_events(articles, **options)
 
     def fit(self, spec: Any, data: Any, source: Any) -> Any:
+        _check_dask_spec(spec)
         return fit(spec, data, source)
 
 

@@ -605,7 +605,20 @@ def _check_study_args(ns: argparse.Namespace) -> dict[str, Any]:
         "interval": ns.interval,
         "min_estimation": ns.min_estimation,
         "seed": ns.seed,
+        "tests": _name_list(ns.tests, "--tests") if ns.tests else _D["tests"],
+        "sign_col": ns.sign_col,
+        "placebo_stat": _name_list(ns.placebo_stat, "--placebo-stat") if ns.placebo_stat else _D["placebo_stat"],
     }
+
+
+def _name_list(text: str, flag: str) -> list[str] | str:
+    """``A,B`` as a list of names (``all`` as it is)."""
+    if text.strip() == "all":
+        return "all"
+    names = [t.strip() for t in text.split(",")]
+    if not all(names):
+        raise UsageError(f"{flag} {text!r}: an empty name in the list")
+    return names
 
 
 def cmd_study(ns: argparse.Namespace) -> int:
@@ -821,6 +834,14 @@ def _add_study(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--placebo", metavar="N", type=int, default=_D["placebo"],
                    help="number of placebo draws (random sessions without articles; default 0)")
     p.add_argument("--seed", type=int, default=_D["seed"], help="random seed of the placebo draws")
+    p.add_argument("--tests", metavar="A,B",
+                   help="tests to run (default 'all': the directional battery, plus the placebo with "
+                   "--placebo); e.g. 'cs_t,abs_car,var_ratio,placebo' adds the unsigned tests")
+    p.add_argument("--sign-col", metavar="COL",
+                   help="corpus column of each article's predicted direction (+1, -1, 0): ARs are "
+                   "signed before aggregation; events with 0, conflicting or missing signs are left out")
+    p.add_argument("--placebo-stat", metavar="A,B",
+                   help="what the placebo ranks: 'caar' (default), 'abs_car' (mean |CAR|), or both 'caar,abs_car'")
     p.add_argument("--interval", default=_D["interval"], choices=_get_choices(Interval),
                    help=f"bar size (default {_D['interval']})")
     p.add_argument("--min-estimation", type=int, default=_D["min_estimation"], metavar="N",

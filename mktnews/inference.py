@@ -36,10 +36,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Final, get_args
+from typing import Final, Protocol, get_args, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,12 +53,28 @@ __all__ = [
     "CONVENTIONS",
     "ESTIMATION_TESTS",
     "KP_MIN_OVERLAP",
+    "PLACEBO_P_RULE",
     "TESTS",
+    "EventTest",
+    "FunctionPlaceboStatistic",
+    "FunctionTest",
     "PairCorrelations",
+    "PlaceboStatistic",
+    "TestBattery",
     "TestInput",
     "TestResult",
+    "event_test",
+    "event_test_names",
     "mean_pairwise_correlation",
+    "not_computed",
+    "placebo_draws",
+    "placebo_result",
+    "placebo_statistic",
+    "placebo_statistic_names",
+    "register_event_test",
+    "register_placebo_statistic",
     "run_tests",
+    "unregister_event_test",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -1104,8 +1121,18 @@ def _pair_correlations(
     return np.clip(rho, -1.0, 1.0), np.rint(n_ij).astype(np.int64)
 
 
-class _Battery:
-    """Quantities shared by several tests of one TestInput, computed once."""
+class TestBattery:
+    """Quantities shared by several tests of one :class:`TestInput`, computed once.
+
+    An :class:`EventTest` receives the battery of the window it tests. Its public
+    attributes: ``inp`` (the :class:`TestInput`), ``ar_ok`` (finite ARs, (N, W)),
+    ``n_days`` (ARs per event), ``has_car`` (events with a CAR), ``est_ok`` (finite
+    estimation residuals), ``n_est`` (residuals per event), ``sd_car_ok`` (finite, positive
+    ``sd_car``); ``patell_events()`` and ``bmp_events()`` are the event sets of those tests
+    and ``rbar(events)`` the Kolari-Pynnönen mean correlation (cached).
+    """
+
+    __test__ = False  # not a pytest test class, despite its name
 
     def __init__(self, inp: TestInput, correlations: PairCorrelations | None = None) -> None:
         self.inp = inp
@@ -1363,9 +1390,320 @@ class _Battery:
         )
 
 
-_DISPATCH: Final[dict[str, Callable[[_Battery], TestResult]]] = {
-    name: getattr(_Battery, name) for name in TESTS
-}
+# ---------------------------------------------------------------------------------------
+# the extension point: a registry of event tests and of placebo statistics
+
+
+@runtime_checkable
+class EventTest(Protocol):
+    """A test statistic of one event window of one group of events.
+
+    Any object with a ``name``, a ``convention`` (its formula and every convention chosen,
+    one paragraph), ``needs_estimation`` (whether it reads the estimation-window residuals
+    ``est_ar``/``est_keys`` of the :class:`TestInput`; the engine keeps them only when a
+    test asks) and a ``compute(battery)`` method returning a :class:`TestResult` named
+    ``name`` is one. Register it with :func:`register_event_test`; then
+    ``event_study(tests=[..., name])`` computes it for every group and window, as a row of
+    ``results.tests``. A test that cannot be computed should return NaN statistic and
+    p-value with the reason in ``convention`` (see :func:`not_computed`), not raise.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def convention(self) -> str: ...
+
+    @property
+    def needs_estimation(self) -> bool: ...
+
+    def compute(self, battery: TestBattery) -> TestResult: ...
+
+
+@dataclass(frozen=True)
+class FunctionTest:
+    """An :class:`EventTest` made of a function of the :class:`TestBattery`.
+
+    Parameters
+    ----------
+    name : str
+        The test's name (the ``test`` column of ``results.tests``).
+    convention : str
+        Its formula and conventions.
+    function : callable
+        ``function(battery) -> TestResult``.
+    needs_estimation : bool, default False
+        Whether it reads the estimation-window residuals.
+    """
+
+    name: str
+    convention: str
+    function: Callable[[TestBattery], TestResult]
+    needs_estimation: bool = False
+
+    def compute(self, battery: TestBattery) -> TestResult:
+        """The test of the battery's window."""
+        return self.function(battery)
+
+
+_EVENT_TESTS: dict[str, EventTest] = {}
+_PERMANENT: set[str] = set()
+_NAME_OK = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_RESERVED = ("all", "placebo")
+
+
+def register_event_test(test: EventTest, *, replace: bool = False, permanent: bool = False) -> EventTest:
+    """Add a test to the battery that :func:`run_tests` and :func:`mktnews.event_study` use.
+
+    Parameters
+    ----------
+    test : EventTest
+        The test (see :class:`EventTest`; :class:`FunctionTest` wraps a function).
+    replace : bool, default False
+        Replace a user test registered earlier under the same name.
+    permanent : bool, default False
+        Refuse later replacement and removal (mktnews' own tests are permanent).
+
+    Returns
+    -------
+    EventTest
+        ``test``.
+
+    Raises
+    ------
+    InvalidOptionError
+        When ``test`` lacks a part of the protocol, its name is not an identifier or is
+        reserved (``all``, ``placebo``, ``placebo_*``), or the name is taken (by a permanent
+        test, or by a user test without ``replace=True``).
+    """
+    if not isinstance(test, EventTest) or not callable(getattr(test, "compute", None)):
+        raise InvalidOptionError(
+            "test",
+            type(test).__name__,
+            reason="an event test needs name, convention, needs_estimation and compute(battery) "
+            "(see mktnews.inference.EventTest; FunctionTest wraps a function)",
+        )
+    name = test.name
+    if not isinstance(name, str) or not _NAME_OK.match(name):
+        raise InvalidOptionError("test.name", name, reason="expected an identifier (letters, digits, _)")
+    if name in _RESERVED or name.startswith("placebo_"):
+        raise InvalidOptionError("test.name", name, reason="reserved for the engine's placebo test")
+    if not isinstance(test.convention, str) or not test.convention.strip():
+        raise InvalidOptionError("test.convention", test.convention, reason="state the test's formula")
+    if name in _PERMANENT:
+        raise InvalidOptionError("test.name", name, reason="a built-in test of mktnews; choose another name")
+    if name in _EVENT_TESTS and not replace:
+        raise InvalidOptionError(
+            "test.name", name, reason="already registered; pass replace=True to replace it"
+        )
+    _EVENT_TESTS[name] = test
+    if permanent:
+        _PERMANENT.add(name)
+    return test
+
+
+def unregister_event_test(name: str) -> None:
+    """Remove a user test registered with :func:`register_event_test`.
+
+    Raises
+    ------
+    InvalidOptionError
+        For a built-in test or a name that is not registered.
+    """
+    if name in _PERMANENT:
+        raise InvalidOptionError("name", name, reason="a built-in test of mktnews cannot be removed")
+    if name not in _EVENT_TESTS:
+        raise InvalidOptionError("name", name, event_test_names())
+    del _EVENT_TESTS[name]
+
+
+def event_test(name: str) -> EventTest:
+    """The registered test ``name`` (its ``convention``, ``needs_estimation``, ``compute``).
+
+    Raises
+    ------
+    InvalidOptionError
+        For a name that is not registered.
+    """
+    if not isinstance(name, str) or name not in _EVENT_TESTS:
+        raise InvalidOptionError("tests", name, event_test_names())
+    return _EVENT_TESTS[name]
+
+
+def event_test_names() -> tuple[str, ...]:
+    """The names of the registered tests, built-in ones first (in :data:`TESTS` order)."""
+    return tuple(_EVENT_TESTS)
+
+
+def not_computed(test: str, n: int, reason: str) -> TestResult:
+    """The :class:`TestResult` of a test that cannot be computed: NaN statistic and
+    p-value, ``n`` events, ``convention = "not computed: <reason>"``."""
+    return _nan(test, n, reason)
+
+
+def _checked_result(name: str, res: object) -> TestResult:
+    if not isinstance(res, TestResult) or res.test != name:
+        got = f"TestResult named {res.test!r}" if isinstance(res, TestResult) else type(res).__name__
+        raise InvalidOptionError(
+            "tests", name, reason=f"the test's compute() returned {got}, not a TestResult named {name!r}"
+        )
+    return res
+
+
+for _name in TESTS:  # the built-in battery: each test's name, computation and convention
+    register_event_test(
+        FunctionTest(_name, CONVENTIONS[_name], getattr(TestBattery, _name), _name in ESTIMATION_TESTS),
+        permanent=True,
+    )
+
+
+@runtime_checkable
+class PlaceboStatistic(Protocol):
+    """What the placebo test compares: a per-event value averaged over the events.
+
+    ``event_values(car)`` maps the events' CARs (any shape) to the values whose mean over
+    the events is the statistic (the CAR itself for ``"caar"``, ``|CAR|`` for
+    ``"abs_car"``). The actual events' mean is ranked among the draws' means (see
+    :func:`placebo_result`). ``test`` is the name of its row in ``results.tests`` and
+    ``convention`` its text, with ``{draws}`` standing for the number of draws.
+    Register one with :func:`register_placebo_statistic` and pass
+    ``event_study(placebo_stat=name)``.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def test(self) -> str: ...
+
+    @property
+    def convention(self) -> str: ...
+
+    def event_values(self, car: FloatArray) -> FloatArray: ...
+
+
+@dataclass(frozen=True)
+class FunctionPlaceboStatistic:
+    """A :class:`PlaceboStatistic` made of a function of the CARs."""
+
+    name: str
+    test: str
+    convention: str
+    function: Callable[[FloatArray], FloatArray]
+
+    def event_values(self, car: FloatArray) -> FloatArray:
+        """The per-event values of the CARs."""
+        return self.function(car)
+
+
+_PLACEBO_STATISTICS: dict[str, PlaceboStatistic] = {}
+
+#: The p-value rule of every placebo statistic.
+PLACEBO_P_RULE: Final[str] = (
+    "p two-sided = min(1, 2*min(1+#below-or-equal, 1+#above-or-equal)/(draws+1))"
+)
+
+
+def register_placebo_statistic(stat: PlaceboStatistic, *, replace: bool = False) -> PlaceboStatistic:
+    """Add a statistic the placebo test can rank (``event_study(placebo_stat=...)``).
+
+    Raises
+    ------
+    InvalidOptionError
+        When ``stat`` lacks a part of the protocol, its name is taken (without
+        ``replace``) or its ``test`` name is not ``placebo`` / ``placebo_<name>``.
+    """
+    if not isinstance(stat, PlaceboStatistic) or not callable(getattr(stat, "event_values", None)):
+        raise InvalidOptionError(
+            "stat", type(stat).__name__,
+            reason="a placebo statistic needs name, test, convention and event_values(car)",
+        )  # fmt: skip
+    if not isinstance(stat.name, str) or not _NAME_OK.match(stat.name):
+        raise InvalidOptionError("stat.name", stat.name, reason="expected an identifier")
+    if stat.test not in ("placebo", f"placebo_{stat.name}"):
+        raise InvalidOptionError("stat.test", stat.test, (f"placebo_{stat.name}",))
+    if stat.name in _PLACEBO_STATISTICS and not replace:
+        raise InvalidOptionError(
+            "stat.name", stat.name, reason="already registered; pass replace=True to replace it"
+        )
+    _PLACEBO_STATISTICS[stat.name] = stat
+    return stat
+
+
+def placebo_statistic(name: str) -> PlaceboStatistic:
+    """The registered placebo statistic ``name``.
+
+    Raises
+    ------
+    InvalidOptionError
+        For a name that is not registered.
+    """
+    if not isinstance(name, str) or name not in _PLACEBO_STATISTICS:
+        raise InvalidOptionError("placebo_stat", name, tuple(_PLACEBO_STATISTICS))
+    return _PLACEBO_STATISTICS[name]
+
+
+def placebo_statistic_names() -> tuple[str, ...]:
+    """The names of the registered placebo statistics."""
+    return tuple(_PLACEBO_STATISTICS)
+
+
+def placebo_draws(stat: PlaceboStatistic, car: FloatArray, use: BoolArray) -> FloatArray:
+    """Per draw (row of ``car``, draws x events): the mean of ``stat.event_values`` over
+    the events ``use`` marks (NaN for a draw without any)."""
+    k = use.sum(axis=1)
+    total = np.where(use, stat.event_values(car), 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.where(k > 0, total / np.maximum(k, 1), np.nan), dtype=np.float64)
+
+
+def placebo_result(stat: PlaceboStatistic, car: FloatArray, draws: FloatArray, n: int) -> TestResult:
+    """The placebo test of ``stat``: the actual events' statistic ranked among the draws.
+
+    The statistic is the percentile (0-100) of the actual mean of ``stat.event_values``
+    over the events with a finite CAR among the finite draws,
+    ``100 * #(draws <= actual) / draws``; the two-sided p-value is
+    ``min(1, 2 * min(1 + #(draws <= actual), 1 + #(draws >= actual)) / (draws + 1))``.
+
+    Parameters
+    ----------
+    stat : PlaceboStatistic
+        What is compared.
+    car : ndarray, shape (N,)
+        The actual events' CARs.
+    draws : ndarray, shape (D,)
+        The statistic of each draw (:func:`placebo_draws`).
+    n : int
+        Number of events of the group (the ``n`` of the row).
+    """
+    actual = float(stat.event_values(car[np.isfinite(car)]).mean())
+    valid = draws[np.isfinite(draws)]
+    nd = len(valid)
+    le = int((valid <= actual).sum())
+    ge = int((valid >= actual).sum())
+    return TestResult(
+        stat.test,
+        100.0 * le / nd if nd else math.nan,
+        min(1.0, 2.0 * min(1 + le, 1 + ge) / (nd + 1)) if nd else math.nan,
+        int(n),
+        stat.convention.format(draws=nd),
+    )
+
+
+def _identity(car: FloatArray) -> FloatArray:
+    return car
+
+
+register_placebo_statistic(
+    FunctionPlaceboStatistic(
+        "caar",
+        "placebo",
+        "percentile (0-100) of the actual CAAR among {draws} placebo CAARs, each the mean CAR "
+        "of the same number of random sessions of the same instruments on which no article "
+        "fell; " + PLACEBO_P_RULE,
+        _identity,
+    )
+)
 
 
 def run_tests(
@@ -1381,8 +1719,10 @@ def run_tests(
     inp : TestInput
         The window's abnormal returns, estimation residuals and standard deviations.
     tests : sequence of str or "all"
-        Test names among :data:`TESTS` (order kept, duplicates dropped); ``"all"`` for every
-        test. ``"placebo"`` is computed by the engine, not here.
+        Names of registered tests (:func:`event_test_names`: the built-in :data:`TESTS`,
+        the unsigned ``abs_car`` and ``var_ratio`` of :mod:`mktnews.unsigned`, and any test
+        added with :func:`register_event_test`), order kept, duplicates dropped; ``"all"``
+        for the built-in :data:`TESTS`. ``"placebo"`` is computed by the engine, not here.
     correlations : PairCorrelations, optional
         The group's pair correlations of estimation residuals (built once per group, on the
         rows of ``inp``), reused by the Kolari-Pynnönen tests of every window.
@@ -1396,7 +1736,8 @@ def run_tests(
     Raises
     ------
     InvalidOptionError
-        For a test name that is not in :data:`TESTS`.
+        For a test name that is not registered, or a test whose ``compute`` does not
+        return a :class:`TestResult` of its name.
 
     Examples
     --------
@@ -1413,10 +1754,10 @@ def run_tests(
         names = [names]
     wanted: list[str] = []
     for name in names:
-        if name not in _DISPATCH:
+        if name not in _EVENT_TESTS:
             reason = "placebo is computed by the engine" if name == "placebo" else ""
-            raise InvalidOptionError("tests", name, TESTS, reason=reason)
+            raise InvalidOptionError("tests", name, event_test_names(), reason=reason)
         if name not in wanted:
             wanted.append(name)
-    battery = _Battery(inp, correlations)
-    return [_DISPATCH[name](battery) for name in wanted]
+    battery = TestBattery(inp, correlations)
+    return [_checked_result(name, _EVENT_TESTS[name].compute(battery)) for name in wanted]

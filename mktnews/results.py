@@ -23,7 +23,10 @@ Frames
 ``car``
     One row per used event and window: ``car``, ``bhar``, ``sd_car`` (with the
     coefficient-error term), ``scar = t = car / sd_car``, ``p`` (two-sided, Student's t
-    with ``L - k`` dof), ``n_days`` (days with an AR), ``n_articles``.
+    with ``L - k`` dof), ``n_days`` (days with an AR), ``n_articles``. With an unsigned
+    statistic (``abs_car``, ``var_ratio``, ``placebo_stat="abs_car"``) also ``abs_car``,
+    ``abs_scar`` and ``sum_sar2`` (and ``abnormal`` gains ``abs_ar``, ``sar2``); with
+    ``sign_col`` a ``sign`` column (the values stay unsigned; the aggregates use sign x AR).
 ``caar``
     Per group, window and relative day: ``aar`` (cross-sectional mean AR of the day),
     ``caar`` (mean over events of the CAR from the window's first day to this day),
@@ -37,7 +40,8 @@ Frames
     (normal = alpha + beta R_m; fixed values for models that estimate none), ``mean``
     (mean estimation-window return), ``L``, ``s``, ``k``, ``n_articles``, ``article_ids``.
 ``placebo``
-    The placebo draws: ``group, window, draw, caar`` (empty without ``placebo``).
+    The placebo draws: ``group, window, draw, caar`` (empty without ``placebo``), plus a
+    column per other ``placebo_stat`` (``abs_car``: the draw's mean ``|CAR|``).
 """
 
 from __future__ import annotations

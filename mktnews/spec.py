@@ -13,7 +13,7 @@ import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import cast, get_args
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -24,13 +24,13 @@ from mktnews._typing import (
     ModelName,
     RankPeriod,
     ReturnType,
-    TestName,
 )
 from mktnews._typing import check_option as _check_option
 from mktnews.errors import ConfigurationError, InvalidOptionError
 from mktnews.factors import check_factor_options, describe_factors, model_k
-from mktnews.inference import ESTIMATION_TESTS, TESTS
+from mktnews.inference import TESTS, event_test, event_test_names, placebo_statistic
 from mktnews.models import needs_benchmark
+from mktnews.unsigned import UNSIGNED_TESTS as UNSIGNED_TESTS  # registers abs_car, var_ratio
 from mktnews.windows import EventWindow, parse_estimation, parse_windows
 
 __all__ = [
@@ -65,6 +65,8 @@ DEFAULT_OPTIONS: Mapping[str, object] = MappingProxyType(
         "rank_period": "window",
         "factors": None,
         "regressors": None,
+        "sign_col": None,
+        "placebo_stat": "caar",
     }
 )
 
@@ -129,6 +131,8 @@ class StudySpec:
     rank_period: RankPeriod = "window"
     factors: pd.DataFrame | None = None  # factor models (mktnews.factors)
     regressors: tuple[str, ...] | None = None
+    sign_col: str | None = None  # mktnews.unsigned: each event's ARs times its sign
+    placebo_stat: tuple[str, ...] = ("caar",)  # what the placebo ranks (inference registry)
 
     @property
     def k(self) -> int:
@@ -160,6 +164,8 @@ def _validate(
     rank_period: object = "window",
     factors: object = None,
     regressors: object = None,
+    sign_col: object = None,
+    placebo_stat: object = "caar",
 ) -> StudySpec:
     model_s = _check_option("model", model, ModelName)
     factors_df, regressors_t = check_factor_options(model_s, factors, regressors, str(interval))
@@ -210,13 +216,13 @@ def _validate(
         if tests == "all":
             names = (*inference_tests(), "placebo") if placebo else inference_tests()
         else:
-            names = (_check_option("tests", tests, TestName),)
+            names = (_check_test_name(tests),)
     elif isinstance(tests, Sequence):
-        names = tuple(_check_option("tests", t, TestName) for t in tests)
+        names = tuple(_check_test_name(t) for t in tests)
         if len(set(names)) != len(names):
             raise InvalidOptionError("tests", tests, reason="a test is named twice")
     else:
-        raise InvalidOptionError("tests", tests, ("all", *get_args(TestName)))
+        raise InvalidOptionError("tests", tests, ("all", *event_test_names(), "placebo"))
     if "placebo" in names and not placebo:
         raise ConfigurationError(
             "tests includes 'placebo' but placebo=0: pass placebo=N (the number of draws)"
@@ -226,6 +232,9 @@ def _validate(
             f"placebo={placebo} draws were asked for but tests={tests!r} does not include "
             "'placebo': add it (or use tests='all')"
         )
+    stats = _check_placebo_stat(placebo_stat, int(placebo))
+    if sign_col is not None and (not isinstance(sign_col, str) or not sign_col.strip()):
+        raise InvalidOptionError("sign_col", sign_col, reason="expected None or a column name")
     # benchmark
     if needs_benchmark(model_s):
         if benchmark is None:
@@ -256,14 +265,44 @@ def _validate(
         rank_period=cast(RankPeriod, _check_option("rank_period", rank_period, RankPeriod)),
         factors=factors_df,
         regressors=regressors_t,
+        sign_col=sign_col,
+        placebo_stat=stats,
     )
+
+
+def _check_test_name(name: object) -> str:
+    """A registered test name (:mod:`mktnews.inference`'s registry) or ``"placebo"``."""
+    if name == "placebo":
+        return "placebo"
+    if not isinstance(name, str) or name not in event_test_names():
+        raise InvalidOptionError("tests", name, ("all", *event_test_names(), "placebo"))
+    return name
+
+
+def _check_placebo_stat(placebo_stat: object, placebo: int) -> tuple[str, ...]:
+    """``placebo_stat`` as a tuple of registered placebo statistics; anything but the
+    default ``"caar"`` needs placebo draws."""
+    given = (placebo_stat,) if isinstance(placebo_stat, str) else placebo_stat
+    if not isinstance(given, Sequence) or not given:
+        raise InvalidOptionError(
+            "placebo_stat", placebo_stat, reason="expected a name or a list of names, e.g. 'abs_car'"
+        )
+    stats = tuple(placebo_statistic(cast(str, s)).name for s in given)  # checks the type
+    if len(set(stats)) != len(stats):
+        raise InvalidOptionError("placebo_stat", placebo_stat, reason="a statistic is named twice")
+    if stats != ("caar",) and not placebo:
+        raise ConfigurationError(
+            f"placebo_stat={placebo_stat!r} ranks placebo draws but placebo=0: pass placebo=N "
+            "(the number of draws)"
+        )
+    return stats
 
 
 def needs_estimation(tests: tuple[str, ...]) -> bool:
     """Whether one of ``tests`` reads the estimation-window residuals."""
     if not tests:
         return False
-    return any(t in ESTIMATION_TESTS for t in tests)
+    return any(t != "placebo" and event_test(t).needs_estimation for t in tests)
 
 
 def inference_tests() -> tuple[str, ...]:
@@ -334,7 +373,19 @@ def spec_options(spec: StudySpec) -> dict[str, object]:
         "k": spec.k,
         "ci_level": CI_LEVEL,
         **_factor_options(spec),
+        **_unsigned_options(spec),
     }
+
+
+def _unsigned_options(spec: StudySpec) -> dict[str, object]:
+    """``sign_col`` and ``placebo_stat`` when they are not the defaults (the options of a
+    study that uses neither stay as they were)."""
+    out: dict[str, object] = {}
+    if spec.sign_col is not None:
+        out["sign_col"] = spec.sign_col
+    if spec.placebo_stat != ("caar",):
+        out["placebo_stat"] = spec.placebo_stat
+    return out
 
 
 def _factor_options(spec: StudySpec) -> dict[str, object]:

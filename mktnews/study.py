@@ -73,6 +73,7 @@ from mktnews.errors import (
     StudyError,
     StudyWarning,
 )
+from mktnews.inference import placebo_draws, placebo_result, placebo_statistic
 from mktnews.models import ModelFit, fit_model, needs_benchmark
 from mktnews.prices.base import PriceSource, load_prices, validate_bars
 from mktnews.results import EventStudyResults
@@ -87,6 +88,7 @@ from mktnews.spec import (
     spec_options,
     validate_spec,
 )
+from mktnews.unsigned import SIGN_STATUSES, event_signs, sign_values, wants_magnitudes
 from mktnews.windows import EventWindow, ReturnPanel
 
 if TYPE_CHECKING:
@@ -103,6 +105,7 @@ STAT_STATUSES: tuple[str, ...] = (
     "degenerate_estimation",
     "incomplete_window",
     "missing_factors",
+    *SIGN_STATUSES,
 )
 
 #: Columns an events frame must have.
@@ -260,6 +263,8 @@ def event_study(
     rank_period: RankPeriod = _D["rank_period"],  # type: ignore[assignment]
     factors: pd.DataFrame | None = _D["factors"],  # type: ignore[assignment]
     regressors: Sequence[str] | None = _D["regressors"],  # type: ignore[assignment]
+    sign_col: str | None = _D["sign_col"],  # type: ignore[assignment]
+    placebo_stat: str | Sequence[str] = _D["placebo_stat"],  # type: ignore[assignment]
 ) -> EventStudyResults:
     """Run an event study on news events.
 
@@ -297,8 +302,12 @@ def event_study(
         cross-sectional statistics by; None: one group ``"all"``. Missing values form a
         group ``"<NA>"``.
     tests : "all", list of str or None
-        Tests to run per group and window (names in :data:`mktnews.inference.TESTS` and
-        ``"placebo"``); "all" includes the placebo test when ``placebo > 0``.
+        Tests to run per group and window: names of registered tests
+        (:func:`mktnews.inference.event_test_names`: the directional battery
+        :data:`mktnews.inference.TESTS`, the unsigned ``"abs_car"`` and ``"var_ratio"``
+        of :mod:`mktnews.unsigned`, tests added with
+        :func:`mktnews.inference.register_event_test`) and ``"placebo"``; "all" is the
+        directional battery, plus the placebo test when ``placebo > 0``.
     placebo : int, default 0
         Number of placebo draws (see Notes).
     interval : str, default "1d"
@@ -321,6 +330,21 @@ def event_study(
         column the dependent variable is the excess return.
     regressors : list of str, optional
         The columns of ``factors`` that ``model="factor"`` regresses on.
+    sign_col : str, optional
+        A column of the events (e.g. a sentiment: +1, -1, 0) giving each article's
+        predicted direction. Each event's ARs (and its estimation residuals) are multiplied
+        by its sign before every cross-sectional number (CAAR, band, tests, placebo), so
+        the directional tests test the predicted direction; ``res.car`` and
+        ``res.abnormal`` keep the unsigned values and ``res.car``/``res.params`` gain a
+        ``sign`` column. Values other than +1, -1, 0 or missing are refused. An event
+        whose articles give no usable sign is left out with a status: ``zero_sign`` (all
+        0), ``conflicting_sign`` (+1 and -1), ``missing_sign`` (a missing value); see
+        :func:`mktnews.unsigned.event_signs`. Not on Dask frames.
+    placebo_stat : str or list of str, default "caar"
+        What the placebo test ranks (registered placebo statistics,
+        :func:`mktnews.inference.placebo_statistic_names`): ``"caar"`` (row ``placebo``),
+        ``"abs_car"`` (the mean ``|CAR|``, row ``placebo_abs_car``), or several, ranked
+        on the same draws (``res.placebo`` gains a column per statistic besides ``caar``).
 
     Returns
     -------
@@ -361,6 +385,8 @@ def event_study(
         rank_period=rank_period,
         factors=factors,
         regressors=regressors,
+        sign_col=sign_col,
+        placebo_stat=placebo_stat,
     ).fit()
 
 
@@ -1031,6 +1057,7 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
         raise StudyError(no_event_message(dict(Counter(stat_in_list).most_common())))
 
     cols = clusters.columns
+    signs = None if spec.sign_col is None else sign_values(events, spec.sign_col)  # checked now
 
     # ---- prices
     sym_code, sym_uniq = pd.factorize(cols["symbol"])  # in order of first appearance
@@ -1091,6 +1118,12 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
         panel = FactorPanel.attach(panel, spec.factors, spec.regressors or ())
     inst, pos = panel.locate(cols["symbol"], cols["t0_ns"])
     comp = _kernel(panel, inst, pos, spec, keep_estimation=needs_estimation(spec.tests))
+    sign = None
+    if signs is not None:  # events without a usable sign get a status
+        sign, sign_status = event_signs(signs, clusters.row_event, n_ev)
+        status = comp.status.copy()
+        status[(status == "ok") & (sign_status != "")] = sign_status[(status == "ok") & (sign_status != "")]
+        comp = dataclasses.replace(comp, status=status)
     ok = comp.status == "ok"
 
     # ---- events frame with statuses (a shallow copy: pandas' copy-on-write keeps the
@@ -1124,8 +1157,11 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
         params = params.assign(**sw_params(comp.fit))
     abnormal = _abnormal_frame(cols, comp, spec, ok)
     car = _car_frame(cols, comp, spec, ok)
+    abnormal, car, params = _unsigned_columns(abnormal, car, params, comp, spec, ok, sign)
     notes: list[str] = []
-    caar, tests, placebo = _aggregate(cols, comp, spec, ok, panel, inst, pos, events, t0ns, notes)
+    caar, tests, placebo = _aggregate(
+        cols, _signed(comp, sign), spec, ok, panel, inst, pos, events, t0ns, notes, sign
+    )
     opts = spec_options(spec)
     opts["benchmark"] = bench_label
     info = {
@@ -1281,6 +1317,54 @@ def _car_frame(table: Mapping[str, Any], comp: _Computed, spec: StudySpec, ok: n
     )
 
 
+def _signed(comp: _Computed, sign: np.ndarray | None) -> _Computed:
+    """The events' ARs, CARs, BHARs and estimation residuals times their sign
+    (``sign_col``); ``comp`` itself without signs."""
+    if sign is None:
+        return comp
+    s = np.where(np.isfinite(sign), sign, 0.0)
+    return dataclasses.replace(
+        comp,
+        ar=comp.ar * s[:, None],
+        est_resid=comp.est_resid * s[:, None],
+        car={w: v * s for w, v in comp.car.items()},
+        bhar={w: v * s for w, v in comp.bhar.items()},
+    )
+
+
+def _unsigned_columns(
+    abnormal: pd.DataFrame,
+    car: pd.DataFrame,
+    params: pd.DataFrame,
+    comp: _Computed,
+    spec: StudySpec,
+    ok: np.ndarray,
+    sign: np.ndarray | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The per-event magnitudes of the unsigned tests (``abs_ar``, ``sar2``; ``abs_car``,
+    ``abs_scar``, ``sum_sar2``: the sum of the window's squared SARs) when the study
+    computes one, and the ``sign`` of ``sign_col``; the frames as they are otherwise."""
+    if wants_magnitudes(spec.tests, spec.placebo_stat):
+        rows = np.flatnonzero(ok)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sar2 = (comp.ar[rows] / comp.sd_ar[rows]) ** 2
+        fin = np.isfinite(sar2)
+        first = spec.span.start
+        sums = [
+            np.where(fin, sar2, 0.0)[:, w.start - first : w.end - first + 1].sum(axis=1)
+            for w in spec.windows
+        ]
+        sum_sar2 = np.column_stack(sums).ravel()  # event-major, as the rows of `car`
+        abnormal = abnormal.assign(abs_ar=abnormal["ar"].abs(), sar2=sar2.ravel())
+        car = car.assign(
+            abs_car=car["car"].abs(), abs_scar=car["scar"].abs(), sum_sar2=sum_sar2
+        )
+    if sign is not None:
+        car = car.assign(sign=np.repeat(sign[ok], len(spec.windows)).astype(np.int64))
+        params = params.assign(sign=sign)
+    return abnormal, car, params
+
+
 @functools.cache
 def _empty_template(kind: str) -> pd.DataFrame:
     str_ = pd.array([], dtype="str")
@@ -1318,9 +1402,11 @@ def _aggregate(
     events: pd.DataFrame,
     t0ns: np.ndarray,
     notes: list[str],
+    sign: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Per group and window: AAR/CAAR with the band, the tests and the placebo draws
-    (notes for the summary are appended to ``notes``)."""
+    (notes for the summary are appended to ``notes``; ``comp`` is signed already when
+    ``sign`` is given, the placebo draws are signed with it)."""
     group_arr = np.asarray(table["group"], dtype=object)
     caar_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "rel", "aar", "caar", "half", "n", "n_day")}
     test_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "test", "statistic", "p_value", "n", "convention")}
@@ -1337,10 +1423,13 @@ def _aggregate(
     for g in sorted(set(group_arr[ok].tolist())):  # loop per group
         rows = np.flatnonzero(ok & (group_arr == g))
         n = len(rows)
-        placebo_caar: dict[EventWindow, np.ndarray] = {}
+        placebo_cars: dict[EventWindow, tuple[np.ndarray, np.ndarray]] = {}
         if spec.placebo:
             assert eligible is not None and rng is not None
-            placebo_caar = _placebo(panel, spec, inst[rows], pos[rows], eligible, rng, g, notes)
+            placebo_cars = _placebo(
+                panel, spec, inst[rows], pos[rows], eligible, rng, g, notes,
+                sign=None if sign is None else sign[rows],
+            )  # fmt: skip
         correlations = None  # the group's K-P pair correlations, once for all its windows
         for w in spec.windows:  # loop per window
             cols = slice(w.start - spec.span.start, w.end - spec.span.start + 1)
@@ -1399,29 +1488,7 @@ def _aggregate(
                     test_cols["n"].append(int(res.n))
                     test_cols["convention"].append(res.convention)
             if spec.placebo:
-                draws = placebo_caar[w]
-                cars = comp.car[w][rows]
-                actual = float(cars[np.isfinite(cars)].mean())
-                valid = draws[np.isfinite(draws)]
-                nd = len(valid)
-                le = int((valid <= actual).sum())
-                ge = int((valid >= actual).sum())
-                test_cols["group"].append(g)
-                test_cols["window"].append(wt)
-                test_cols["test"].append("placebo")
-                test_cols["statistic"].append(100.0 * le / nd if nd else np.nan)
-                test_cols["p_value"].append(min(1.0, 2.0 * min(1 + le, 1 + ge) / (nd + 1)) if nd else np.nan)
-                test_cols["n"].append(n)
-                test_cols["convention"].append(
-                    f"percentile (0-100) of the actual CAAR among {nd} placebo CAARs, each "
-                    "the mean CAR of the same number of random sessions of the same "
-                    "instruments on which no article fell; p two-sided = "
-                    "min(1, 2*min(1+#below-or-equal, 1+#above-or-equal)/(draws+1))"
-                )
-                plac_cols["group"].append(np.full(len(draws), g, dtype=object))
-                plac_cols["window"].append(_window_array([wt] * len(draws)))
-                plac_cols["draw"].append(np.arange(len(draws), dtype=np.int64))
-                plac_cols["caar"].append(draws)
+                _placebo_rows(spec, placebo_cars[w], comp.car[w][rows], g, wt, test_cols, plac_cols)
 
     def cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
         return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
@@ -1465,6 +1532,7 @@ def _aggregate(
                 "window": cat(plac_cols["window"], object),
                 "draw": cat(plac_cols["draw"], np.int64),
                 "caar": cat(plac_cols["caar"], np.float64),
+                **{k: cat(v, np.float64) for k, v in plac_cols.items() if k not in _PLACEBO_KEYS},
             },
             copy=False,
         )
@@ -1476,6 +1544,45 @@ def _aggregate(
 
 # ---------------------------------------------------------------------------------------
 # placebo
+
+_PLACEBO_KEYS = ("group", "window", "draw", "caar")
+
+
+def _placebo_rows(
+    spec: StudySpec,
+    drawn: tuple[np.ndarray, np.ndarray],
+    cars: np.ndarray,
+    group: str,
+    window: tuple[int, int],
+    test_cols: dict[str, list[Any]],
+    plac_cols: dict[str, list[Any]],
+) -> None:
+    """The placebo rows of one group and window: per statistic of ``spec.placebo_stat``
+    (:mod:`mktnews.inference`'s registry) the draws' values and the test row.
+
+    ``drawn`` holds the placebo events' CARs (draws x events) and which of them count;
+    ``cars`` the actual events' CARs (both signed with ``sign_col``)."""
+    car, use = drawn
+    values = {}
+    for name in dict.fromkeys(("caar", *spec.placebo_stat)):  # caar: the frame's column
+        stat = placebo_statistic(name)
+        values[name] = placebo_draws(stat, car, use)
+        if name not in spec.placebo_stat:
+            continue
+        res = placebo_result(stat, cars, values[name], len(cars))
+        test_cols["group"].append(group)
+        test_cols["window"].append(window)
+        test_cols["test"].append(res.test)
+        test_cols["statistic"].append(res.statistic)
+        test_cols["p_value"].append(res.p_value)
+        test_cols["n"].append(res.n)
+        test_cols["convention"].append(res.convention)
+    nd = car.shape[0]
+    plac_cols["group"].append(np.full(nd, group, dtype=object))
+    plac_cols["window"].append(_window_array([window] * nd))
+    plac_cols["draw"].append(np.arange(nd, dtype=np.int64))
+    for name, v in values.items():
+        plac_cols.setdefault(name, []).append(v)
 
 
 def _placebo_eligible(
@@ -1523,9 +1630,10 @@ def _distinct_draws(rng: np.random.Generator, M: int, draws: int, m: int) -> np.
     """``draws`` rows of ``m`` distinct indices in ``[0, M)``, each row a uniform random subset.
 
     Sparse case (``2m <= M``): draw with replacement and redraw the later copy of every
-    repeated value until the rows are distinct (the procedure treats all values alike, so
-    each row's set is uniform over the m-subsets). Dense case: the m smallest of M random
-    keys per row.
+    repeated value until the rows are distinct (with an occupancy table of the rows when it
+    is small, :func:`_redraw_repeats`; else by re-sorting the rows that still repeat). The
+    procedure treats all values alike, so each row is a uniform random sequence of distinct
+    values. Dense case: the m smallest of M random keys per row.
     """
     if m == 0:
         return np.empty((draws, 0), dtype=np.int64)
@@ -1538,6 +1646,9 @@ def _distinct_draws(rng: np.random.Generator, M: int, draws: int, m: int) -> np.
             out[d0:d1] = np.argpartition(keys, m - 1, axis=1)[:, :m] if m < M else np.argsort(keys, axis=1)
         return out
     idx = rng.integers(0, M, size=(draws, m))
+    if m > 1 and draws * M <= _OCCUPANCY_CELLS:
+        _redraw_repeats(idx, rng, M)
+        return idx
     rows = np.arange(draws)
     while True:  # a handful of passes: collisions get rarer geometrically
         srt = np.sort(idx[rows], axis=1)
@@ -1554,6 +1665,188 @@ def _distinct_draws(rng: np.random.Generator, M: int, draws: int, m: int) -> np.
         idx[rows] = sub
 
 
+_OCCUPANCY_CELLS = 1 << 24  # (draws x values) up to which _distinct_draws keeps an occupancy table
+
+
+def _redraw_repeats(idx: np.ndarray, rng: np.random.Generator, M: int) -> None:
+    """Make each row of ``idx`` (values in ``[0, M)``) distinct, in place.
+
+    The later copies of every repeated value (by a stable sort of the row) are redrawn,
+    one repeat per row at a time, each from the values its row does not yet hold (an
+    occupancy table of the rows). The rule looks at positions, never at the values, so each
+    row ends as a uniform random sequence of distinct values.
+    """
+    draws = idx.shape[0]
+    work = idx.astype(np.uint16) if M <= 1 << 16 else idx
+    order = np.argsort(work, axis=1, kind="stable")
+    srt = np.take_along_axis(work, order, axis=1)
+    again = np.zeros(idx.shape, dtype=bool)
+    again[:, 1:] = srt[:, 1:] == srt[:, :-1]  # the later copies, in sorted position
+    r, c = np.nonzero(again)
+    if not len(r):
+        return
+    col = order[r, c]
+    occ = np.zeros((draws, M), dtype=bool)
+    occ[np.arange(draws)[:, None], idx] = True  # the values each row holds
+    rank = np.arange(len(r)) - np.searchsorted(r, r)  # k-th repeat of its row (r ascends)
+    for k in range(int(rank.max()) + 1):  # levels: the most repeats one row has
+        sel = np.flatnonzero(rank == k)
+        rk, ck = r[sel], col[sel]
+        v = rng.integers(0, M, size=len(rk))
+        todo = np.flatnonzero(occ[rk, v])
+        while len(todo):  # redraw values the row holds; rarer each pass
+            v[todo] = rng.integers(0, M, size=len(todo))
+            todo = todo[occ[rk[todo], v[todo]]]
+        occ[rk, v] = True
+        idx[rk, ck] = v
+
+
+def _resolve_clashes(
+    idx: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    group: str,
+    sizes: np.ndarray,
+    offs: np.ndarray,
+    set_of: np.ndarray,
+    cflat: np.ndarray,
+    anchor: np.ndarray,
+    p_cl: np.ndarray,
+    p_in: np.ndarray,
+    n_inst: int,
+) -> np.ndarray:
+    """Redraw placebo sessions until no two day-0 clusters share a session on an instrument.
+
+    ``idx`` is (draws, clusters): each cluster's index into its instrument set's candidate
+    sessions (``cflat[offs[set] + idx]``); ``(p_cl, p_in)`` are the (cluster, instrument)
+    pairs. A clash is two pairs of one instrument on one session in a draw. The clusters of
+    an *anchor* set (a set of one instrument drawn as a random subset, ``anchor``) never
+    clash with each other and are never redrawn: a clash with one of them redraws the other
+    cluster, and clashes between two other clusters redraw the later one. Only the draws
+    that redrew a cluster are checked again.
+    """
+    codes = np.unique(cflat, return_inverse=True)[1].astype(np.int64).ravel()
+    n_codes = int(codes.max()) + 1
+    span = n_inst * n_codes  # one key per (instrument, session)
+    col = offs[set_of[p_cl]]
+    fixed = anchor[set_of[p_cl]]
+    a_cl, a_key0, a_col = p_cl[fixed], p_in[fixed] * n_codes, col[fixed]
+    f_cl, f_key0, f_col = p_cl[~fixed], p_in[~fixed] * n_codes, col[~fixed]
+    n_free = len(f_cl)
+    if n_free == 0:
+        return idx
+    anchors = (a_cl, a_key0, a_col)
+    free = (f_cl, f_key0, f_col)
+    if span <= _CLASH_TABLE_SPAN:  # occupancy tables over (instrument, session), by chunks of draws
+        step = max(1, _CLASH_TABLE_CELLS // span)
+        for d0 in range(0, len(idx), step):  # chunks of draws
+            d1 = min(len(idx), d0 + step)
+            idx[d0:d1] = _clashes_by_table(idx[d0:d1], rng, codes, span, anchors, free, sizes[set_of], group)
+        return idx
+    return _clashes_by_sort(idx, rng, codes, span, anchors, free, sizes[set_of], group)
+
+
+_CLASH_TABLE_SPAN = 1 << 20  # (instrument, session) keys up to which occupancy tables are used
+_CLASH_TABLE_CELLS = 1 << 22  # cells of one chunk's tables (draws x keys)
+_Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]  # (cluster, instrument key base, candidate offset)
+
+
+def _clashes_by_table(
+    idx: np.ndarray,
+    rng: np.random.Generator,
+    codes: np.ndarray,
+    span: int,
+    anchors: _Pairs,
+    free: _Pairs,
+    size_of: np.ndarray,
+    group: str,
+) -> np.ndarray:
+    """:func:`_resolve_clashes` on a chunk of draws through (draw, key) occupancy tables.
+
+    The anchors mark a boolean table once; each pass writes every free pair's index into
+    an integer table at its (draw, key) cell and reads it back: a pair that reads another
+    pair's index shares its session with it (the pair written last keeps the cell, so the
+    earlier one is redrawn), a pair on a marked cell shares an anchor's session.
+    """
+    n = idx.shape[0]
+    a_cl, a_key0, a_col = anchors
+    f_cl, f_key0, f_col = free
+    n_free = len(f_cl)
+    row_base = np.arange(n, dtype=np.int64) * span
+    occ = np.zeros(n * span, dtype=bool)
+    if len(a_cl):
+        occ[(codes[a_col[None, :] + idx[:, a_cl]] + a_key0[None, :] + row_base[:, None]).ravel()] = True
+    tab = np.empty(n * span, dtype=np.int32)
+    me = np.arange(n_free, dtype=np.int32)
+    rows = np.arange(n)
+    for _ in range(10_000):  # a few passes: clashes get rarer geometrically
+        cell = codes[f_col[None, :] + idx[rows[:, None], f_cl[None, :]]] + f_key0[None, :]
+        cell += row_base[rows][:, None]
+        tab[cell] = me[None, :]
+        bad = (tab[cell] != me[None, :]) | occ[cell]
+        r, c = np.nonzero(bad)
+        if not len(r):
+            return idx
+        both = np.unique(rows[r] * idx.shape[1] + f_cl[c])
+        rd, rc = both // idx.shape[1], both % idx.shape[1]
+        idx[rd, rc] = (rng.random(len(rc)) * size_of[rc]).astype(np.int64)
+        rows = np.unique(rd)
+    raise StudyError(
+        f"placebo: could not draw distinct sessions per instrument for the day-0 "
+        f"clusters of group {group!r}: too few eligible sessions"
+    )
+
+
+def _clashes_by_sort(
+    idx: np.ndarray,
+    rng: np.random.Generator,
+    codes: np.ndarray,
+    span: int,
+    anchors: _Pairs,
+    free: _Pairs,
+    size_of: np.ndarray,
+    group: str,
+) -> np.ndarray:
+    """:func:`_resolve_clashes` by sorting each draw's keys (for key spaces too large for tables)."""
+    draws, n_cl = idx.shape
+    a_cl, a_key0, a_col = anchors
+    f_cl, f_key0, f_col = free
+    n_free = len(f_cl)
+    # the anchors' keys of every draw, sorted by (draw, key): one flat searchable array
+    a_keys = codes[a_col[None, :] + idx[:, a_cl]] + a_key0[None, :]
+    a_keys.sort(axis=1)
+    a_flat = (a_keys + (np.arange(draws, dtype=np.int64) * span)[:, None]).ravel()
+    bits = max(1, (n_free - 1).bit_length())
+    low = (1 << bits) - 1
+    order_f = np.arange(n_free, dtype=np.int64)
+    rows = np.arange(draws)
+    for _ in range(10_000):  # a few passes: clashes get rarer geometrically
+        keys = codes[f_col[None, :] + idx[rows[:, None], f_cl[None, :]]] + f_key0[None, :]
+        packed = (keys << bits) + order_f[None, :]
+        packed.sort(axis=1)  # per draw by (instrument, session): sorted queries search fast
+        grp = packed >> bits
+        r, c = np.nonzero(grp[:, 1:] == grp[:, :-1])  # two free clusters on one session
+        hits_r = [rows[r]]
+        hits_c = [f_cl[packed[r, c + 1] & low]]
+        if len(a_flat):  # a free cluster on an anchor's session
+            q = (grp + (rows * span)[:, None]).ravel()
+            at = np.minimum(np.searchsorted(a_flat, q), len(a_flat) - 1)
+            hit = np.flatnonzero(a_flat[at] == q)
+            hits_r.append(rows[hit // n_free])
+            hits_c.append(f_cl[packed.ravel()[hit] & low])
+        rd = np.concatenate(hits_r)
+        if not len(rd):
+            return idx
+        both = np.unique(rd * n_cl + np.concatenate(hits_c))
+        rd, rc = both // n_cl, both % n_cl
+        idx[rd, rc] = (rng.random(len(rc)) * size_of[rc]).astype(np.int64)
+        rows = np.unique(rd)
+    raise StudyError(
+        f"placebo: could not draw distinct sessions per instrument for the day-0 "
+        f"clusters of group {group!r}: too few eligible sessions"
+    )
+
+
 def _placebo(
     panel: ReturnPanel,
     spec: StudySpec,
@@ -1563,8 +1856,11 @@ def _placebo(
     rng: np.random.Generator,
     group: str,
     notes: list[str],
-) -> dict[EventWindow, np.ndarray]:
-    """CAAR of ``spec.placebo`` draws for events on instruments ``inst`` (one group).
+    sign: np.ndarray | None = None,
+) -> dict[EventWindow, tuple[np.ndarray, np.ndarray]]:
+    """CARs of ``spec.placebo`` draws for events on instruments ``inst`` (one group):
+    per window, the (draws, events) CARs of the placebo events (times the events' ``sign``
+    when given) and which of them count (status ok, finite CAR).
 
     The draws keep the events' calendar clustering: the events sharing a day 0 (a
     *cluster*, e.g. one ECB day on two indices) move together to one placebo session,
@@ -1576,7 +1872,7 @@ def _placebo(
     with a warning and a note in ``notes``.
 
     All draws are made at once; the kernel then runs once per distinct (instrument,
-    session) drawn, and each draw's CAAR averages those events' CARs.
+    session) drawn; :func:`_placebo_rows` averages each draw's values.
     """
     draws = spec.placebo
     n = len(inst)
@@ -1661,44 +1957,10 @@ def _placebo(
             cols = np.flatnonzero(set_of == u)
             idx[:, cols] = _distinct_draws(rng, int(sizes[u]), draws, len(cols))
     if len(sets) > 1:
-        # clashes: two clusters of one instrument on one session in a draw. Sessions as
-        # codes; per draw, sorted keys (instrument, session) of the pairs show repeats; only
-        # the draws that repeat are redrawn (the later cluster of each repeat) and checked again
-        codes = np.unique(cflat, return_inverse=True)[1].astype(np.int64).ravel()
-        n_codes = int(codes.max()) + 1
-        n_pairs = len(pair)
-        # one sortable key per (draw, pair): (instrument, session) in the high bits, the
-        # pair's index in the low ones (int32 when it fits: faster sorts)
-        bits = max(1, (n_pairs - 1).bit_length())
-        big = (len(inst_u) * n_codes) << bits >= 2**31
-        kt: type[np.signedinteger[Any]] = np.int64 if big else np.int32
-        base = np.asarray(((p_in * n_codes) << bits).astype(kt) + np.arange(n_pairs, dtype=kt))
-        code_hi = (codes << bits).astype(kt)
-        low = (1 << bits) - 1
-        col = offs[set_of[p_cl]]
-
-        def clashes(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            key = code_hi[col[None, :] + idx[rows[:, None], p_cl[None, :]]]
-            key += base[None, :]
-            key.sort(axis=1)
-            grp = key >> bits
-            r, c = np.nonzero(grp[:, 1:] == grp[:, :-1])
-            return rows[r], p_cl[key[r, c + 1] & low]
-
-        rows = np.arange(draws)
-        for _ in range(10_000):  # a few passes: clashes get rarer geometrically
-            rd, rc = clashes(rows)
-            if not len(rd):
-                break
-            both = np.unique(rd * n_cl + rc)
-            rd, rc = both // n_cl, both % n_cl
-            idx[rd, rc] = (rng.random(len(rc)) * sizes[set_of[rc]]).astype(np.int64)
-            rows = np.unique(rd)
-        else:
-            raise StudyError(
-                f"placebo: could not draw distinct sessions per instrument for the day-0 "
-                f"clusters of group {group!r}: too few eligible sessions"
-            )
+        idx = _resolve_clashes(
+            idx, rng, group=group, sizes=sizes, offs=offs, set_of=set_of, cflat=cflat,
+            anchor=dense & (sets.sum(axis=1) == 1), p_cl=p_cl, p_in=p_in, n_inst=len(inst_u),
+        )
     # flat panel row of every (set, instrument) candidate session, then one gather: the
     # event of cluster c on instrument i takes row table[off(set of c, i) + idx[:, c]]
     tab_parts: list[np.ndarray] = []
@@ -1734,12 +1996,9 @@ def _placebo(
         good_u[a:b] = comp.status == "ok"
         for w in spec.windows:
             car_u[w][a:b] = comp.car[w]
-    out: dict[EventWindow, np.ndarray] = {}
+    out: dict[EventWindow, tuple[np.ndarray, np.ndarray]] = {}
     for w in spec.windows:
         c = car_u[w][inverse]
         use = good_u[inverse] & np.isfinite(c)
-        k = use.sum(axis=1)
-        total = np.where(use, c, 0.0).sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[w] = np.where(k > 0, total / np.maximum(k, 1), np.nan)
+        out[w] = (c if sign is None else c * sign[None, :], use)
     return out

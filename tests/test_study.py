@@ -846,3 +846,64 @@ def test_kp_correlations_once_per_group(
     assert len(calls) == 2  # one per group, not one per window (3) or test
     kp = res.tests[res.tests["test"] == "kp_bmp"]
     assert len(kp) == 6 and kp["statistic"].notna().all()
+
+
+def test_distinct_draws_without_occupancy_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The re-sorting path (large draws x values) gives distinct, uniform rows too."""
+    from itertools import combinations
+
+    import mktnews.study as study_mod
+
+    monkeypatch.setattr(study_mod, "_OCCUPANCY_CELLS", 0)
+    d = study_mod._distinct_draws(np.random.default_rng(3), 7, 70_000, 3)
+    srt = np.sort(d, axis=1)
+    assert (np.diff(srt, axis=1) > 0).all()
+    counts = pd.Series([tuple(r) for r in srt.tolist()]).value_counts()
+    subsets = list(combinations(range(7), 3))
+    assert len(counts) == len(subsets)
+    expected = 70_000 / len(subsets)
+    assert stats.chi2.sf(float((((counts - expected) ** 2) / expected).sum()), len(subsets) - 1) > 1e-4
+    # the first column is uniform over the 7 values (the order within a row is random too)
+    first = np.bincount(d[:, 0], minlength=7)
+    assert stats.chisquare(first).pvalue > 1e-4
+
+
+@pytest.mark.parametrize("table", [True, False])
+def test_placebo_clashes_resolved_per_instrument(monkeypatch: pytest.MonkeyPatch, table: bool) -> None:
+    """Clusters of different instrument sets never share a session on one instrument; the
+    anchor set's draws (a random subset) are kept as drawn. Checked by a plain loop."""
+    import mktnews.study as study_mod
+
+    if not table:
+        monkeypatch.setattr(study_mod, "_CLASH_TABLE_SPAN", 0)
+    rng = np.random.default_rng(11)
+    draws = 400
+    # sessions 0..59; instruments 0 (A) and 1 (B); sets: {A} (anchor, 12 clusters),
+    # {A, B} (3 clusters, candidates 0..29), {B} (2 clusters, candidates 20..59)
+    cand = [np.arange(60), np.arange(30), np.arange(20, 60)]
+    sizes = np.array([len(c) for c in cand])
+    offs = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    cflat = np.concatenate(cand)
+    set_of = np.array([0] * 12 + [1] * 3 + [2] * 2)
+    pairs = [(c, 0) for c in range(12)] + [(c, i) for c in range(12, 15) for i in (0, 1)] + [(15, 1), (16, 1)]
+    p_cl = np.array([p[0] for p in pairs])
+    p_in = np.array([p[1] for p in pairs])
+    idx = np.empty((draws, 17), dtype=np.int64)
+    idx[:, :12] = study_mod._distinct_draws(rng, 60, draws, 12)
+    idx[:, 12:15] = rng.integers(0, 30, size=(draws, 3))
+    idx[:, 15:] = rng.integers(0, 40, size=(draws, 2))
+    before = idx[:, :12].copy()
+    out = study_mod._resolve_clashes(
+        idx, rng, group="g", sizes=sizes, offs=offs, set_of=set_of, cflat=cflat,
+        anchor=np.array([True, False, False]), p_cl=p_cl, p_in=p_in, n_inst=2,
+    )
+    np.testing.assert_array_equal(out[:, :12], before)
+    for r in range(draws):  # plain loop: the sessions each instrument's clusters take
+        per_inst: dict[int, list[int]] = {0: [], 1: []}
+        for c, i in pairs:
+            per_inst[i].append(int(cand[set_of[c]][out[r, c]]))
+        for i, sess in per_inst.items():
+            assert len(sess) == len(set(sess)), (r, i, sess)
+    # a free cluster's session spreads over its candidates the anchors leave free
+    got = np.bincount(cflat[offs[2] + out[:, 16]], minlength=60)[20:]
+    assert (got > 0).sum() >= 35
