@@ -74,8 +74,10 @@ Snapshot columns of the events frame
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, get_args
 
 import numpy as np
@@ -1017,10 +1019,60 @@ def _calendar_arrays(inst: Instrument) -> SessionArrays | None:
         return None
     got = _CALENDAR_ARRAYS.get(inst.calendar)
     if got is None:
-        cal = get_calendar(inst.calendar)
-        got = SessionArrays.from_frame(calendar_sessions(inst.calendar), str(cal.tz))
+        path = _calendar_file(inst.calendar)
+        got = _read_calendar_file(path)
+        if got is None:
+            cal = get_calendar(inst.calendar)
+            got = SessionArrays.from_frame(calendar_sessions(inst.calendar), str(cal.tz))
+            _write_calendar_file(path, got)
         _CALENDAR_ARRAYS[inst.calendar] = got
     return got
+
+
+def _calendar_file(code: str) -> Path | None:
+    """Where the session arrays of calendar ``code`` are kept between processes: the cache
+    folder's ``calendars/``, one file per code, exchange_calendars and mktnews version and
+    day (exchange_calendars' calendars end a year after the day they are built); None when
+    the versions cannot be read."""
+    from importlib import metadata
+
+    from mktnews.prices.cache import cache_root
+
+    try:
+        xc_v, mn_v = metadata.version("exchange_calendars"), metadata.version("mktnews")
+    except metadata.PackageNotFoundError:
+        return None
+    today = pd.Timestamp.now(tz="UTC").strftime("%Y%m%d")
+    safe = "".join(ch if ch.isalnum() else "_" for ch in code)
+    return cache_root() / "calendars" / f"{safe}-{xc_v}-{mn_v}-{today}.npz"
+
+
+def _read_calendar_file(path: Path | None) -> SessionArrays | None:
+    """The arrays stored at ``path``, or None (missing or unreadable: rebuilt)."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            dates, opens, closes, tz = z["dates"], z["opens"], z["closes"], str(z["tz"])
+    except (OSError, ValueError, KeyError):
+        return None
+    if not (dates.dtype == opens.dtype == closes.dtype == np.int64 and dates.shape == opens.shape == closes.shape):
+        return None
+    return SessionArrays(dates=dates, opens=opens, closes=closes, tz=tz)
+
+
+def _write_calendar_file(path: Path | None, arrays: SessionArrays) -> None:
+    """Keep ``arrays`` at ``path`` (atomically); a folder that cannot be written is skipped:
+    the calendar is then built again by the next process."""
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, dates=arrays.dates, opens=arrays.opens, closes=arrays.closes, tz=np.str_(arrays.tz))
+        os.replace(tmp, path)
+    except OSError:
+        return
 
 
 def _prefetch(
