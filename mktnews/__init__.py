@@ -40,6 +40,7 @@ from mktnews.instruments import (
     resolve_instrument,
 )
 from mktnews.linking import find_mentions, link_instruments
+from mktnews.measures import Measure, SeriesMeasure, register_measure
 from mktnews.plotting import plot_ar, plot_article, plot_caar, plot_placebo, plot_timeline
 from mktnews.prices.base import FrameSource, PriceSource, default_source, load_prices
 from mktnews.prices.cache import CachedSource, PriceCache
@@ -65,11 +66,13 @@ __all__ = [
     "FrameSource",
     "Instrument",
     "InvalidOptionError",
+    "Measure",
     "MktNewsError",
     "PriceCache",
     "PriceDataError",
     "PriceDataWarning",
     "PriceSource",
+    "SeriesMeasure",
     "StudyError",
     "StudySpec",
     "UnknownInstrumentError",
@@ -100,6 +103,7 @@ __all__ = [
     "read_french_factors",
     "read_price_file",
     "register_instrument",
+    "register_measure",
     "register_outlet",
     "resolve_instrument",
     "sessions",

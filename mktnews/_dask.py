@@ -974,6 +974,15 @@ def _check_dask_spec(spec: StudySpec) -> None:
         )
 
 
+def _returns_only(spec: StudySpec) -> None:
+    """Refuse a measure other than returns (:mod:`mktnews.measures`) on Dask frames."""
+    if spec.measure != "returns":
+        raise ConfigurationError(
+            f"measure={spec.measure!r} is not available on Dask frames yet: compute the "
+            "events frame (ddf.compute()) and pass the pandas frame"
+        )
+
+
 def fit(
     spec: StudySpec,
     data: Any,
@@ -985,6 +994,7 @@ def fit(
     read_options: ReadOptions | Mapping[str, Any] | None = None,
 ) -> EventStudyResults:
     """Compute a validated study (``EventStudy.fit``) on a Dask frame."""
+    _returns_only(spec)
     import dask
     from dask import delayed
 
@@ -1071,6 +1081,7 @@ def fit(
     )
     fields = {f.name: getattr(res, f.name) for f in dataclasses.fields(res)}
     fields.update(_events=events, _params=params, _car=car, info=MappingProxyType(info))
+    fields["_day0"] = None  # the day-0 split is not computed on Dask frames (res.day0 is empty)
     return DaskEventStudyResults(**fields)
 
 

@@ -605,6 +605,8 @@ def _check_study_args(ns: argparse.Namespace) -> dict[str, Any]:
         "interval": ns.interval,
         "min_estimation": ns.min_estimation,
         "seed": ns.seed,
+        "measure": ns.measure,
+        "volatility_model": ns.volatility_model,
         "tests": _name_list(ns.tests, "--tests") if ns.tests else _D["tests"],
         "sign_col": ns.sign_col,
         "placebo_stat": _name_list(ns.placebo_stat, "--placebo-stat") if ns.placebo_stat else _D["placebo_stat"],
@@ -818,6 +820,12 @@ def _add_study(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
                    help=f"normal-return model (default {_D['model']})")
     p.add_argument("--returns", default=_D["returns"], choices=_get_choices(ReturnType),
                    help=f"close-to-close returns (default {_D['returns']})")
+    p.add_argument("--measure", default=_D["measure"],
+                   help="series studied: returns, volume (abnormal log volume) or volatility "
+                   f"(abnormal volatility, CAV) (default {_D['measure']})")
+    p.add_argument("--volatility-model", default=_D["volatility_model"],
+                   choices=("garch", "garch_arch", "squared_ar"),
+                   help=f"variance model of --measure volatility (default {_D['volatility_model']})")
     p.add_argument("--instruments", metavar="WHICH",
                    help="which instruments each article is studied on: 'snapshot' (those in its "
                    "ticker box; default), 'A,B' (each article on each of these names/symbols), or "

@@ -30,6 +30,7 @@ import pandas as pd
 from mktnews._typing import Interval, check_option
 from mktnews.articles import Corpus
 from mktnews.errors import InvalidOptionError, PriceDataError, UnknownInstrumentError
+from mktnews.measures import measure_labels
 from mktnews.prices.base import BAR_LENGTH
 
 if TYPE_CHECKING:
@@ -695,11 +696,17 @@ def plot_caar(
     axes.axvline(0.0, color="0.4", lw=0.8, ls=":")
     axes.set_xlabel(_rel_label(results))
     _integer_x(axes)
-    axes.set_ylabel("CAAR")
-    _percent_axis(axes)
     model = results.options.get("model")
-    axes.set_title(f"Cumulative average abnormal return, window ({win[0]}, {win[1]}), {model}",
-                   fontsize=10, loc="left")
+    lab = measure_labels(results.options.get("measure"))
+    if lab.percent:  # returns: as before
+        axes.set_ylabel("CAAR")
+        _percent_axis(axes)
+        axes.set_title(f"Cumulative average abnormal return, window ({win[0]}, {win[1]}), {model}",
+                       fontsize=10, loc="left")
+    else:  # another measure (mktnews.measures): its own names
+        axes.set_ylabel(f"{lab.average} ({lab.label})")
+        axes.set_title(f"{lab.average}: cumulative average {lab.label}, window ({win[0]}, {win[1]}), "
+                       f"{model}", fontsize=10, loc="left")
     axes.legend(loc="best", fontsize=8)
     axes.grid(True, alpha=0.3)
     return axes
@@ -750,15 +757,18 @@ def plot_ar(results: Any, event_id: str, ax: Axes | None = None) -> Axes:
     axes.axvspan(-0.5, 0.5, color="C1", alpha=0.12, label="day 0")
     axes.set_xlabel(_rel_label(results))
     _integer_x(axes)
-    axes.set_ylabel("abnormal return")
-    _percent_axis(axes)
+    lab = measure_labels(results.options.get("measure"))
+    axes.set_ylabel(lab.label)
+    if lab.percent:
+        _percent_axis(axes)
     info = results.car
     meta = info.loc[(info["event_id"] == key).to_numpy(dtype=bool)]
     extra = ""
     if len(meta):
         m = meta.iloc[0]
         extra = f" · {int(m['n_articles'])} article(s)"
-    axes.set_title(f"Abnormal returns of {key}{extra}", fontsize=10, loc="left")
+    what = "Abnormal returns" if lab.percent else f"{lab.label[0].upper()}{lab.label[1:]} ({lab.cumulative})"
+    axes.set_title(f"{what} of {key}{extra}", fontsize=10, loc="left")
     axes.legend(loc="best", fontsize=8)
     axes.grid(True, alpha=0.3)
     return axes

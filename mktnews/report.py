@@ -35,6 +35,7 @@ import pandas as pd
 
 from mktnews.errors import InvalidOptionError, MktNewsError
 from mktnews.export import write_frame
+from mktnews.measures import measure_labels
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -140,6 +141,10 @@ def _car_table(results: EventStudyResults) -> pd.DataFrame:
             "p": car["p"],
         }
     )
+    lab = measure_labels(results.options.get("measure"))
+    if not lab.percent:  # another measure: its cumulated value as it is, no BHAR
+        out = out.drop(columns=["CAR %", "BHAR %"]).assign(**{lab.cumulative: car["car"]})
+        out = out[["event", "group", "t0", "articles", "window", lab.cumulative, "t", "p"]]
     return out
 
 
@@ -220,6 +225,9 @@ def write_report(
     put_csv(results.car, "car.csv")
     put_csv(results.caar, "caar.csv")
     put_csv(results.tests, "tests.csv")
+    day0 = results.day0 if hasattr(results, "day0") else None
+    if day0 is not None and len(day0):
+        put_csv(day0, "day0.csv")  # day 0 split at the open (mktnews.measures.day0_split)
     placebo = results.placebo
     if len(placebo):
         put_csv(placebo, "placebo.csv")
@@ -333,7 +341,7 @@ def _markdown(
     parts += ["## Status of the event rows", "", _md_table(status), ""]
     car = _car_table(results)
     if len(car):
-        parts += ["## CAR per event and window", ""]
+        parts += [f"## {measure_labels(results.options.get('measure')).cumulative} per event and window", ""]
         parts += [_md_table(car.head(500), floatfmt="{:.4f}"), ""]
         if len(car) > 500:
             parts += [f"({len(car) - 500} more rows in car.csv)", ""]
@@ -393,7 +401,7 @@ def _html(
     parts.append("<h2>Status of the event rows</h2>" + status.to_html(index=False))
     car = _car_table(results)
     if len(car):
-        parts.append("<h2>CAR per event and window</h2>")
+        parts.append(f"<h2>{measure_labels(results.options.get('measure')).cumulative} per event and window</h2>")
         parts.append(car.head(500).to_html(index=False, float_format=lambda v: f"{v:.4f}", na_rep=""))
     if corpus is not None and len(corpus.rejected):
         parts.append("<h2>Rejected inputs</h2>" + corpus.rejected.loc[:, ["source", "reason"]].to_html(index=False))

@@ -61,6 +61,7 @@ import pandas as pd
 from mktnews.errors import InvalidOptionError
 from mktnews.export import write_frame
 from mktnews.labels import label_windows
+from mktnews.measures import measure_labels
 
 if TYPE_CHECKING:
     from mktnews.spec import StudySpec
@@ -114,6 +115,7 @@ class EventStudyResults:
     options: Mapping[str, Any] = field(default_factory=dict)
     info: Mapping[str, Any] = field(default_factory=dict)
     spec: StudySpec | None = field(default=None, repr=False, compare=False)
+    _day0: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # ``window`` cells equal both (-1, 1) and "(-1, 1)": see mktnews.labels
@@ -155,6 +157,24 @@ class EventStudyResults:
     def placebo(self) -> pd.DataFrame:
         """Placebo draws (``group, window, draw, caar``)."""
         return self._placebo.copy(deep=False)
+
+    @property
+    def day0(self) -> pd.DataFrame:
+        """Day 0 of every event used, split at the open: ``prev_close, open, close,
+        overnight`` (previous close -> open), ``intraday`` (open -> close), ``total``,
+        ``status`` (see :func:`mktnews.measures.day0_split`); empty for intraday bars."""
+        if self._day0 is None:
+            from mktnews.measures import DAY0_COLUMNS
+
+            return pd.DataFrame(columns=list(DAY0_COLUMNS))
+        return self._day0.copy(deep=False)
+
+    def day0_summary(self) -> pd.DataFrame:
+        """Per group: mean overnight / intraday / total day-0 return with its t and p (see
+        :func:`mktnews.measures.day0_summary`)."""
+        from mktnews.measures import day0_summary
+
+        return day0_summary(self.day0)
 
     # -- convenience -------------------------------------------------------------------
     @property
@@ -285,7 +305,19 @@ class EventStudyResults:
         """Pickle (and ``copy.deepcopy``) as the frames plus plain-dict options and info;
         the read-only mappings are rebuilt on load, so the copy is as immutable."""
         frames = tuple(getattr(self, f"_{name}") for name in _FRAMES)
-        return (_rebuild, (frames, _thaw(self.options), _thaw(self.info), self.spec))
+        return (_rebuild, (frames, _thaw(self.options), _thaw(self.info), self.spec, self._day0))
+
+
+def _measure_header(o: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The summary's ``Measure:`` line (none for returns, the default)."""
+    name = o.get("measure")
+    if not name or name == "returns":
+        return []
+    lab = measure_labels(name)
+    text = f"{name} ({lab.label}; {lab.cumulative})"
+    if name == "volatility":
+        text += f", volatility_model={o.get('volatility_model')}"
+    return [("Measure:", text)]
 
 
 def _thaw(obj: object) -> object:
@@ -303,11 +335,12 @@ def _freeze(obj: object) -> object:
 
 
 def _rebuild(
-    frames: tuple[pd.DataFrame, ...], options: object, info: object, spec: object = None
+    frames: tuple[pd.DataFrame, ...], options: object, info: object, spec: object = None,
+    day0: pd.DataFrame | None = None,
 ) -> EventStudyResults:
     """Unpickle an :class:`EventStudyResults` (see ``__reduce__``)."""
     kwargs: dict[str, Any] = {f"_{name}": frame for name, frame in zip(_FRAMES, frames, strict=True)}
-    return EventStudyResults(**kwargs, options=_freeze(options), info=_freeze(info), spec=spec)  # type: ignore[arg-type]
+    return EventStudyResults(**kwargs, options=_freeze(options), info=_freeze(info), spec=spec, _day0=day0)  # type: ignore[arg-type]
 
 
 def _plain(obj: object) -> object:
@@ -388,6 +421,7 @@ class Summary:
         row_status = {k: v for k, v in dict(info.get("row_status", {})).items() if k != "ok"}
         ev_status = {k: v for k, v in dict(info.get("event_status", {})).items() if k != "ok"}
         header: list[tuple[str, str]] = [
+            *_measure_header(o),
             ("Model:", str(o.get("model"))),
             ("Benchmark:", str(o.get("benchmark") or "-")),
             ("Returns:", str(o.get("returns"))),
@@ -466,7 +500,12 @@ class Summary:
             "Test conventions: results.tests['convention'].",
             *(str(x) for x in info.get("notes", ())),
         )
-        return cls("Event study results", tuple(header), tuple(tables), notes)
+        lab = measure_labels(o.get("measure"))
+        title = "Event study results" if lab.percent else f"Event study results: {lab.label} ({lab.cumulative})"
+        if not lab.percent:
+            notes = (f"Measure {lab.name}: AAR and CAAR are the mean {lab.label} and the mean "
+                     f"{lab.cumulative} of the events (mktnews.measures).", *notes)
+        return cls(title, tuple(header), tuple(tables), notes)
 
     # -- text -----------------------------------------------------------------------
     def as_text(self) -> str:

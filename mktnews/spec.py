@@ -29,6 +29,7 @@ from mktnews._typing import check_option as _check_option
 from mktnews.errors import ConfigurationError, InvalidOptionError
 from mktnews.factors import check_factor_options, describe_factors, model_k
 from mktnews.inference import TESTS, event_test, event_test_names, placebo_statistic
+from mktnews.measures import check_measure_options
 from mktnews.models import needs_benchmark
 from mktnews.unsigned import UNSIGNED_TESTS as UNSIGNED_TESTS  # registers abs_car, var_ratio
 from mktnews.windows import EventWindow, parse_estimation, parse_windows
@@ -65,6 +66,8 @@ DEFAULT_OPTIONS: Mapping[str, object] = MappingProxyType(
         "rank_period": "window",
         "factors": None,
         "regressors": None,
+        "measure": "returns",
+        "volatility_model": "garch",
         "sign_col": None,
         "placebo_stat": "caar",
     }
@@ -131,6 +134,8 @@ class StudySpec:
     rank_period: RankPeriod = "window"
     factors: pd.DataFrame | None = None  # factor models (mktnews.factors)
     regressors: tuple[str, ...] | None = None
+    measure: str = "returns"  # mktnews.measures
+    volatility_model: str = "garch"
     sign_col: str | None = None  # mktnews.unsigned: each event's ARs times its sign
     placebo_stat: tuple[str, ...] = ("caar",)  # what the placebo ranks (inference registry)
 
@@ -164,10 +169,15 @@ def _validate(
     rank_period: object = "window",
     factors: object = None,
     regressors: object = None,
+    measure: object = "returns",
+    volatility_model: object = "garch",
     sign_col: object = None,
     placebo_stat: object = "caar",
 ) -> StudySpec:
     model_s = _check_option("model", model, ModelName)
+    measure_s, vol_s, tests, own_tests = check_measure_options(
+        measure, volatility_model, model_s, factors is not None, tests, placebo
+    )
     factors_df, regressors_t = check_factor_options(model_s, factors, regressors, str(interval))
     returns_s = _check_option("returns", returns, ReturnType)
     interval_s = _check_option("interval", interval, Interval)
@@ -223,6 +233,12 @@ def _validate(
             raise InvalidOptionError("tests", tests, reason="a test is named twice")
     else:
         raise InvalidOptionError("tests", tests, ("all", *event_test_names(), "placebo"))
+    names = (*names, *own_tests)  # the measure's own tests (mktnews.measures)
+    if measure_s == "volatility" and sign_col is not None:
+        raise ConfigurationError(
+            "sign_col= signs abnormal returns; measure='volatility' has no sign (AV - 1 "
+            "measures a magnitude): drop sign_col or study measure='returns'"
+        )
     if "placebo" in names and not placebo:
         raise ConfigurationError(
             "tests includes 'placebo' but placebo=0: pass placebo=N (the number of draws)"
@@ -265,6 +281,8 @@ def _validate(
         rank_period=cast(RankPeriod, _check_option("rank_period", rank_period, RankPeriod)),
         factors=factors_df,
         regressors=regressors_t,
+        measure=measure_s,
+        volatility_model=vol_s,
         sign_col=sign_col,
         placebo_stat=stats,
     )
@@ -373,6 +391,8 @@ def spec_options(spec: StudySpec) -> dict[str, object]:
         "k": spec.k,
         "ci_level": CI_LEVEL,
         **_factor_options(spec),
+        "measure": spec.measure,
+        **({"volatility_model": spec.volatility_model} if spec.measure == "volatility" else {}),
         **_unsigned_options(spec),
     }
 

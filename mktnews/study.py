@@ -74,6 +74,17 @@ from mktnews.errors import (
     StudyWarning,
 )
 from mktnews.inference import placebo_draws, placebo_result, placebo_statistic
+from mktnews.measures import (
+    MEASURE_STATUSES,
+    VOLATILITY_TESTS,
+    Measure,
+    day0_split,
+    finish_measure,
+    get_measure,
+    kernel_inputs,
+    volatility_car_p,
+    volatility_tests,
+)
 from mktnews.models import ModelFit, fit_model, needs_benchmark
 from mktnews.prices.base import PriceSource, load_prices, validate_bars
 from mktnews.results import EventStudyResults
@@ -105,6 +116,7 @@ STAT_STATUSES: tuple[str, ...] = (
     "degenerate_estimation",
     "incomplete_window",
     "missing_factors",
+    *MEASURE_STATUSES,
     *SIGN_STATUSES,
 )
 
@@ -263,6 +275,8 @@ def event_study(
     rank_period: RankPeriod = _D["rank_period"],  # type: ignore[assignment]
     factors: pd.DataFrame | None = _D["factors"],  # type: ignore[assignment]
     regressors: Sequence[str] | None = _D["regressors"],  # type: ignore[assignment]
+    measure: str = _D["measure"],  # type: ignore[assignment]
+    volatility_model: str = _D["volatility_model"],  # type: ignore[assignment]
     sign_col: str | None = _D["sign_col"],  # type: ignore[assignment]
     placebo_stat: str | Sequence[str] = _D["placebo_stat"],  # type: ignore[assignment]
 ) -> EventStudyResults:
@@ -330,6 +344,16 @@ def event_study(
         column the dependent variable is the excess return.
     regressors : list of str, optional
         The columns of ``factors`` that ``model="factor"`` regresses on.
+    measure : str, default "returns"
+        The series studied (:mod:`mktnews.measures`): ``"returns"`` (close to close),
+        ``"volume"`` (abnormal log volume, ``log(1 + volume)``; volume 0 is read as not
+        reported), ``"volatility"`` (abnormal volatility ``AV = eps^2 / h``; ``car`` is
+        the CAV ``sum (AV - 1)``), or a measure registered with
+        :func:`mktnews.measures.register_measure`.
+    volatility_model : {"garch", "garch_arch", "squared_ar"}, default "garch"
+        ``h`` of ``measure="volatility"``: a GARCH(1,1) forecast from the estimation
+        window (batched numpy fit, :mod:`mktnews.garch`), the same fitted with arch
+        event by event (the reference; slow), or the estimation residual variance.
     sign_col : str, optional
         A column of the events (e.g. a sentiment: +1, -1, 0) giving each article's
         predicted direction. Each event's ARs (and its estimation residuals) are multiplied
@@ -385,6 +409,8 @@ def event_study(
         rank_period=rank_period,
         factors=factors,
         regressors=regressors,
+        measure=measure,
+        volatility_model=volatility_model,
         sign_col=sign_col,
         placebo_stat=placebo_stat,
     ).fit()
@@ -733,8 +759,14 @@ def _benchmark_series(
     spec: StudySpec,
     source: PriceSource | None,
     cache: dict[str, pd.Series],
+    measure: Measure | None = None,
 ) -> tuple[str, pd.Series]:
-    """(label, closes) of one benchmark spec over [lo, hi]."""
+    """(label, closes) of one benchmark spec over [lo, hi] (the measure's series of the
+    benchmark for a measure that does not read closes)."""
+    if measure is not None and measure.benchmark_column != "close":
+        from mktnews.measures import measure_benchmark
+
+        return measure_benchmark(measure, b, lo, hi, spec.interval, source, cache)
     if isinstance(b, str):
         from mktnews.instruments import resolve_symbol
 
@@ -1057,6 +1089,7 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
         raise StudyError(no_event_message(dict(Counter(stat_in_list).most_common())))
 
     cols = clusters.columns
+    measure = get_measure(spec.measure)
     signs = None if spec.sign_col is None else sign_values(events, spec.sign_col)  # checked now
 
     # ---- prices
@@ -1098,7 +1131,7 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
             if len(idx) == 0 or lo is None or hi is None:
                 bench_series[sym] = None
                 continue
-            lab, ser = _benchmark_series(bench_map[sym], lo, hi, spec, source, cache)
+            lab, ser = _benchmark_series(bench_map[sym], lo, hi, spec, source, cache, measure)
             if lab == sym:
                 raise ConfigurationError(
                     f"the benchmark of {sym!r} is {sym!r} itself: a {spec.model} of an instrument "
@@ -1109,15 +1142,26 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
             labels.append(lab)
         bench_label = ", ".join(dict.fromkeys(labels)) if labels else benchmark_label(spec.benchmark)
 
-    panel = ReturnPanel.from_prices(
-        prices, returns=spec.returns, benchmark=bench_series, interval=spec.interval
-    )
+    if spec.measure == "returns":
+        panel = ReturnPanel.from_prices(
+            prices, returns=spec.returns, benchmark=bench_series, interval=spec.interval
+        )
+    else:  # the measure's series (mktnews.measures)
+        panel = measure.panel(prices, returns=spec.returns, benchmark=bench_series, interval=spec.interval)
     if spec.factors is not None:
         from mktnews.factors import FactorPanel
 
         panel = FactorPanel.attach(panel, spec.factors, spec.regressors or ())
     inst, pos = panel.locate(cols["symbol"], cols["t0_ns"])
-    comp = _kernel(panel, inst, pos, spec, keep_estimation=needs_estimation(spec.tests))
+    kspec, kpanel = spec, panel  # what the kernel runs on (a measure may adapt them)
+    if spec.measure != "returns":
+        kpanel, kspec = kernel_inputs(measure, panel, spec)
+    battery = tuple(t for t in spec.tests if t not in VOLATILITY_TESTS)  # the measure's own aside
+    comp = _kernel(kpanel, inst, pos, kspec, keep_estimation=needs_estimation(battery))
+    measure_params: dict[str, np.ndarray] = {}
+    measure_abnormal: dict[str, np.ndarray] = {}
+    if spec.measure != "returns":
+        comp, measure_params, measure_abnormal = finish_measure(measure, comp, panel, inst, pos, spec)
     sign = None
     if signs is not None:  # events without a usable sign get a status
         sign, sign_status = event_signs(signs, clusters.row_event, n_ev)
@@ -1160,8 +1204,16 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
     abnormal, car, params = _unsigned_columns(abnormal, car, params, comp, spec, ok, sign)
     notes: list[str] = []
     caar, tests, placebo = _aggregate(
-        cols, _signed(comp, sign), spec, ok, panel, inst, pos, events, t0ns, notes, sign
+        cols, _signed(comp, sign), kspec, ok, kpanel, inst, pos, events, t0ns, notes, sign
     )
+    if spec.measure != "returns":
+        params = params.assign(**measure_params)
+        abnormal = abnormal.assign(**{k: v[ok].ravel() for k, v in measure_abnormal.items()})
+        if spec.measure == "volatility":
+            car = volatility_car_p(car)
+            vol_tests = volatility_tests(car, spec)
+            if len(vol_tests):
+                tests = pd.concat([tests, vol_tests.astype(tests.dtypes.to_dict())], ignore_index=True)
     opts = spec_options(spec)
     opts["benchmark"] = bench_label
     info = {
@@ -1178,6 +1230,7 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
         "n_benchmark_closed_days": int(comp.n_bench_closed[ok].sum()),
         "notes": tuple(notes),
     }
+    day0 = None if spec.intraday else day0_split(prices, cols, ok, spec.returns)
     return EventStudyResults(
         _events=ev_out,
         _abnormal=abnormal,
@@ -1189,6 +1242,7 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
         options=MappingProxyType(opts),
         info=MappingProxyType(info),
         spec=spec,
+        _day0=day0,
     )
 
 
@@ -1406,23 +1460,23 @@ def _aggregate(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Per group and window: AAR/CAAR with the band, the tests and the placebo draws
     (notes for the summary are appended to ``notes``; ``comp`` is signed already when
-    ``sign`` is given, the placebo draws are signed with it)."""
+    ``sign`` is given, the placebo draws are signed with it).
+
+    The stages per group: the placebo draws (:func:`_placebo`), then per window the CAAR
+    rows (:func:`_caar_rows`), the test rows (:func:`_test_rows`) and the placebo rows
+    (:func:`_placebo_rows`); :func:`_aggregate_frames` builds the three frames.
+    """
     group_arr = np.asarray(table["group"], dtype=object)
     caar_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "rel", "aar", "caar", "half", "n", "n_day")}
     test_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "test", "statistic", "p_value", "n", "convention")}
     plac_cols: dict[str, list[Any]] = {k: [] for k in ("group", "window", "draw", "caar")}
-    inference_names = [t for t in spec.tests if t != "placebo"]
-    run_tests: Any = None
-    if inference_names:
-        from mktnews.inference import PairCorrelations, TestInput, run_tests
-
+    inference_names = [t for t in spec.tests if t != "placebo" and t not in VOLATILITY_TESTS]
     eligible = _placebo_eligible(panel, spec, events, t0ns) if spec.placebo else None
     rng = np.random.default_rng(spec.seed) if spec.placebo else None
     tq: dict[int, float] = {}
 
     for g in sorted(set(group_arr[ok].tolist())):  # loop per group
         rows = np.flatnonzero(ok & (group_arr == g))
-        n = len(rows)
         placebo_cars: dict[EventWindow, tuple[np.ndarray, np.ndarray]] = {}
         if spec.placebo:
             assert eligible is not None and rng is not None
@@ -1430,65 +1484,104 @@ def _aggregate(
                 panel, spec, inst[rows], pos[rows], eligible, rng, g, notes,
                 sign=None if sign is None else sign[rows],
             )  # fmt: skip
-        correlations = None  # the group's K-P pair correlations, once for all its windows
+        correlations: list[Any] = [None]  # the group's K-P pair correlations, once for all its windows
         for w in spec.windows:  # loop per window
             cols = slice(w.start - spec.span.start, w.end - spec.span.start + 1)
-            a = comp.ar[rows, cols]
-            fin = np.isfinite(a)
-            a0 = np.where(fin, a, 0.0)
-            cum = np.cumsum(a0, axis=1)
-            n_day = fin.sum(axis=0)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                aar = np.where(n_day > 0, a0.sum(axis=0) / np.maximum(n_day, 1), np.nan)
-            caar = cum.mean(axis=0)
-            if n > 1:
-                if n not in tq:
-                    from scipy import special  # lazy: keeps `import mktnews` light
-
-                    tq[n] = float(special.stdtrit(n - 1, 0.5 + CI_LEVEL / 2))  # = t.ppf
-                half = tq[n] * cum.std(axis=0, ddof=1) / math.sqrt(n)
-            else:
-                half = np.full(w.length, np.nan)
-            wt = w.as_tuple()
-            caar_cols["group"].append(np.full(w.length, g, dtype=object))
-            caar_cols["window"].append(_window_array([wt] * w.length))
-            caar_cols["rel"].append(w.rel)
-            caar_cols["aar"].append(aar)
-            caar_cols["caar"].append(caar)
-            caar_cols["half"].append(half)
-            caar_cols["n"].append(np.full(w.length, n, dtype=np.int64))
-            caar_cols["n_day"].append(n_day.astype(np.int64))
+            fin = _caar_rows(comp.ar[rows, cols], w, g, tq, caar_cols)
             if inference_names:
-                every = n == len(ok)  # all events: the arrays as they are, no copies
-                inp = TestInput._unchecked(
-                    window=wt,
-                    ar=a,
-                    sd_ar=comp.sd_ar[rows, cols],
-                    car=comp.car[w][rows],
-                    sd_car=np.sqrt(comp.var_car[w][rows]),
-                    est_ar=comp.est_resid if every else comp.est_resid[rows],
-                    est_keys=comp.est_keys if every else comp.est_keys[rows],
-                    evt_keys=np.where(fin, comp.span_keys[rows, cols], -1),
-                    s=comp.fit.s[rows],
-                    L=comp.fit.L[rows].astype(np.float64),
-                    k=comp.fit.k,
-                    period_ar=comp.ar[rows] if spec.rank_period == "event_period" else None,
-                    period_offset=w.start - spec.span.start,
-                )
-                if correlations is None and {"kp_patell", "kp_bmp"} & set(inference_names):
-                    correlations = PairCorrelations(
-                        inp.est_ar, inp.est_keys, comp.span_keys[rows], np.isfinite(comp.ar[rows])
-                    )
-                for res in run_tests(inp, inference_names, correlations=correlations):
-                    test_cols["group"].append(g)
-                    test_cols["window"].append(wt)
-                    test_cols["test"].append(res.test)
-                    test_cols["statistic"].append(float(res.statistic))
-                    test_cols["p_value"].append(float(res.p_value))
-                    test_cols["n"].append(int(res.n))
-                    test_cols["convention"].append(res.convention)
+                _test_rows(comp, spec, w, g, rows, cols, fin, len(ok), inference_names, correlations, test_cols)
             if spec.placebo:
-                _placebo_rows(spec, placebo_cars[w], comp.car[w][rows], g, wt, test_cols, plac_cols)
+                _placebo_rows(spec, placebo_cars[w], comp.car[w][rows], g, w.as_tuple(), test_cols, plac_cols)
+    return _aggregate_frames(caar_cols, test_cols, plac_cols)
+
+
+def _caar_rows(
+    a: np.ndarray, w: EventWindow, g: str, tq: dict[int, float], caar_cols: dict[str, list[Any]]
+) -> np.ndarray:
+    """Append one group and window's AAR/CAAR rows (``a``: its events' ARs, events x days)
+    with the CI band; ``tq`` caches the t quantiles by N. Returns which ARs are finite."""
+    n = a.shape[0]
+    fin = np.isfinite(a)
+    a0 = np.where(fin, a, 0.0)
+    cum = np.cumsum(a0, axis=1)
+    n_day = fin.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        aar = np.where(n_day > 0, a0.sum(axis=0) / np.maximum(n_day, 1), np.nan)
+    caar = cum.mean(axis=0)
+    if n > 1:
+        if n not in tq:
+            from scipy import special  # lazy: keeps `import mktnews` light
+
+            tq[n] = float(special.stdtrit(n - 1, 0.5 + CI_LEVEL / 2))  # = t.ppf
+        half = tq[n] * cum.std(axis=0, ddof=1) / math.sqrt(n)
+    else:
+        half = np.full(w.length, np.nan)
+    wt = w.as_tuple()
+    caar_cols["group"].append(np.full(w.length, g, dtype=object))
+    caar_cols["window"].append(_window_array([wt] * w.length))
+    caar_cols["rel"].append(w.rel)
+    caar_cols["aar"].append(aar)
+    caar_cols["caar"].append(caar)
+    caar_cols["half"].append(half)
+    caar_cols["n"].append(np.full(w.length, n, dtype=np.int64))
+    caar_cols["n_day"].append(n_day.astype(np.int64))
+    return fin
+
+
+def _test_rows(
+    comp: _Computed,
+    spec: StudySpec,
+    w: EventWindow,
+    g: str,
+    rows: np.ndarray,
+    cols: slice,
+    fin: np.ndarray,
+    n_all: int,
+    inference_names: list[str],
+    correlations: list[Any],
+    test_cols: dict[str, list[Any]],
+) -> None:
+    """Append the test rows of one group (event ``rows``) and window (span columns ``cols``).
+
+    ``correlations`` is a one-item list holding the group's Kolari–Pynnönen pair
+    correlations once computed (shared by the group's windows)."""
+    from mktnews.inference import PairCorrelations, TestInput, run_tests  # lazy: scipy
+
+    every = len(rows) == n_all  # all events: the arrays as they are, no copies
+    wt = w.as_tuple()
+    inp = TestInput._unchecked(
+        window=wt,
+        ar=comp.ar[rows, cols],
+        sd_ar=comp.sd_ar[rows, cols],
+        car=comp.car[w][rows],
+        sd_car=np.sqrt(comp.var_car[w][rows]),
+        est_ar=comp.est_resid if every else comp.est_resid[rows],
+        est_keys=comp.est_keys if every else comp.est_keys[rows],
+        evt_keys=np.where(fin, comp.span_keys[rows, cols], -1),
+        s=comp.fit.s[rows],
+        L=comp.fit.L[rows].astype(np.float64),
+        k=comp.fit.k,
+        period_ar=comp.ar[rows] if spec.rank_period == "event_period" else None,
+        period_offset=w.start - spec.span.start,
+    )
+    if correlations[0] is None and {"kp_patell", "kp_bmp"} & set(inference_names):
+        correlations[0] = PairCorrelations(
+            inp.est_ar, inp.est_keys, comp.span_keys[rows], np.isfinite(comp.ar[rows])
+        )
+    for res in run_tests(inp, inference_names, correlations=correlations[0]):
+        test_cols["group"].append(g)
+        test_cols["window"].append(wt)
+        test_cols["test"].append(res.test)
+        test_cols["statistic"].append(float(res.statistic))
+        test_cols["p_value"].append(float(res.p_value))
+        test_cols["n"].append(int(res.n))
+        test_cols["convention"].append(res.convention)
+
+
+def _aggregate_frames(
+    caar_cols: dict[str, list[Any]], test_cols: dict[str, list[Any]], plac_cols: dict[str, list[Any]]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The CAAR, tests and placebo frames from the columns :func:`_aggregate` collected."""
 
     def cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
         return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
@@ -1871,14 +1964,55 @@ def _placebo(
     whose instruments share no eligible session is split into one cluster per instrument,
     with a warning and a note in ``notes``.
 
-    All draws are made at once; the kernel then runs once per distinct (instrument,
-    session) drawn; :func:`_placebo_rows` averages each draw's values.
+    The stages: the clusters and their candidate sessions (:func:`_placebo_clusters`), the
+    draws (:func:`_placebo_draw`), the panel row of every drawn event
+    (:func:`_placebo_rows_drawn`), and the kernel, run once per distinct (instrument,
+    session) drawn (:func:`_placebo_cars`); :func:`_placebo_rows` averages each draw's values.
     """
-    draws = spec.placebo
+    clusters = _placebo_clusters(panel, inst, pos, eligible, group, notes)
+    idx = _placebo_draw(rng, spec.placebo, clusters, group)
+    flat = _placebo_rows_drawn(panel, clusters, idx)
+    return _placebo_cars(panel, spec, flat, sign)
+
+
+@dataclass(frozen=True)
+class _PlaceboClusters:
+    """The day-0 clusters of one group's events and the sessions each may be drawn on.
+
+    ``cl``: cluster of each event; ``inst_u``/``inst_code``: the group's instruments and each
+    event's index among them; ``sets``: (instrument sets, instruments) membership, and
+    ``set_of`` the set of each cluster; ``cand``: per set, the eligible sessions (stamps)
+    all its instruments share; ``p_cl``/``p_in``: the (cluster, instrument) pairs.
+    """
+
+    cl: np.ndarray
+    inst_u: np.ndarray
+    inst_code: np.ndarray
+    sets: np.ndarray
+    set_of: np.ndarray
+    cand: list[np.ndarray]
+    p_cl: np.ndarray
+    p_in: np.ndarray
+
+    @property
+    def n_cl(self) -> int:
+        return int(self.cl.max()) + 1
+
+
+def _placebo_clusters(
+    panel: ReturnPanel,
+    inst: np.ndarray,
+    pos: np.ndarray,
+    eligible: dict[int, np.ndarray],
+    group: str,
+    notes: list[str],
+) -> _PlaceboClusters:
+    """Cluster the events by day 0, find each instrument set's common eligible sessions,
+    split the clusters whose instruments share none (warning + note), and refuse a group
+    whose clusters outnumber the sessions they may take (:class:`StudyError`)."""
     n = len(inst)
     stamp_ev = panel.stamps[panel.starts[inst] + pos]
-    cl, _ = pd.factorize(stamp_ev)
-    cl = cl.astype(np.int64)
+    cl = pd.factorize(stamp_ev)[0].astype(np.int64)
     inst_u, inst_code = np.unique(inst, return_inverse=True)
     elig_stamps = {
         int(j): panel.stamps[panel.starts[int(j)] + eligible[int(j)]] for j in inst_u
@@ -1910,7 +2044,7 @@ def _placebo(
             f"({', '.join(names)}) share no eligible session; each of their events was drawn "
             "on its own instrument's sessions (their cross-sectional dependence is not kept)"
         )
-        warnings.warn(msg, StudyWarning, stacklevel=4)
+        warnings.warn(msg, StudyWarning, stacklevel=5)
         notes.append(msg)
         cl = np.where(split, n_cl + np.arange(n), cl)
         cl = pd.factorize(cl)[0].astype(np.int64)
@@ -1936,46 +2070,71 @@ def _placebo(
                 f"{', '.join(panel.symbols[int(j)] for j in inst_u[sets[u]])} have "
                 f"{len(c)} common eligible sessions: too few to draw distinct ones"
             )
-    sizes = np.array([len(c) for c in cand], dtype=np.int64)
-    offs = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-    cflat = np.concatenate(cand)
-    # (draws, clusters) index into the cluster's candidate sessions: a random subset per set
+    return _PlaceboClusters(cl, inst_u, np.asarray(inst_code).ravel(), sets, set_of, cand, p_cl, p_in)
+
+
+def _placebo_draw(
+    rng: np.random.Generator, draws: int, pc: _PlaceboClusters, group: str
+) -> np.ndarray:
+    """(draws, clusters): each cluster's index into its set's candidate sessions.
+
+    One set: a random subset per draw. Several: small sparse sets with replacement, the
+    others as random subsets, then :func:`_resolve_clashes` makes the sessions of each
+    instrument distinct within every draw.
+    """
+    n_cl, sets, set_of = pc.n_cl, pc.sets, pc.set_of
+    sizes = np.array([len(c) for c in pc.cand], dtype=np.int64)
     idx = np.empty((draws, n_cl), dtype=np.int64)
     if len(sets) == 1:
         idx[...] = _distinct_draws(rng, int(sizes[0]), draws, n_cl)
-    else:
-        # several sets: small sparse sets are drawn with replacement (the clash pass below
-        # redraws repeats within a set as well as across sets); the others as random subsets
-        m_set = np.bincount(set_of, minlength=len(sets))
-        dense = (2 * m_set > sizes) | (m_set >= 8)
-        sparse_cols = np.flatnonzero(~dense[set_of])
-        if len(sparse_cols):
-            idx[:, sparse_cols] = (
-                rng.random((draws, len(sparse_cols))) * sizes[set_of[sparse_cols]]
-            ).astype(np.int64)
-        for u in np.flatnonzero(dense).tolist():  # loop per dense instrument set
-            cols = np.flatnonzero(set_of == u)
-            idx[:, cols] = _distinct_draws(rng, int(sizes[u]), draws, len(cols))
-    if len(sets) > 1:
-        idx = _resolve_clashes(
-            idx, rng, group=group, sizes=sizes, offs=offs, set_of=set_of, cflat=cflat,
-            anchor=dense & (sets.sum(axis=1) == 1), p_cl=p_cl, p_in=p_in, n_inst=len(inst_u),
-        )
-    # flat panel row of every (set, instrument) candidate session, then one gather: the
-    # event of cluster c on instrument i takes row table[off(set of c, i) + idx[:, c]]
+        return idx
+    # several sets: small sparse sets are drawn with replacement (the clash pass below
+    # redraws repeats within a set as well as across sets); the others as random subsets
+    m_set = np.bincount(set_of, minlength=len(sets))
+    dense = (2 * m_set > sizes) | (m_set >= 8)
+    sparse_cols = np.flatnonzero(~dense[set_of])
+    if len(sparse_cols):
+        idx[:, sparse_cols] = (
+            rng.random((draws, len(sparse_cols))) * sizes[set_of[sparse_cols]]
+        ).astype(np.int64)
+    for u in np.flatnonzero(dense).tolist():  # loop per dense instrument set
+        cols = np.flatnonzero(set_of == u)
+        idx[:, cols] = _distinct_draws(rng, int(sizes[u]), draws, len(cols))
+    offs = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    return _resolve_clashes(
+        idx, rng, group=group, sizes=sizes, offs=offs, set_of=set_of, cflat=np.concatenate(pc.cand),
+        anchor=dense & (sets.sum(axis=1) == 1), p_cl=pc.p_cl, p_in=pc.p_in, n_inst=len(pc.inst_u),
+    )
+
+
+def _placebo_rows_drawn(panel: ReturnPanel, pc: _PlaceboClusters, idx: np.ndarray) -> np.ndarray:
+    """(draws, events): the flat panel row each event takes in each draw.
+
+    A table holds the flat panel row of every (set, instrument) candidate session; the
+    event of cluster c on instrument i takes ``table[off(set of c, i) + idx[:, c]]``.
+    """
     tab_parts: list[np.ndarray] = []
-    tab_off = np.zeros((len(sets), len(inst_u)), dtype=np.int64)
+    tab_off = np.zeros((len(pc.sets), len(pc.inst_u)), dtype=np.int64)
     at = 0
-    for u, row in enumerate(sets):  # loop per distinct instrument set
+    for u, row in enumerate(pc.sets):  # loop per distinct instrument set
         for ii in np.flatnonzero(row).tolist():  # loop per instrument of the set
-            rows_j = panel.instrument_rows(int(inst_u[ii]))
+            rows_j = panel.instrument_rows(int(pc.inst_u[ii]))
             tab_off[u, ii] = at
-            tab_parts.append(rows_j.start + np.searchsorted(panel.stamps[rows_j], cand[u]))
-            at += len(cand[u])
+            tab_parts.append(rows_j.start + np.searchsorted(panel.stamps[rows_j], pc.cand[u]))
+            at += len(pc.cand[u])
     table = np.concatenate(tab_parts)
-    flat = table[tab_off[set_of[cl], inst_code][None, :] + idx[:, cl]]  # (draws, events)
-    # distinct drawn rows (sorted), and each draw's events as indices into them: through a
-    # table of the panel's rows when the panel is not much larger than the draws (no sort)
+    return table[tab_off[pc.set_of[pc.cl], pc.inst_code][None, :] + idx[:, pc.cl]]
+
+
+def _placebo_cars(
+    panel: ReturnPanel, spec: StudySpec, flat: np.ndarray, sign: np.ndarray | None
+) -> dict[EventWindow, tuple[np.ndarray, np.ndarray]]:
+    """Per window, the (draws, events) CARs of the drawn rows ``flat`` and which count.
+
+    The kernel runs once per distinct drawn row (in chunks); each draw's events index into
+    those rows (through a table of the panel's rows when the panel is not much larger than
+    the draws, so no sort).
+    """
     if len(panel.stamps) <= 8 * flat.size:
         seen = np.zeros(len(panel.stamps), dtype=bool)
         seen[flat.ravel()] = True

@@ -248,8 +248,6 @@ LONG_FUNCTIONS = {
     "mktnews.pubtime._parse_strings",
     "mktnews.report.write_report",
     "mktnews.spec._validate",
-    "mktnews.study._aggregate",
-    "mktnews.study._placebo",
     "mktnews.study.event_study",
     "mktnews.study.run_study",
 }
