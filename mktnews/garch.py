@@ -22,10 +22,11 @@ Optimisation, all rows at once: the parameters are mapped to unconstrained ones
 ``mu = mean + sd u_0``), the negative log-likelihood and its exact gradient come from
 one pass of the recursion and its derivatives over the days (vectorised across rows),
 and a quasi-Newton (BFGS) step with a backtracking (Armijo) line search runs for every
-row together, from the best point of a small grid of starting values (like arch's). A
-row has converged when the gradient's largest element is below ``gtol`` or a step
-changes the objective by less than ``ftol`` (relative) and the parameters by less than
-``xtol``; a row that has not after ``maxiter`` iterations, or whose fit is not finite,
+row together, from the best points of a small grid of starting values (like arch's;
+``starts`` of them per row, the highest converged likelihood kept). A row has converged
+when the gradient's largest element is below ``gtol``, or a step changes the objective
+by less than ``ftol`` (relative) and the parameters by less than ``xtol``, or three
+steps in a row change the objective by less than ``ftol``; a row that has not after ``maxiter`` iterations, or whose fit is not finite,
 has ``converged = False``. Parameters at a boundary (``alpha = 0``, say) are reached
 only in the limit of the transformation: the objective is then within ``ftol`` of the
 boundary optimum, the parameters somewhat less close (see the tests for the agreement
@@ -142,7 +143,10 @@ class _Problem:
         T = int(self.n_obs[cols].max()) if n else 0
         mf = self.maskf[:T, cols]
         s2 = om + (al + be) * bc
-        d_om, d_al, d_be, d_mu = np.ones(n), bc.copy(), bc.copy(), np.zeros(n)
+        # derivatives of h_t in (mu, omega, alpha, beta), and what each step adds to them
+        D = np.stack([np.zeros(n), np.ones(n), bc, bc]) if grad else np.empty((4, 0))
+        X = np.ones((4, n))
+        m2al = -2.0 * al
         acc = np.zeros(n)  # sum of m (log h + e^2 / h)
         g = np.zeros((4, n))  # twice the gradient
         hist = np.empty((T + 1, n))
@@ -156,15 +160,13 @@ class _Problem:
                 q = e2 * inv
                 acc += m * (np.log(s2) + q)
                 if grad:
-                    c = m * inv * (1.0 - q)
-                    g[0] += c * d_mu - 2.0 * e * inv
-                    g[1] += c * d_om
-                    g[2] += c * d_al
-                    g[3] += c * d_be
-                    d_mu = be * d_mu - 2.0 * al * e
-                    d_om = be * d_om + 1.0
-                    d_al = be * d_al + e2
-                    d_be = be * d_be + s2
+                    g += (m * inv * (1.0 - q)) * D
+                    g[0] -= 2.0 * e * inv
+                    np.multiply(m2al, e, out=X[0])
+                    X[2] = e2
+                    X[3] = s2
+                    D *= be
+                    D += X
                 s2 = om + al * e2 + be * s2
                 hist[t + 1] = s2
             nll = 0.5 * (acc + self.n_obs[cols] * _LOG2PI)
@@ -299,6 +301,7 @@ def _optimise(
     u = u0.copy()
     conv = np.zeros(n, dtype=bool)
     iters = np.zeros(n, dtype=np.int64)
+    quiet = np.zeros(n, dtype=np.int64)  # consecutive iterations with a tiny decrease
     f, g, h_next = prob.value(u, every)
     H = np.eye(P)[None] / np.maximum(np.abs(g).max(axis=1), 1.0)[:, None, None]
     active = every[np.isfinite(f) & np.isfinite(g).all(axis=1)]
@@ -349,7 +352,11 @@ def _optimise(
             A = np.eye(P)[None] - rho[:, None, None] * su[:, :, None] * yu[:, None, :]
             H[rws] = A @ H[rws] @ A.transpose(0, 2, 1) + rho[:, None, None] * su[:, :, None] * su[:, None, :]
         gmax = np.abs(g[active]).max(axis=1)
-        small_step = ok & (df <= ftol * (1.0 + np.abs(f[active]))) & (np.abs(s).max(axis=1) <= xtol * 1e3)
+        tiny = ok & (df <= ftol * (1.0 + np.abs(f[active])))
+        quiet[active] = np.where(tiny, quiet[active] + 1, 0)
+        # a tiny decrease with a tiny step, or three tiny decreases in a row (a parameter
+        # running to a boundary of the constraints through the transformation)
+        small_step = tiny & ((np.abs(s).max(axis=1) <= xtol) | (quiet[active] >= 3))
         # a line search without decrease: at the optimum to rounding when the gradient is small
         done = (gmax < gtol) | small_step | (~ok & (gmax < 1e-3))
         conv[active[done]] = True

@@ -188,6 +188,13 @@ def test_volume_missing_gets_a_status_never_zeros(daily: dict[str, pd.DataFrame]
     st = res.params.set_index("event_id")["status"]
     assert (st[[f"EURUSD=X@{t.date()}" for t in fx]] == "no_volume").all()
     assert st[f"^GDAXI@{zero_days[0].date()}"] == "incomplete_window"
+    # n_no_volume: the zero or missing volumes of the estimation window and span, by hand
+    v = dax["volume"].to_numpy()
+    par = res.params.set_index("event_id")
+    for t in [zero_days[0], *ok_days]:
+        p = dax.index.get_loc(t)
+        days = np.r_[p + EST[0] : p + EST[1] + 1, p - 1 : p + 2]
+        assert par.loc[f"^GDAXI@{t.date()}", "n_no_volume"] == int((~(v[days] > 0)).sum())
     assert res.info["event_status"]["no_volume"] == len(fx)
     with pytest.raises(StudyError, match="no_benchmark_values: 6"):
         event_study(_events([("^GDAXI", t) for t in ok_days]), source=source, measure="volume",
@@ -465,3 +472,28 @@ def test_garch_not_converged_status(daily: dict[str, pd.DataFrame], source: Fram
     ev = _events([("^GDAXI", t) for t in _dates(daily["^GDAXI"], 4, 61)])
     with pytest.raises(StudyError, match="garch_not_converged: 4"):
         event_study(ev, source=source, measure="volatility", estimation=EST)
+
+
+def test_cli_study_sample_volume(tmp_path: Path) -> None:
+    """``mktnews study --sample --measure volume``: the report's CALV is the hand loop on
+    the bundled Euro STOXX 50 volumes (constant mean of log(1 + volume))."""
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "MKTNEWS_OFFLINE": "1", "PYTHONPATH": str(repo)}
+    env.pop("MKTNEWS_PRICES_DIR", None)
+    proc = subprocess.run([sys.executable, "-m", "mktnews", "study", "--sample", "--measure", "volume",
+                           "--estimation", "-200:-11", "--min-estimation", "100", "--out", "d"],
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    car = pd.read_csv(tmp_path / "d" / "car.csv")
+    bars = pd.read_csv(repo / "mktnews" / "datasets" / "data" / "^STOXX50E.csv", parse_dates=["Date"])
+    v = np.where(bars["Volume"] > 0, np.log1p(bars["Volume"].clip(lower=0)), np.nan)
+    p = int(np.flatnonzero(bars["Date"] == "2024-11-27")[0])
+    est = v[p - 200 : p - 10]
+    mean = np.nanmean(est)
+    assert car["car"].iloc[0] == pytest.approx((v[p - 1 : p + 2] - mean).sum(), rel=1e-10)
+    md = (tmp_path / "d" / "summary.md").read_text(encoding="utf-8")
+    assert "abnormal log volume" in md
