@@ -1166,7 +1166,8 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
     if signs is not None:  # events without a usable sign get a status
         sign, sign_status = event_signs(signs, clusters.row_event, n_ev)
         status = comp.status.copy()
-        status[(status == "ok") & (sign_status != "")] = sign_status[(status == "ok") & (sign_status != "")]
+        unsigned = (status == "ok") & (sign_status != "")
+        status[unsigned] = sign_status[unsigned]
         comp = dataclasses.replace(comp, status=status)
     ok = comp.status == "ok"
 

@@ -497,3 +497,36 @@ def test_cli_study_sample_volume(tmp_path: Path) -> None:
     assert car["car"].iloc[0] == pytest.approx((v[p - 1 : p + 2] - mean).sum(), rel=1e-10)
     md = (tmp_path / "d" / "summary.md").read_text(encoding="utf-8")
     assert "abnormal log volume" in md
+
+
+def test_volume_market_model_matches_statsmodels(daily: dict[str, pd.DataFrame], source: FrameSource) -> None:
+    """Log volume of the CAC 40 regressed on the STOXX Europe 600's (statsmodels OLS per
+    event on the estimation days where both have a volume); CAR and its variance with
+    the coefficient error, as for returns."""
+    import statsmodels.api as sm
+
+    dates = _dates(daily["^FCHI"], 8, 71)
+    res = event_study(_events([("^FCHI", t) for t in dates]), source=source, measure="volume",
+                      model="market_model", benchmark="^STOXX", windows=[(-1, 1)], estimation=EST)
+    f = daily["^FCHI"]
+    v = _logvol(f)
+    vm = _logvol(daily["^STOXX"].reindex(f.index))
+    car = res.car.set_index("event_id")
+    n_checked = 0
+    for t in dates:
+        p = f.index.get_loc(t)
+        eid = f"^FCHI@{t.date()}"
+        if not (np.isfinite(v[p - 1 : p + 2]).all() and np.isfinite(vm[p - 1 : p + 2]).all()):
+            assert eid not in car.index
+            continue
+        y, x = v[p + EST[0] : p + EST[1] + 1], vm[p + EST[0] : p + EST[1] + 1]
+        use = np.isfinite(y) & np.isfinite(x)
+        ols = sm.OLS(y[use], sm.add_constant(x[use])).fit()
+        X0 = sm.add_constant(vm[p - 1 : p + 2], has_constant="add")
+        ar = v[p - 1 : p + 2] - X0 @ ols.params
+        one = np.ones(3)
+        var = ols.scale * 3 + one @ X0 @ ols.cov_params() @ X0.T @ one
+        assert car.loc[eid, "car"] == pytest.approx(ar.sum(), rel=1e-9)
+        assert car.loc[eid, "sd_car"] == pytest.approx(np.sqrt(var), rel=1e-9)
+        n_checked += 1
+    assert n_checked >= 6

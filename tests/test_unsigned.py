@@ -103,6 +103,30 @@ def _abs_car_loop(scar: np.ndarray, dof: np.ndarray) -> tuple[float, float]:
     return z, 2 * stats.norm.sf(abs(z))
 
 
+def _abs_rank_loop(rows: list[tuple[str, str]], window: tuple[int, int]) -> float:
+    """Corrado's z on |AR|, a loop over events: ranks of each event's |residuals| of the
+    estimation window followed by its window |ARs|, U = rank/(M+1) - 1/2, day means,
+    S^2 = (1/T) sum_t (N_t/N) Ubar_t^2, z = sum of the window's Ubar / (sqrt(W) S)."""
+    a, b = window
+    us = []
+    for sym, day in rows:  # one event at a time
+        ret = _closes(sym).pct_change().to_numpy()
+        q = _closes(sym).index.get_loc(pd.Timestamp(day))
+        est = ret[q + EST[0] : q + EST[1] + 1]
+        mean = np.nanmean(est)
+        x = np.abs(np.concatenate([est - mean, ret[q + a : q + b + 1] - mean]))
+        ok = np.isfinite(x)
+        u = np.full(x.shape, np.nan)
+        u[ok] = stats.rankdata(x[ok]) / (ok.sum() + 1) - 0.5
+        us.append(u)
+    grid = np.array(us)
+    n_t = np.isfinite(grid).sum(axis=0)
+    ubar = np.nanmean(grid, axis=0)
+    s2 = np.sum(n_t / len(rows) * ubar**2) / np.sum(n_t > 0)
+    w = b - a + 1
+    return float(np.sum(ubar[-w:]) / (math.sqrt(w) * math.sqrt(s2)))
+
+
 def _var_ratio_loop(sar: list[np.ndarray], dof: np.ndarray) -> tuple[float, float]:
     """Mean SAR^2 and the two-sided p of var_ratio: Q_i ~ W F(W, nu) (scipy's F moments),
     the sum matched to a scaled chi-square on its first two moments."""
@@ -162,13 +186,14 @@ def test_a_user_test_is_a_row_of_the_tests(share_positive: str, daily_dir: Path)
 def test_registry_holds_each_builtin_with_its_convention() -> None:
     names = event_test_names()
     assert names[: len(TESTS)] == TESTS
-    assert {"abs_car", "var_ratio"} <= set(names)
+    assert {"abs_car", "var_ratio", "abs_rank"} <= set(names)
     for name in TESTS:
         t = event_test(name)
         assert t.name == name and t.convention == CONVENTIONS[name]
         assert t.needs_estimation == (name in ESTIMATION_TESTS)
     for name in ("abs_car", "var_ratio"):
         assert not event_test(name).needs_estimation and "H0" in event_test(name).convention
+    assert event_test("abs_rank").needs_estimation  # it ranks the estimation residuals
 
 
 def test_registry_refusals(share_positive: str) -> None:
@@ -225,7 +250,7 @@ def test_abs_t_moments_limit_and_scipy() -> None:
 def test_unsigned_tests_equal_a_plain_loop_on_real_data(daily_dir: Path, window: tuple[int, int]) -> None:
     res = event_study(
         _events(REAL_ROWS), source=FileSource(daily_dir), windows=[window],
-        tests=["cs_t", "abs_car", "var_ratio"],
+        tests=["cs_t", "abs_car", "var_ratio", "abs_rank"],
     )  # fmt: skip
     hand = _by_hand(REAL_ROWS, window)
     assert res.info["n_events_ok"] == len(REAL_ROWS)
@@ -245,9 +270,13 @@ def test_unsigned_tests_equal_a_plain_loop_on_real_data(daily_dir: Path, window:
     ratio, p = _var_ratio_loop(list(hand["sar"]), hand["L"] - 1)
     assert t.loc["var_ratio", "statistic"] == pytest.approx(ratio, rel=1e-9)
     assert t.loc["var_ratio", "p_value"] == pytest.approx(p, rel=1e-7)
+    z = _abs_rank_loop(REAL_ROWS, window)
+    assert t.loc["abs_rank", "statistic"] == pytest.approx(z, rel=1e-9)
+    assert t.loc["abs_rank", "p_value"] == pytest.approx(2 * stats.norm.sf(abs(z)), rel=1e-9)
+    assert "of |AR|" in t.loc["abs_rank", "convention"]
     assert (t["n"] == len(REAL_ROWS)).all()
-    # these crisis days move a lot: both tests see it, whatever the signs
-    assert t.loc["abs_car", "p_value"] < 0.01 and t.loc["var_ratio", "p_value"] < 0.01
+    # these crisis days move a lot: the three tests see it, whatever the signs
+    assert (t.loc[["abs_car", "var_ratio", "abs_rank"], "p_value"] < 0.01).all()
 
 
 def test_unsigned_tests_leave_out_events_they_cannot_use() -> None:
@@ -405,17 +434,24 @@ class _Source:
         return frame.iloc[frame.index.searchsorted(start) : frame.index.searchsorted(end, side="right")]
 
 
-def monte_carlo(reps: int, shock: float, seed: int, n_inst: int = 5, n_dates: int = 4, n_days: int = 400) -> pd.DataFrame:
-    """Rejection rates at 5 % of cs_t, abs_car, var_ratio over ``reps`` replications (each
+def monte_carlo(
+    reps: int, shock: float, seed: int, n_inst: int = 5, n_dates: int = 4, n_days: int = 400,
+    df: float | None = None,
+) -> pd.DataFrame:
+    """Rejection rates at 5 % of cs_t, abs_car, var_ratio, abs_rank over ``reps`` replications (each
     its own group of one study): ``n_inst`` independent instruments with normal returns
-    (s.d. 1 %) and ``n_dates`` events each; day 0 gets ``shock`` s.d. with a random sign."""
+    (s.d. 1 %; Student t with ``df`` degrees of freedom scaled to s.d. 1 % when given) and
+    ``n_dates`` events each; day 0 gets ``shock`` s.d. with a random sign."""
     rng = np.random.default_rng(seed)
     idx = pd.bdate_range("2015-01-01", periods=n_days).as_unit("ns").rename("date")
     frames: dict[str, pd.DataFrame] = {}
     sym, t0, grp = [], [], []
     for r in range(reps):  # replications
         for k in range(n_inst):
-            ret = 0.01 * rng.standard_normal(n_days)
+            if df is None:
+                ret = 0.01 * rng.standard_normal(n_days)
+            else:
+                ret = 0.01 * rng.standard_t(df, n_days) * math.sqrt((df - 2) / df)
             days = np.sort(rng.choice(np.arange(130, n_days - 2, 5), size=n_dates, replace=False))
             ret[days] += shock * 0.01 * rng.choice([-1.0, 1.0], size=n_dates)
             s = f"R{r}I{k}"
@@ -434,10 +470,10 @@ def monte_carlo(reps: int, shock: float, seed: int, n_inst: int = 5, n_dates: in
     ev.attrs["interval"] = "1d"
     res = event_study(
         ev, source=_Source(frames), windows=[(0, 0), (-1, 1)], estimation=(-120, -2),
-        min_estimation=100, group_by="rep", tests=["cs_t", "abs_car", "var_ratio"],
+        min_estimation=100, group_by="rep", tests=["cs_t", "abs_car", "var_ratio", "abs_rank"],
     )  # fmt: skip
     t = res.tests
-    assert (t["n"] == n_inst * n_dates).all() and len(t) == reps * 6
+    assert (t["n"] == n_inst * n_dates).all() and len(t) == reps * 8
     return (
         t.assign(reject=t["p_value"] <= 0.05, window=t["window"].astype(str))
         .pivot_table(index="test", columns="window", values="reject", aggfunc="mean")
@@ -450,7 +486,7 @@ def test_monte_carlo_size_and_power() -> None:
     assert ((null >= 0.02) & (null <= 0.08)).all().all(), null
     shocked = monte_carlo(150, 3.0, seed=20261204)
     # a +-3 sigma day 0 with a random sign: the unsigned tests see it, the CAAR does not
-    assert (shocked.loc[["abs_car", "var_ratio"]] >= 0.8).all().all(), shocked
+    assert (shocked.loc[["abs_car", "var_ratio", "abs_rank"]] >= 0.8).all().all(), shocked
     assert (shocked.loc["cs_t"] <= 0.08).all(), shocked
 
 
@@ -459,3 +495,36 @@ def test_sign_col_is_refused_on_dask_frames() -> None:
     ev = dd.from_pandas(_events(REAL_ROWS[:2], sent=[1, -1]), npartitions=1)
     with pytest.raises(ConfigurationError, match="Dask"):
         event_study(ev, source=FrameSource({}), sign_col="sent")
+
+
+@pytest.mark.slow
+def test_placebo_on_abs_car_keeps_its_size_when_events_share_dates() -> None:
+    """The clustered design of the placebo's size test (20 dates x 5 instruments, rho =
+    0.8, no effect): the placebo on |CAR| keeps its size; abs_car, which assumes
+    independent events, does not (documented in its convention and the README)."""
+    from test_placebo_size import _design
+
+    reps = 200
+    ev, src = _design(True, reps, 20261205)
+    res = event_study(
+        ev, source=src, windows=[(0, 0)], estimation=(-60, -2), tests=["abs_car", "placebo"],
+        placebo=199, seed=5, placebo_stat="abs_car", group_by="rep", min_estimation=50,
+    )  # fmt: skip
+    t = res.tests
+    rate = (t["p_value"] <= 0.05).groupby(t["test"].astype(str)).mean()
+    assert len(t) == 2 * reps
+    assert 0.02 <= rate["placebo_abs_car"] <= 0.08, rate
+    assert rate["abs_car"] > 0.15, rate
+
+
+def test_cli_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    from mktnews.cli import main
+
+    args = ["study", "--sample", "--tests", "cs_t,abs_car,var_ratio,abs_rank,placebo",
+            "--placebo", "19", "--placebo-stat", "caar,abs_car", "--seed", "1"]  # fmt: skip
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    for name in ("abs_car", "var_ratio", "abs_rank", "placebo_abs_car"):
+        assert f" {name} " in out
+    assert main(["study", "--sample", "--tests", "cs_t,,sign"]) != 0
+    assert "--tests" in capsys.readouterr().err
