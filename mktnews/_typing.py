@@ -69,7 +69,7 @@ SnapshotStatus = Literal[
 #: Normal-return models.
 ModelName = Literal[
     "raw", "constant_mean", "market_adjusted", "market_model", "ff3", "carhart", "ff5", "factor",
-    "scholes_williams", "garch_market",
+    "scholes_williams", "garch_market", "time_of_day",
 ]
 
 #: Return definitions.

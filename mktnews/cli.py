@@ -105,6 +105,18 @@ def _int_range(text: str, option: str) -> tuple[int, int]:
     return a, b
 
 
+_CLOCK_EDGE = r"[+-]?\d+\s*(?:min|h)"
+
+
+def _window_arg(text: str) -> tuple[int, int] | tuple[str, str]:
+    """``--window``: ``"-1:1"`` (relative sessions/bars) or ``"-30min:+60min"`` (a clock
+    window around publication, minutes or hours; see :mod:`mktnews.clock`)."""
+    m = re.fullmatch(rf"\s*({_CLOCK_EDGE})\s*(?::|,|\.\.)\s*({_CLOCK_EDGE})\s*", text)
+    if m:
+        return m.group(1).replace(" ", ""), m.group(2).replace(" ", "")
+    return _int_range(text, "--window")
+
+
 def _date_range(text: str, option: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     """``"2023-10-01:2025-01-31"`` (or ``..``) -> two timestamps."""
     parts = re.split(r"\.\.|:(?=\d{4}-)", text.strip())
@@ -575,7 +587,7 @@ def _check_study_args(ns: argparse.Namespace) -> dict[str, Any]:
             raise UsageError(f"--sample brings its own articles and prices; drop {', '.join(clash)}")
         if ns.interval != "1d":
             raise UsageError("--sample holds daily bars only; drop --interval")
-    windows = [_int_range(w, "--window") for w in ns.window] if ns.window else list(DEFAULT_WINDOWS)
+    windows = [_window_arg(w) for w in ns.window] if ns.window else list(DEFAULT_WINDOWS)
     benchmark: Any = ns.benchmark
     if ns.benchmark_map:
         if ns.benchmark:
@@ -605,6 +617,7 @@ def _check_study_args(ns: argparse.Namespace) -> dict[str, Any]:
         "interval": ns.interval,
         "min_estimation": ns.min_estimation,
         "seed": ns.seed,
+        "estimation_days": ns.estimation_days,
         "measure": ns.measure,
         "volatility_model": ns.volatility_model,
         "tests": _name_list(ns.tests, "--tests") if ns.tests else _D["tests"],
@@ -813,7 +826,11 @@ def _add_study(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
                    "no network")
     p.add_argument("-w", "--window", action="append", metavar="A:B",
                    help="event window in relative sessions, inclusive (repeatable; default: "
-                   f"{_ranges(DEFAULT_WINDOWS)})")
+                   f"{_ranges(DEFAULT_WINDOWS)}); or in clock time around publication with an "
+                   "intraday --interval, e.g. -30min:+60min")
+    p.add_argument("--estimation-days", type=int, default=_D["estimation_days"], metavar="N",
+                   help="clock windows: sessions of bars the normal returns are estimated on "
+                   "(default 20)")
     p.add_argument("--estimation", metavar="A:B", default=_ranges([_D["estimation"]]),
                    help=f"estimation window (default {_ranges([_D['estimation']])})")
     p.add_argument("--model", default=_D["model"], choices=_get_choices(ModelName),

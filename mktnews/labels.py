@@ -18,7 +18,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-__all__ = ["WindowLabel", "label_windows"]
+__all__ = ["ClockWindowLabel", "WindowLabel", "label_windows"]
 
 
 class WindowLabel(tuple[int, int]):
@@ -71,6 +71,41 @@ class WindowLabel(tuple[int, int]):
     __hash__ = tuple.__hash__
 
 
+class ClockWindowLabel(WindowLabel):
+    """A clock window ``(start, end)`` in minutes; its label is ``"(-30min, +60min)"``.
+
+    Examples
+    --------
+    >>> w = ClockWindowLabel((-30, 60))
+    >>> w == (-30, 60), w == "(-30min, +60min)", w.label
+    (True, True, '(-30min, +60min)')
+    """
+
+    __slots__ = ()
+
+    @property
+    def label(self) -> str:
+        """The text form ``"(-30min, +60min)"`` (``0min`` unsigned)."""
+        def one(m: int) -> str:
+            return "0min" if m == 0 else f"{m:+d}min"
+
+        return f"({one(self[0])}, {one(self[1])})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return "".join(other.split()) == "".join(self.label.split())
+        return tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    def __str__(self) -> str:
+        return self.label
+
+    __hash__ = tuple.__hash__
+
+
 def label_windows(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with its ``window`` column (if any) as :class:`WindowLabel` cells.
 
@@ -86,7 +121,7 @@ def label_windows(frame: pd.DataFrame) -> pd.DataFrame:
     codes, uniques = pd.factorize(col, use_na_sentinel=False)  # windows hash as tuples
     table = np.empty(len(uniques), dtype=object)
     for k, w in enumerate(uniques):  # one label per distinct window, not per row
-        table[k] = WindowLabel(w)
+        table[k] = w if isinstance(w, WindowLabel) else WindowLabel(w)
     out = frame.copy(deep=False)
     out["window"] = pd.Series(table[codes], index=frame.index, dtype=object)
     return out

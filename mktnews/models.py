@@ -39,6 +39,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from mktnews._typing import ModelName, check_option
+from mktnews.errors import ConfigurationError
 
 __all__ = ["DEGENERATE_RTOL", "MODEL_K", "ModelFit", "fit_model", "needs_benchmark"]
 
@@ -191,6 +192,11 @@ def fit_model(
     ``beta = Sxy / Sxx``, ``alpha = mean R - beta mean R_m`` on centred sums.
     """
     check_option("model", model, ModelName)
+    if model == "time_of_day":
+        raise ConfigurationError(
+            "model='time_of_day' is fitted on clock windows only (windows=[('-30min', '+60min')] "
+            "with intraday bars, see mktnews.clock)"
+        )
     ret = np.asarray(ret, dtype=np.float64)
     k = MODEL_K[model]
     if needs_benchmark(model):

@@ -29,6 +29,7 @@ import pandas as pd
 
 from mktnews._typing import Interval, check_option
 from mktnews.articles import Corpus
+from mktnews.clockplots import plot_clock_article, plot_clock_caar
 from mktnews.errors import InvalidOptionError, PriceDataError, UnknownInstrumentError
 from mktnews.measures import measure_labels
 from mktnews.prices.base import BAR_LENGTH
@@ -38,7 +39,15 @@ if TYPE_CHECKING:
 
     from mktnews.prices.base import PriceSource
 
-__all__ = ["plot_ar", "plot_article", "plot_caar", "plot_placebo", "plot_timeline"]
+__all__ = [
+    "plot_ar",
+    "plot_article",
+    "plot_caar",
+    "plot_clock_article",
+    "plot_clock_caar",
+    "plot_placebo",
+    "plot_timeline",
+]
 
 
 
@@ -672,6 +681,8 @@ def plot_caar(
         ``results.caar``; absent where the band is undefined, e.g. a single event).
     """
     caar = results.caar
+    if "minutes" in caar.columns:  # a clock study (mktnews.clock): the CAAR in minutes
+        return plot_clock_caar(results, window=window, groups=groups, ax=ax)
     win = _pick_window(results, window, frame=caar)
     sel = _select_window(caar, win)
     names = _pick_groups(results, groups)

@@ -134,7 +134,7 @@ def _car_table(results: EventStudyResults) -> pd.DataFrame:
             "group": car["group"],
             "t0": car["t0"],
             "articles": car["n_articles"],
-            "window": [f"({int(w[0])}, {int(w[1])})" for w in car["window"]],
+            "window": [getattr(w, "label", f"({int(w[0])}, {int(w[1])})") for w in car["window"]],
             "CAR %": car["car"] * 100.0,
             "BHAR %": car["bhar"] * 100.0,
             "t": car["t"],

@@ -382,6 +382,25 @@ def _fmt(x: object, digits: int = 4) -> str:
     return f"{v:.{digits}f}" if abs(v) < 1 else f"{v:.{max(digits - 1, 2)}f}"
 
 
+def _estimation_text(o: Mapping[str, Any], est: Any) -> str:
+    if o.get("window_unit") == "min":  # clock windows (mktnews.clock)
+        return f"{o.get('estimation_days')} sessions of bars before the event's"
+    return f"({est[0]}, {est[1]})" if est else "-"
+
+
+def _axis_note(clock: bool) -> str:
+    if clock:
+        return ("Minutes from the anchor (publication, or the next open for news outside trading "
+                "hours); windows cover the bars containing their edges (mktnews.clock).")
+    return "Relative days are rows of each instrument's price data (gaps are skipped)."
+
+
+def _minutes_as_rel(sel: pd.DataFrame) -> pd.DataFrame:
+    """A clock study's CAAR rows in the summary's columns: minutes for rel, no AAR per day,
+    every event at every minute."""
+    return sel.assign(rel=sel["minutes"], aar=np.nan, n_day=sel["n"])
+
+
 @dataclass(frozen=True)
 class _Table:
     title: str
@@ -412,7 +431,9 @@ class Summary:
     def from_results(cls, res: EventStudyResults) -> Summary:
         """Build the summary of ``res``."""
         o, info = res.options, res.info
-        windows = ", ".join(f"({a}, {b})" for a, b in o.get("windows", []))
+        clock = o.get("window_unit") == "min"  # clock windows (mktnews.clock): minutes
+        unit = "min" if clock else ""
+        windows = ", ".join(f"({a}{unit}, {b}{unit})" for a, b in o.get("windows", []))
         est = o.get("estimation")
         n_rows = info.get("n_rows", 0)
         n_use = info.get("n_usable_rows", 0)
@@ -426,7 +447,7 @@ class Summary:
             ("Benchmark:", str(o.get("benchmark") or "-")),
             ("Returns:", str(o.get("returns"))),
             ("Interval:", str(o.get("interval"))),
-            ("Estimation window:", f"({est[0]}, {est[1]})" if est else "-"),
+            ("Estimation window:", _estimation_text(o, est)),
             ("Min. estimation:", str(o.get("min_estimation"))),
             ("Event windows:", windows),
             ("Group by:", ", ".join(o.get("group_by") or []) or "-"),
@@ -464,6 +485,7 @@ class Summary:
                 if sel.empty:
                     continue
                 n = int(sel["n"].to_numpy(dtype=np.int64)[0])
+                sel = _minutes_as_rel(sel) if clock else sel
                 rows = tuple(
                     (f"{rel:+d}" if rel else "0", _fmt(a, 6), _fmt(c, 6), _fmt(lo, 6), _fmt(hi, 6), str(nd))
                     for rel, a, c, lo, hi, nd in zip(
@@ -476,9 +498,9 @@ class Summary:
                         strict=True,
                     )
                 )
-                label = f"Group: {g}   Window: ({w[0]}, {w[1]})   N = {n}"
+                label = f"Group: {g}   Window: ({w[0]}{unit}, {w[1]}{unit})   N = {n}"
                 tables.append(
-                    _Table(label, ("rel", "AAR", "CAAR", "CI low", "CI high", "n"), rows)
+                    _Table(label, ("minutes" if clock else "rel", "AAR", "CAAR", "CI low", "CI high", "n"), rows)
                 )
                 tsel = tests[(tests["group"] == g) & (tests["window"].map(lambda x, w=w: tuple(x) == w))]
                 if not tsel.empty:
@@ -496,7 +518,7 @@ class Summary:
         notes = (
             f"CI: {round(100 * float(o.get('ci_level', 0.95)))}% cross-sectional band of the "
             "events' cumulative ARs (Student t, n - 1 dof).",
-            "Relative days are rows of each instrument's price data (gaps are skipped).",
+            _axis_note(clock),
             "Test conventions: results.tests['convention'].",
             *(str(x) for x in info.get("notes", ())),
         )

@@ -32,7 +32,7 @@ from mktnews.inference import TESTS, event_test, event_test_names, placebo_stati
 from mktnews.measures import check_measure_options
 from mktnews.models import needs_benchmark
 from mktnews.unsigned import UNSIGNED_TESTS as UNSIGNED_TESTS  # registers abs_car, var_ratio
-from mktnews.windows import EventWindow, parse_estimation, parse_windows
+from mktnews.windows import EventWindow, is_clock_windows, parse_estimation, parse_windows
 
 __all__ = [
     "CI_LEVEL",
@@ -70,8 +70,15 @@ DEFAULT_OPTIONS: Mapping[str, object] = MappingProxyType(
         "volatility_model": "garch",
         "sign_col": None,
         "placebo_stat": "caar",
+        "estimation_days": None,
     }
 )
+
+#: Estimation days of clock windows when ``estimation_days`` is None (mktnews.clock).
+CLOCK_ESTIMATION_DAYS = 20
+
+#: Normal-return models of clock windows (mktnews.clock).
+CLOCK_MODELS: tuple[str, ...] = ("raw", "market_adjusted", "time_of_day")
 
 
 def validate_spec(**options: object) -> StudySpec:
@@ -138,10 +145,16 @@ class StudySpec:
     volatility_model: str = "garch"
     sign_col: str | None = None  # mktnews.unsigned: each event's ARs times its sign
     placebo_stat: tuple[str, ...] = ("caar",)  # what the placebo ranks (inference registry)
+    estimation_days: int | None = None  # clock windows: sessions of bars before the event's
+
+    @property
+    def clock(self) -> bool:
+        """Whether the windows are clock windows (minutes around publication)."""
+        return is_clock_windows(self.windows)
 
     @property
     def k(self) -> int:
-        return model_k(self.model, self.regressors)
+        return _model_k(self.model, self.regressors)
 
     @property
     def span(self) -> EventWindow:
@@ -173,6 +186,7 @@ def _validate(
     volatility_model: object = "garch",
     sign_col: object = None,
     placebo_stat: object = "caar",
+    estimation_days: object = None,
 ) -> StudySpec:
     model_s = _check_option("model", model, ModelName)
     measure_s, vol_s, tests, own_tests = check_measure_options(
@@ -182,19 +196,21 @@ def _validate(
     returns_s = _check_option("returns", returns, ReturnType)
     interval_s = _check_option("interval", interval, Interval)
     wins = parse_windows(windows)
-    est = parse_estimation(estimation, wins)
+    days = _check_clock(wins, model_s, interval_s, estimation, estimation_days, placebo)
+    # clock windows: the sessions before the event's session (mktnews.clock)
+    est = EventWindow(-days, -1) if days is not None else parse_estimation(estimation, wins)
     if not isinstance(collapse, (bool, np.bool_)):
         raise InvalidOptionError("collapse", collapse, (True, False))
     if isinstance(min_estimation, bool) or not isinstance(min_estimation, (int, np.integer)):
         raise InvalidOptionError("min_estimation", min_estimation, reason="expected an integer")
-    k = model_k(model_s, regressors_t)
+    k = _model_k(model_s, regressors_t)
     if min_estimation < k + 1 or min_estimation < 2:
         raise InvalidOptionError(
             "min_estimation",
             min_estimation,
             reason=f"model {model_s!r} needs at least {max(k + 1, 2)} estimation returns",
         )
-    if min_estimation > est.length:
+    if days is None and min_estimation > est.length:
         raise ConfigurationError(
             f"min_estimation={min_estimation} is more than the {est.length} days of the "
             f"estimation window {est}: no event could be used; pass min_estimation=N with "
@@ -234,6 +250,11 @@ def _validate(
     else:
         raise InvalidOptionError("tests", tests, ("all", *event_test_names(), "placebo"))
     names = (*names, *own_tests)  # the measure's own tests (mktnews.measures)
+    if days is not None and measure_s != "returns":
+        raise ConfigurationError(
+            f"measure={measure_s!r} is not available for clock windows (mktnews.clock studies "
+            "returns): pass measure='returns'"
+        )
     if measure_s == "volatility" and sign_col is not None:
         raise ConfigurationError(
             "sign_col= signs abnormal returns; measure='volatility' has no sign (AV - 1 "
@@ -251,6 +272,10 @@ def _validate(
     stats = _check_placebo_stat(placebo_stat, int(placebo))
     if sign_col is not None and (not isinstance(sign_col, str) or not sign_col.strip()):
         raise InvalidOptionError("sign_col", sign_col, reason="expected None or a column name")
+    if sign_col is not None and days is not None:
+        raise ConfigurationError(
+            f"sign_col={sign_col!r} is not available for clock windows (mktnews.clock): pass sign_col=None"
+        )
     # benchmark
     if needs_benchmark(model_s):
         if benchmark is None:
@@ -285,7 +310,61 @@ def _validate(
         volatility_model=vol_s,
         sign_col=sign_col,
         placebo_stat=stats,
+        estimation_days=days,
     )
+
+
+def _model_k(model: str, regressors: tuple[str, ...] | None) -> int:
+    """Parameters of ``model``; ``time_of_day`` (clock windows) estimates one mean per clock
+    slot, 1 here (the clock engine reports each event's number of slots in ``params.k``)."""
+    return 1 if model == "time_of_day" else model_k(model, regressors)
+
+
+def _check_clock(
+    wins: tuple[EventWindow, ...],
+    model: str,
+    interval: str,
+    estimation: object,
+    estimation_days: object,
+    placebo: object,
+) -> int | None:
+    """The estimation days of clock windows (None for windows of relative days/bars);
+    refuses options that do not go with the kind of windows."""
+    if not is_clock_windows(wins):
+        if estimation_days is not None:
+            raise ConfigurationError(
+                f"estimation_days={estimation_days!r} applies to clock windows only "
+                "(windows=[('-30min', '+60min')]); windows of relative days use estimation=(a, b)"
+            )
+        if model == "time_of_day":
+            raise ConfigurationError(
+                "model='time_of_day' needs clock windows, e.g. windows=[('-30min', '+60min')] "
+                "with an intraday interval"
+            )
+        return None
+    if interval not in INTRADAY_INTERVALS:
+        raise ConfigurationError(
+            f"clock windows {[str(w) for w in wins]} need intraday bars: pass interval= one of "
+            f"{list(INTRADAY_INTERVALS)} (the events aligned at that interval)"
+        )
+    if model not in CLOCK_MODELS:
+        raise ConfigurationError(
+            f"model={model!r} is not available for clock windows; use one of {list(CLOCK_MODELS)}"
+        )
+    if not isinstance(estimation, Sequence) or tuple(estimation) != DEFAULT_OPTIONS["estimation"]:
+        raise ConfigurationError(
+            f"estimation={estimation!r} counts relative days; clock windows take their "
+            "estimation window in sessions of bars: pass estimation_days=N instead"
+        )
+    if placebo:
+        raise ConfigurationError("placebo draws are not available for clock windows: pass placebo=0")
+    if estimation_days is None:
+        return CLOCK_ESTIMATION_DAYS
+    if isinstance(estimation_days, bool) or not isinstance(estimation_days, (int, np.integer)) or estimation_days < 1:
+        raise InvalidOptionError(
+            "estimation_days", estimation_days, reason="expected a number of sessions >= 1"
+        )
+    return int(estimation_days)
 
 
 def _check_test_name(name: object) -> str:
@@ -390,6 +469,7 @@ def spec_options(spec: StudySpec) -> dict[str, object]:
         "rank_period": spec.rank_period,
         "k": spec.k,
         "ci_level": CI_LEVEL,
+        **({"estimation_days": spec.estimation_days, "window_unit": "min"} if spec.clock else {}),
         **_factor_options(spec),
         "measure": spec.measure,
         **({"volatility_model": spec.volatility_model} if spec.measure == "volatility" else {}),

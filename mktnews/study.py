@@ -65,6 +65,7 @@ from mktnews._typing import (
     RankPeriod,
     ReturnType,
 )
+from mktnews.clock import run_clock
 from mktnews.dispatch import frame_backend
 from mktnews.errors import (
     ConfigurationError,
@@ -275,6 +276,7 @@ def event_study(
     rank_period: RankPeriod = _D["rank_period"],  # type: ignore[assignment]
     factors: pd.DataFrame | None = _D["factors"],  # type: ignore[assignment]
     regressors: Sequence[str] | None = _D["regressors"],  # type: ignore[assignment]
+    estimation_days: int | None = _D["estimation_days"],  # type: ignore[assignment]
     measure: str = _D["measure"],  # type: ignore[assignment]
     volatility_model: str = _D["volatility_model"],  # type: ignore[assignment]
     sign_col: str | None = _D["sign_col"],  # type: ignore[assignment]
@@ -344,6 +346,12 @@ def event_study(
         column the dependent variable is the excess return.
     regressors : list of str, optional
         The columns of ``factors`` that ``model="factor"`` regresses on.
+    estimation_days : int, optional
+        Clock windows only (``windows=[("-30min", "+60min")]`` with intraday bars, see
+        :mod:`mktnews.clock`): the sessions of bars before the event's session that the
+        normal-return model is estimated on (None: 20). Clock windows take the models
+        ``"raw"``, ``"market_adjusted"`` and ``"time_of_day"`` (the mean return of the
+        same local clock slot over the estimation days).
     measure : str, default "returns"
         The series studied (:mod:`mktnews.measures`): ``"returns"`` (close to close),
         ``"volume"`` (abnormal log volume, ``log(1 + volume)``; volume 0 is read as not
@@ -409,6 +417,7 @@ def event_study(
         rank_period=rank_period,
         factors=factors,
         regressors=regressors,
+        estimation_days=estimation_days,
         measure=measure,
         volatility_model=volatility_model,
         sign_col=sign_col,
@@ -1079,6 +1088,8 @@ def _window_columns(spec: StudySpec) -> np.ndarray:
 def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource | None) -> EventStudyResults:
     events = study_events_frame(obj, spec, source)
     groups = group_labels(events, spec.group_by)
+    if spec.clock:  # windows in clock time around publication: mktnews.clock
+        return run_clock(spec, events, groups, source)
     t0ns = t0_ns(events["t0"], spec.intraday)
     clusters = cluster_events(events, groups, t0ns, spec)
     n_ev = clusters.n_events

@@ -29,11 +29,13 @@ from mktnews.errors import ConfigurationError, InvalidOptionError
 from mktnews.prices.base import has_contract_columns
 
 __all__ = [
+    "ClockWindow",
     "EventWindow",
     "Gathered",
     "ReturnPanel",
     "WindowSpec",
     "compute_returns",
+    "is_clock_windows",
     "parse_estimation",
     "parse_windows",
 ]
@@ -149,6 +151,95 @@ class EventWindow:
         return f"({self.start}, {self.end})"
 
 
+@dataclass(frozen=True, order=True)
+class ClockWindow(EventWindow):
+    """A window in clock time around the publication instant: ``[start, end]`` minutes.
+
+    ``start`` and ``end`` are whole minutes from the anchor (the publication instant, or
+    the next open for news published outside trading hours), ``start < end``. Built from
+    strings (``("-30min", "+60min")``) or :class:`pandas.Timedelta` pairs by
+    :func:`parse_windows`; used with intraday bars (see :mod:`mktnews.clock`).
+
+    Examples
+    --------
+    >>> w = ClockWindow.coerce(("-30min", "+60min"))
+    >>> w.as_tuple(), str(w)
+    ((-30, 60), '(-30min, +60min)')
+    """
+
+    def __post_init__(self) -> None:
+        if isinstance(self.start, (int, np.integer)) and isinstance(self.end, (int, np.integer)) and self.start >= self.end:
+            raise InvalidOptionError(
+                "windows",
+                str(self),
+                reason="a clock window (a, b) needs a < b (it covers the bars from the one "
+                "containing anchor + a to the one containing anchor + b)",
+            )
+        super().__post_init__()
+
+    @classmethod
+    def coerce(cls, value: object, parameter: str = "windows") -> ClockWindow:
+        """Build from a ``ClockWindow`` or a pair of offsets (strings or Timedeltas).
+
+        Raises
+        ------
+        InvalidOptionError
+            Naming ``parameter`` when ``value`` is not a pair of whole-minute offsets
+            ``a < b``.
+        """
+        if isinstance(value, ClockWindow):
+            return value
+        if not _is_clock_pair(value):
+            raise InvalidOptionError(
+                parameter, value, reason="expected a pair of clock offsets such as ('-30min', '+60min')"
+            )
+        assert isinstance(value, Sequence)
+        mins = [_minutes(v, parameter, value) for v in value]
+        return cls(mins[0], mins[1])
+
+    @property
+    def offsets(self) -> tuple[pd.Timedelta, pd.Timedelta]:
+        """The edges as Timedeltas."""
+        return (pd.Timedelta(minutes=self.start), pd.Timedelta(minutes=self.end))
+
+    def __str__(self) -> str:
+        def one(m: int) -> str:
+            return "0min" if m == 0 else f"{m:+d}min"
+
+        return f"({one(self.start)}, {one(self.end)})"
+
+
+def _is_clock_pair(value: object) -> bool:
+    return (
+        isinstance(value, Sequence)
+        and not isinstance(value, (str, bytes))
+        and len(value) == 2
+        and all(isinstance(v, (str, pd.Timedelta, np.timedelta64)) for v in value)
+    )
+
+
+def _minutes(v: object, parameter: str, whole: object) -> int:
+    """Whole minutes of a clock offset (``"-30min"``, ``"+1h"``, a Timedelta)."""
+    try:
+        td = pd.Timedelta(str(v).strip().lstrip("+")) if isinstance(v, str) else pd.Timedelta(v)  # type: ignore[arg-type]
+    except (ValueError, TypeError) as exc:
+        raise InvalidOptionError(
+            parameter, whole, reason=f"{v!r} is not a clock offset such as '-30min' or '+1h'"
+        ) from exc
+    if isinstance(v, str) and v.strip().startswith("-") and td > pd.Timedelta(0):
+        td = -td
+    if pd.isna(td) or td.value % 60_000_000_000:
+        raise InvalidOptionError(
+            parameter, whole, reason=f"{v!r}: clock windows are in whole minutes (bars are >= 1 minute)"
+        )
+    return int(td.value // 60_000_000_000)
+
+
+def is_clock_windows(windows: Sequence[EventWindow]) -> bool:
+    """Whether parsed ``windows`` are clock windows (all of them are, or none is)."""
+    return bool(windows) and isinstance(windows[0], ClockWindow)
+
+
 def _is_pair_of_ints(value: object) -> bool:
     if isinstance(value, np.ndarray) and value.ndim == 1:
         value = value.tolist()
@@ -172,13 +263,24 @@ def parse_windows(windows: object) -> tuple[EventWindow, ...]:
     InvalidOptionError
         Naming ``windows`` and the offending value.
     """
+    if isinstance(windows, ClockWindow) or _is_clock_pair(windows):
+        return (ClockWindow.coerce(windows),)
     if isinstance(windows, EventWindow) or _is_pair_of_ints(windows):
         return (EventWindow.coerce(windows),)
     if isinstance(windows, (str, bytes)) or not isinstance(windows, Iterable):
         raise InvalidOptionError(
             "windows", windows, reason="expected a pair (a, b) or a sequence of pairs"
         )
-    out = tuple(EventWindow.coerce(w) for w in windows)
+    items = list(windows)
+    clock = [isinstance(w, ClockWindow) or _is_clock_pair(w) for w in items]
+    if any(clock) and not all(clock):
+        raise InvalidOptionError(
+            "windows",
+            windows,
+            reason="mixes clock windows ('-30min', '+60min') with windows of relative "
+            "days/bars (a, b); use one kind in a study",
+        )
+    out = tuple(ClockWindow.coerce(w) if c else EventWindow.coerce(w) for w, c in zip(items, clock, strict=True))
     if not out:
         raise InvalidOptionError("windows", windows, reason="at least one window is needed")
     seen: set[EventWindow] = set()

@@ -10,6 +10,9 @@ Everything here works offline and without ``../shared``:
   ``^STOXX50E`` and ``^GDAXI``, 2022-10-03..2025-01-31, as Yahoo Finance publishes them.
   Yahoo's Euro STOXX 50 series lacks 2024-01-02, 2024-05-09, 2024-05-20, 2024-08-01 and
   2025-01-02; the gaps are kept (see :func:`mktnews.calendars.gaps`).
+- ``sample_source("1h")`` serves their hourly bars of 2024-10-01..2024-12-31 (bar starts in
+  UTC, nine bars a session, as Yahoo Finance publishes them), for intraday studies of the
+  seed in clock time (:mod:`mktnews.clock`).
 
 Index values are shown with the attribution :data:`SAMPLE_ATTRIBUTION`.
 """
@@ -28,6 +31,8 @@ __all__ = [
     "SAMPLE_ARTICLE",
     "SAMPLE_ATTRIBUTION",
     "SAMPLE_END",
+    "SAMPLE_HOURLY_END",
+    "SAMPLE_HOURLY_START",
     "SAMPLE_PUBLISHED_AT",
     "SAMPLE_START",
     "SAMPLE_SYMBOLS",
@@ -47,6 +52,9 @@ SAMPLE_ATTRIBUTION = (
 SAMPLE_ARTICLE = "000_c914ccdd9c6fabd9.txt"
 #: Symbols with bundled daily bars.
 SAMPLE_SYMBOLS: tuple[str, ...] = ("^STOXX50E", "^GDAXI")
+#: First and last session of the bundled hourly bars (``sample_source("1h")``).
+SAMPLE_HOURLY_START = pd.Timestamp("2024-10-01")
+SAMPLE_HOURLY_END = pd.Timestamp("2024-12-31")
 #: First and last session of the bundled bars.
 SAMPLE_START = pd.Timestamp("2022-10-03")
 SAMPLE_END = pd.Timestamp("2025-01-31")
@@ -60,7 +68,8 @@ def sample_path(name: str | None = None) -> Path:
     Parameters
     ----------
     name : str, optional
-        A file name: the article (:data:`SAMPLE_ARTICLE`), ``"^STOXX50E.csv"``,
+        A file name: the article (:data:`SAMPLE_ARTICLE`), ``"^STOXX50E.csv"`` (or
+        ``"^STOXX50E_1h.csv"`` for the hourly bars),
         ``"^GDAXI.csv"`` or ``"ATTRIBUTION.txt"``.
 
     Raises
@@ -76,8 +85,18 @@ def sample_path(name: str | None = None) -> Path:
     return _DATA / name
 
 
-def sample_source() -> FileSource:
-    """A :class:`~mktnews.FileSource` over the bundled daily bars (``^STOXX50E``, ``^GDAXI``).
+def sample_source(interval: str = "1d") -> FileSource:
+    """A :class:`~mktnews.FileSource` over the bundled bars (``^STOXX50E``, ``^GDAXI``).
+
+    Parameters
+    ----------
+    interval : {"1d", "1h"}, default "1d"
+        Daily bars (2022-10-03..2025-01-31) or hourly bars (2024-10-01..2024-12-31).
+
+    Raises
+    ------
+    InvalidOptionError
+        For another interval.
 
     Examples
     --------
@@ -86,6 +105,14 @@ def sample_source() -> FileSource:
     >>> load_prices("Euro STOXX 50", "2024-11-27", "2024-11-27", source=sample_source())["close"].iloc[0]
     np.float64(4733.1499)
     """
+    if interval == "1h":
+        return FileSource(
+            {sym: _DATA / f"{sym}_1h.csv" for sym in SAMPLE_SYMBOLS},
+            interval="1h",
+            name="mktnews hourly sample (Yahoo Finance)",
+        )
+    if interval != "1d":
+        raise InvalidOptionError("interval", interval, ("1d", "1h"))
     return FileSource(
         {sym: _DATA / f"{sym}.csv" for sym in SAMPLE_SYMBOLS},
         interval="1d",
