@@ -15,7 +15,8 @@ the bundled demo data in :mod:`mktnews.datasets`.
 """
 
 from mktnews import _dask  # noqa: F401  (registers the Dask frame backend, see mktnews.dispatch)
-from mktnews.articles import Corpus, parse_number, read_articles, register_outlet
+from mktnews.articles import Corpus, parse_number, read_articles, register_outlet, register_reader
+from mktnews.boxes import register_box_layout
 from mktnews.calendars import gaps, sessions
 from mktnews.dating import date_articles
 from mktnews.errors import (
@@ -41,6 +42,7 @@ from mktnews.instruments import (
 )
 from mktnews.linking import find_mentions, link_instruments
 from mktnews.measures import Measure, SeriesMeasure, register_measure
+from mktnews.models import register_model
 from mktnews.plotting import plot_ar, plot_article, plot_caar, plot_placebo, plot_timeline
 from mktnews.prices.base import FrameSource, PriceSource, default_source, load_prices
 from mktnews.prices.cache import CachedSource, PriceCache
@@ -102,9 +104,12 @@ __all__ = [
     "read_feed",
     "read_french_factors",
     "read_price_file",
+    "register_box_layout",
     "register_instrument",
     "register_measure",
+    "register_model",
     "register_outlet",
+    "register_reader",
     "resolve_instrument",
     "sessions",
     "time_profile",

@@ -1199,6 +1199,30 @@ def _merge(partials: Sequence[_Partial], spec: StudySpec) -> _Merged:
     )
     for c in gb_cols:  # the first article's values give the event's group label
         frame[c] = ft[f"gb:{c}"].reset_index(drop=True)
+    frame = _with_placebo_rows(frame, partials, gb_cols, spec)
+    interval = next((p.interval for p in partials if p.interval is not None), None)
+    frame.attrs = {"interval": interval} if interval is not None else {}
+    sid = _study_ids(ft, t0, spec)
+    return _Merged(
+        frame=frame,
+        n_events=n_ev,
+        counts=counts,
+        article_ids=article_ids,
+        study_ids=sid,
+        groups=ft["group"].astype(str).to_numpy(dtype=object),
+        symbols=ft["symbol"].astype(str).to_numpy(dtype=object),
+        t0_ns=t0,
+        first_event_ids=ft["first_event_id"].astype(str).to_numpy(dtype=object),
+    )
+
+
+def _with_placebo_rows(
+    frame: pd.DataFrame, partials: Sequence[_Partial], gb_cols: list[str], spec: StudySpec
+) -> pd.DataFrame:
+    """The events frame plus one ``not_used`` row per (symbol, day 0) of unusable rows
+    (the placebo excludes their spans, as the pandas engine does)."""
+    from mktnews.study import t0_index
+
     plc = pd.concat([p.placebo for p in partials], ignore_index=True).drop_duplicates(
         ignore_index=True
     )
@@ -1216,8 +1240,11 @@ def _merge(partials: Sequence[_Partial], spec: StudySpec) -> _Merged:
         for c in gb_cols:  # any value of the column's dtype: these rows are never used
             extra[c] = frame[c].iloc[np.zeros(k, dtype=np.int64)].reset_index(drop=True)
         frame = pd.concat([frame, extra], ignore_index=True)
-    interval = next((p.interval for p in partials if p.interval is not None), None)
-    frame.attrs = {"interval": interval} if interval is not None else {}
+    return frame
+
+
+def _study_ids(ft: pd.DataFrame, t0: np.ndarray, spec: StudySpec) -> np.ndarray:
+    """The engine's event ids of the merged events (first rows ``ft``, day 0 ``t0``)."""
     # the engine names collapsed events symbol@t0(|group); uncollapsed ones keep event_id
     if spec.collapse:
         unit = "s" if spec.intraday else "D"
@@ -1228,17 +1255,7 @@ def _merge(partials: Sequence[_Partial], spec: StudySpec) -> _Merged:
             sid = sid + "|" + ft["group"].astype(str).to_numpy(dtype=object)
     else:
         sid = ft["first_event_id"].astype(str).to_numpy(dtype=object)
-    return _Merged(
-        frame=frame,
-        n_events=n_ev,
-        counts=counts,
-        article_ids=article_ids,
-        study_ids=np.asarray(sid, dtype=object),
-        groups=ft["group"].astype(str).to_numpy(dtype=object),
-        symbols=ft["symbol"].astype(str).to_numpy(dtype=object),
-        t0_ns=t0,
-        first_event_ids=ft["first_event_id"].astype(str).to_numpy(dtype=object),
-    )
+    return np.asarray(sid, dtype=object)
 
 
 def _annotate(ev: pd.DataFrame, lookup: pd.DataFrame, spec: StudySpec) -> pd.DataFrame:

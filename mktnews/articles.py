@@ -13,6 +13,17 @@ Text layouts (see :func:`mktnews.pages.parse_article` for the rules):
    a title line, a heading and one instrument per line with percent and level;
 3. ``Euro STOXX 50 -0.56% 3777.38`` / article: a one-line box;
 4. an article without a box.
+
+Content never raises: empty, whitespace-only or binary inputs, a box without text, a lone
+sign-off, unparseable publication times, malformed table records are rows of ``rejected``
+with the reason.
+
+Ids: a file's id is its name without suffix; a table's is the id column's value (or row
+number). Repeated ids are made unique (``id``, ``id#2``, ``id#3``, ...) and the renaming is
+written to the ``notes`` column of the articles concerned. Table rows are numbered from 0
+in ``source`` (``"file.csv:0"`` is the first data row).
+
+New kinds of input plug in with :func:`register_reader` (by file suffix or Python type).
 """
 
 from __future__ import annotations
@@ -34,7 +45,7 @@ from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -55,12 +66,15 @@ __all__ = [
     "ARTICLE_COLUMNS",
     "REJECTED_COLUMNS",
     "SNAPSHOT_COLUMNS",
+    "ArticleReader",
     "Corpus",
     "ParsedArticle",
     "parse_article",
     "parse_number",
     "read_articles",
+    "readers",
     "register_outlet",
+    "register_reader",
 ]
 
 #: Columns every ``Corpus.articles`` frame has, in this order (extra table columns follow).
@@ -801,97 +815,16 @@ def table_batch(
     encoding: str | None,
 ) -> _Batch:
     cols = list(df.columns)
-    if df.columns.has_duplicates:
-        dups = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
-        raise ArticleError(f"{origin} has repeated column names: {', '.join(dups)}")
-    t_col = find_column(cols, text_col, TEXT_COLUMNS, "text_col", origin)
-    i_col = find_column(cols, id_col, ID_COLUMNS, "id_col", origin)
-    clock_col: Hashable | None = None
-    if isinstance(time_col, tuple | list):
-        if len(time_col) != 2:
-            raise ArticleError(
-                f"time_col={time_col!r}: give one column, or two as (date column, time column)"
-            )
-        p_col = find_column(cols, str(time_col[0]), (), "time_col", origin)
-        clock_col = find_column(cols, str(time_col[1]), (), "time_col", origin)
-    else:
-        p_col = find_column(cols, time_col, TIME_COLUMNS, "time_col", origin)
-    n_col = find_column(cols, instrument_col, INSTRUMENT_COLUMNS, "instrument_col", origin)
-    if t_col is None and n_col is None:
-        raise ArticleError(
-            f"{origin} has no text column (looked for {', '.join(TEXT_COLUMNS)}) and no "
-            f"instrument column (looked for {', '.join(INSTRUMENT_COLUMNS)}); its columns are "
-            + ", ".join(repr(str(c)) for c in cols)
-            + ". Name them with text_col= / instrument_col=."
-        )
+    t_col, i_col, p_col, clock_col, n_col = _table_columns(
+        df, origin, text_col=text_col, id_col=id_col, time_col=time_col, instrument_col=instrument_col
+    )
     used = [c for c in (t_col, i_col, p_col, n_col, clock_col) if c is not None]
-    if len(set(map(str, used))) != len(used):
-        raise ArticleError(
-            f"text_col, id_col, time_col and instrument_col must name different columns of "
-            f"{origin} (got {[str(c) for c in used]})"
-        )
     n = len(df)
     positions = list(range(n)) if rows is None else list(rows)
     sources = [f"{origin}:{r}" for r in positions]
-    if i_col is not None:
-        raw_ids = id_strings(df[i_col])
-        ids: list[str]
-        if None not in raw_ids:
-            ids = cast("list[str]", raw_ids)
-            id_notes = [""] * n
-        else:
-            ids = [
-                str(r) if x is None else str(x) for x, r in zip(raw_ids, positions, strict=True)
-            ]
-            id_notes = [
-                "" if x is not None else "no id in the id column: row number used"
-                for x in raw_ids
-            ]
-    elif not isinstance(df.index, pd.RangeIndex) and (
-        pd.api.types.is_string_dtype(df.index.dtype)
-        or pd.api.types.is_integer_dtype(df.index.dtype)
-    ):
-        ids = [str(x) for x in df.index]  # a labelled index (not dates, not positions)
-        id_notes = [""] * n
-    else:
-        ids = [str(r) for r in positions]
-        id_notes = [""] * n
-    texts: list[object]
-    reasons: list[str | None] = [None] * n
-    notes = id_notes
-    check_binary: bool | np.ndarray = True
-    if t_col is not None:
-        check_binary = _control_flags(df[t_col])
-        texts = df[t_col].tolist()
-        for i, t in enumerate(texts):
-            if isinstance(t, str):
-                continue
-            if t is None or t is pd.NA or (isinstance(t, float) and math.isnan(t)):
-                texts[i] = None
-            elif isinstance(t, bytes | bytearray):
-                text, reason, note = decode_bytes(bytes(t), encoding)
-                texts[i] = text
-                if text is None:
-                    reasons[i] = reason
-                elif note:
-                    notes[i] = _join_note(notes[i], note)
-            else:
-                texts[i] = None
-                reasons[i] = f"text in column {str(t_col)!r} is not a string: a {type(t).__name__}"
-    else:
-        texts = [None] * n
-    fills: dict[str, list[object]] = {}
-    lower = {str(c).casefold(): c for c in cols}
-    for name in _FILL_COLUMNS:
-        c = lower.get(name)
-        if c is not None and c not in used:
-            fast = _stripped_strings(df[c])
-            fills[name] = (
-                fast
-                if fast is not None
-                else [v.strip() if isinstance(v, str) and v.strip() else None for v in df[c].tolist()]
-            )
-            used.append(c)
+    ids, notes = _table_ids(df, i_col, positions)
+    texts, reasons, check_binary = _table_texts(df, t_col, encoding, notes)
+    fills = _table_fills(df, cols, used)
     extras = df.drop(columns=used)
     extras = extras.reset_index(drop=True)
     rename = {c: f"{c}_input" for c in extras.columns if c in ARTICLE_COLUMNS}
@@ -924,6 +857,124 @@ def table_batch(
         check_binary=check_binary,
         has_text=t_col is not None,
     )
+
+
+def _table_columns(
+    df: pd.DataFrame, origin: str, *, text_col: str | None, id_col: str | None,
+    time_col: str | tuple[str, str] | None, instrument_col: str | None,
+) -> tuple[Hashable | None, Hashable | None, Hashable | None, Hashable | None, Hashable | None]:
+    """The text, id, time, clock and instrument columns of a table (given or detected)."""
+    cols = list(df.columns)
+    if df.columns.has_duplicates:
+        dups = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+        raise ArticleError(f"{origin} has repeated column names: {', '.join(dups)}")
+    t_col = find_column(cols, text_col, TEXT_COLUMNS, "text_col", origin)
+    i_col = find_column(cols, id_col, ID_COLUMNS, "id_col", origin)
+    clock_col: Hashable | None = None
+    if isinstance(time_col, tuple | list):
+        if len(time_col) != 2:
+            raise ArticleError(
+                f"time_col={time_col!r}: give one column, or two as (date column, time column)"
+            )
+        p_col = find_column(cols, str(time_col[0]), (), "time_col", origin)
+        clock_col = find_column(cols, str(time_col[1]), (), "time_col", origin)
+    else:
+        p_col = find_column(cols, time_col, TIME_COLUMNS, "time_col", origin)
+    n_col = find_column(cols, instrument_col, INSTRUMENT_COLUMNS, "instrument_col", origin)
+    if t_col is None and n_col is None:
+        raise ArticleError(
+            f"{origin} has no text column (looked for {', '.join(TEXT_COLUMNS)}) and no "
+            f"instrument column (looked for {', '.join(INSTRUMENT_COLUMNS)}); its columns are "
+            + ", ".join(repr(str(c)) for c in cols)
+            + ". Name them with text_col= / instrument_col=."
+        )
+    used = [c for c in (t_col, i_col, p_col, n_col, clock_col) if c is not None]
+    if len(set(map(str, used))) != len(used):
+        raise ArticleError(
+            f"text_col, id_col, time_col and instrument_col must name different columns of "
+            f"{origin} (got {[str(c) for c in used]})"
+        )
+    return t_col, i_col, p_col, clock_col, n_col
+
+
+def _table_ids(
+    df: pd.DataFrame, i_col: Hashable | None, positions: list[int]
+) -> tuple[list[str], list[str]]:
+    """Row ids (the id column, a labelled index, else the row numbers) and their notes."""
+    n = len(df)
+    if i_col is not None:
+        raw_ids = id_strings(df[i_col])
+        ids: list[str]
+        if None not in raw_ids:
+            ids = cast("list[str]", raw_ids)
+            id_notes = [""] * n
+        else:
+            ids = [
+                str(r) if x is None else str(x) for x, r in zip(raw_ids, positions, strict=True)
+            ]
+            id_notes = [
+                "" if x is not None else "no id in the id column: row number used"
+                for x in raw_ids
+            ]
+    elif not isinstance(df.index, pd.RangeIndex) and (
+        pd.api.types.is_string_dtype(df.index.dtype)
+        or pd.api.types.is_integer_dtype(df.index.dtype)
+    ):
+        ids = [str(x) for x in df.index]  # a labelled index (not dates, not positions)
+        id_notes = [""] * n
+    else:
+        ids = [str(r) for r in positions]
+        id_notes = [""] * n
+    return ids, id_notes
+
+
+def _table_texts(
+    df: pd.DataFrame, t_col: Hashable | None, encoding: str | None, notes: list[str]
+) -> tuple[list[object], list[str | None], bool | np.ndarray]:
+    """The texts of a table (bytes decoded, non-strings rejected with a reason; decoding
+    notes added to ``notes``), the reasons and which texts to check for binary content."""
+    n = len(df)
+    texts: list[object]
+    reasons: list[str | None] = [None] * n
+    check_binary: bool | np.ndarray = True
+    if t_col is not None:
+        check_binary = _control_flags(df[t_col])
+        texts = df[t_col].tolist()
+        for i, t in enumerate(texts):
+            if isinstance(t, str):
+                continue
+            if t is None or t is pd.NA or (isinstance(t, float) and math.isnan(t)):
+                texts[i] = None
+            elif isinstance(t, bytes | bytearray):
+                text, reason, note = decode_bytes(bytes(t), encoding)
+                texts[i] = text
+                if text is None:
+                    reasons[i] = reason
+                elif note:
+                    notes[i] = _join_note(notes[i], note)
+            else:
+                texts[i] = None
+                reasons[i] = f"text in column {str(t_col)!r} is not a string: a {type(t).__name__}"
+    else:
+        texts = [None] * n
+    return texts, reasons, check_binary
+
+
+def _table_fills(df: pd.DataFrame, cols: Sequence[Hashable], used: list[Hashable]) -> dict[str, list[object]]:
+    """Stripped values of the table's title/byline/outlet columns (added to ``used``)."""
+    fills: dict[str, list[object]] = {}
+    lower = {str(c).casefold(): c for c in cols}
+    for name in _FILL_COLUMNS:
+        c = lower.get(name)
+        if c is not None and c not in used:
+            fast = _stripped_strings(df[c])
+            fills[name] = (
+                fast
+                if fast is not None
+                else [v.strip() if isinstance(v, str) and v.strip() else None for v in df[c].tolist()]
+            )
+            used.append(c)
+    return fills
 
 
 def _date_and_clock(dates: pd.Series, clocks: pd.Series) -> pd.Series:
@@ -1324,6 +1375,30 @@ def _assemble_events_table(
     )
     if batch.extras is not None:
         articles = pd.concat([articles, batch.extras.iloc[acc].reset_index(drop=True)], axis=1)
+    snapshots = _event_table_snapshots(id_col, inst, new_ids, acc, multi)
+    rej_idx = np.flatnonzero(~ok).tolist()
+    rejected = pd.DataFrame(
+        {
+            "source": _str_series(
+                [batch.sources[i] for i in rej_idx] + [s for s, _ in batch.extra_rejects]
+            ),
+            "reason": _str_series(
+                [reasons.iat[i] for i in rej_idx] + [r for _, r in batch.extra_rejects]
+            ),
+        }
+    )
+    return Corpus(articles, snapshots, rejected, n_inputs)
+
+
+def _event_table_snapshots(
+    id_col: pd.Series, inst: pd.Series, new_ids: list[str], acc: np.ndarray,
+    multi: dict[int, list[str]],
+) -> pd.DataFrame:
+    """One snapshot row (NaN numbers) per accepted event row, and one more per further
+    instrument of rows that list several (``multi``: input row -> instruments)."""
+    m = len(acc)
+    nan = np.full(m, np.nan)
+    none = _str_series([None] * m)
     snapshots = pd.DataFrame(
         {
             "article_id": id_col,
@@ -1361,18 +1436,7 @@ def _assemble_events_table(
             )
             snapshots = pd.concat([snapshots, extra], ignore_index=True).take(order)
             snapshots = snapshots.reset_index(drop=True)
-    rej_idx = np.flatnonzero(~ok).tolist()
-    rejected = pd.DataFrame(
-        {
-            "source": _str_series(
-                [batch.sources[i] for i in rej_idx] + [s for s, _ in batch.extra_rejects]
-            ),
-            "reason": _str_series(
-                [reasons.iat[i] for i in rej_idx] + [r for _, r in batch.extra_rejects]
-            ),
-        }
-    )
-    return Corpus(articles, snapshots, rejected, n_inputs)
+    return snapshots
 
 
 def assemble(
@@ -1382,59 +1446,21 @@ def assemble(
     tz: str | None,
     outlet: str | None,
 ) -> Corpus:
+    """The corpus of a batch of inputs: each parsed (texts) and either accepted as an
+    article with its snapshot rows or rejected with the reason."""
     if not batch.has_text and batch.instruments is not None:
         return _assemble_events_table(batch, published_at=published_at, tz=tz, outlet=outlet)
     n = len(batch.sources)
     reasons = list(batch.reasons)
     times, time_reasons = _batch_times(batch, tz)
     known = known_instrument_keys()
-    key_cache: dict[str, str] = {}
     instruments = batch.instruments
-    check_binary = batch.check_binary
-    per_row = isinstance(check_binary, np.ndarray)
-    texts = batch.texts
-    nan = math.nan
-
     multi: dict[int, list[str]] = {}
     if instruments is not None:
         instruments, multi, inst_notes = _instrument_lists(instruments)
         for i, note in inst_notes.items():
             batch.notes[i] = _join_note(batch.notes[i], note)
-
-    # pass 1: parse every input that is not rejected yet
-    givens: list[str | None] = [None] * n
-    parsed: list[ParsedArticle | None] = [None] * n
-    for i in range(n):
-        if reasons[i] is not None:
-            continue
-        given: str | None = None
-        if instruments is not None:
-            g = instruments[i]
-            if isinstance(g, str):
-                given = " ".join(g.split()) or None
-            elif g is not None and g is not pd.NA and not (isinstance(g, float) and math.isnan(g)):
-                given = str(g)
-            givens[i] = given
-        text = texts[i]
-        if isinstance(text, str) and (given is None or text.strip()):
-            p = parse_article(
-                text,
-                known=known,
-                check_binary=bool(check_binary[i]) if per_row else bool(check_binary),  # type: ignore[index]
-            )
-            if p.reason is not None:
-                reasons[i] = p.reason
-                continue
-            parsed[i] = p
-        elif given is None:
-            reasons[i] = (
-                "no text and no instrument"
-                if instruments is not None
-                else ("no text (missing value)" if text is None else "empty text")
-            )
-            continue
-        if time_reasons[i] is not None:
-            reasons[i] = time_reasons[i]
+    givens, parsed = _parse_inputs(batch, instruments, reasons, time_reasons, known)
 
     # pass 2: columns of the accepted inputs
     acc = [i for i in range(n) if reasons[i] is None]
@@ -1452,57 +1478,12 @@ def assemble(
         else None
         for i, p in zip(acc, arts, strict=True)
     ]
-    snap = [(k, j, r) for k, p in enumerate(arts) if p is not None for j, r in enumerate(p.box)]
-    s_art = [t[0] for t in snap]
-    s_pos = [t[1] for t in snap]
-    s_inst: list[str] = [t[2].instrument for t in snap]
-    s_chg = [t[2].change for t in snap]
-    s_pct = [t[2].change_pct for t in snap]
-    s_lvl = [t[2].level for t in snap]
-    s_raw: list[object] = [t[2].raw for t in snap]
+    snaps = _SnapRows.of_boxes(arts)
     chosen: list[BoxRow | None] = [None if p is None or not p.box else p.box[0] for p in arts]
     inst_col: list[object] = [None if c is None else c.instrument for c in chosen]
     if instruments is not None:
-        for k, i in enumerate(acc):
-            given = givens[i]
-            if given is None:
-                continue
-            pk = arts[k]
-            box: tuple[BoxRow, ...] = () if pk is None else pk.box
-            gk = _key(given, known, key_cache)
-            match = next((r for r in box if _key(r.instrument, known, key_cache) == gk), None)
-            chosen[k] = match
-            inst_col[k] = given
-            next_pos = len(box)
-            for name in multi.get(i, [given]):
-                nk = _key(name, known, key_cache)
-                if name is not given and any(
-                    _key(r.instrument, known, key_cache) == nk for r in box
-                ):
-                    continue
-                if name is given and match is not None:
-                    continue
-                s_art.append(k)
-                s_pos.append(next_pos)
-                next_pos += 1
-                s_inst.append(name)
-                s_chg.append(nan)
-                s_pct.append(nan)
-                s_lvl.append(nan)
-                s_raw.append(None)
-                if box:
-                    notes_out[k] = _join_note(
-                        notes_out[k], f"instrument {name!r} (from the table) is not in the box"
-                    )
-        if len(s_art) != len(snap):  # keep snapshots ordered by article
-            order = sorted(range(len(s_art)), key=lambda q: (s_art[q], s_pos[q]))
-            s_art = [s_art[q] for q in order]
-            s_pos = [s_pos[q] for q in order]
-            s_inst = [s_inst[q] for q in order]
-            s_chg = [s_chg[q] for q in order]
-            s_pct = [s_pct[q] for q in order]
-            s_lvl = [s_lvl[q] for q in order]
-            s_raw = [s_raw[q] for q in order]
+        _add_given_instruments(snaps, arts, acc, givens, multi, known, chosen, inst_col, notes_out)
+    nan = math.nan
     chg = [nan if c is None else c.change for c in chosen]
     pct = [nan if c is None else c.change_pct for c in chosen]
     lvl = [nan if c is None else c.level for c in chosen]
@@ -1511,7 +1492,6 @@ def assemble(
     new_ids, id_notes = unique_ids(ids)
     for pos, note in id_notes.items():
         notes_out[pos] = _join_note(notes_out[pos], note)
-
     for name, values in batch.fills.items():
         target = {"title": title, "byline": byline, "outlet": outl}[name]
         for k, i in enumerate(acc):
@@ -1550,32 +1530,163 @@ def assemble(
     )
     if batch.extras is not None:
         articles = pd.concat([articles, batch.extras.iloc[acc_arr].reset_index(drop=True)], axis=1)
-    s_art_arr = np.asarray(s_art, dtype=np.int64)
-    id_arr = np.asarray(new_ids, dtype=object)
-    change_arr = np.asarray(s_chg, dtype="float64")
-    pct_arr = np.asarray(s_pct, dtype="float64")
-    snapshots = pd.DataFrame(
-        {
-            "article_id": _str_series(id_arr[s_art_arr] if len(s_art) else []),
-            "position": np.asarray(s_pos, dtype="int64"),
-            "instrument": _str_series(s_inst),
-            "change": change_arr,
-            "change_pct": pct_arr,
-            "level": np.asarray(s_lvl, dtype="float64"),
-            "raw": _str_series(s_raw),
-            "zero_flag": _zero_flags(change_arr, pct_arr).astype(bool),
-        }
-    )
-    rej_idx = [i for i in range(n) if reasons[i] is not None]
+    return Corpus(articles, snaps.frame(new_ids), _rejected_frame(batch, reasons), n + len(batch.extra_rejects))
+
+
+def _parse_inputs(
+    batch: _Batch, instruments: list[object] | None, reasons: list[str | None],
+    time_reasons: Sequence[str | None], known: Mapping[str, str],
+) -> tuple[list[str | None], list[ParsedArticle | None]]:
+    """Pass 1 of :func:`assemble`: parse every input not rejected yet (a reason is set in
+    ``reasons`` for those that are not articles); the instrument given per row."""
+    n = len(batch.sources)
+    check_binary = batch.check_binary
+    per_row = isinstance(check_binary, np.ndarray)
+    texts = batch.texts
+    givens: list[str | None] = [None] * n
+    parsed: list[ParsedArticle | None] = [None] * n
+    for i in range(n):
+        if reasons[i] is not None:
+            continue
+        given: str | None = None
+        if instruments is not None:
+            g = instruments[i]
+            if isinstance(g, str):
+                given = " ".join(g.split()) or None
+            elif g is not None and g is not pd.NA and not (isinstance(g, float) and math.isnan(g)):
+                given = str(g)
+            givens[i] = given
+        text = texts[i]
+        if isinstance(text, str) and (given is None or text.strip()):
+            p = parse_article(
+                text,
+                known=known,
+                check_binary=bool(check_binary[i]) if per_row else bool(check_binary),  # type: ignore[index]
+            )
+            if p.reason is not None:
+                reasons[i] = p.reason
+                continue
+            parsed[i] = p
+        elif given is None:
+            reasons[i] = (
+                "no text and no instrument"
+                if instruments is not None
+                else ("no text (missing value)" if text is None else "empty text")
+            )
+            continue
+        if time_reasons[i] is not None:
+            reasons[i] = time_reasons[i]
+    return givens, parsed
+
+
+@dataclass
+class _SnapRows:
+    """The snapshot rows of the accepted articles, as columns (``art`` is the position of
+    the article among the accepted ones)."""
+
+    art: list[int]
+    pos: list[int]
+    inst: list[str]
+    chg: list[float]
+    pct: list[float]
+    lvl: list[float]
+    raw: list[object]
+
+    @classmethod
+    def of_boxes(cls, arts: Sequence[ParsedArticle | None]) -> _SnapRows:
+        snap = [(k, j, r) for k, p in enumerate(arts) if p is not None for j, r in enumerate(p.box)]
+        return cls(
+            [t[0] for t in snap], [t[1] for t in snap], [t[2].instrument for t in snap],
+            [t[2].change for t in snap], [t[2].change_pct for t in snap],
+            [t[2].level for t in snap], [t[2].raw for t in snap],
+        )
+
+    def add(self, art: int, pos: int, inst: str) -> None:
+        """A row for an instrument the table names and the box does not print (NaN)."""
+        self.art.append(art)
+        self.pos.append(pos)
+        self.inst.append(inst)
+        self.chg.append(math.nan)
+        self.pct.append(math.nan)
+        self.lvl.append(math.nan)
+        self.raw.append(None)
+
+    def sort(self) -> None:
+        """Order the rows by article, then position."""
+        order = sorted(range(len(self.art)), key=lambda q: (self.art[q], self.pos[q]))
+        for name in ("art", "pos", "inst", "chg", "pct", "lvl", "raw"):
+            col = getattr(self, name)
+            setattr(self, name, [col[q] for q in order])
+
+    def frame(self, new_ids: list[str]) -> pd.DataFrame:
+        s_art_arr = np.asarray(self.art, dtype=np.int64)
+        id_arr = np.asarray(new_ids, dtype=object)
+        change_arr = np.asarray(self.chg, dtype="float64")
+        pct_arr = np.asarray(self.pct, dtype="float64")
+        return pd.DataFrame(
+            {
+                "article_id": _str_series(id_arr[s_art_arr] if len(self.art) else []),
+                "position": np.asarray(self.pos, dtype="int64"),
+                "instrument": _str_series(self.inst),
+                "change": change_arr,
+                "change_pct": pct_arr,
+                "level": np.asarray(self.lvl, dtype="float64"),
+                "raw": _str_series(self.raw),
+                "zero_flag": _zero_flags(change_arr, pct_arr).astype(bool),
+            }
+        )
+
+
+def _add_given_instruments(
+    snaps: _SnapRows, arts: list[ParsedArticle | None], acc: list[int], givens: list[str | None],
+    multi: dict[int, list[str]], known: Mapping[str, str], chosen: list[BoxRow | None],
+    inst_col: list[object], notes_out: list[object],
+) -> None:
+    """Rows that name their instrument: it chooses the box row of the article's snapshot
+    columns; instruments the box does not print get a snapshot row (noted when there is a
+    box)."""
+    key_cache: dict[str, str] = {}
+    n_box_rows = len(snaps.art)
+    for k, i in enumerate(acc):
+        given = givens[i]
+        if given is None:
+            continue
+        pk = arts[k]
+        box: tuple[BoxRow, ...] = () if pk is None else pk.box
+        gk = _key(given, known, key_cache)
+        match = next((r for r in box if _key(r.instrument, known, key_cache) == gk), None)
+        chosen[k] = match
+        inst_col[k] = given
+        next_pos = len(box)
+        for name in multi.get(i, [given]):
+            nk = _key(name, known, key_cache)
+            if name is not given and any(
+                _key(r.instrument, known, key_cache) == nk for r in box
+            ):
+                continue
+            if name is given and match is not None:
+                continue
+            snaps.add(k, next_pos, name)
+            next_pos += 1
+            if box:
+                notes_out[k] = _join_note(
+                    notes_out[k], f"instrument {name!r} (from the table) is not in the box"
+                )
+    if len(snaps.art) != n_box_rows:  # keep snapshots ordered by article
+        snaps.sort()
+
+
+def _rejected_frame(batch: _Batch, reasons: list[str | None]) -> pd.DataFrame:
+    """The rejected inputs of a batch with their reasons (then the batch's extra rejects)."""
+    rej_idx = [i for i in range(len(batch.sources)) if reasons[i] is not None]
     rej_src = [batch.sources[i] for i in rej_idx] + [s for s, _ in batch.extra_rejects]
     rej_why = [reasons[i] for i in rej_idx] + [r for _, r in batch.extra_rejects]
-    rejected = pd.DataFrame(
+    return pd.DataFrame(
         {
             "source": _str_series(rej_src),
             "reason": _str_series(rej_why),
         }
     )
-    return Corpus(articles, snapshots, rejected, n + len(batch.extra_rejects))
 
 
 def _apply_published_at(
@@ -1667,84 +1778,83 @@ def read_articles(
           article (or event) per row;
         - an iterable of strings (each one article), a Series or a mapping id -> text.
     time_col : str or (str, str), optional
-        Column with the publication time. Detected when omitted (first of
-        ``published_at, published, publication_time, pub_date, pubdate, datetime,
-        timestamp, time, date, datum``, case-insensitive). A pair ``("date", "time")``
-        names a date column and a clock column read together (the date alone where the
-        clock is missing). The accepted forms are listed in :mod:`mktnews.pubtime`
-        and the README ("Publication times and ticker boxes"); a value that is none of
-        them, or whose zone word is unknown, ambiguous or contradicts its date, rejects
-        its row. Inferences (zone word mapped, day-first inferred, date only) are in
-        ``notes``.
+        Column with the publication time. Detected when omitted (first of ``published_at,
+        published, publication_time, pub_date, pubdate, datetime, timestamp, time, date, datum``,
+        case-insensitive). A pair ``("date", "time")`` names a date column and a clock column read
+        together (the date alone where the clock is missing). The accepted forms are listed in
+        :mod:`mktnews.pubtime` and the README ("Publication times and ticker boxes"); a value that
+        is none of them, or whose zone word is unknown, ambiguous or contradicts its date, rejects
+        its row. Inferences (zone word mapped, day-first inferred, date only) are in ``notes``.
     id_col : str, optional
         Column with the article id. Detected when omitted (``article_id, id, doc_id,
-        document_id``); else the DataFrame's index when it is not a RangeIndex; else the
-        0-based row number.
+        document_id``); else the DataFrame's index when it is not a RangeIndex; else the 0-based
+        row number.
     text_col : str, optional
-        Column with the article text. Detected when omitted (``text, body, content,
-        article, article_text, artikel, inhalt``). A table without text but with an
-        instrument column is a table of events.
+        Column with the article text. Detected when omitted (``text, body, content, article,
+        article_text, artikel, inhalt``). A table without text but with an instrument column is a
+        table of events.
     instrument_col : str, optional
-        Column naming the instrument of each row (detected: ``instrument, ticker,
-        symbol``). It sets ``articles.instrument``; the snapshot columns come from the
-        box row of that instrument when the text prints one, else they are NaN and a
-        snapshot row with NaN numbers is added so later steps see the instrument.
+        Column naming the instrument of each row (detected: ``instrument, ticker, symbol``). It
+        sets ``articles.instrument``; the snapshot columns come from the box row of that instrument
+        when the text prints one, else they are NaN and a snapshot row with NaN numbers is added so
+        later steps see the instrument.
     published_at : mapping, Series, or scalar, optional
-        Publication times given by the caller: a mapping article_id -> time (it wins
-        over a table's time column; keys that name no article read here are ignored, so
-        one mapping can serve several reads), or one time when there is exactly one
-        input.
+        Publication times given by the caller: a mapping article_id -> time (it wins over a table's
+        time column; keys that name no article read here are ignored, so one mapping can serve
+        several reads), or one time when there is exactly one input.
     tz : str, optional
-        IANA time zone of naive publication times (table values and ``published_at=``).
-        Without it, naive times raise :class:`~mktnews.errors.ArticleError`.
+        IANA time zone of naive publication times (table values and ``published_at=``). Without it,
+        naive times raise :class:`~mktnews.errors.ArticleError`.
     encoding : str, optional
-        Codec of text files and CSV/JSON files. Default: detected (byte-order marks,
-        UTF-16 by its NULs, UTF-8, then cp1252).
+        Codec of text files and CSV/JSON files. Default: detected (byte-order marks, UTF-16 by its
+        NULs, UTF-8, then cp1252).
     outlet : str, optional
-        Outlet to record for articles whose text names none (no sign-off, no known
-        outlet in a title line, no ``outlet`` column).
+        Outlet to record for articles whose text names none (no sign-off, no known outlet in a
+        title line, no ``outlet`` column).
     dayfirst : bool, optional
-        How to read slashed dates: True for ``DD/MM/YYYY``, False for ``MM/DD/YYYY``.
-        None (default): inferred only when the column proves it (some value has a day
-        > 12 in one position and none in the other; written to ``notes``), else each
-        slashed value rejects its row.
+        How to read slashed dates: True for ``DD/MM/YYYY``, False for ``MM/DD/YYYY``. None
+        (default): inferred only when the column proves it (some value has a day > 12 in one
+        position and none in the other; written to ``notes``), else each slashed value rejects its
+        row.
     time_unit : {"s", "ms", "us", "ns"}, optional
-        Unit of epoch numbers in the time column (numbers or digit strings). Without it
-        a number rejects its row: the unit is never guessed from its size.
+        Unit of epoch numbers in the time column (numbers or digit strings). Without it a number
+        rejects its row: the unit is never guessed from its size.
     max_bytes : int, default 256 MiB
-        Largest file read; a larger one is a rejected row (not read into memory). Only
-        regular files are read: FIFOs, sockets and devices (or links to them) are
-        rejected without being opened.
+        Largest file read; a larger one is a rejected row (not read into memory). Only regular
+        files are read: FIFOs, sockets and devices (or links to them) are rejected without being
+        opened.
 
     Returns
     -------
     Corpus
-        ``articles`` (columns :data:`ARTICLE_COLUMNS`, then the table's other columns;
-        a table column named like an article column is renamed ``<name>_input``, except
-        ``title``/``byline``/``outlet`` whose values are used where given),
-        ``snapshots``, ``rejected`` and ``n_inputs`` with
-        ``len(articles) + len(rejected) == n_inputs``.
+        ``articles`` (columns :data:`ARTICLE_COLUMNS`, then the table's other columns; a table
+        column named like an article column is renamed ``<name>_input``, except
+        ``title``/``byline``/``outlet`` whose values are used where given), ``snapshots``,
+        ``rejected`` and ``n_inputs`` with ``len(articles) + len(rejected) == n_inputs``.
 
     Raises
     ------
     ArticleError
-        For call errors only: a missing path, an unknown file type, a folder without
-        ``.txt`` files, an unknown column name, a table with neither text nor instrument
-        column, naive publication times without ``tz=``, unusable ``published_at=``.
+        For call errors only: a missing path, an unknown file type, a folder without ``.txt``
+        files, an unknown column name, a table with neither text nor instrument column, naive
+        publication times without ``tz=``, unusable ``published_at=``.
     InvalidOptionError
-        For an unknown ``tz`` or ``encoding``.
-
-    Notes
-    -----
-    Content never raises: empty, whitespace-only or binary inputs, a box without text, a
-    lone sign-off, unparseable publication times, malformed table records are rows of
-    ``rejected`` with the reason.
-
-    Ids: a file's id is its name without suffix; a table's is the id column's value (or
-    row number). Repeated ids are made unique (``id``, ``id#2``, ``id#3``, ...) and the
-    renaming is written to the ``notes`` column of the articles concerned. Table rows
-    are numbered from 0 in ``source`` (``"file.csv:0"`` is the first data row).
+        For an unknown ``tz`` or ``encoding``. Content never raises, and ids are made unique:
+        see the module docstring.
     """
+    _check_read_options(tz, time_unit, dayfirst, max_bytes, encoding)
+    with _gc_paused():
+        return _read(
+            source, time_col=time_col, id_col=id_col, text_col=text_col, instrument_col=instrument_col,
+            published_at=published_at, tz=tz, encoding=encoding, outlet=outlet, dayfirst=dayfirst,
+            time_unit=time_unit, max_bytes=max_bytes,
+        )  # fmt: skip
+
+
+def _check_read_options(
+    tz: object, time_unit: object, dayfirst: object, max_bytes: object, encoding: str | None
+) -> None:
+    """The option checks of :func:`read_articles` (a fixed-offset ``tz`` warns)."""
     if tz is not None:
         try:
             ZoneInfo(str(tz))
@@ -1756,7 +1866,7 @@ def read_articles(
                 "times are read one hour off a city's clock; for New York time pass "
                 "tz='America/New_York' (or another city's IANA name)",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=3,  # the caller of read_articles
             )
     if time_unit is not None and time_unit not in TIME_UNITS:
         raise InvalidOptionError("time_unit", time_unit, TIME_UNITS)
@@ -1769,21 +1879,108 @@ def read_articles(
             codecs.lookup(encoding)
         except LookupError as exc:
             raise InvalidOptionError("encoding", encoding, reason="unknown codec") from exc
-    with _gc_paused():
-        return _read(
-            source,
-            time_col=time_col,
-            id_col=id_col,
-            text_col=text_col,
-            instrument_col=instrument_col,
-            published_at=published_at,
-            tz=tz,
-            encoding=encoding,
-            outlet=outlet,
-            dayfirst=dayfirst,
-            time_unit=time_unit,
-            max_bytes=max_bytes,
+
+
+# ---------------------------------------------------------------------------------------
+# readers: the extension point
+
+
+@runtime_checkable
+class ArticleReader(Protocol):
+    """A kind of input :func:`read_articles` does not know yet.
+
+    ``suffixes`` (lower case, with the dot, e.g. ``(".xml",)``) are the file suffixes it
+    reads, ``types`` the Python types (e.g. a feed client's result class); either may be
+    empty. ``read(source)`` turns one such input into what the reader already reads: a
+    DataFrame (a table: one article or event per row, read with the table options
+    ``text_col=``/``time_col=``/...) or an iterable of texts (a list, a Series or a mapping
+    id -> text). Every row or text is then accounted for as an article or a reject.
+    """
+
+    name: str
+    suffixes: tuple[str, ...]
+    types: tuple[type, ...]
+
+    def read(self, source: Any) -> pd.DataFrame | Iterable[str] | Mapping[str, str]: ...
+
+
+_READERS: dict[str, ArticleReader] = {}
+
+
+def register_reader(reader: ArticleReader, *, replace: bool = False) -> None:
+    """Teach :func:`read_articles` a new kind of input, by file suffix or Python type.
+
+    Parameters
+    ----------
+    reader : ArticleReader
+        An object with ``name``, ``suffixes``, ``types`` and ``read(source)``.
+    replace : bool, default False
+        Replace a reader registered under the same name.
+
+    Raises
+    ------
+    InvalidOptionError
+        For an object that is not a reader, a name already registered, or a suffix the
+        built-in readers or another registered reader already read.
+    """
+    if not isinstance(reader, ArticleReader) or not isinstance(reader.name, str) or not reader.name:
+        raise InvalidOptionError("reader", type(reader).__name__, reason="needs name, suffixes, types and read()")
+    if reader.name in _READERS and not replace:
+        raise InvalidOptionError("reader", reader.name, reason="already registered; pass replace=True")
+    builtin = {*_TEXT_SUFFIXES, *_TABLE_SUFFIXES}
+    others = {x for k, r in _READERS.items() if k != reader.name for x in r.suffixes}
+    for suffix in reader.suffixes:
+        if not isinstance(suffix, str) or not suffix.startswith(".") or suffix != suffix.lower():
+            raise InvalidOptionError("suffixes", suffix, reason="a lower-case suffix with its dot, e.g. '.xml'")
+        if suffix in builtin or suffix in others:
+            raise InvalidOptionError("suffixes", suffix, reason="already read by another reader")
+    if not all(isinstance(t, type) for t in reader.types):
+        raise InvalidOptionError("types", reader.types, reason="a tuple of classes")
+    _READERS[reader.name] = reader
+
+
+def unregister_reader(name: str) -> None:
+    """Forget a registered reader (no error when there is none of that name)."""
+    _READERS.pop(name, None)
+
+
+def readers() -> tuple[str, ...]:
+    """Names of the registered readers."""
+    return tuple(_READERS)
+
+
+def _user_reader(source: object) -> ArticleReader | None:
+    """The registered reader of ``source``: by type, else by the suffix of a file path."""
+    if not _READERS:
+        return None
+    for reader in _READERS.values():
+        if reader.types and isinstance(source, reader.types):
+            return reader
+    if isinstance(source, str | os.PathLike):
+        suffix = Path(source).suffix.lower()
+        if suffix:
+            for reader in _READERS.values():
+                if suffix in reader.suffixes:
+                    return reader
+    return None
+
+
+def _user_batch(
+    reader: ArticleReader, source: object, encoding: str | None, table_args: dict[str, Any]
+) -> tuple[_Batch, bool]:
+    """The batch of what a registered reader made of ``source`` (and whether it is a table)."""
+    if isinstance(source, str | os.PathLike) and not Path(source).is_file():
+        raise ArticleError(f"no such file: {_safe_name(source)!r}")
+    out = reader.read(source)
+    origin = _safe_name(source) if isinstance(source, str | os.PathLike) else f"<{reader.name}>"
+    if isinstance(out, pd.DataFrame):
+        return table_batch(out, origin, rows=None, encoding=encoding, **table_args), True
+    if isinstance(out, str | bytes) or not isinstance(out, Iterable):
+        raise ArticleError(
+            f"reader {reader.name!r} returned a {type(out).__name__}; it must return a DataFrame "
+            "or an iterable of texts"
         )
+    return _iterable_batch(out), False
 
 
 def _read(
@@ -1809,7 +2006,10 @@ def _read(
     }
     batch: _Batch
     is_table = False
-    if isinstance(source, pd.DataFrame):
+    user = _user_reader(source)
+    if user is not None:
+        batch, is_table = _user_batch(user, source, encoding, table_args)
+    elif isinstance(source, pd.DataFrame):
         is_table = True
         batch = table_batch(source, "<DataFrame>", rows=None, encoding=encoding, **table_args)
     elif isinstance(source, str | os.PathLike):

@@ -6,12 +6,13 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, cast, runtime_checkable
 
+from mktnews.errors import InvalidOptionError
 from mktnews.instruments import normalize_name
 from mktnews.textnums import ARROWS_DOWN, ARROWS_UP, MINUS_SIGNS, parse_digits
 
-__all__ = ["BOX_HEADINGS", "BoxRow"]
+__all__ = ["BOX_HEADINGS", "BoxLayout", "BoxRow", "box_layouts", "register_box_layout"]
 
 # ---------------------------------------------------------------------------------------
 # ticker boxes
@@ -413,11 +414,108 @@ def _number_values(
     return None if nums is None else _assign(nums, default_change=True)
 
 
+
+# ---------------------------------------------------------------------------------------
+# layouts: the extension point
+
+#: A found box: (index of its first head line, index after its last, its rows, notes
+#: about the box such as "Stand: 17:35").
+FoundBox = tuple[int, int, list[BoxRow], list[str]]
+
+
+@runtime_checkable
+class BoxLayout(Protocol):
+    """A ticker-box layout the reader does not know yet.
+
+    ``find`` gets the first non-empty lines of a page (stripped; at most 24, the box must
+    start on one of the first three) and the registry snapshot ``known`` (normalised
+    printed name -> symbol, see :func:`mktnews.instruments.known_instrument_keys`); it
+    returns ``(start, end, rows, notes)`` -- the box is ``lines[start:end]``, the text
+    after it is the article -- or None when the page has no box of this layout.
+    """
+
+    name: str
+
+    def find(self, lines: Sequence[str], known: Mapping[str, str]) -> FoundBox | None: ...
+
+
+_LAYOUTS: dict[str, BoxLayout] = {}
+
+
+def register_box_layout(layout: BoxLayout, *, replace: bool = False) -> None:
+    """Teach the reader a ticker-box layout (tried after the built-in ones).
+
+    Parameters
+    ----------
+    layout : BoxLayout
+        An object with a ``name`` and ``find(lines, known)`` (see :class:`BoxLayout`).
+    replace : bool, default False
+        Replace a layout registered under the same name.
+
+    Raises
+    ------
+    InvalidOptionError
+        For an object without ``name``/``find``, or a name already registered.
+    """
+    if not isinstance(layout, BoxLayout) or not isinstance(layout.name, str) or not layout.name:
+        raise InvalidOptionError("layout", type(layout).__name__, reason="needs a name and find(lines, known)")
+    if layout.name in _LAYOUTS and not replace:
+        raise InvalidOptionError("layout", layout.name, reason="already registered; pass replace=True")
+    _LAYOUTS[layout.name] = layout
+
+
+def unregister_box_layout(name: str) -> None:
+    """Forget a registered layout (no error when there is none of that name)."""
+    _LAYOUTS.pop(name, None)
+
+
+def box_layouts() -> tuple[str, ...]:
+    """Names of the registered layouts, in the order they are tried."""
+    return tuple(_LAYOUTS)
+
+
+def _checked_layout_result(layout: BoxLayout, lines: Sequence[str], found: object) -> FoundBox | None:
+    """A layout's answer, checked: indices inside the head lines, a non-empty box, rows
+    of :class:`BoxRow` (a wrong answer raises, naming the layout)."""
+    if found is None:
+        return None
+    ok = (
+        isinstance(found, tuple)
+        and len(found) == 4
+        and all(isinstance(x, int) for x in found[:2])
+        and 0 <= found[0] < found[1] <= len(lines)
+        and isinstance(found[2], list)
+        and len(found[2]) > 0
+        and all(isinstance(r, BoxRow) for r in found[2])
+    )
+    if not ok:
+        raise InvalidOptionError(
+            "layout", layout.name,
+            reason="find() must return None or (start, end, [BoxRow, ...], [notes]) with "
+            "0 <= start < end <= len(lines)",
+        )
+    box = cast("tuple[int, int, list[BoxRow], Sequence[object]]", found)
+    return box[0], box[1], list(box[2]), [str(x) for x in box[3]]
+
 def find_box(
     texts: list[str], known: Mapping[str, str]
 ) -> tuple[int, int, list[BoxRow], list[str]] | None:
     """Find the box among the first non-empty lines: (first line, line after, rows, lines
-    about the box such as "Stand: 17:35")."""
+    about the box such as "Stand: 17:35"). The built-in layouts are tried first, then the
+    registered ones (:func:`register_box_layout`) in the order they were registered."""
+    found = _builtin_box(texts, known)
+    if found is None:
+        for layout in list(_LAYOUTS.values()):
+            found = _checked_layout_result(layout, texts, layout.find(texts, known))
+            if found is not None:
+                break
+    return found
+
+
+def _builtin_box(
+    texts: list[str], known: Mapping[str, str]
+) -> tuple[int, int, list[BoxRow], list[str]] | None:
+    """The built-in layouts: pair boxes, quote lines, a single quote line."""
     n = len(texts)
     lines: list[_Line | None] = [None] * n
     quotes: dict[int, BoxRow | None] = {}

@@ -38,13 +38,21 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from mktnews.articles import Corpus
 from mktnews.errors import InvalidOptionError, UnknownInstrumentError
-from mktnews.events import as_corpus, capture_parts, published_ns, search_bounds, split_lists
+from mktnews.events import (
+    CaptureParts,
+    as_corpus,
+    capture_parts,
+    published_ns,
+    search_bounds,
+    split_lists,
+)
 from mktnews.instruments import resolve_instrument
 from mktnews.prices.base import PriceSource
 
@@ -365,6 +373,49 @@ def date_articles(
     corp = as_corpus(corpus)
     arts = corp.articles
     n = len(arts)
+    parts, tzs, cap_status = _captures(corp, source, bounds, tz)
+    snaps = parts.snaps
+    art_ids = parts.art_ids
+    w = _date_windows(parts.windows, bounds, tzs, lookback, n)
+    wd, dm = _text_evidence(arts)
+    final = _candidates(w, wd, dm)
+    f_dates = pd.DatetimeIndex(final["date"].to_numpy(dtype=np.int64).view("M8[ns]"))
+    f_art = final["art"].to_numpy(dtype=np.int64)
+    evidence = _evidence(final, f_dates, f_art, tzs, lookback, bounds)
+    n_cand, pub_date, status, cand_lists, ev_lists = _verdicts(final, f_dates, f_art, evidence, w, tzs, n)
+    assumption = _assumptions(final, f_art, lookback, n)
+    wstart, wend, cb = _window_extent(w, n)
+    pub_s, is_cand = _known_date_check(arts, tz, tzs, f_art, f_dates, n)
+    out = pd.DataFrame(
+        {
+            "article_id": art_ids,
+            "published_date": pd.Series(pub_date.view("M8[ns]")),
+            "date_status": pd.Series(status, dtype="str"),
+            "n_candidates": n_cand.astype(np.int64),
+            "candidates": cand_lists,
+            "evidence": ev_lists,
+            "capture_status": pd.Series(cap_status, dtype="str"),
+            "captured_before": pd.Series(pd.DatetimeIndex(cb.view("M8[ns]")).tz_localize("UTC")),
+            "window_start": pd.Series(wstart.view("M8[ns]")),
+            "window_end": pd.Series(wend.view("M8[ns]")),
+            "weekdays": pd.Series(_weekday_text(wd), dtype="str"),
+            "dates": split_lists([str(x) for x in dm["match"]], dm["row"].to_numpy(dtype=np.int64), n),
+            "tz": pd.Series(tzs, dtype="str"),
+            "published_at": pub_s,
+            "known_date_is_candidate": is_cand,
+            "assumption": pd.Series(assumption, dtype="str"),
+        }
+    )
+    out.attrs = {"lookback": lookback, "search": bounds, "price_errors": snaps.attrs.get("price_errors", {})}
+    return out
+
+
+def _captures(
+    corp: Corpus, source: PriceSource | None, bounds: tuple[pd.Timestamp, pd.Timestamp] | None,
+    tz: str | None,
+) -> tuple[CaptureParts, np.ndarray, np.ndarray]:
+    """The capture windows of the boxes, each article's time zone and page status."""
+    n = len(corp.articles)
     # boxes are searched from a week before the range on, without an end: a page may be
     # captured long after publication, and a capture before the range rules the range out
     parts = (
@@ -373,18 +424,61 @@ def date_articles(
         else capture_parts(corp, source, None, tz)
     )
     snaps = parts.snaps
-    art_ids = parts.art_ids
     tzs = _article_tz(corp, snaps, tz)
-    day = np.int64(86_400_000_000_000)
-
-    # page status per article
     cap_status = np.full(n, "none", dtype=object)
     if len(snaps):
-        pos = pd.Index(art_ids).get_indexer(pd.Index(snaps["article_id"]))
+        pos = pd.Index(parts.art_ids).get_indexer(pd.Index(snaps["article_id"]))
         cap_status[pos] = snaps["page_status"].to_numpy(dtype=object)
+    return parts, tzs, cap_status
 
-    # --- windows of candidate dates: (art, start, end, bound instant)
-    win = parts.windows
+
+def _text_evidence(arts: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Weekday words and explicit dates in each article's title and body."""
+    n = len(arts)
+    title = arts["title"].fillna("").astype("str") if "title" in arts else pd.Series([""] * n, dtype="str")
+    body = arts["body"].fillna("").astype("str") if "body" in arts else pd.Series([""] * n, dtype="str")
+    text = title.reset_index(drop=True) + "\n" + body.reset_index(drop=True)
+    return weekday_mentions(text), date_mentions(text)
+
+
+def _assumptions(final: pd.DataFrame, f_art: np.ndarray, lookback: int | None, n: int) -> np.ndarray:
+    """Per article, what its date rests on beyond the data (the look-back), else None."""
+    assumption = np.full(n, None, dtype=object)
+    if lookback is not None:
+        rests = np.zeros(n, dtype=bool)
+        rests[f_art[final["bound"].to_numpy(dtype=np.int64) != np.iinfo(np.int64).min]] = True
+        assumption[rests] = (
+            f"lookback={lookback}: assumes the page was captured within {lookback} days after "
+            "publication (not shown by the data)"
+        )
+    return assumption
+
+
+@dataclass
+class _Windows:
+    """The windows of candidate dates, sorted by article: article, first and last date
+    (local midnight, ns), capture bound instant (iNaT: none) and its label, length in days;
+    and per article whether only the capture bound is known (with that bound and label)."""
+
+    art: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    bound: np.ndarray
+    label: np.ndarray
+    length: np.ndarray
+    bound_only: np.ndarray
+    bo_bound: np.ndarray
+    bo_label: np.ndarray
+
+
+def _date_windows(
+    win: pd.DataFrame, bounds: tuple[pd.Timestamp, pd.Timestamp] | None, tzs: np.ndarray,
+    lookback: int | None, n: int,
+) -> _Windows:
+    """The windows of candidate dates of every article: capture windows (cut to the
+    search range and the look-back) and, with a search range, the range alone for
+    articles without one."""
+    day = np.int64(86_400_000_000_000)
     w_art = win["art"].to_numpy(dtype=np.int64)
     w_hi = win["hi"].to_numpy(dtype=np.int64)
     far = w_hi == np.iinfo(np.int64).max
@@ -431,32 +525,28 @@ def date_articles(
             w_art[keep_w], w_start[keep_w], w_end[keep_w], bound_inst[keep_w], w_label[keep_w]
         )
     length = np.maximum((w_end - w_start) // day + 1, 0)
-
-    # --- text evidence
-    title = arts["title"].fillna("").astype("str") if "title" in arts else pd.Series([""] * n, dtype="str")
-    body = arts["body"].fillna("").astype("str") if "body" in arts else pd.Series([""] * n, dtype="str")
-    text = title.reset_index(drop=True) + "\n" + body.reset_index(drop=True)
-    wd = weekday_mentions(text)
-    dm = date_mentions(text)
-
-    # --- candidates: expand the windows to dates, score them, keep the best per article;
-    # in chunks of whole articles so that long search ranges stay within memory
     order = np.argsort(w_art, kind="stable")
-    w_art, w_start, w_end, bound_inst, w_label, length = (
-        w_art[order], w_start[order], w_end[order], bound_inst[order], w_label[order], length[order]
+    return _Windows(
+        w_art[order], w_start[order], w_end[order], bound_inst[order], w_label[order], length[order],
+        bound_only, bo_bound, bo_label,
     )
+
+
+def _candidates(w: _Windows, wd: np.ndarray, dm: pd.DataFrame) -> pd.DataFrame:
+    """The windows expanded to dates, scored, the best kept per article; in chunks of whole
+    articles so that long search ranges stay within memory."""
     finals: list[pd.DataFrame] = []
-    if len(w_art):
-        first_w = np.flatnonzero(np.r_[True, w_art[1:] != w_art[:-1]])  # each article's first window
-        art_rows = np.add.reduceat(length, first_w)
+    if len(w.art):
+        first_w = np.flatnonzero(np.r_[True, w.art[1:] != w.art[:-1]])  # each article's first window
+        art_rows = np.add.reduceat(w.length, first_w)
         chunk = (np.cumsum(art_rows) - art_rows) // _CHUNK_ROWS  # by each article's first row
-        cut = np.r_[first_w[np.flatnonzero(np.r_[True, chunk[1:] != chunk[:-1]])], len(w_art)]
+        cut = np.r_[first_w[np.flatnonzero(np.r_[True, chunk[1:] != chunk[:-1]])], len(w.art)]
         for lo_w, hi_w in itertools.pairwise(cut.tolist()):
             sl = slice(int(lo_w), int(hi_w))
             finals.append(
-                _score_windows(w_art[sl], w_start[sl], w_end[sl], bound_inst[sl], w_label[sl], length[sl], wd, dm)
+                _score_windows(w.art[sl], w.start[sl], w.end[sl], w.bound[sl], w.label[sl], w.length[sl], wd, dm)
             )
-    final = (
+    return (
         pd.concat(finals, ignore_index=True)
         if finals
         else pd.DataFrame({"art": np.empty(0, np.int64), "date": np.empty(0, np.int64), "bound": np.empty(0, np.int64),
@@ -464,9 +554,12 @@ def date_articles(
                            "dm_text": np.empty(0, dtype=object)})
     )
 
-    # --- evidence strings for the remaining candidates
-    f_dates = pd.DatetimeIndex(final["date"].to_numpy(dtype=np.int64).view("M8[ns]"))
-    f_art = final["art"].to_numpy(dtype=np.int64)
+
+def _evidence(
+    final: pd.DataFrame, f_dates: pd.DatetimeIndex, f_art: np.ndarray, tzs: np.ndarray,
+    lookback: int | None, bounds: tuple[pd.Timestamp, pd.Timestamp] | None,
+) -> np.ndarray:
+    """One evidence string per remaining candidate date."""
     f_wd = final["wd"].to_numpy(dtype=np.int64)
     f_dm = final["dm"].to_numpy(dtype=np.int64)
     short = np.array(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], dtype=object)
@@ -507,8 +600,15 @@ def date_articles(
     no_b = ~has_b
     bparts[no_b] = "no capture bound (search range only); "
     sparts = "in search range" if bounds is not None else "no search range"
-    evidence = ev + wparts + dparts.astype(object) + bparts + sparts
+    return ev + wparts + dparts.astype(object) + bparts + sparts
 
+
+def _verdicts(
+    final: pd.DataFrame, f_dates: pd.DatetimeIndex, f_art: np.ndarray, evidence: np.ndarray,
+    w: _Windows, tzs: np.ndarray, n: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Series, pd.Series]:
+    """Per article: the number of candidates, the date when one remains, the status, the
+    candidate and evidence lists (bound-only articles: the bound as their evidence)."""
     n_cand = np.bincount(f_art, minlength=n)
     cand_lists = split_lists(list(f_dates), f_art, n)
     ev_lists = split_lists([str(e) for e in evidence], f_art, n)
@@ -519,45 +619,46 @@ def date_articles(
         arts_single = np.flatnonzero(single)
         pub_date[arts_single] = f_dates.asi8[first_of.reindex(arts_single).to_numpy()]
     had_window = np.zeros(n, dtype=bool)
-    had_window[w_art] = True
+    had_window[w.art] = True
     status = np.where(
         n_cand == 1, "unique", np.where(n_cand > 1, "ambiguous", np.where(had_window, "no_candidate", "no_evidence"))
     )
-    bound_only &= n_cand == 0
+    w.bound_only &= n_cand == 0
+    bound_only = w.bound_only
     status = np.where(bound_only, "bound_only", status)
     if bound_only.any():
         for a in np.flatnonzero(bound_only).tolist():
-            when = pd.Timestamp(int(bo_bound[a]), tz="UTC").tz_convert(str(tzs[a]))
+            when = pd.Timestamp(int(w.bo_bound[a]), tz="UTC").tz_convert(str(tzs[a]))
             ev_lists[a] = [
-                f"box shows the close-to-close change of {bo_label[a]}, so the page was captured "
+                f"box shows the close-to-close change of {w.bo_label[a]}, so the page was captured "
                 f"before {when:%Y-%m-%d %H:%M} {tzs[a]}; no look-back given (lookback=) and no "
                 "search range (search=): publication may be any earlier date"
             ]
-    assumption = np.full(n, None, dtype=object)
-    if lookback is not None:
-        rests = np.zeros(n, dtype=bool)
-        rests[f_art[final["bound"].to_numpy(dtype=np.int64) != np.iinfo(np.int64).min]] = True
-        assumption[rests] = (
-            f"lookback={lookback}: assumes the page was captured within {lookback} days after "
-            "publication (not shown by the data)"
-        )
+    return n_cand, pub_date, status, cand_lists, ev_lists
 
-    # window extent and latest capture bound per article
+
+def _window_extent(w: _Windows, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per article: first and last date of its windows and the latest capture bound."""
     wstart = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
     wend = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
     cb = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
-    cb[bound_only] = bo_bound[bound_only]
-    if len(w_art):
-        wf = pd.DataFrame({"art": w_art, "s": w_start, "e": w_end, "b": bound_inst})
+    cb[w.bound_only] = w.bo_bound[w.bound_only]
+    if len(w.art):
+        wf = pd.DataFrame({"art": w.art, "s": w.start, "e": w.end, "b": w.bound})
         gb = wf.loc[wf["b"] != np.iinfo(np.int64).min].groupby("art")["b"].max()
         cb[gb.index.to_numpy()] = gb.to_numpy()
         wf = wf.loc[wf["e"] >= wf["s"]]
         g = wf.groupby("art")
         wstart[g["s"].min().index.to_numpy()] = g["s"].min().to_numpy()
         wend[g["e"].max().index.to_numpy()] = g["e"].max().to_numpy()
+    return wstart, wend, cb
 
-    wd_text = _weekday_text(wd)
-    dm_lists = split_lists([str(x) for x in dm["match"]], dm["row"].to_numpy(dtype=np.int64), n)
+
+def _known_date_check(
+    arts: pd.DataFrame, tz: str | None, tzs: np.ndarray, f_art: np.ndarray,
+    f_dates: pd.DatetimeIndex, n: int,
+) -> tuple[pd.Series, pd.arrays.BooleanArray]:
+    """The known publication times and, for those, whether their date is a candidate."""
     pub_ns = published_ns(arts, tz)
     pub_s = pd.Series(pd.DatetimeIndex(pub_ns.view("M8[ns]")).tz_localize("UTC"))
     known_date = _local_date(pub_s, tzs)
@@ -567,30 +668,7 @@ def date_articles(
         kd = pd.DataFrame({"art": np.flatnonzero(known), "date": known_date[known]})
         hit = kd.merge(pd.DataFrame({"art": f_art, "date": f_dates.asi8}), on=["art", "date"], how="left", indicator=True)
         is_cand[kd["art"].to_numpy()] = (hit["_merge"] == "both").to_numpy()
-
-    out = pd.DataFrame(
-        {
-            "article_id": art_ids,
-            "published_date": pd.Series(pub_date.view("M8[ns]")),
-            "date_status": pd.Series(status, dtype="str"),
-            "n_candidates": n_cand.astype(np.int64),
-            "candidates": cand_lists,
-            "evidence": ev_lists,
-            "capture_status": pd.Series(cap_status, dtype="str"),
-            "captured_before": pd.Series(pd.DatetimeIndex(cb.view("M8[ns]")).tz_localize("UTC")),
-            "window_start": pd.Series(wstart.view("M8[ns]")),
-            "window_end": pd.Series(wend.view("M8[ns]")),
-            "weekdays": pd.Series(wd_text, dtype="str"),
-            "dates": dm_lists,
-            "tz": pd.Series(tzs, dtype="str"),
-            "published_at": pub_s,
-            "known_date_is_candidate": is_cand,
-            "assumption": pd.Series(assumption, dtype="str"),
-        }
-    )
-    out.attrs = {"lookback": lookback, "search": bounds, "price_errors": snaps.attrs.get("price_errors", {})}
-    return out
-
+    return pub_s, is_cand
 
 def _weekday_text(wd: np.ndarray) -> np.ndarray:
     out = np.full(len(wd), "", dtype=object)

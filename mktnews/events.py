@@ -1776,7 +1776,7 @@ def _interval_bounds(
 
 
 @dataclass
-class _CaptureParts:
+class CaptureParts:
     snaps: pd.DataFrame  # per snapshot (CAPTURE_COLUMNS)
     windows: pd.DataFrame  # art, lo, hi: capture windows consistent with all voting boxes
     art_ids: pd.Series
@@ -1788,7 +1788,7 @@ def capture_parts(
     search: Sequence[object] | None,
     tz: str | None = None,
     search_from: pd.Timestamp | None = None,
-) -> _CaptureParts:
+) -> CaptureParts:
     """Capture sessions per box and page windows. ``search_from`` (instead of
     ``search``) searches every session from that date to the end of the data."""
     corp = as_corpus(corpus)
@@ -1989,7 +1989,7 @@ def capture_parts(
     )
     out.attrs = {"price_errors": errors, "search": None if bounds is None else (bounds[0], bounds[1])}
     win = windows.copy()
-    return _CaptureParts(out, win, art_ids)
+    return CaptureParts(out, win, art_ids)
 
 
 def _lists(row: np.ndarray, sess: np.ndarray, n: int) -> pd.Series:

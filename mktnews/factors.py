@@ -100,6 +100,11 @@ def model_k(model: str, regressors: Sequence[str] | None = None) -> int:
 
     if model in ALT_MODELS:
         return 2  # intercept and beta
+    from mktnews.models import registered_model
+
+    user = registered_model(model)
+    if user is not None:
+        return 1 + len(user.regressors)  # intercept and loadings
 
     return MODEL_K[model]
 
@@ -146,23 +151,7 @@ def check_factor_options(
             "factors", type(factors).__name__, reason="expected a DataFrame indexed by date"
         )
     if regressors is not None:
-        if model != "factor":
-            raise ConfigurationError(
-                f"regressors= is only used by model='factor'; model={model!r} regresses on "
-                f"{list(FACTOR_MODELS[model] or ())}"
-            )
-        if isinstance(regressors, str):
-            regressors = [regressors]
-        if (
-            not isinstance(regressors, Sequence)
-            or not regressors
-            or not all(isinstance(r, str) for r in regressors)
-        ):
-            raise InvalidOptionError(
-                "regressors", regressors, reason="expected a non-empty list of column names"
-            )
-        if len(set(regressors)) != len(regressors):
-            raise InvalidOptionError("regressors", regressors, reason="a column is named twice")
+        regressors = _check_regressors(model, regressors)
     if interval != "1d":
         raise ConfigurationError(
             f"model={model!r} uses daily factor returns; interval={interval!r} is intraday: "
@@ -186,7 +175,37 @@ def check_factor_options(
         {c: pd.to_numeric(factors[by_name[c]], errors="raise").astype("float64") for c in keep},
         index=factors.index,
     )
-    idx = factors.index
+    idx = _factor_dates(factors.index)
+    out.index = idx.as_unit("ns")
+    out = out.sort_index()
+    _check_decimals(out, cols, model)
+    return out, tuple(cols)
+
+
+def _check_regressors(model: str, regressors: object) -> list[str]:
+    """``regressors=`` as a list of distinct column names (only ``model='factor'`` takes it)."""
+    if model != "factor":
+        raise ConfigurationError(
+            f"regressors= is only used by model='factor'; model={model!r} regresses on "
+            f"{list(FACTOR_MODELS[model] or ())}"
+        )
+    if isinstance(regressors, str):
+        regressors = [regressors]
+    if (
+        not isinstance(regressors, Sequence)
+        or not regressors
+        or not all(isinstance(r, str) for r in regressors)
+    ):
+        raise InvalidOptionError(
+            "regressors", regressors, reason="expected a non-empty list of column names"
+        )
+    if len(set(regressors)) != len(regressors):
+        raise InvalidOptionError("regressors", regressors, reason="a column is named twice")
+    return list(regressors)
+
+
+def _factor_dates(idx: pd.Index) -> pd.DatetimeIndex:
+    """The factor frame's index as tz-naive midnight dates, none missing or repeated."""
     if not isinstance(idx, pd.DatetimeIndex):
         try:
             idx = pd.DatetimeIndex(pd.to_datetime(idx))
@@ -206,8 +225,11 @@ def check_factor_options(
         raise InvalidOptionError(
             "factors", "DataFrame", reason=f"date {idx[idx.duplicated()][0].date()} is repeated"
         )
-    out.index = idx.as_unit("ns")
-    out = out.sort_index()
+    return idx
+
+
+def _check_decimals(out: pd.DataFrame, cols: Sequence[str], model: str) -> None:
+    """Refuse factor returns (and RF) that look like percent rather than decimals."""
     for c in cols[:1] if model != "factor" else ():
         med = float(np.nanmedian(np.abs(out[c].to_numpy())))
         if med > 0.05:
@@ -222,7 +244,6 @@ def check_factor_options(
                 f"factors['RF'] has a median absolute value of {rf_med:.3g} per day: percent, "
                 "not decimals? Divide by 100 (read_french_factors does)"
             )
-    return out, tuple(cols)
 
 
 def describe_factors(factors: pd.DataFrame | None) -> str | None:
@@ -467,12 +488,12 @@ def fit_estimation(
         )
         if keep:
             keys[a:b] = np.where(np.isfinite(parts[-1].resid), est.keys, -1)
-    fit = _concat_fits(parts)
+    fit = concat_fits(parts)
     resid = fit.resid if keep else np.empty((n, 0))
     return fit, keys, resid
 
 
-def _concat_fits(parts: list[FactorFit]) -> FactorFit:
+def concat_fits(parts: list[FactorFit]) -> FactorFit:
     if len(parts) == 1:
         return parts[0]
     first = parts[0]

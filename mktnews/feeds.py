@@ -619,17 +619,7 @@ def read_feed(
     InvalidOptionError
         For an unknown ``format`` or ``tz``, or ``max_instruments`` below 1.
     """
-    if format is not None:
-        check_option("format", format, FeedFormat)
-    if tz is not None:
-        try:
-            ZoneInfo(str(tz))
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise InvalidOptionError("tz", tz, reason="not an IANA time zone") from exc
-    if max_instruments is not None and (
-        not isinstance(max_instruments, (int, np.integer)) or max_instruments < 1
-    ):
-        raise InvalidOptionError("max_instruments", max_instruments, reason="must be an int >= 1")
+    _check_feed_options(format, tz, max_instruments)
     raw = _load(source, encoding)
     if raw.xml is not None or format == "rss":
         if raw.xml is None:
@@ -642,7 +632,39 @@ def read_feed(
         )
         frame, labels = _rss_frame(raw.xml, label)
         return _build_rss(frame, labels, tz, ticker, max_instruments)
-    frame = raw.frame
+    frame, fmt, spec = _format_of(raw.frame, format)
+    n = len(frame)
+    times, why = (
+        _parse_times(_column(frame, spec.time), spec.parser, tz)  # type: ignore[arg-type]
+        if n
+        else (pd.Series([], dtype="datetime64[ns, UTC]"), pd.Series([], dtype=object))
+    )
+    ids = _text(frame, spec.id, n)
+    art = _article_fields(frame, fmt, spec, times, raw.labels, ids)
+    tick = _ticker_lists(_column(frame, spec.tickers), n, ticker)
+    insights = _column(frame, "insights") if fmt == "polygon" else None
+    row_ids = ids.where(ids.notna(), pd.Series([str(i) for i in range(n)], dtype="str"))
+    return _finish(art, tick, row_ids, why, spec.time, raw.rejected, max_instruments, insights)
+
+
+def _check_feed_options(format: object, tz: object, max_instruments: object) -> None:
+    """The option checks of :func:`read_feed`."""
+    if format is not None:
+        check_option("format", format, FeedFormat)
+    if tz is not None:
+        try:
+            ZoneInfo(str(tz))
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise InvalidOptionError("tz", tz, reason="not an IANA time zone") from exc
+    if max_instruments is not None and (
+        not isinstance(max_instruments, (int, np.integer)) or max_instruments < 1
+    ):
+        raise InvalidOptionError("max_instruments", max_instruments, reason="must be an int >= 1")
+
+
+def _format_of(frame: pd.DataFrame, format: FeedFormat | None) -> tuple[pd.DataFrame, str, _Spec]:
+    """The feed format (forced or detected), checked against the fields; GDELT GKG gets
+    its page titles out of ``Extras``."""
     columns = {str(c) for c in frame.columns}
     fmt = format if format is not None else _detect(columns)
     spec = _SPECS[fmt]
@@ -659,17 +681,18 @@ def read_feed(
             .str.extract(r"<PAGE_TITLE>(.*?)</PAGE_TITLE>", expand=False)
         )
         spec = _Spec(**{**spec.__dict__, "title": "title"})
+    return frame, fmt, spec
+
+
+def _article_fields(
+    frame: pd.DataFrame, fmt: str, spec: _Spec, times: pd.Series, labels: object, ids: pd.Series
+) -> pd.DataFrame:
+    """The article columns of a feed frame, then its extras and every other input field."""
     n = len(frame)
-    times, why = (
-        _parse_times(_column(frame, spec.time), spec.parser, tz)  # type: ignore[arg-type]
-        if n
-        else (pd.Series([], dtype="datetime64[ns, UTC]"), pd.Series([], dtype=object))
-    )
     bodies = [_text(frame, b, n) for b in spec.body]
     body = bodies[0] if bodies else pd.Series([""] * n, dtype="str")
     for b in bodies[1:]:
         body = body.fillna(b)
-    ids = _text(frame, spec.id, n)
     art = pd.DataFrame(
         {
             "published_at": times.reset_index(drop=True),
@@ -677,7 +700,7 @@ def read_feed(
             "body": body.fillna(""),
             "byline": _text(frame, spec.author, n),
             "outlet": _text(frame, spec.outlet, n),
-            "source": pd.Series(raw.labels, dtype="str"),
+            "source": pd.Series(labels, dtype="str"),
             "feed_format": pd.Series([fmt] * n, dtype="str"),
             "time_kind": pd.Series([spec.time_kind] * n, dtype="str"),
             "url": _text(frame, spec.url, n),
@@ -695,10 +718,7 @@ def read_feed(
             continue
         name = f"{c}_input" if c in ARTICLE_COLUMNS or c in art.columns else str(c)
         art[name] = frame[c].reset_index(drop=True)
-    tick = _ticker_lists(_column(frame, spec.tickers), n, ticker)
-    insights = _column(frame, "insights") if fmt == "polygon" else None
-    row_ids = ids.where(ids.notna(), pd.Series([str(i) for i in range(n)], dtype="str"))
-    return _finish(art, tick, row_ids, why, spec.time, raw.rejected, max_instruments, insights)
+    return art
 
 
 def _build_rss(

@@ -133,7 +133,7 @@ def near_duplicates(
         (``dup_rank == 0``). The first is the earliest ``published_at`` (missing times
         last), ties in corpus order.
     """
-    from scipy.sparse import coo_matrix, triu
+    from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     check_option("keep", keep, Keep)
@@ -143,31 +143,59 @@ def near_duplicates(
         raise InvalidOptionError("shingle", shingle, reason="must be an int >= 1")
     a = corpus.articles
     n = len(a)
-    text = (
-        a["title"].fillna("").astype("str")
-        + " "
-        + a["body"].fillna("").astype("str").str.slice(0, int(lede_chars))
-    )
-    m = _shingle_matrix(text.reset_index(drop=True), int(shingle))
-    size = np.asarray(m.sum(axis=1)).ravel()
-    inter = triu(m @ m.T, k=1).tocoo()
-    i, j, x = inter.row, inter.col, inter.data
-    jac = x / np.maximum(size[i] + size[j] - x, 1.0)
-    ok = jac >= float(threshold)
     pub = a["published_at"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    nat = np.iinfo(np.int64).min
-    if within is not None:
-        span = pd.Timedelta(within).value
-        ti, tj = pub[i], pub[j]
-        known = (ti != nat) & (tj != nat)
-        ok &= known & (np.abs(ti - tj) <= span)
-    i, j, jac = i[ok], j[ok], jac[ok]
+    i, j, jac = _similar_pairs(a, pub, float(threshold), within, int(shingle), int(lede_chars))
     g = coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
     _, label = connected_components(g, directed=False)
     best = np.full(n, np.nan)
     if len(jac):
         both = pd.DataFrame({"k": np.r_[i, j], "v": np.r_[jac, jac]}).groupby("k")["v"].max()
         best[both.index.to_numpy()] = both.to_numpy()
+    rank, first_pos, count = _ranks_in_groups(label, pub)
+    ids = a["article_id"].astype("str").to_numpy()
+    out = a.copy()
+    out["dup_group"] = pd.Series(ids[first_pos], dtype="str")
+    out["dup_rank"] = rank
+    out["dup_count"] = count
+    out["dup_similarity"] = best
+    out["novel"] = rank == 0
+    if keep == "all":
+        return Corpus(out, corpus.snapshots, corpus.rejected, corpus.n_inputs)
+    return _drop_later_copies(corpus, out, ids, rank, first_pos, best)
+
+
+def _similar_pairs(
+    a: pd.DataFrame, pub: np.ndarray, threshold: float, within: str | pd.Timedelta | None,
+    shingle: int, lede_chars: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs ``i < j`` of articles at or above ``threshold`` Jaccard (and ``within`` apart)."""
+    from scipy.sparse import triu
+
+    text = (
+        a["title"].fillna("").astype("str")
+        + " "
+        + a["body"].fillna("").astype("str").str.slice(0, lede_chars)
+    )
+    m = _shingle_matrix(text.reset_index(drop=True), shingle)
+    size = np.asarray(m.sum(axis=1)).ravel()
+    inter = triu(m @ m.T, k=1).tocoo()
+    i, j, x = inter.row, inter.col, inter.data
+    jac = x / np.maximum(size[i] + size[j] - x, 1.0)
+    ok = jac >= threshold
+    nat = np.iinfo(np.int64).min
+    if within is not None:
+        span = pd.Timedelta(within).value
+        ti, tj = pub[i], pub[j]
+        known = (ti != nat) & (tj != nat)
+        ok &= known & (np.abs(ti - tj) <= span)
+    return i[ok], j[ok], jac[ok]
+
+
+def _ranks_in_groups(label: np.ndarray, pub: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per article: its rank in its group (by time, missing last, then corpus order), the
+    position of the group's first article, and the group's size."""
+    n = len(label)
+    nat = np.iinfo(np.int64).min
     order_time = np.where(pub == nat, np.iinfo(np.int64).max, pub)
     order = np.lexsort((np.arange(n), order_time, label))
     lab_sorted = label[order]
@@ -178,15 +206,14 @@ def near_duplicates(
     first_pos = np.empty(n, np.int64)
     first_pos[order] = order[grp_start]
     count = np.bincount(label, minlength=n)[label] if n else np.zeros(0, np.int64)
-    ids = a["article_id"].astype("str").to_numpy()
-    out = a.copy()
-    out["dup_group"] = pd.Series(ids[first_pos], dtype="str")
-    out["dup_rank"] = rank
-    out["dup_count"] = count
-    out["dup_similarity"] = best
-    out["novel"] = rank == 0
-    if keep == "all":
-        return Corpus(out, corpus.snapshots, corpus.rejected, corpus.n_inputs)
+    return rank, first_pos, count
+
+
+def _drop_later_copies(
+    corpus: Corpus, out: pd.DataFrame, ids: np.ndarray, rank: np.ndarray,
+    first_pos: np.ndarray, best: np.ndarray,
+) -> Corpus:
+    """The corpus without the later members of each group (to ``rejected``, with a reason)."""
     drop = rank > 0
     src = out["source"].astype("str").to_numpy()
     reasons = pd.DataFrame(
@@ -343,8 +370,32 @@ def time_profile(
     A shift is reported when at least ``min_articles`` stories are profiled, the best
     shift is not 0, and it raises the news-day share by at least 0.2 to at least 0.6.
     """
-    from mktnews.calendars import calendar_sessions, get_calendar
+    frame, unplaced = _stories_by_calendar(corpus, calendar)
+    rows: list[pd.DataFrame] = []
+    diags: list[dict[str, Any]] = []
+    for code, g in frame.groupby("calendar", sort=True):
+        prof, diag = _profile_of(str(code), code, g["published_at"], min_articles)
+        rows.append(prof)
+        diags.append(diag)
+        msg = diag["warning"]
+        if msg and warn:
+            warnings.warn(msg, FeedTimeWarning, stacklevel=2)
+    out = (
+        pd.concat(rows, ignore_index=True).set_index(["calendar", "hour"])
+        if rows
+        else pd.DataFrame(
+            {"n": [], "share": [], "in_session": []},
+            index=pd.MultiIndex.from_arrays([[], []], names=["calendar", "hour"]),
+        )
+    )
+    out.attrs["diagnostics"] = pd.DataFrame(diags)
+    out.attrs["unplaced"] = unplaced
+    return out
 
+
+def _stories_by_calendar(corpus: Corpus, calendar: str | None) -> tuple[pd.DataFrame, int]:
+    """One row per (article, calendar) with its publication time, and how many stories
+    have no calendar or no time (left out of the profile)."""
     a = corpus.articles
     snaps = corpus.snapshots
     # every snapshot row, plus the instrument column of articles without one
@@ -366,95 +417,90 @@ def time_profile(
     # an article counts once per calendar (a box naming the DAX and the MDAX is one Xetra story)
     frame = frame.drop_duplicates(["article_id", "calendar"])
     placed = frame["calendar"].notna() & frame["published_at"].notna()
-    unplaced = int((~placed).sum())
-    frame = frame[placed]
-    rows: list[pd.DataFrame] = []
-    diags: list[dict[str, Any]] = []
-    for code, g in frame.groupby("calendar", sort=True):
-        cal = get_calendar(str(code))
-        tz = str(cal.tz)
-        sched = calendar_sessions(str(code))
-        t = g["published_at"]
-        sess = sched.loc[t.min().tz_convert(tz).normalize().tz_localize(None) :].head(260)
-        if len(sess) == 0:
-            sess = sched.tail(260)
-        o = sess["open"].dt.tz_convert(tz)
-        c = sess["close"].dt.tz_convert(tz)
-        open_h = float(np.median(o.dt.hour + o.dt.minute / 60))
-        close_h = float(np.median(c.dt.hour + c.dt.minute / 60))
-        local = t.dt.tz_convert(tz)
-        hod = (local.dt.hour + local.dt.minute / 60 + local.dt.second / 3600).to_numpy()
-        hours = np.floor(hod).astype(int)
-        cnt = np.bincount(hours, minlength=24)
-        prof = pd.DataFrame(
-            {
-                "calendar": code,
-                "hour": np.arange(24),
-                "n": cnt,
-                "share": cnt / max(len(hod), 1),
-                "in_session": (np.arange(24) + 1 > open_h) & (np.arange(24) < close_h),
-            }
-        )
-        rows.append(prof)
-        lo_core, hi_core = open_h - 3, close_h + 2
-        # shifts -23..23 h cover every residue twice, so a fitting range that wraps round
-        # midnight is one contiguous run in this array
-        shifts = np.arange(-23, 24)
-        shifted = (hod[None, :] + shifts[:, None]) % 24
-        core = ((shifted >= lo_core) & (shifted < hi_core)).mean(axis=1)
-        fits = core >= core.max() - 0.02  # every shift within 0.02 of the best share fits
-        edges = np.flatnonzero(np.diff(np.r_[0, fits.astype(np.int8), 0]))
-        runs = [
-            (int(shifts[b]), int(shifts[e - 1]))
-            for b, e in zip(edges[::2], edges[1::2], strict=True)
-        ]
-        runs = [r for r in runs if -12 <= (r[0] + r[1]) / 2 <= 12] or runs
-        zero = [r for r in runs if r[0] <= 0 <= r[1]]
-        run = zero[0] if zero else max(runs, key=lambda r: (r[1] - r[0], -abs(r[0] + r[1])))
-        best = 0 if zero else int(np.round((run[0] + run[1]) / 2))
-        cand = np.arange(run[0], run[1] + 1)
-        at0 = float(core[shifts == 0][0])
-        atb = float(core[shifts == best][0])
-        midnight = float(
-            ((local.dt.hour == 0) & (local.dt.minute == 0) & (local.dt.second == 0)).mean()
-        )
-        msg = ""
-        if len(hod) >= min_articles and best != 0 and atb - at0 >= 0.2 and atb >= 0.6:
-            msg = (
-                f"{code}: stories fall where {code}'s news day is only after shifting them "
-                f"by {best:+d} h (any of {int(cand.min()):+d}..{int(cand.max()):+d} h fits; "
-                f"{at0:.0%} -> {atb:.0%} within {lo_core:.1f}-{hi_core:.1f} h "
-                f"{tz}); check the zone the feed's times were converted with (tz=)"
-            )
-        if len(hod) >= min_articles and midnight >= 0.5:
-            msg = (msg + "; " if msg else "") + (
-                f"{code}: {midnight:.0%} of stories are at exactly 00:00:00 local: the times "
-                "look like dates without a time of day"
-            )
-        diags.append(
-            {
-                "calendar": code, "tz": tz, "open": open_h, "close": close_h, "n": len(hod),
-                "share_pre": float((hod < open_h).mean()),
-                "share_regular": float(((hod >= open_h) & (hod < close_h)).mean()),
-                "share_post": float((hod >= close_h).mean()),
-                "share_midnight": midnight, "share_core": at0, "best_shift": best,
-                "share_core_shifted": atb, "shift_min": int(cand.min()),
-                "shift_max": int(cand.max()), "warning": msg,
-            }
-        )  # fmt: skip
-        if msg and warn:
-            warnings.warn(msg, FeedTimeWarning, stacklevel=2)
-    out = (
-        pd.concat(rows, ignore_index=True).set_index(["calendar", "hour"])
-        if rows
-        else pd.DataFrame(
-            {"n": [], "share": [], "in_session": []},
-            index=pd.MultiIndex.from_arrays([[], []], names=["calendar", "hour"]),
-        )
+    return frame[placed], int((~placed).sum())
+
+
+def _profile_of(
+    code: str, label: object, t: pd.Series, min_articles: int
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The hourly profile of one calendar's stories (times ``t``) and its diagnostics row."""
+    from mktnews.calendars import calendar_sessions, get_calendar
+
+    cal = get_calendar(code)
+    tz = str(cal.tz)
+    sched = calendar_sessions(code)
+    sess = sched.loc[t.min().tz_convert(tz).normalize().tz_localize(None) :].head(260)
+    if len(sess) == 0:
+        sess = sched.tail(260)
+    o = sess["open"].dt.tz_convert(tz)
+    c = sess["close"].dt.tz_convert(tz)
+    open_h = float(np.median(o.dt.hour + o.dt.minute / 60))
+    close_h = float(np.median(c.dt.hour + c.dt.minute / 60))
+    local = t.dt.tz_convert(tz)
+    hod = (local.dt.hour + local.dt.minute / 60 + local.dt.second / 3600).to_numpy()
+    hours = np.floor(hod).astype(int)
+    cnt = np.bincount(hours, minlength=24)
+    prof = pd.DataFrame(
+        {
+            "calendar": label,
+            "hour": np.arange(24),
+            "n": cnt,
+            "share": cnt / max(len(hod), 1),
+            "in_session": (np.arange(24) + 1 > open_h) & (np.arange(24) < close_h),
+        }
     )
-    out.attrs["diagnostics"] = pd.DataFrame(diags)
-    out.attrs["unplaced"] = unplaced
-    return out
+    lo_core, hi_core = open_h - 3, close_h + 2
+    best, cand, at0, atb = _best_shift(hod, lo_core, hi_core)
+    midnight = float(
+        ((local.dt.hour == 0) & (local.dt.minute == 0) & (local.dt.second == 0)).mean()
+    )
+    msg = ""
+    if len(hod) >= min_articles and best != 0 and atb - at0 >= 0.2 and atb >= 0.6:
+        msg = (
+            f"{label}: stories fall where {label}'s news day is only after shifting them "
+            f"by {best:+d} h (any of {int(cand.min()):+d}..{int(cand.max()):+d} h fits; "
+            f"{at0:.0%} -> {atb:.0%} within {lo_core:.1f}-{hi_core:.1f} h "
+            f"{tz}); check the zone the feed's times were converted with (tz=)"
+        )
+    if len(hod) >= min_articles and midnight >= 0.5:
+        msg = (msg + "; " if msg else "") + (
+            f"{label}: {midnight:.0%} of stories are at exactly 00:00:00 local: the times "
+            "look like dates without a time of day"
+        )
+    diag = {
+        "calendar": label, "tz": tz, "open": open_h, "close": close_h, "n": len(hod),
+        "share_pre": float((hod < open_h).mean()),
+        "share_regular": float(((hod >= open_h) & (hod < close_h)).mean()),
+        "share_post": float((hod >= close_h).mean()),
+        "share_midnight": midnight, "share_core": at0, "best_shift": best,
+        "share_core_shifted": atb, "shift_min": int(cand.min()),
+        "shift_max": int(cand.max()), "warning": msg,
+    }  # fmt: skip
+    return prof, diag
+
+
+def _best_shift(
+    hod: np.ndarray, lo_core: float, hi_core: float
+) -> tuple[int, np.ndarray, float, float]:
+    """The whole-hour shift that puts most stories (local hours ``hod``) in the news day
+    ``lo_core``..``hi_core``: the shift, every shift that fits, the share at 0 and at it."""
+    # shifts -23..23 h cover every residue twice, so a fitting range that wraps round
+    # midnight is one contiguous run in this array
+    shifts = np.arange(-23, 24)
+    shifted = (hod[None, :] + shifts[:, None]) % 24
+    core = ((shifted >= lo_core) & (shifted < hi_core)).mean(axis=1)
+    fits = core >= core.max() - 0.02  # every shift within 0.02 of the best share fits
+    edges = np.flatnonzero(np.diff(np.r_[0, fits.astype(np.int8), 0]))
+    runs = [
+        (int(shifts[b]), int(shifts[e - 1]))
+        for b, e in zip(edges[::2], edges[1::2], strict=True)
+    ]
+    runs = [r for r in runs if -12 <= (r[0] + r[1]) / 2 <= 12] or runs
+    zero = [r for r in runs if r[0] <= 0 <= r[1]]
+    run = zero[0] if zero else max(runs, key=lambda r: (r[1] - r[0], -abs(r[0] + r[1])))
+    best = 0 if zero else int(np.round((run[0] + run[1]) / 2))
+    cand = np.arange(run[0], run[1] + 1)
+    return best, cand, float(core[shifts == 0][0]), float(core[shifts == best][0])
 
 
 def plot_time_profile(

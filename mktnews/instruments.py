@@ -184,22 +184,7 @@ def register_instrument(
         same day 0 as news during the session (pass the exchange's calendar, e.g.
         ``calendar="XNYS", tz="America/New_York"``).
     """
-    check_option("kind", kind, InstrumentKind)
-    if calendar is None and kind in _EXCHANGE_KINDS:
-        warnings.warn(
-            f"register_instrument({symbol!r}): kind={kind!r} without calendar=: day 0 will "
-            f"follow the data's dates in {tz} (a session spans the whole calendar day), so "
-            "news after the exchange's close gets the same day 0 as news during the session; "
-            "pass calendar= (an exchange_calendars code such as 'XNYS') and tz=",
-            UserWarning,
-            stacklevel=2,
-        )
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidOptionError("tz", tz, reason="not an IANA time zone") from exc
-    if calendar is not None and _check_calendar:
-        check_calendar_code(calendar)
+    _check_new_instrument(symbol, calendar, tz, kind, _check_calendar)
     inst = Instrument(
         symbol=symbol,
         name=name,
@@ -210,6 +195,35 @@ def register_instrument(
         aliases=tuple(dict.fromkeys(a for a in aliases if a)),
         rule=_rule,
     )
+    return _store(inst, replace, _rule)
+
+
+def _check_new_instrument(
+    symbol: str, calendar: str | None, tz: str, kind: str, check_calendar: bool
+) -> None:
+    """The checks of :func:`register_instrument` (kind, zone, calendar code; the warning)."""
+    check_option("kind", kind, InstrumentKind)
+    if calendar is None and kind in _EXCHANGE_KINDS:
+        warnings.warn(
+            f"register_instrument({symbol!r}): kind={kind!r} without calendar=: day 0 will "
+            f"follow the data's dates in {tz} (a session spans the whole calendar day), so "
+            "news after the exchange's close gets the same day 0 as news during the session; "
+            "pass calendar= (an exchange_calendars code such as 'XNYS') and tz=",
+            UserWarning,
+            stacklevel=3,  # the caller of register_instrument
+        )
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidOptionError("tz", tz, reason="not an IANA time zone") from exc
+    if calendar is not None and check_calendar:
+        check_calendar_code(calendar)
+
+
+def _store(inst: Instrument, replace: bool, rule: str) -> Instrument:
+    """Put ``inst`` in the registry (merged with an entry of its symbol); the stored one."""
+    symbol, name, calendar, tz = inst.symbol, inst.name, inst.calendar, inst.tz
+    currency, kind = inst.currency, inst.kind
     keys = [normalize_name(k) for k in (symbol, name, *inst.aliases)]
     with _lock:
         if not replace:
@@ -229,7 +243,7 @@ def register_instrument(
             same_cal = (old.calendar, old.tz) == (calendar, tz)
             inst = Instrument(
                 symbol, name, calendar, tz, currency, kind, tuple(a for a in merged if a != name),
-                rule=old.rule if same_cal else _rule,
+                rule=old.rule if same_cal else rule,
             )
         _BY_SYMBOL[symbol] = inst
         for key in keys:

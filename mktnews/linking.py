@@ -162,50 +162,7 @@ def find_mentions(
     )
     frames: list[pd.DataFrame] = []
     for where, texts in seg.items():
-        ex = _hits(texts, _EXCHANGE, "tick")
-        if len(ex):
-            exch = ex["text"].str.extract(r"^([^:]+?)\s*:", expand=False).str.upper()
-            exch = exch.str.replace(r"\s+", " ", regex=True)
-            suffix = exch.map(EXCHANGE_SUFFIXES).fillna("")
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "art": ex["art"],
-                        "symbol": ex["value"].astype("str") + suffix,
-                        "method": "exchange",
-                        "where": where,
-                        "evidence": ex["text"],
-                    }
-                )
-            )
-        ct = _hits(texts, _CASHTAG, "tick")
-        if len(ct):
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "art": ct["art"],
-                        "symbol": ct["value"].astype("str"),
-                        "method": "cashtag",
-                        "where": where,
-                        "evidence": ct["text"],
-                    }
-                )
-            )
-        if name_re is not None:
-            blanked = texts.str.replace(_EXCHANGE.pattern, " ", regex=True)
-            nm = _hits(blanked, name_re, "name")
-            if len(nm):
-                frames.append(
-                    pd.DataFrame(
-                        {
-                            "art": nm["art"],
-                            "symbol": nm["value"].map(names).astype("str"),
-                            "method": "name",
-                            "where": where,
-                            "evidence": nm["text"],
-                        }
-                    )
-                )
+        frames += _mentions_in(str(where), texts, names, name_re)
     if not frames:
         return pd.DataFrame(
             {
@@ -231,6 +188,58 @@ def find_mentions(
         }
     )
     return out.astype({"symbol": "str", "method": "str", "where": "str", "evidence": "str"})
+
+
+def _mentions_in(
+    where: str, texts: pd.Series, names: dict[str, str], name_re: str | None
+) -> list[pd.DataFrame]:
+    """The exchange-qualified, cashtag and name mentions in one part (title, lede, body)."""
+    frames: list[pd.DataFrame] = []
+    ex = _hits(texts, _EXCHANGE, "tick")
+    if len(ex):
+        exch = ex["text"].str.extract(r"^([^:]+?)\s*:", expand=False).str.upper()
+        exch = exch.str.replace(r"\s+", " ", regex=True)
+        suffix = exch.map(EXCHANGE_SUFFIXES).fillna("")
+        frames.append(
+            pd.DataFrame(
+                {
+                    "art": ex["art"],
+                    "symbol": ex["value"].astype("str") + suffix,
+                    "method": "exchange",
+                    "where": where,
+                    "evidence": ex["text"],
+                }
+            )
+        )
+    ct = _hits(texts, _CASHTAG, "tick")
+    if len(ct):
+        frames.append(
+            pd.DataFrame(
+                {
+                    "art": ct["art"],
+                    "symbol": ct["value"].astype("str"),
+                    "method": "cashtag",
+                    "where": where,
+                    "evidence": ct["text"],
+                }
+            )
+        )
+    if name_re is not None:
+        blanked = texts.str.replace(_EXCHANGE.pattern, " ", regex=True)
+        nm = _hits(blanked, name_re, "name")
+        if len(nm):
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "art": nm["art"],
+                        "symbol": nm["value"].map(names).astype("str"),
+                        "method": "name",
+                        "where": where,
+                        "evidence": nm["text"],
+                    }
+                )
+            )
+    return frames
 
 
 def _symbol_of(name: Any) -> str:
@@ -281,29 +290,55 @@ def link_instruments(
         raise ArticleError("link_instruments expects a Corpus (read_feed / read_articles)")
     m = find_mentions(corpus, dictionary, registry=registry, lede_chars=lede_chars)
     a = corpus.articles
+    links = _best_links(m, float(min_relevance))
+    notes = a["notes"].astype("object").copy()
+    if max_instruments is not None and len(links):
+        links = _cap_links(a, links, max_instruments, notes)
+    out_snaps = _linked_snapshots(a, corpus.snapshots, links)
+    arts = a.copy()
+    arts["notes"] = pd.Series(notes.to_numpy(), dtype="str")
+    linked = links.groupby("article_id", sort=False)["symbol"].agg(list)
+    arts["linked"] = pd.Series([linked.get(x, []) for x in arts["article_id"]], dtype="object")
+    best = links.groupby("article_id", sort=False)["symbol"].first()
+    fill = pd.Series(arts["article_id"].map(best).to_numpy(), dtype="str")
+    arts["instrument"] = arts["instrument"].fillna(fill)
+    return Corpus(arts, out_snaps, corpus.rejected, corpus.n_inputs)
+
+
+def _best_links(m: pd.DataFrame, min_relevance: float) -> pd.DataFrame:
+    """One link per (article, symbol): its best mention, with ``mentions`` counted."""
     if len(m):
         m = m.assign(_r=-m["relevance"]).sort_values(["article_id", "_r"], kind="stable")
         g = m.groupby(["article_id", "symbol"], sort=False)
         links = g.first().reset_index()
         links["mentions"] = g.size().to_numpy()
-        links = links[links["relevance"] >= float(min_relevance)]
-        links = links.sort_values(["article_id", "_r"], kind="stable").drop(columns="_r")
-    else:
-        links = m.assign(mentions=pd.Series([], dtype="int64"))
-    notes = a["notes"].astype("object").copy()
-    if max_instruments is not None and len(links):
-        per = links.groupby("article_id")["symbol"].transform("size")
-        over_ids = links.loc[per > max_instruments, "article_id"].unique()
-        if len(over_ids):
-            over = a["article_id"].isin(over_ids).to_numpy()
-            cnt = links.groupby("article_id").size()
-            for pos in np.flatnonzero(over).tolist():
-                aid = a["article_id"].iloc[pos]
-                note = f"linking found {int(cnt[aid])} instruments (> max_instruments={max_instruments}); none added"
-                old = notes.iloc[pos]
-                notes.iloc[pos] = f"{old}; {note}" if isinstance(old, str) and old else note
-            links = links[~links["article_id"].isin(over_ids)]
-    snaps = corpus.snapshots.copy()
+        links = links[links["relevance"] >= min_relevance]
+        return links.sort_values(["article_id", "_r"], kind="stable").drop(columns="_r")
+    return m.assign(mentions=pd.Series([], dtype="int64"))
+
+
+def _cap_links(
+    a: pd.DataFrame, links: pd.DataFrame, max_instruments: int, notes: pd.Series
+) -> pd.DataFrame:
+    """Links without those of articles over ``max_instruments`` (a note is set in ``notes``)."""
+    per = links.groupby("article_id")["symbol"].transform("size")
+    over_ids = links.loc[per > max_instruments, "article_id"].unique()
+    if len(over_ids):
+        over = a["article_id"].isin(over_ids).to_numpy()
+        cnt = links.groupby("article_id").size()
+        for pos in np.flatnonzero(over).tolist():
+            aid = a["article_id"].iloc[pos]
+            note = f"linking found {int(cnt[aid])} instruments (> max_instruments={max_instruments}); none added"
+            old = notes.iloc[pos]
+            notes.iloc[pos] = f"{old}; {note}" if isinstance(old, str) and old else note
+        links = links[~links["article_id"].isin(over_ids)]
+    return links
+
+
+def _linked_snapshots(a: pd.DataFrame, snapshots: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """The snapshot rows with the links: existing rows of a linked symbol get the link's
+    columns, the other links become new rows after the article's existing ones."""
+    snaps = snapshots.copy()
     uniq = snaps["instrument"].astype("str").unique()
     sym_map = {u: _symbol_of(u) for u in uniq}  # one resolution per distinct name
     snaps["_sym"] = snaps["instrument"].astype("str").map(sym_map)
@@ -347,11 +382,4 @@ def link_instruments(
     for c in ("link_method", "link_where", "link_evidence"):
         out_snaps[c] = out_snaps[c].astype("str")
     out_snaps["mentions"] = out_snaps["mentions"].astype("Int64")
-    arts = a.copy()
-    arts["notes"] = pd.Series(notes.to_numpy(), dtype="str")
-    linked = links.groupby("article_id", sort=False)["symbol"].agg(list)
-    arts["linked"] = pd.Series([linked.get(x, []) for x in arts["article_id"]], dtype="object")
-    best = links.groupby("article_id", sort=False)["symbol"].first()
-    fill = pd.Series(arts["article_id"].map(best).to_numpy(), dtype="str")
-    arts["instrument"] = arts["instrument"].fillna(fill)
-    return Corpus(arts, out_snaps, corpus.rejected, corpus.n_inputs)
+    return out_snaps

@@ -35,13 +35,24 @@ days: no loop over events.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Protocol, get_args, runtime_checkable
 
 import numpy as np
 
 from mktnews._typing import ModelName, check_option
-from mktnews.errors import ConfigurationError
+from mktnews.errors import ConfigurationError, InvalidOptionError
 
-__all__ = ["DEGENERATE_RTOL", "MODEL_K", "ModelFit", "fit_model", "needs_benchmark"]
+__all__ = [
+    "DEGENERATE_RTOL",
+    "MODEL_K",
+    "BenchmarkRegressors",
+    "ModelFit",
+    "NormalReturnModel",
+    "fit_model",
+    "needs_benchmark",
+    "register_model",
+    "registered_model",
+]
 
 #: A fit is degenerate when its residual s.d. is at most this fraction of the returns'
 #: root mean square over the estimation days (``s <= DEGENERATE_RTOL * sqrt(syy / L)``):
@@ -55,7 +66,10 @@ MODEL_K: dict[str, int] = {"raw": 0, "constant_mean": 1, "market_adjusted": 0, "
 
 def needs_benchmark(model: str) -> bool:
     """Whether ``model`` uses benchmark returns."""
-    return model in ("market_adjusted", "market_model", "scholes_williams", "garch_market")
+    if model in ("market_adjusted", "market_model", "scholes_williams", "garch_market"):
+        return True
+    user = _USER_MODELS.get(model)
+    return user is not None and bool(user.uses_benchmark)
 
 
 @dataclass(frozen=True)
@@ -347,3 +361,98 @@ def _finite(v: np.ndarray) -> np.ndarray:
     """``v`` with non-finite values replaced by 0 (a light ``np.nan_to_num`` for the
     per-event vectors that centre or scale rows; those events are degenerate anyway)."""
     return v if np.isfinite(v).all() else np.where(np.isfinite(v), v, 0.0)
+
+
+# ---------------------------------------------------------------------------------------
+# models with K regressors: the extension point
+
+
+@runtime_checkable
+class NormalReturnModel(Protocol):
+    """A normal-return model ``R_t = a + b' x_t + e_t`` with K regressors ``x_t``.
+
+    The study fits it by OLS with an intercept over every event's estimation window at
+    once (batched normal equations, :func:`mktnews.factors.fit_factor_model`) and uses
+    the full prediction-error variance ``s^2 (1 + x0' (X'X)^-1 x0)``. The market model is
+    the case K = 1 with ``x_t = R_m,t`` (:class:`BenchmarkRegressors`); the built-in
+    ``market_model`` keeps its closed form as the fast path.
+
+    Attributes
+    ----------
+    name : str
+        The ``model=`` name of the model.
+    regressors : tuple of str
+        Names of the K regressors (``params`` gets a ``b_<name>`` column each).
+    uses_benchmark : bool
+        Whether ``design`` needs the benchmark returns (then ``benchmark=`` is required).
+
+    Methods
+    -------
+    design(market, stamps)
+        ``(n_events, n_days, K)`` regressors of the cells: ``market`` the benchmark
+        returns ``(n_events, n_days)`` (NaN where missing; all NaN without a benchmark),
+        ``stamps`` the cells' session dates as int64 ns. A NaN regressor drops that day
+        from the estimation and gives a NaN abnormal return in the event window.
+    """
+
+    name: str
+    regressors: tuple[str, ...]
+    uses_benchmark: bool
+
+    def design(self, market: np.ndarray, stamps: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class BenchmarkRegressors:
+    """The K = 1 case: the benchmark return as the one regressor (the market model fitted
+    by the general K-regressor path; equal to ``model="market_model"`` to rounding)."""
+
+    name: str = "market_model_ols"
+    regressors: tuple[str, ...] = ("market",)
+    uses_benchmark: bool = True
+
+    def design(self, market: np.ndarray, stamps: np.ndarray) -> np.ndarray:
+        return np.asarray(market, dtype=np.float64)[..., None]
+
+
+_USER_MODELS: dict[str, NormalReturnModel] = {}
+
+
+def register_model(model: NormalReturnModel, *, replace: bool = False) -> None:
+    """Make a K-regressor normal-return model available as ``event_study(model=name)``.
+
+    Parameters
+    ----------
+    model : NormalReturnModel
+        An object with ``name``, ``regressors``, ``uses_benchmark`` and ``design``.
+    replace : bool, default False
+        Replace a model registered under the same name.
+
+    Raises
+    ------
+    InvalidOptionError
+        For an object that is not such a model, no regressors, a built-in model's name
+        or a name already registered.
+    """
+    if not isinstance(model, NormalReturnModel) or not isinstance(model.name, str) or not model.name:
+        raise InvalidOptionError(
+            "model", type(model).__name__, reason="needs name, regressors, uses_benchmark and design()"
+        )
+    regs = tuple(model.regressors)
+    if not regs or not all(isinstance(r, str) and r for r in regs) or len(set(regs)) != len(regs):
+        raise InvalidOptionError("regressors", regs, reason="a non-empty tuple of distinct names")
+    if model.name in get_args(ModelName):
+        raise InvalidOptionError("model", model.name, reason="is a built-in model; choose another name")
+    if model.name in _USER_MODELS and not replace:
+        raise InvalidOptionError("model", model.name, reason="already registered; pass replace=True")
+    _USER_MODELS[model.name] = model
+
+
+def unregister_model(name: str) -> None:
+    """Forget a registered model (no error when there is none of that name)."""
+    _USER_MODELS.pop(name, None)
+
+
+def registered_model(name: object) -> NormalReturnModel | None:
+    """The registered model of that name, or None (built-in models are not registered)."""
+    return _USER_MODELS.get(name) if isinstance(name, str) else None

@@ -22,6 +22,7 @@ it (day 0 is the first session whose close comes after publication).
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,9 +31,14 @@ import pandas as pd
 from mktnews._typing import Interval, check_option
 from mktnews.articles import Corpus
 from mktnews.clockplots import plot_clock_article, plot_clock_caar
-from mktnews.errors import InvalidOptionError, PriceDataError, UnknownInstrumentError
+from mktnews.errors import (
+    ConfigurationError,
+    InvalidOptionError,
+    PriceDataError,
+    UnknownInstrumentError,
+)
 from mktnews.measures import measure_labels
-from mktnews.prices.base import BAR_LENGTH
+from mktnews.prices.base import BAR_LENGTH, FrameSource
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -116,7 +122,7 @@ def _sub_corpus(corpus: Corpus, article_id: str) -> Corpus:
 
 
 def _capture_session_from_corpus(
-    corpus: Corpus, symbol: str, source: PriceSource | None
+    corpus: Corpus, symbol: str, source: PriceSource
 ) -> pd.Timestamp | None:
     """The unique capture session of the article's box for ``symbol`` (None if not unique)."""
     from mktnews.events import capture_sessions
@@ -219,7 +225,9 @@ def plot_article(
     corpus_or_events: Corpus | pd.DataFrame,
     article_id: str,
     *,
+    prices: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None,
     source: PriceSource | None = None,
+    daily_prices: pd.DataFrame | None = None,
     days: int = 10,
     interval: Interval = "1d",
     instrument: str | None = None,
@@ -233,16 +241,26 @@ def plot_article(
     level the ticker box implies (previous close + printed change, or the printed level) as
     a horizontal segment over the session the box was captured in.
 
+    The chart draws the prices it is given (``prices=``); it loads them only when the
+    caller gives a ``source=``.
+
     Parameters
     ----------
     corpus_or_events : Corpus or DataFrame
         A :class:`~mktnews.Corpus` (the article is aligned here with
-        :func:`mktnews.align_events`) or an events frame from ``align_events`` /
-        ``EventStudyResults.events``.
+        :func:`mktnews.align_events`, which needs ``source=`` or ``prices=`` as a mapping)
+        or an events frame from ``align_events`` / ``EventStudyResults.events``.
     article_id : str
         The article to draw.
+    prices : DataFrame or mapping of str to DataFrame, optional
+        The bars to draw (``interval`` bars in the prices contract, at least ``close``):
+        the frame of the article's instrument, or ``{symbol: frame}``.
     source : PriceSource, optional
-        Where prices come from (default: :func:`mktnews.default_source`).
+        Where to load the prices from when ``prices`` is not given.
+    daily_prices : DataFrame, optional
+        Intraday charts only: daily bars of the instrument, for the official previous
+        close under the box's implied level (default: loaded from ``source``; without
+        either, the last bar of the previous session).
     days : int, default 10
         Sessions shown before and after day 0.
     interval : {"1d", "1m", "2m", "5m", "15m", "30m", "60m", "90m", "1h"}, default "1d"
@@ -262,50 +280,49 @@ def plot_article(
 
     Raises
     ------
+    ConfigurationError
+        When neither ``prices`` nor ``source`` is given.
     InvalidOptionError
         Unknown ``article_id``/``instrument``, or an events frame aligned with another interval.
     UnknownInstrumentError
         When none of the article's instruments is known.
     PriceDataError
-        When the source has no prices around the article, or the article has neither a
+        When the prices have no bars around the article, or the article has neither a
         publication time nor a ticker box that dates it.
     """
     check_option("interval", interval, Interval)
     if not isinstance(days, (int, np.integer)) or isinstance(days, bool) or days < 1:
         raise InvalidOptionError("days", days, reason="a positive number of sessions")
-    article_row: pd.Series | None = None
-    sub: Corpus | None = None
-    if isinstance(corpus_or_events, Corpus):
-        from mktnews.events import align_events
-
-        sub = _sub_corpus(corpus_or_events, article_id)
-        article_row = sub.articles.iloc[0]
-        events = align_events(sub, source=source, interval=interval)
-    elif isinstance(corpus_or_events, pd.DataFrame):
-        events = corpus_or_events
-        have = events.attrs.get("interval")
-        if have is not None and have != interval:
-            raise InvalidOptionError(
-                "interval",
-                interval,
-                reason=f"these events were aligned with {have!r} bars; pass interval={have!r} "
-                "or the corpus (it is then aligned with the interval asked for)",
-            )
-    else:
-        raise InvalidOptionError(
-            "corpus_or_events", type(corpus_or_events).__name__, reason="a Corpus or an events DataFrame"
+    if prices is None and source is None:
+        raise ConfigurationError(
+            "plot_article draws the prices it is given: pass prices= (the bars to draw, or "
+            "{symbol: bars}) or source= (a PriceSource to load them from)"
         )
+    if prices is not None and isinstance(prices, Mapping):
+        source = FrameSource(prices, interval=interval)
+    events, sub = _article_events(corpus_or_events, article_id, interval, source)
     row = _pick_event(events, article_id, instrument)
     symbol = str(row["symbol"])
     inst = _instrument(symbol)
+    source, daily = _sources(symbol, prices, source, daily_prices, interval)
+    capture_ts = _capture_of(row, sub, symbol, interval, source)
+    t0_ts, pub_ts = _day0_and_publication(row, capture_ts, article_id)
+    heading = title if title is not None else _text_title(
+        sub.articles.iloc[0] if sub is not None else row, article_id
+    )
+    axes = _new_axes(ax)
+    if interval == "1d":
+        _draw_daily(axes, row, inst, t0_ts, pub_ts, capture_ts, days, source)
+    else:
+        _draw_intraday(axes, row, inst, t0_ts, pub_ts, capture_ts, days, interval, source, daily)
+    _article_labels(axes, row, inst, symbol, heading, t0_ts, interval)
+    return axes
 
-    capture = row.get("snapshot_session")
-    capture_ts: pd.Timestamp | None = None if capture is None or pd.isna(capture) else pd.Timestamp(capture)
-    if capture_ts is None and str(row.get("snapshot_status")) == "matches_t0":
-        capture_ts = pd.Timestamp(row["t0"]).tz_localize(None).normalize() if interval == "1d" else None
-    if capture_ts is None and sub is not None and len(sub.snapshots):
-        capture_ts = _capture_session_from_corpus(sub, symbol, source)
 
+def _day0_and_publication(
+    row: pd.Series, capture_ts: pd.Timestamp | None, article_id: str
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """Day 0 and the publication time of the event row (a chart needs day 0 or a capture)."""
     t0 = row.get("t0")
     t0_ts = None if t0 is None or pd.isna(t0) else pd.Timestamp(t0)
     published = row.get("published_at")
@@ -315,16 +332,73 @@ def plot_article(
             f"article {article_id}: no day 0 (status {row.get('status')!s}) and no capture session "
             "of its ticker box to centre the chart on; give it a publication time"
         )
-    heading = title if title is not None else _text_title(
-        article_row if article_row is not None else row, article_id
+    return t0_ts, pub_ts
+
+
+def _sources(
+    symbol: str, prices: object, source: PriceSource | None, daily_prices: pd.DataFrame | None,
+    interval: str,
+) -> tuple[PriceSource, PriceSource | None]:
+    """Where the chart's bars and (intraday) the previous daily close come from: the
+    frames given, in memory, else the caller's source."""
+    if prices is not None and not isinstance(prices, Mapping):
+        source = FrameSource({symbol: prices}, interval=interval)  # type: ignore[dict-item,arg-type]
+    assert source is not None
+    daily: PriceSource | None = FrameSource({symbol: daily_prices}) if daily_prices is not None else None
+    if daily is None and prices is None:
+        daily = source
+    return source, daily
+
+
+def _article_events(
+    corpus_or_events: Corpus | pd.DataFrame, article_id: str, interval: str, source: PriceSource | None
+) -> tuple[pd.DataFrame, Corpus | None]:
+    """The events frame to draw from (a corpus is cut to the article and aligned) and
+    the cut corpus (None for an events frame)."""
+    if isinstance(corpus_or_events, Corpus):
+        from mktnews.events import align_events
+
+        if source is None:
+            raise ConfigurationError(
+                "plot_article(corpus, ...) aligns the article, which loads prices: pass "
+                "source= or prices={symbol: bars}, or pass the events frame of align_events"
+            )
+        sub = _sub_corpus(corpus_or_events, article_id)
+        return align_events(sub, source=source, interval=interval), sub  # type: ignore[arg-type]
+    if isinstance(corpus_or_events, pd.DataFrame):
+        events = corpus_or_events
+        have = events.attrs.get("interval")
+        if have is not None and have != interval:
+            raise InvalidOptionError(
+                "interval",
+                interval,
+                reason=f"these events were aligned with {have!r} bars; pass interval={have!r} "
+                "or the corpus (it is then aligned with the interval asked for)",
+            )
+        return events, None
+    raise InvalidOptionError(
+        "corpus_or_events", type(corpus_or_events).__name__, reason="a Corpus or an events DataFrame"
     )
 
-    axes = _new_axes(ax)
-    if interval == "1d":
-        _draw_daily(axes, row, inst, t0_ts, pub_ts, capture_ts, days, source)
-    else:
-        _draw_intraday(axes, row, inst, t0_ts, pub_ts, capture_ts, days, interval, source)
 
+def _capture_of(
+    row: pd.Series, sub: Corpus | None, symbol: str, interval: str, source: PriceSource
+) -> pd.Timestamp | None:
+    """The session the article's ticker box was captured in (None when not known)."""
+    capture = row.get("snapshot_session")
+    capture_ts: pd.Timestamp | None = None if capture is None or pd.isna(capture) else pd.Timestamp(capture)
+    if capture_ts is None and str(row.get("snapshot_status")) == "matches_t0":
+        capture_ts = pd.Timestamp(row["t0"]).tz_localize(None).normalize() if interval == "1d" else None
+    if capture_ts is None and sub is not None and len(sub.snapshots):
+        capture_ts = _capture_session_from_corpus(sub, symbol, source)
+    return capture_ts
+
+
+def _article_labels(
+    axes: Axes, row: pd.Series, inst: Any, symbol: str, heading: str,
+    t0_ts: pd.Timestamp | None, interval: str,
+) -> None:
+    """Title (article, instrument, day 0 and market state), y label, legend and grid."""
     state = row.get("market_state")
     where = f"day 0 {t0_ts:%Y-%m-%d}" if t0_ts is not None and interval == "1d" else ""
     if t0_ts is not None and interval != "1d":
@@ -337,7 +411,6 @@ def plot_article(
     axes.set_ylabel(f"{inst.name} ({inst.currency or 'level'})")
     axes.legend(loc="best", fontsize=8)
     axes.grid(True, alpha=0.3)
-    return axes
 
 
 def _format_time_axis(ax: Axes, tz: str, intraday: bool) -> None:
@@ -358,7 +431,7 @@ def _draw_daily(
     published: pd.Timestamp | None,
     capture: pd.Timestamp | None,
     days: int,
-    source: PriceSource | None,
+    source: PriceSource,
 ) -> None:
     from mktnews.prices.base import load_prices
 
@@ -422,7 +495,8 @@ def _draw_intraday(
     capture: pd.Timestamp | None,
     days: int,
     interval: str,
-    source: PriceSource | None,
+    source: PriceSource,
+    daily: PriceSource | None,
 ) -> None:
     from mktnews.prices.base import load_prices
 
@@ -462,7 +536,7 @@ def _draw_intraday(
                    label=f"published {px:%Y-%m-%d %H:%M}")
     if capture is not None:
         cap = pd.Timestamp(capture).normalize()
-        prev_close = _previous_daily_close(inst.symbol, cap, source)
+        prev_close = None if daily is None else _previous_daily_close(inst.symbol, cap, daily)
         if prev_close is None:  # fall back to the last bar of the previous session
             before = view.loc[np.asarray(local_day[mask] < cap)]
             prev_close = float(before["close"].iloc[-1]) if len(before) else None
@@ -494,7 +568,7 @@ def _bar_ends(
     return pd.DatetimeIndex(ends_ns, tz="UTC").as_unit("ns")
 
 
-def _previous_daily_close(symbol: str, session: pd.Timestamp, source: PriceSource | None) -> float | None:
+def _previous_daily_close(symbol: str, session: pd.Timestamp, source: PriceSource) -> float | None:
     """Official close of the session before ``session`` from daily bars, if the source has them."""
     from mktnews.prices.base import load_prices
 
@@ -512,6 +586,7 @@ def _previous_daily_close(symbol: str, session: pd.Timestamp, source: PriceSourc
 def plot_timeline(
     corpus: Corpus,
     *,
+    prices: pd.DataFrame | None = None,
     source: PriceSource | None = None,
     instrument: str | None = None,
     ax: Axes | None = None,
@@ -523,8 +598,10 @@ def plot_timeline(
     corpus : Corpus
         Articles with publication times (undated articles are not counted; the legend
         says how many there are).
+    prices : DataFrame, optional
+        Daily bars of ``instrument`` to draw (the prices contract, at least ``close``).
     source : PriceSource, optional
-        Where prices come from (default: :func:`mktnews.default_source`).
+        Where to load them from when ``prices`` is not given (one of the two is needed).
     instrument : str, optional
         Instrument whose closes form the backdrop (default: the one the corpus's ticker
         boxes name most often).
@@ -539,12 +616,19 @@ def plot_timeline(
 
     Raises
     ------
+    ConfigurationError
+        When neither ``prices`` nor ``source`` is given.
     PriceDataError
-        When no article has a publication time, or the source has no prices.
+        When no article has a publication time, or there are no prices.
     """
     from mktnews.instruments import resolve_instrument, resolve_symbol
     from mktnews.prices.base import load_prices
 
+    if prices is None and source is None:
+        raise ConfigurationError(
+            "plot_timeline draws the prices it is given: pass prices= (daily bars of the "
+            "instrument) or source= (a PriceSource to load them from)"
+        )
     arts = corpus.articles
     pub = pd.DatetimeIndex(arts["published_at"]) if len(arts) else pd.DatetimeIndex([], tz="UTC")
     dated = pub[pub.notna()] if len(pub) else pub
@@ -564,6 +648,8 @@ def plot_timeline(
     counts = pd.Series(1, index=days_local).groupby(level=0).sum().sort_index()
     lo = counts.index[0] - pd.Timedelta(days=7)
     hi = counts.index[-1] + pd.Timedelta(days=7)
+    if prices is not None:
+        source = FrameSource({inst.symbol: prices})
     prices = load_prices(inst.symbol, lo, hi, interval="1d", source=source)
     if prices.empty:
         raise PriceDataError(f"{inst.symbol}: no daily prices between {lo:%Y-%m-%d} and {hi:%Y-%m-%d}")

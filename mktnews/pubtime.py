@@ -433,6 +433,58 @@ def _parse_strings(
     s = s[s != ""]
     if s.empty:
         return
+    found = _match_forms(strs, s, rows, what, time_unit)
+    if not found:
+        return
+    parts = pd.concat(found).reindex(columns=[*_PARTS, "form"]).astype(object)
+    orig = strs.loc[parts.index]
+    _resolve_slashed(parts, orig, rows, what, dayfirst)
+    parts = _alive(parts, rows)
+    if parts.empty:
+        return
+    parts = _month_names(parts, orig, rows, what)
+    if parts.empty:
+        return
+    orig = strs.loc[parts.index]
+    base, timed, pidx = _clock_values(parts, orig, rows, what)
+    keep = ~rows.bad[pidx]
+    parts, base, has_clock, pidx = parts[keep], base[keep], timed[keep], pidx[keep]
+    orig = orig[keep]
+    day_only = ~has_clock
+    if day_only.any():
+        dp = pidx[day_only]
+        rows.ns[dp] = base[day_only]
+        rows.precision[dp] = "day"
+        rows.note(dp, "date only (time_precision='day'; published_at is 00:00 UTC of that date)")
+    pos, base, parts, orig = pidx[has_clock], base[has_clock], parts[has_clock], orig[has_clock]
+    if not len(pos):
+        return
+    rows.precision[pos] = "exact"
+    off_min = _offset_minutes(parts["off"].astype("str")).to_numpy(dtype=float)
+    words = parts["word"].str.upper().to_numpy(dtype=object)
+    rfc = (parts["form"] == "day_month").to_numpy()
+    has_off = ~np.isnan(off_min)
+    has_word = np.asarray([isinstance(w, str) for w in words], dtype=bool)
+    # offsets
+    for k in _where(has_off & np.isinf(off_min)):
+        rows.reject(int(pos[k]), f"publication time {orig.iat[k]!r} in {what}: invalid UTC offset")
+    by_off = has_off & ~np.isinf(off_min)
+    off_utc = base - np.where(by_off, off_min, 0).astype(np.int64) * 60 * 10**9
+    sel = by_off & ~has_word
+    rows.ns[pos[sel]] = off_utc[sel]
+    for w in sorted({str(x) for x in words[has_word]}):
+        _zone_word(w, has_word & (words == w), rfc, pos, base, by_off, off_utc, orig, rows, what)
+    # naive clock times: localised later with tz
+    nv = ~has_off & ~has_word
+    rows.ns[pos[nv]] = base[nv]
+    rows.naive[pos[nv]] = True
+
+
+def _match_forms(
+    strs: pd.Series, s: pd.Series, rows: _Rows, what: str, time_unit: str | None
+) -> list[pd.DataFrame]:
+    """The parts of each cleaned string ``s`` by the first accepted form it matches (epoch
+    numbers with ``time_unit`` go to ``rows`` directly); the others are rejected."""
     epoch = s.str.match(_EPOCH_STR).astype(bool)
     if time_unit is not None and epoch.any():
         nums = pd.to_numeric(s[epoch], errors="coerce")
@@ -464,14 +516,11 @@ def _parse_strings(
                 f"unparseable publication time {v!r} in {what} (not one of the accepted "
                 "forms: ISO 8601, RFC 2822, German, US with AM/PM, YYYYMMDDHHMMSS)",
             )
-    if not found:
-        return
-    parts = pd.concat(found).reindex(columns=[*_PARTS, "form"]).astype(object)
-    orig = strs.loc[parts.index]
-    _resolve_slashed(parts, orig, rows, what, dayfirst)
-    parts = _alive(parts, rows)
-    if parts.empty:
-        return
+    return found
+
+
+def _month_names(parts: pd.DataFrame, orig: pd.Series, rows: _Rows, what: str) -> pd.DataFrame:
+    """Month names turned into month numbers (an unknown name rejects its row)."""
     # months by name
     named = parts["mon"].notna().to_numpy()
     if named.any():
@@ -485,8 +534,16 @@ def _parse_strings(
         parts.loc[mon.index[okm], "m"] = mon[okm].astype(int).astype(str)
         parts = _alive(parts, rows)
         if parts.empty:
-            return
-    orig = strs.loc[parts.index]
+            return parts
+    return parts
+
+
+def _clock_values(
+    parts: pd.DataFrame, orig: pd.Series, rows: _Rows, what: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Local wall-clock instants (ns, before any zone) of the parts, whether each has a
+    clock time, and their positions; out-of-range, invalid and wrong-weekday values are
+    rejected in ``rows``."""
     num = {
         c: pd.to_numeric(parts[c].astype("str"), errors="coerce").to_numpy(dtype=float)
         for c in ("y", "m", "d", "H", "M", "S")
@@ -543,97 +600,74 @@ def _parse_strings(
                 ip,
                 f"publication time {orig.iat[k]!r} in {what}: the weekday does not match the date",
             )
-    keep = ~rows.bad[pidx]
-    parts, base, has_clock, pidx = parts[keep], base[keep], timed[keep], pidx[keep]
-    orig = orig[keep]
-    day_only = ~has_clock
-    if day_only.any():
-        dp = pidx[day_only]
-        rows.ns[dp] = base[day_only]
-        rows.precision[dp] = "day"
-        rows.note(dp, "date only (time_precision='day'; published_at is 00:00 UTC of that date)")
-    pos, base, parts, orig = pidx[has_clock], base[has_clock], parts[has_clock], orig[has_clock]
-    if not len(pos):
-        return
-    rows.precision[pos] = "exact"
-    off_min = _offset_minutes(parts["off"].astype("str")).to_numpy(dtype=float)
-    words = parts["word"].str.upper().to_numpy(dtype=object)
-    rfc = (parts["form"] == "day_month").to_numpy()
-    has_off = ~np.isnan(off_min)
-    has_word = np.asarray([isinstance(w, str) for w in words], dtype=bool)
-    # offsets
-    for k in _where(has_off & np.isinf(off_min)):
-        rows.reject(int(pos[k]), f"publication time {orig.iat[k]!r} in {what}: invalid UTC offset")
-    by_off = has_off & ~np.isinf(off_min)
-    off_utc = base - np.where(by_off, off_min, 0).astype(np.int64) * 60 * 10**9
-    sel = by_off & ~has_word
-    rows.ns[pos[sel]] = off_utc[sel]
-    # zone words
-    for w in sorted({str(x) for x in words[has_word]}):
-        m = has_word & (words == w)
-        entry = ZONE_WORDS.get(w)
-        rfc_entry = _RFC_ONLY.get(w)
-        if entry is None and rfc_entry is not None:
-            for k in _where(m & ~rfc):
-                rows.reject(
-                    int(pos[k]),
-                    f"publication time {orig.iat[k]!r} in {what}: zone word {w!r} is ambiguous "
-                    f"({AMBIGUOUS_ZONE_WORDS[w]}); give a UTC offset or tz= with a naive value",
-                )
-            m, entry = m & rfc, rfc_entry
-        if entry is None:
-            why = (
-                f"is ambiguous ({AMBIGUOUS_ZONE_WORDS[w]})"
-                if w in AMBIGUOUS_ZONE_WORDS
-                else "is not a zone word mktnews knows"
+    return base, timed, pidx
+
+
+def _zone_word(
+    w: str, m: np.ndarray, rfc: np.ndarray, pos: np.ndarray, base: np.ndarray,
+    by_off: np.ndarray, off_utc: np.ndarray, orig: pd.Series, rows: _Rows, what: str,
+) -> None:
+    """The instants of the values (mask ``m``) whose zone word is ``w``: mapped with its
+    zone's DST rule; ambiguous, unknown or contradicting words reject their rows."""
+    entry = ZONE_WORDS.get(w)
+    rfc_entry = _RFC_ONLY.get(w)
+    if entry is None and rfc_entry is not None:
+        for k in _where(m & ~rfc):
+            rows.reject(
+                int(pos[k]),
+                f"publication time {orig.iat[k]!r} in {what}: zone word {w!r} is ambiguous "
+                f"({AMBIGUOUS_ZONE_WORDS[w]}); give a UTC offset or tz= with a naive value",
             )
-            for k in _where(m):
-                rows.reject(
-                    int(pos[k]),
-                    f"publication time {orig.iat[k]!r} in {what}: zone word {w!r} {why}; give a "
-                    "UTC offset, or remove the word and pass tz=",
-                )
-            continue
-        if not m.any():
-            continue
-        ks = np.flatnonzero(m)
-        zone, want_dst = entry
-        amb: Any = "NaT" if want_dst is None else np.full(ks.size, want_dst)
-        utc, is_dst = _localize(base[ks], zone, amb)
-        kind = (
-            "its daylight-saving rules"
-            if want_dst is None
-            else ("daylight time" if want_dst else "standard time")
+        m, entry = m & rfc, rfc_entry
+    if entry is None:
+        why = (
+            f"is ambiguous ({AMBIGUOUS_ZONE_WORDS[w]})"
+            if w in AMBIGUOUS_ZONE_WORDS
+            else "is not a zone word mktnews knows"
         )
-        gap = utc == _NAT
-        contra = ~gap & (want_dst is not None) & (zone != "UTC") & (is_dst != bool(want_dst))
-        clash = ~gap & ~contra & by_off[ks] & (off_utc[ks] != utc)
-        for j in _where(gap | contra | clash):
-            k = int(ks[j])
-            v = orig.iat[k]
-            if gap[j]:
-                rows.reject(int(pos[k]), _dst_reason(v, what, zone))
-            elif contra[j]:
-                on = "daylight" if is_dst[j] else "standard"
-                rows.reject(
-                    int(pos[k]),
-                    f"publication time {v!r} in {what}: zone word {w!r} means {zone} "
-                    f"{kind}, but {zone} is on {on} time on that date; correct the value "
-                    "or give it with a UTC offset",
-                )
-            else:
-                rows.reject(
-                    int(pos[k]),
-                    f"publication time {v!r} in {what}: its UTC offset and zone word {w!r} disagree",
-                )
-        good = ~(gap | contra | clash)
-        rows.ns[pos[ks[good]]] = utc[good]
-        if w not in ("UTC", "UT", "Z"):
-            rows.note(pos[ks[good]], f"zone word {w!r} read as {zone} ({kind})")
-    # naive clock times: localised later with tz
-    nv = ~has_off & ~has_word
-    rows.ns[pos[nv]] = base[nv]
-    rows.naive[pos[nv]] = True
+        for k in _where(m):
+            rows.reject(
+                int(pos[k]),
+                f"publication time {orig.iat[k]!r} in {what}: zone word {w!r} {why}; give a "
+                "UTC offset, or remove the word and pass tz=",
+            )
+        return
+    if not m.any():
+        return
+    ks = np.flatnonzero(m)
+    zone, want_dst = entry
+    amb: Any = "NaT" if want_dst is None else np.full(ks.size, want_dst)
+    utc, is_dst = _localize(base[ks], zone, amb)
+    kind = (
+        "its daylight-saving rules"
+        if want_dst is None
+        else ("daylight time" if want_dst else "standard time")
+    )
+    gap = utc == _NAT
+    contra = ~gap & (want_dst is not None) & (zone != "UTC") & (is_dst != bool(want_dst))
+    clash = ~gap & ~contra & by_off[ks] & (off_utc[ks] != utc)
+    for j in _where(gap | contra | clash):
+        k = int(ks[j])
+        v = orig.iat[k]
+        if gap[j]:
+            rows.reject(int(pos[k]), _dst_reason(v, what, zone))
+        elif contra[j]:
+            on = "daylight" if is_dst[j] else "standard"
+            rows.reject(
+                int(pos[k]),
+                f"publication time {v!r} in {what}: zone word {w!r} means {zone} "
+                f"{kind}, but {zone} is on {on} time on that date; correct the value "
+                "or give it with a UTC offset",
+            )
+        else:
+            rows.reject(
+                int(pos[k]),
+                f"publication time {v!r} in {what}: its UTC offset and zone word {w!r} disagree",
+            )
+    good = ~(gap | contra | clash)
+    rows.ns[pos[ks[good]]] = utc[good]
+    if w not in ("UTC", "UT", "Z"):
+        rows.note(pos[ks[good]], f"zone word {w!r} read as {zone} ({kind})")
 
 
 def _where(mask: np.ndarray) -> list[int]:

@@ -193,26 +193,67 @@ def write_report(
     -------
     Report
     """
-    from mktnews import plotting
-
     if isinstance(dpi, bool) or not isinstance(dpi, int) or not 20 <= dpi <= 1200:
         raise InvalidOptionError("dpi", dpi, reason="expected an integer between 20 and 1200")
     fmts = [figure_formats] if isinstance(figure_formats, str) else list(figure_formats)
     for fmt in fmts:
         if fmt not in FIGURE_FORMATS:
             raise InvalidOptionError("figure_formats", fmt, FIGURE_FORMATS)
-    extra_formats = [f for f in dict.fromkeys(fmts) if f != "png"]
-
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    files: list[Path] = []
+    w = _Writer(folder, dpi, [f for f in dict.fromkeys(fmts) if f != "png"])
+    events = _write_tables(results, w)
+    _result_figures(results, w)
+    article_plots, skipped = _article_figures(results, events, corpus, source, max_articles, w)
+    summary = results.summary()
+    all_notes = list(notes)
+    for aid, why in skipped:
+        all_notes.append(f"chart of article {aid} not drawn: {why}")
+    counts = _counts(results, events, corpus)
+    status = _status_table(events)
+    md_path = folder / "summary.md"
+    md_path.write_text(
+        _markdown(title, summary.as_text(), counts, results, status, corpus, all_notes, w.images),
+        encoding="utf-8",
+    )
+    w.files.append(md_path)
+    html_path = folder / "report.html"
+    html_path.write_text(
+        _html(title, summary.as_html(), counts, results, status, corpus, all_notes, w.images),
+        encoding="utf-8",
+    )
+    w.files.append(html_path)
+    return Report(folder, tuple(w.files), tuple(article_plots), tuple(skipped))
 
-    def put_csv(frame: pd.DataFrame, name: str) -> Path:
-        path = folder / name
+
+@dataclass
+class _Writer:
+    """The report folder being written: the files so far and the embedded images."""
+
+    folder: Path
+    dpi: int
+    extra_formats: list[str]
+    files: list[Path] = field(default_factory=list)
+    images: list[tuple[str, str, bytes]] = field(default_factory=list)  # (caption, file, png)
+
+    def put_csv(self, frame: pd.DataFrame, name: str) -> Path:
+        path = self.folder / name
         write_frame(frame, path)  # the export convention of mktnews.export
-        files.append(path)
+        self.files.append(path)
         return path
 
+    def save(self, fig: Figure, path: Path) -> bytes:
+        data = _save(fig, path, self.dpi)
+        for fmt in self.extra_formats:  # vector copies beside the PNG
+            other = path.with_suffix(f".{fmt}")
+            fig.savefig(other, format=fmt, dpi=self.dpi)
+            self.files.append(other)
+        return data
+
+
+def _write_tables(results: EventStudyResults, w: _Writer) -> pd.DataFrame:
+    """events/car/caar/tests(/placebo).csv and abnormal.parquet; the events frame (computed
+    for Dask results, with a ``price_error`` column when an instrument has no prices)."""
     events = results.events
     if not isinstance(events, pd.DataFrame) and hasattr(events, "compute"):
         events = events.compute()  # Dask results: the report holds every event row
@@ -221,47 +262,51 @@ def write_report(
         events = events.assign(
             price_error=events["symbol"].astype("str").map({k: str(v) for k, v in errors.items()}).astype("str")
         )
-    put_csv(events, "events.csv")
-    put_csv(results.car, "car.csv")
-    put_csv(results.caar, "caar.csv")
-    put_csv(results.tests, "tests.csv")
+    w.put_csv(events, "events.csv")
+    w.put_csv(results.car, "car.csv")
+    w.put_csv(results.caar, "caar.csv")
+    w.put_csv(results.tests, "tests.csv")
     day0 = results.day0 if hasattr(results, "day0") else None
     if day0 is not None and len(day0):
-        put_csv(day0, "day0.csv")  # day 0 split at the open (mktnews.measures.day0_split)
-    placebo = results.placebo
-    if len(placebo):
-        put_csv(placebo, "placebo.csv")
-    abn_path = folder / "abnormal.parquet"
+        w.put_csv(day0, "day0.csv")  # day 0 split at the open (mktnews.measures.day0_split)
+    if len(results.placebo):
+        w.put_csv(results.placebo, "placebo.csv")
+    abn_path = w.folder / "abnormal.parquet"
     abn = results.abnormal.reset_index()
     abn.to_parquet(abn_path, index=False)
-    files.append(abn_path)
+    w.files.append(abn_path)
+    return events
 
-    images: list[tuple[str, str, bytes]] = []  # (caption, file name, png)
 
-    def save(fig: Figure, path: Path) -> bytes:
-        data = _save(fig, path, dpi)
-        for fmt in extra_formats:  # vector copies beside the PNG
-            other = path.with_suffix(f".{fmt}")
-            fig.savefig(other, format=fmt, dpi=dpi)
-            files.append(other)
-        return data
+def _result_figures(results: EventStudyResults, w: _Writer) -> None:
+    """caar.png and placebo.png (when there is a CAAR / a placebo distribution)."""
+    from mktnews import plotting
 
-    interval = str(results.options.get("interval", "1d"))
     if len(results.caar):
         fig = _figure((8.0, 4.6))
         plotting.plot_caar(results, ax=fig.add_subplot())
-        path = folder / "caar.png"
+        path = w.folder / "caar.png"
         has_band = bool(np.isfinite(results.caar["ci_low"].to_numpy(dtype=float)).any())
         caption = "CAAR with its 95% band" if has_band else "CAAR (no band: fewer than 2 events in every group)"
-        images.append((caption, path.name, save(fig, path)))
-        files.append(path)
-    if len(placebo):
+        w.images.append((caption, path.name, w.save(fig, path)))
+        w.files.append(path)
+    if len(results.placebo):
         fig = _figure((8.0, 4.2))
         plotting.plot_placebo(results, ax=fig.add_subplot())
-        path = folder / "placebo.png"
-        images.append(("Placebo distribution and the observed CAAR", path.name, save(fig, path)))
-        files.append(path)
+        path = w.folder / "placebo.png"
+        w.images.append(("Placebo distribution and the observed CAAR", path.name, w.save(fig, path)))
+        w.files.append(path)
 
+
+def _article_figures(
+    results: EventStudyResults, events: pd.DataFrame, corpus: Corpus | None,
+    source: PriceSource | None, max_articles: int, w: _Writer,
+) -> tuple[list[tuple[str, Path]], list[tuple[str, str]]]:
+    """article_<id>.png for up to ``max_articles`` articles; those drawn and those skipped
+    (with the reason). The prices come from ``source`` (default: the default source)."""
+    from mktnews import plotting
+
+    interval = str(results.options.get("interval", "1d"))
     headings: dict[str, str] = {}
     if corpus is not None:
         arts = corpus.articles
@@ -273,6 +318,10 @@ def write_report(
     skipped: list[tuple[str, str]] = []
     used_names: set[str] = set()
     for aid in _articles_to_plot(events, max_articles):
+        if source is None:  # the report loads what its charts draw
+            from mktnews.prices.base import default_source
+
+            source = default_source()
         fig = _figure((9.0, 4.8))
         try:
             plotting.plot_article(events, aid, source=source, interval=interval,  # type: ignore[arg-type]
@@ -287,18 +336,20 @@ def write_report(
             name = f"{stem}_{k}"
             k += 1
         used_names.add(name)
-        path = folder / f"article_{name}.png"
-        images.append((f"Article {aid}", path.name, save(fig, path)))
+        path = w.folder / f"article_{name}.png"
+        w.images.append((f"Article {aid}", path.name, w.save(fig, path)))
         article_plots.append((aid, path))
-        files.append(path)
+        w.files.append(path)
+    return article_plots, skipped
 
-    summary = results.summary()
-    all_notes = list(notes)
-    for aid, why in skipped:
-        all_notes.append(f"chart of article {aid} not drawn: {why}")
+
+def _counts(
+    results: EventStudyResults, events: pd.DataFrame, corpus: Corpus | None
+) -> list[tuple[str, str]]:
+    """The counts table of the summary: articles, rejects, rows, events."""
     n_aligned = int((events["status"] == "ok").sum()) if len(events) else 0
     n_articles = events["article_id"].nunique() if len(events) else 0
-    counts = [
+    return [
         ("articles read", str(len(corpus.articles)) if corpus is not None else str(n_articles)),
         ("inputs rejected", str(len(corpus.rejected)) if corpus is not None else "-"),
         ("event rows (article × instrument)", str(len(events))),
@@ -306,21 +357,6 @@ def write_report(
         ("events after collapsing", str(results.info.get("n_events", "-"))),
         ("events used", str(results.info.get("n_events_ok", "-"))),
     ]
-
-    status = _status_table(events)
-    md_path = folder / "summary.md"
-    md_path.write_text(
-        _markdown(title, summary.as_text(), counts, results, status, corpus, all_notes, images),
-        encoding="utf-8",
-    )
-    files.append(md_path)
-    html_path = folder / "report.html"
-    html_path.write_text(
-        _html(title, summary.as_html(), counts, results, status, corpus, all_notes, images),
-        encoding="utf-8",
-    )
-    files.append(html_path)
-    return Report(folder, tuple(files), tuple(article_plots), tuple(skipped))
 
 
 def _markdown(

@@ -30,7 +30,7 @@ from mktnews.errors import ConfigurationError, InvalidOptionError
 from mktnews.factors import check_factor_options, describe_factors, model_k
 from mktnews.inference import TESTS, event_test, event_test_names, placebo_statistic
 from mktnews.measures import check_measure_options
-from mktnews.models import needs_benchmark
+from mktnews.models import needs_benchmark, registered_model
 from mktnews.unsigned import UNSIGNED_TESTS as UNSIGNED_TESTS  # registers abs_car, var_ratio
 from mktnews.windows import EventWindow, is_clock_windows, parse_estimation, parse_windows
 
@@ -188,7 +188,7 @@ def _validate(
     placebo_stat: object = "caar",
     estimation_days: object = None,
 ) -> StudySpec:
-    model_s = _check_option("model", model, ModelName)
+    model_s = str(model) if registered_model(model) is not None else _check_option("model", model, ModelName)
     measure_s, vol_s, tests, own_tests = check_measure_options(
         measure, volatility_model, model_s, factors is not None, tests, placebo
     )

@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from mktnews import linear_models
 from mktnews._typing import (
     BAR_NS,
     INTRADAY_INTERVALS,
@@ -86,7 +87,7 @@ from mktnews.measures import (
     volatility_car_p,
     volatility_tests,
 )
-from mktnews.models import ModelFit, fit_model, needs_benchmark
+from mktnews.models import ModelFit, fit_model, needs_benchmark, registered_model
 from mktnews.prices.base import PriceSource, load_prices, validate_bars
 from mktnews.results import EventStudyResults
 from mktnews.spec import (
@@ -919,6 +920,9 @@ def _fit_estimation(
     """
     from numpy.lib.stride_tricks import sliding_window_view
 
+    user = registered_model(spec.model)
+    if user is not None:  # a registered K-regressor model: batched OLS
+        return linear_models.fit_estimation(user, panel, inst, pos, spec, keep)
     n = len(pos)
     est_w = spec.estimation
     rel = est_w.rel
@@ -992,7 +996,7 @@ def _kernel_pass(
         from mktnews import altmodels
 
         fit, est_keys, est_resid = altmodels.fit_garch_estimation(panel, inst, pos, spec, keep and not light)
-    else:
+    else:  # the closed forms, or a registered K-regressor model
         fit, est_keys, est_resid = _fit_estimation(panel, inst, pos, spec, keep and not light)
     in_windows = _window_columns(spec)
     market = span.market
@@ -1008,6 +1012,7 @@ def _kernel_pass(
         mkt = market
     if spec.model == "garch_market":
         mkt = altmodels.garch_design(fit, market, spec)
+    mkt = linear_models.registered_span_design(spec.model, market, span.stamps, mkt)
     with np.errstate(invalid="ignore", divide="ignore"):
         normal = fit.normal(mkt, span.ret.shape)
         ar = span.ret - normal
@@ -1203,7 +1208,7 @@ def run_study(spec: StudySpec, obj: Corpus | pd.DataFrame, source: PriceSource |
         )
 
     params = _params_frame(cols, comp, spec)
-    if spec.factors is not None:
+    if spec.factors is not None or registered_model(spec.model) is not None:
         from mktnews.factors import loadings_frame
 
         params = params.assign(**loadings_frame(comp.fit))
