@@ -22,10 +22,12 @@ Timed, one after the other in this process:
 - the numpy floor: the wide (T x 1,001) close matrix built from the frames, returns,
   gathering by fancy indexing, OLS by moments, ARs and CARs (no test statistic).
 
-Peers (``eventstudy``, ``statspai``) are run only when installed; they were not installed
-in the environment these results were recorded in (see ``bench_peers.py`` for them on the
-index shape). CARs of mktnews are compared with the floor's on every event (max abs diff
-reported; the target is 1e-12).
+Peers, when installed (``pip install ".[bench]"``), side by side in the same process and
+from the same frames: PyPI ``eventstudy`` 0.1a12 (its input is a returns CSV, written from
+the frames inside the timed part, then ``Single.market_model`` per event) and ``statspai``
+(``abnormal_returns`` on the long returns frame it reads, built from the frames inside the
+timed part). CARs of mktnews and of each peer are compared with the floor's on every event
+(max abs diff reported; the target is 1e-12).
 
 Results go to ``benchmarks/results/firms.md`` unless ``--no-write``.
 """
@@ -123,6 +125,56 @@ def numpy_floor(frames: dict[str, pd.DataFrame], table: pd.DataFrame) -> dict[st
     return {"car": ar.sum(1), "alpha": alpha, "beta": beta}
 
 
+def _wide_returns(frames: dict[str, pd.DataFrame], syms: list[str]) -> pd.DataFrame:
+    """Simple returns, one column per symbol (``MKT`` first), from the frames."""
+    closes = pd.concat({s: frames[s]["close"] for s in ["MKT", *syms]}, axis=1)
+    return closes.pct_change().iloc[1:]
+
+
+def eventstudy_end_to_end(frames: dict[str, pd.DataFrame], table: pd.DataFrame, folder: Path) -> pd.Series:
+    """PyPI eventstudy 0.1a12 from the same frames: the returns CSV it reads (written from
+    the frames), ``Single.market_model`` per event, ``Multiple`` to aggregate; CARs."""
+    import eventstudy as evs
+
+    syms = list(table["instrument"])
+    wide = _wide_returns(frames, syms)
+    wide.index = pd.Index(pd.DatetimeIndex(wide.index).strftime("%Y-%m-%d"), name="date")
+    path = folder / "returns.csv"
+    wide.to_csv(path)
+    evs.Single.import_returns(str(path))
+    days = pd.to_datetime(table["time"], utc=True).dt.tz_convert("America/New_York").dt.date
+    singles = [
+        evs.Single.market_model(
+            security_ticker=sym, market_ticker="MKT", event_date=np.datetime64(day),
+            event_window=WIN, estimation_size=EST[1] - EST[0] + 1, buffer_size=WIN[0] - EST[1] - 1,
+        )
+        for sym, day in zip(syms, days, strict=True)
+    ]
+    agg = evs.Multiple(singles, errors=[])
+    return pd.Series([s.CAR[-1] for s in agg.sample], index=syms, dtype=float)
+
+
+def statspai_end_to_end(frames: dict[str, pd.DataFrame], table: pd.DataFrame) -> pd.Series:
+    """statspai.abnormal_returns from the same frames: the long (id, date, ret, mkt) frame it
+    reads, built from the frames, and the events frame; CARs."""
+    import statspai as sp
+
+    syms = list(table["instrument"])
+    wide = _wide_returns(frames, syms)
+    mkt = wide["MKT"]
+    data = pd.concat(
+        [pd.DataFrame({"id": s, "date": wide.index, "ret": wide[s].to_numpy(), "mkt": mkt.to_numpy()}) for s in syms],
+        ignore_index=True,
+    )
+    days = pd.to_datetime(table["time"], utc=True).dt.tz_convert("America/New_York").dt.tz_localize(None).dt.normalize()
+    events = pd.DataFrame({"id": syms, "event_date": days.to_numpy()})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sp.abnormal_returns(data, events, model="market", market="mkt", event_window=WIN,
+                                  estimation_window=EST)
+    return pd.Series(res.events["car"].to_numpy(), index=[syms[i] for i in res.events.index], dtype=float)
+
+
 def stages(frames: dict[str, pd.DataFrame], table: pd.DataFrame) -> dict[str, float]:
     import mktnews as mn
     from mktnews.prices.base import FrameSource
@@ -145,6 +197,12 @@ def stages(frames: dict[str, pd.DataFrame], table: pd.DataFrame) -> dict[str, fl
                    tests=None)
     out["event_study on the events frame (tests=None)"] = time.perf_counter() - t
     return out
+
+
+def md_versions(names: list[str]) -> list[str]:
+    import importlib.metadata as md
+
+    return [f"{n} {md.version(n)}" for n in names]
 
 
 def _median_time(fn: Callable[[], Any], runs: int) -> tuple[float, float, float, Any]:
@@ -183,6 +241,20 @@ def main(argv: list[str] | None = None) -> int:
     med, lo, hi, floor = _median_time(lambda: numpy_floor(frames, table), ns.runs)
     rows.append(("numpy floor incl. the wide matrix from the frames", med, lo, hi))
     peers = [p for p in ("eventstudy", "statspai") if importlib.util.find_spec(p) is not None]
+    peer_cars: dict[str, pd.Series] = {}
+    if "eventstudy" in peers:
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="bench_firms_"))
+        eventstudy_end_to_end(frames, table.iloc[:5], folder)  # warm-up
+        med, lo, hi, peer_cars["eventstudy"] = _median_time(
+            lambda: eventstudy_end_to_end(frames, table, folder), ns.runs
+        )
+        rows.append(("eventstudy 0.1a12, frames -> returns CSV -> CARs", med, lo, hi))
+    if "statspai" in peers:
+        statspai_end_to_end(frames, table.iloc[:5])  # warm-up
+        med, lo, hi, peer_cars["statspai"] = _median_time(lambda: statspai_end_to_end(frames, table), ns.runs)
+        rows.append(("statspai, frames -> long returns frame -> CARs", med, lo, hi))
     st = stages(frames, table)
 
     car = res.car
@@ -211,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         f"- Market model, window {WIN}, estimation {EST} (250 sessions), simple returns; "
         f"{ns.runs} timed runs after one warm-up on 5 events; wall-clock seconds.",
         f"- `import mktnews`: {t_import:.2f} s (not in the timings).",
-        f"- Peers installed: {', '.join(peers) if peers else 'none (eventstudy, statspai not installed here; not run)'}.",
+        f"- Peers: {', '.join(md_versions(peers)) or 'none installed (not run)'}, side by side in this process.",
         "",
         "## Timings",
         "",
@@ -231,8 +303,14 @@ def main(argv: list[str] | None = None) -> int:
         f"- Events with a CAR: mktnews {n_ok} of {ns.stocks}; max |CAR(mktnews) - CAR(floor)| = {diff:.2e} "
         f"(target 1e-12: {'met' if diff <= 1e-12 else 'not met'}).",
         f"- With tests=None: {int(res_none.car['car'].notna().sum())} CARs.",
-        "",
     ]
+    for name, pc in peer_cars.items():
+        d = float(np.max(np.abs(pc.reindex(want.index).to_numpy() - want.to_numpy())))
+        lines.append(f"- {name}: {int(pc.notna().sum())} CARs; max |CAR({name}) - CAR(floor)| = {d:.2e}.")
+    ours = rows[0][1]
+    for name, med, _, _ in rows[3:]:
+        lines.append(f"- mktnews end to end (default tests) is {med / ours:.1f}x faster than {name.split(',')[0]}.")
+    lines += [""]
     text = "\n".join(lines)
     print(text)
     if not ns.no_write:

@@ -73,8 +73,11 @@ Snapshot columns of the events frame
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, get_args
 
 import numpy as np
@@ -96,7 +99,7 @@ from mktnews.calendars import calendar_sessions, data_sessions, get_calendar
 from mktnews.dispatch import frame_backend
 from mktnews.errors import ArticleError, InvalidOptionError, PriceDataError, UnknownInstrumentError
 from mktnews.instruments import Instrument, resolve_instrument
-from mktnews.prices.base import COLUMNS, PriceSource, conform_prices, load_prices
+from mktnews.prices.base import PriceSource, conform_prices, has_contract_columns, load_prices
 
 __all__ = [
     "CAPTURE_COLUMNS",
@@ -212,7 +215,7 @@ def _local_dates(instants: np.ndarray, tz: str) -> np.ndarray:
 
 
 def find_sessions(
-    published: np.ndarray, sessions: SessionArrays
+    published: np.ndarray, sessions: SessionArrays, local_dates: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Day 0 and market state of publication instants, vectorised.
 
@@ -222,6 +225,9 @@ def find_sessions(
         Publication instants, UTC nanoseconds (``iNaT`` = unknown).
     sessions : SessionArrays
         The instrument's sessions.
+    local_dates : ndarray of int64, optional
+        The publications' local dates in ``sessions.tz`` (naive ns, as ``_local_dates``
+        gives them), when the caller has them already.
 
     Returns
     -------
@@ -245,7 +251,7 @@ def find_sessions(
     i = pos[ok]
     st = np.full(p.shape, 3, dtype=np.int8)  # closed
     regular = p >= sessions.opens[i]
-    local = _local_dates(p, sessions.tz)
+    local = _local_dates(p, sessions.tz) if local_dates is None else np.asarray(local_dates)[ok]
     pre = ~regular & (local == sessions.dates[i])
     # after a close on that session's own date: the session is the one before day 0
     post = ~regular & ~pre & (i >= 1) & (local == sessions.dates[np.maximum(i - 1, 0)])
@@ -318,7 +324,8 @@ def _data_quantum(close: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class _Daily:
-    """Daily bars as arrays, with session changes and their error bounds."""
+    """Daily bars as arrays, with session changes and their error bounds (computed when
+    a box is checked)."""
 
     dates: np.ndarray  # int64 ns
     close: np.ndarray
@@ -327,12 +334,24 @@ class _Daily:
     prev: np.ndarray  # previous session's close; NaN when the data lacks that session
     change: np.ndarray
     pct: np.ndarray
-    err: np.ndarray  # error bound of close
-    err_prev: np.ndarray
 
     @property
     def n(self) -> int:
         return len(self.dates)
+
+    @functools.cached_property
+    def _quantum(self) -> float:
+        return _data_quantum(self.close)
+
+    @functools.cached_property
+    def err(self) -> np.ndarray:
+        """Error bound of each close."""
+        return np.abs(self.close) * FLOAT32_REL + self._quantum / 2.0
+
+    @functools.cached_property
+    def err_prev(self) -> np.ndarray:
+        """Error bound of each previous close."""
+        return np.abs(self.prev) * FLOAT32_REL + self._quantum / 2.0
 
     def tol_change(self, s: np.ndarray) -> np.ndarray:
         return np.asarray(self.err[s] + self.err_prev[s])
@@ -345,10 +364,18 @@ class _Daily:
 
 
 def _daily_table(frame: pd.DataFrame, cal_dates: np.ndarray | None) -> _Daily:
-    dates = pd.DatetimeIndex(frame.index).as_unit("ns").asi8
-    close = frame["close"].to_numpy(dtype=np.float64)
-    high = frame["high"].to_numpy(dtype=np.float64)
-    low = frame["low"].to_numpy(dtype=np.float64)
+    index = frame.index
+    if isinstance(index, pd.DatetimeIndex) and index.unit == "ns":
+        dates = index.asi8
+    else:
+        dates = pd.DatetimeIndex(index).as_unit("ns").asi8
+    if has_contract_columns(frame):  # the contract's frame: one 2-D array, no column look-ups
+        values = frame.to_numpy(dtype=np.float64)
+        close, high, low = values[:, 3], values[:, 1], values[:, 2]
+    else:
+        close = frame["close"].to_numpy(dtype=np.float64)
+        high = frame["high"].to_numpy(dtype=np.float64)
+        low = frame["low"].to_numpy(dtype=np.float64)
     prev = np.full(close.shape, np.nan)
     if len(close) > 1:
         prev[1:] = close[:-1]
@@ -359,13 +386,10 @@ def _daily_table(frame: pd.DataFrame, cal_dates: np.ndarray | None) -> _Daily:
                 cal_dates, dates[:-1], side="right"
             )
             prev[1:][between > 0] = np.nan
-    q = _data_quantum(close)
-    err = np.abs(close) * FLOAT32_REL + q / 2.0
-    err_prev = np.abs(prev) * FLOAT32_REL + q / 2.0
     with np.errstate(invalid="ignore", divide="ignore"):
         change = close - prev
         pct = (close / prev - 1.0) * 100.0
-    return _Daily(dates, close, high, low, prev, change, pct, err, err_prev)
+    return _Daily(dates, close, high, low, prev, change, pct)
 
 
 _TOKEN_SPLIT = "[^0-9.,'\u2009\u202f\u00a0]+"
@@ -957,14 +981,19 @@ def _get_prices(
     prices: Mapping[str, pd.DataFrame] | None,
     errors: dict[str, str],
     label: str | None = None,
+    failed: Mapping[str, str] | None = None,
 ) -> pd.DataFrame | None:
     """Prices of one symbol (from ``prices`` when it has them), or None with the reason
-    recorded in ``errors[label]`` (``label`` defaults to the symbol)."""
+    recorded in ``errors[label]`` (``label`` defaults to the symbol); ``failed`` holds the
+    symbols a batched fetch already failed for (not asked again)."""
     label = label or symbol
+    if failed and symbol in failed and not (prices is not None and symbol in prices):
+        errors[label] = failed[symbol]
+        return None
     try:
         if prices is not None and symbol in prices:
             frame = prices[symbol]
-            if tuple(frame.columns) != COLUMNS or frame.attrs.get("interval") != interval:
+            if not has_contract_columns(frame) or frame.attrs.get("interval") != interval:
                 frame = conform_prices(
                     frame, symbol=symbol, interval=interval, source="prices argument"
                 )
@@ -980,11 +1009,121 @@ def _get_prices(
     return frame
 
 
+#: Session arrays per calendar code: the calendars' sessions frames are cached and never
+#: change, so their int64 arrays are built once per process, not once per instrument.
+_CALENDAR_ARRAYS: dict[str, SessionArrays] = {}
+
+
 def _calendar_arrays(inst: Instrument) -> SessionArrays | None:
     if inst.calendar is None:
         return None
-    cal = get_calendar(inst.calendar)
-    return SessionArrays.from_frame(calendar_sessions(inst.calendar), str(cal.tz))
+    got = _CALENDAR_ARRAYS.get(inst.calendar)
+    if got is None:
+        path = _calendar_file(inst.calendar)
+        got = _read_calendar_file(path)
+        if got is None:
+            cal = get_calendar(inst.calendar)
+            got = SessionArrays.from_frame(calendar_sessions(inst.calendar), str(cal.tz))
+            _write_calendar_file(path, got)
+        _CALENDAR_ARRAYS[inst.calendar] = got
+    return got
+
+
+def _calendar_file(code: str) -> Path | None:
+    """Where the session arrays of calendar ``code`` are kept between processes: the cache
+    folder's ``calendars/``, one file per code, exchange_calendars and mktnews version and
+    day (exchange_calendars' calendars end a year after the day they are built); None when
+    the versions cannot be read."""
+    from importlib import metadata
+
+    from mktnews.prices.cache import cache_root
+
+    try:
+        xc_v, mn_v = metadata.version("exchange_calendars"), metadata.version("mktnews")
+    except metadata.PackageNotFoundError:
+        return None
+    today = pd.Timestamp.now(tz="UTC").strftime("%Y%m%d")
+    safe = "".join(ch if ch.isalnum() else "_" for ch in code)
+    return cache_root() / "calendars" / f"{safe}-{xc_v}-{mn_v}-{today}.npz"
+
+
+def _read_calendar_file(path: Path | None) -> SessionArrays | None:
+    """The arrays stored at ``path``, or None (missing or unreadable: rebuilt)."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            dates, opens, closes, tz = z["dates"], z["opens"], z["closes"], str(z["tz"])
+    except (OSError, ValueError, KeyError):
+        return None
+    if not (dates.dtype == opens.dtype == closes.dtype == np.int64 and dates.shape == opens.shape == closes.shape):
+        return None
+    return SessionArrays(dates=dates, opens=opens, closes=closes, tz=tz)
+
+
+def _write_calendar_file(path: Path | None, arrays: SessionArrays) -> None:
+    """Keep ``arrays`` at ``path`` (atomically); a folder that cannot be written is skipped:
+    the calendar is then built again by the next process."""
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, dates=arrays.dates, opens=arrays.opens, closes=arrays.closes, tz=np.str_(arrays.tz))
+        os.replace(tmp, path)
+    except OSError:
+        return
+
+
+def _prefetch(
+    source: PriceSource | None,
+    prices: Mapping[str, pd.DataFrame] | None,
+    groups: list[tuple[int, np.ndarray]],
+    symbols: list[str],
+    pub: np.ndarray,
+    interval: str,
+) -> dict[str, str]:
+    """Batched fetch of every instrument's range for sources that have ``fetch_many``
+    (Yahoo: through the cache, a progress bar); the failures by symbol."""
+    many = getattr(source, "fetch_many", None)
+    if not callable(many):
+        return {}
+    margin = (DAILY_MARGIN if interval == "1d" else INTRADAY_MARGIN) + pd.Timedelta(days=1)
+    ranges: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = {}
+    for code, idx in groups:  # per instrument
+        sym = symbols[code]
+        win = _window(pub[idx], margin)
+        if win is None or (prices is not None and sym in prices):
+            continue
+        if interval == "1d":
+            ranges[sym] = (win[0].tz_localize(None).normalize(), win[1].tz_localize(None).normalize())
+        else:
+            ranges[sym] = win
+    if len(ranges) < 2:
+        return {}
+    _, failed = many(ranges, interval=interval)
+    return dict(failed)
+
+
+def _local_dates_by_zone(
+    groups: list[tuple[int, np.ndarray]],
+    symbols: list[str],
+    by_symbol: Mapping[str, Instrument],
+    pub: np.ndarray,
+) -> np.ndarray:
+    """Local date of every row's publication in the zone its instrument's sessions are
+    counted in (the calendar's, else the instrument's): one time-zone conversion per zone
+    instead of one per instrument."""
+    rows_by_tz: dict[str, list[np.ndarray]] = {}
+    for code, idx in groups:  # per instrument: a dictionary look-up
+        inst = by_symbol[symbols[code]]
+        cal = _calendar_arrays(inst)
+        rows_by_tz.setdefault(cal.tz if cal is not None else inst.tz, []).append(idx)
+    out = np.full(len(pub), _INAT, dtype=np.int64)
+    for tz, parts in rows_by_tz.items():
+        rows = np.concatenate(parts)
+        out[rows] = _local_dates(pub[rows], tz)
+    return out
 
 
 def _data_session_arrays(dates: pd.DatetimeIndex, tz: str) -> SessionArrays:
@@ -1015,7 +1154,11 @@ class _Block:
 
 
 def _align_daily(
-    pub: np.ndarray, sess: SessionArrays | None, d: _Daily | None, calendar_based: bool
+    pub: np.ndarray,
+    sess: SessionArrays | None,
+    d: _Daily | None,
+    calendar_based: bool,
+    local_dates: np.ndarray | None = None,
 ) -> _Block:
     m = len(pub)
     known = pub != _INAT
@@ -1028,7 +1171,7 @@ def _align_daily(
         status[known] = _OUTSIDE
     if sess is None or len(sess) == 0:
         return _Block(status, state, t0, session, base)
-    pos, state = find_sessions(pub, sess)
+    pos, state = find_sessions(pub, sess, local_dates)
     n = len(sess)
     inside = known & (pos < n)
     S = np.full(m, _INAT, dtype=np.int64)
@@ -1386,12 +1529,17 @@ def align_events(
     snap_sess = np.full(R, _INAT, dtype=np.int64)
     errors: dict[str, str] = {}
 
-    for code, idx in _group_positions(sym_codes):
+    groups = _group_positions(sym_codes)
+    failed = _prefetch(source, prices, groups, symbols, pub, interval)
+    local_all = None if intraday else _local_dates_by_zone(groups, symbols, by_symbol, pub)
+    for code, idx in groups:
         symbol = symbols[code]
         inst = by_symbol[symbol]
         idx = idx[np.argsort(pub[idx], kind="stable")]  # sorted needles search faster
         p = pub[idx]
+        local = None if local_all is None else local_all[idx]
         if day_prec[idx].any():
+            local = None  # publications moved to local midnight: their dates are recomputed
             d = day_prec[idx] & (p != _INAT)
             p = p.copy()
             midnight = pd.DatetimeIndex(p[d].view("M8[ns]")).tz_localize(inst.tz, nonexistent="shift_forward", ambiguous=False)
@@ -1409,7 +1557,7 @@ def align_events(
             hi = win[1].tz_localize(None).normalize()
             frame = _get_prices(
                 symbol, lo, hi, "1d", source, None if intraday else prices, errors,
-                label=symbol if not intraday else f"{symbol} [1d]",
+                label=symbol if not intraday else f"{symbol} [1d]", failed=None if intraday else failed,
             )
             if frame is not None:
                 if cal is None:
@@ -1417,12 +1565,12 @@ def align_events(
                 daily = _daily_table(frame, cal.dates if cal is not None else None)
                 window_mask = (daily.dates >= lo.value) & (daily.dates <= hi.value)
         if not intraday:
-            blk = _align_daily(p, sess_d, daily, cal is not None)
+            blk = _align_daily(p, sess_d, daily, cal is not None, local)
         else:
             bars = None
             iwin = _window(p, INTRADAY_MARGIN)
             if iwin is not None:
-                bars = _get_prices(symbol, iwin[0], iwin[1], interval, source, prices, errors)
+                bars = _get_prices(symbol, iwin[0], iwin[1], interval, source, prices, errors, failed=failed)
             if cal is not None:
                 blk = _align_intraday(p, cal, bars, interval)
             else:

@@ -594,6 +594,9 @@ def mean_pairwise_correlation(
     total = n * (n - 1) // 2
     if total == 0:
         return 0.0, 0, 0
+    grouped = _rbar_by_groups(inp, idx, min_overlap)
+    if grouped is not None:
+        return grouped
     found = _sharing_pairs(inp.evt_keys[idx], np.isfinite(inp.ar[idx]))
     if found is None:
         return 0.0, total, 0
@@ -614,6 +617,140 @@ def mean_pairwise_correlation(
     if counted == 0:
         return math.nan, 0, left_out
     return float(np.sum(rho[good] * weight[good])) / counted, counted, left_out
+
+
+#: Events from which :func:`mean_pairwise_correlation` sums r̄ by groups of events with the
+#: same dates (:func:`_rbar_by_groups`) instead of pair by pair, when the data allow it.
+_GROUPED_RBAR_MIN_EVENTS: Final[int] = 2_000
+#: Rows of the residual table normalised at once by :func:`_group_unit_sums`.
+_GROUPED_ROWS: Final[int] = 2_048
+
+
+def _rbar_by_groups(inp: TestInput, idx: IntArray, min_overlap: int) -> tuple[float, int, int] | None:
+    """r̄ of :func:`mean_pairwise_correlation` without visiting pairs of events, or None
+    when the data do not allow it (then the pairs are visited).
+
+    Events with the same estimation dates and the same window dates form a group. When
+    every event's residuals cover its estimation dates without a gap (positions ``b..b+L-1``
+    of the calendar of all estimation dates) two events of groups g, h whose first positions
+    differ by ``d`` have ``L - d`` common estimation dates, the same for every pair of the
+    two groups, and their pairwise-complete correlation is the dot product ``u_i . v_j`` of
+    their residuals on those dates, each centred and scaled to unit length. The weight
+    ``shared / sqrt(W_i W_j)`` is the same for the pairs of the two groups too, so their
+    sum of weighted correlations is ``w_gh (sum_i u_i) . (sum_j v_j)`` (within one group,
+    ``(|sum_i u_i|^2 - sum_i |u_i|^2) / 2``), and the pairs left out (fewer than
+    ``min_overlap`` common dates, or a residual series without variance on them) are
+    counted from the groups' sizes. Exact, as the pair-by-pair sums (in another order of
+    summation); the work grows with the events times the offsets between groups whose
+    windows overlap, not with the pairs of events, so it is linear in the number of events
+    for a given calendar and window. A loop per offset ``d``; used when the events have more
+    overlapping partners than twice the number of offsets (else pairs are visited).
+    """
+    n = idx.size
+    if n < _GROUPED_RBAR_MIN_EVENTS:
+        return None
+    x = inp.est_ar[idx]
+    xk = inp.est_keys[idx]
+    L = x.shape[1]
+    if L < 2 or not (np.isfinite(x).all() and (xk >= 0).all()):
+        return None
+    codes, base, width = _calendar_positions(xk, np.ones(xk.shape, dtype=bool))
+    if width != L or not (codes == base[:, None] + np.arange(L)).all():
+        return None  # a gap in some event's estimation dates: pair by pair
+    wk = inp.evt_keys[idx]
+    wok = np.isfinite(inp.ar[idx]) & (wk >= 0)
+    sig = np.column_stack([base, np.where(wok, wk, -1)])
+    uniq, grp = np.unique(sig, axis=0, return_inverse=True)
+    if n < 3 * uniq.shape[0]:
+        return None  # groups of fewer than 3 events: pairs are few, visit them
+    grp = grp.ravel()
+    size = np.bincount(grp, minlength=uniq.shape[0])
+    gbase, gw = uniq[:, 0], uniq[:, 1:]
+    gwok = gw >= 0
+    found = _sharing_pairs(gw, gwok)
+    total = n * (n - 1) // 2
+    if found is None:
+        return 0.0, total, 0
+    gi, gj, shared, w_g, _, _ = found
+    # pairs within a group (every one of them shares all its window dates)
+    selfs = np.flatnonzero((size >= 2) & (w_g > 0))
+    swap = gbase[gi] > gbase[gj]
+    gl, gr = np.where(swap, gj, gi), np.where(swap, gi, gj)
+    gl = np.concatenate([gl, selfs])
+    gr = np.concatenate([gr, selfs])
+    shared = np.concatenate([shared.astype(np.float64), w_g[selfs]])
+    same = np.zeros(gl.size, dtype=bool)
+    same[gi.size :] = True
+    d = gbase[gr] - gbase[gl]
+    n_common = L - d
+    usable = (n_common >= 2) & (n_common >= min_overlap)
+    n_pairs = np.where(same, size[gl] * (size[gl] - 1) // 2, size[gl] * size[gr])
+    offsets = np.unique(d[usable])
+    if int(n_pairs.sum()) < 2 * offsets.size * n:
+        return None  # few pairs per event: visiting them costs less than a pass per offset
+    left_out = int(n_pairs[~usable].sum())
+    num = 0.0
+    order = np.argsort(grp, kind="stable")
+    xs = x[order] - x.mean(axis=1)[order][:, None]  # centred on each event's own mean
+    gs = grp[order]
+    top = int(offsets.max())
+    # per row, the sums and sums of squares of its first and last `top` residuals (cumulative):
+    # a slice's sums are the row's less a head or a tail
+    tot, tot2 = xs.sum(axis=1), np.einsum("ij,ij->i", xs, xs)
+    head, head2 = np.zeros((n, top + 1)), np.zeros((n, top + 1))
+    tail, tail2 = np.zeros((n, top + 1)), np.zeros((n, top + 1))
+    if top:
+        h, t = xs[:, :top], xs[:, L - top :][:, ::-1]
+        np.cumsum(h, axis=1, out=head[:, 1:])
+        np.cumsum(h * h, axis=1, out=head2[:, 1:])
+        np.cumsum(t, axis=1, out=tail[:, 1:])
+        np.cumsum(t * t, axis=1, out=tail2[:, 1:])
+    for dd in offsets.tolist():  # loop per offset between groups
+        at = np.flatnonzero(usable & (d == dd))
+        m = L - dd
+        u_l, good_l = _group_unit_sums(xs[:, dd:], tot - head[:, dd], tot2 - head2[:, dd], gs, size.size)
+        if dd:
+            u_r, good_r = _group_unit_sums(xs[:, :m], tot - tail[:, dd], tot2 - tail2[:, dd], gs, size.size)
+        else:
+            u_r, good_r = u_l, good_l
+        a, b = gl[at], gr[at]
+        dots = np.einsum("ij,ij->i", u_l[a], u_r[b])
+        within = same[at]
+        # within a group: (|sum u|^2 - sum |u|^2) / 2, each |u| being 1
+        dots[within] = (dots[within] - good_l[a[within]]) / 2.0
+        good_pairs = np.where(within, good_l[a] * (good_l[a] - 1) // 2, good_l[a] * good_r[b])
+        left_out += int((n_pairs[at] - good_pairs).sum())
+        num += float(np.sum(dots * shared[at] / np.sqrt(w_g[a] * w_g[b])))
+    counted = total - left_out
+    if counted == 0:
+        return math.nan, 0, left_out
+    return num / counted, counted, left_out
+
+
+def _group_unit_sums(
+    xs: FloatArray, sx: FloatArray, sxx: FloatArray, groups: IntArray, n_groups: int
+) -> tuple[FloatArray, IntArray]:
+    """Per group (``groups`` sorted), the sum of its rows centred and scaled to unit length,
+    rows without variance left out (``sx``, ``sxx``: each row's sum and sum of squares), and
+    the number of rows kept; in chunks of rows."""
+    m = xs.shape[1]
+    var = sxx - sx * sx / m
+    ok = var > 0
+    inv = np.zeros(var.size)
+    inv[ok] = 1.0 / np.sqrt(var[ok])
+    shift = sx / m * inv  # each unit row is x * inv - shift
+    sums = np.zeros((n_groups, m))
+    for r0 in range(0, xs.shape[0], _GROUPED_ROWS):  # chunks of rows
+        sl = slice(r0, r0 + _GROUPED_ROWS)
+        g = groups[sl]
+        cut = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+        sums[g[cut]] += np.add.reduceat(xs[sl] * inv[sl, None], cut, axis=0)
+    cut = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    ids = groups[cut]
+    sums[ids] -= np.add.reduceat(shift, cut)[:, None]
+    good = np.zeros(n_groups, dtype=np.int64)
+    good[ids] = np.add.reduceat(ok.astype(np.int64), cut)
+    return sums, good
 
 
 class PairCorrelations:
@@ -647,15 +784,21 @@ class PairCorrelations:
         self.est_ar = est_ar
         self.est_keys = est_keys
         self.n = int(est_ar.shape[0])
-        ok = np.ones(span_keys.shape, dtype=bool) if span_ok is None else span_ok
-        found = _sharing_pairs(span_keys, ok)
+        self._span = (span_keys, np.ones(span_keys.shape, dtype=bool) if span_ok is None else span_ok)
         empty = np.zeros(0, dtype=np.int64)
         self._codes: IntArray = empty
         self._rho: FloatArray = np.zeros(0)
         self._common: IntArray = empty
+        self._built = False
+        if self.n < _GROUPED_RBAR_MIN_EVENTS:
+            self._build()  # else on the first look-up: r̄ by groups of events needs no pairs
+
+    def _build(self) -> None:
+        self._built = True
+        found = _sharing_pairs(*self._span)
         if found is not None and found[0].size:
             pi, pj, _, _, sparse, block = found
-            rho, common = _correlate(est_ar, est_keys, pi, pj, sparse, block)
+            rho, common = _correlate(self.est_ar, self.est_keys, pi, pj, sparse, block)
             self._store(pi, pj, rho, common)
 
     def _store(self, pi: IntArray, pj: IntArray, rho: FloatArray, common: IntArray) -> None:
@@ -672,6 +815,8 @@ class PairCorrelations:
         """Correlations and numbers of common estimation dates of the pairs (pi, pj) of
         rows (pairs not seen when built, e.g. dates outside ``span_keys``, are computed
         now and kept)."""
+        if not self._built:
+            self._build()
         codes = self._code(pi, pj)
         at = np.searchsorted(self._codes, codes)
         hit = np.zeros(codes.size, dtype=bool)

@@ -711,6 +711,31 @@ def _load_history(
 _NS_PER_DAY = 86_400_000_000_000
 
 
+def _prefetch_histories(
+    symbols: list[str],
+    t_first: np.ndarray,
+    t_last: np.ndarray,
+    before: int,
+    after: int,
+    spec: StudySpec,
+    source: PriceSource | None,
+    extra: pd.Timedelta,
+) -> None:
+    """For sources with ``fetch_many`` (Yahoo): ask for every instrument's first history
+    range in one batch (cache, progress bar) before :func:`_load_history` reads them; a
+    failure is left for that per-instrument load to raise as before."""
+    many = getattr(source, "fetch_many", None)
+    if not callable(many) or len(symbols) < 2:
+        return
+    m_before, m_after, _ = _margins(spec.interval, before, after, extra)
+    tz = "UTC" if spec.intraday else None
+    ranges = {
+        sym: (pd.Timestamp(int(t_first[j]), tz=tz) - m_before, pd.Timestamp(int(t_last[j]), tz=tz) + m_after)
+        for j, sym in enumerate(symbols)
+    }
+    many(ranges, interval=spec.interval)
+
+
 @functools.lru_cache(maxsize=64)
 def _margins(
     interval: str, before: int, after: int, extra: pd.Timedelta
@@ -1151,6 +1176,7 @@ def _study_prices(
     np.minimum.at(t_first, sym_code, t0_ev)
     np.maximum.at(t_last, sym_code, t0_ev)
     tz = "UTC" if spec.intraday else None
+    _prefetch_histories(symbols, t_first, t_last, before, after, spec, source, extra)
     for j, sym in enumerate(symbols):  # loop per instrument
         first, last = pd.Timestamp(int(t_first[j]), tz=tz), pd.Timestamp(int(t_last[j]), tz=tz)
         prices[sym] = _load_history(sym, first, last, before, after, spec, source, extra)

@@ -26,6 +26,7 @@ import pandas as pd
 
 from mktnews._typing import INTRADAY_INTERVALS, ReturnType, check_option
 from mktnews.errors import ConfigurationError, InvalidOptionError
+from mktnews.prices.base import has_contract_columns
 
 __all__ = [
     "ClockWindow",
@@ -504,7 +505,10 @@ class ReturnPanel:
             frame = prices[sym]
             sl = slice(int(starts[j]), int(starts[j] + lengths[j]))
             stamps[sl] = _ns_values(frame.index, interval, where=f"prices of {sym}")
-            close[sl] = frame["close"].to_numpy(dtype=np.float64, na_value=np.nan)
+            if has_contract_columns(frame) and len(frame):  # one 2-D array, no column look-up
+                close[sl] = frame.to_numpy(dtype=np.float64, na_value=np.nan)[:, 3]
+            else:
+                close[sl] = frame["close"].to_numpy(dtype=np.float64, na_value=np.nan)
             if benchmark is not None and benchmark.get(sym) is not None:
                 bser = benchmark[sym]
                 assert bser is not None

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Mapping
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol, cast, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,8 @@ __all__ = [
     "PriceSource",
     "conform_prices",
     "default_source",
+    "fetch_many",
+    "has_contract_columns",
     "load_prices",
     "normalize_range",
     "validate_bars",
@@ -133,6 +135,9 @@ def conform_prices(
     PriceDataError
         Naming ``where``, the row (its date) and the field that is wrong.
     """
+    fast = _conform_fast(frame, symbol=symbol, interval=interval, source=source, bad_ohlc=bad_ohlc)
+    if fast is not None:
+        return fast
     label = where or symbol
     df = frame.rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
     if "close" not in df.columns:
@@ -199,6 +204,106 @@ def conform_prices(
     return df
 
 
+_NUMERIC_KINDS = frozenset("fiu")
+_COLUMNS_INDEX = pd.Index(COLUMNS)
+_DAY_NS = 86_400_000_000_000
+_NAT_NS = np.iinfo(np.int64).min
+
+
+def _conform_fast(
+    frame: pd.DataFrame, *, symbol: str, interval: str, source: str, bad_ohlc: str
+) -> pd.DataFrame | None:
+    """:func:`conform_prices` for a frame that passes every check, in numpy: the same
+    result, or None when anything is unusual or wrong (then the pandas path runs and
+    raises or warns with its own message)."""
+    if not isinstance(frame, pd.DataFrame) or not isinstance(frame.index, pd.DatetimeIndex):
+        return None
+    if bad_ohlc not in ("raise", "mask"):
+        return None
+    names = [str(c).strip().lower().replace(" ", "_") for c in frame.columns.tolist()]
+    if "close" not in names or len(set(names)) != len(names):
+        return None
+    raw = frame.to_numpy()  # one array: float64 when every column is a float or an integer
+    if raw.dtype.kind not in _NUMERIC_KINDS:
+        return None
+    n = len(frame)
+    pos = [names.index(c) if c in names else -1 for c in COLUMNS]
+    idx = frame.index
+    intraday = is_intraday(interval)
+    if intraday:
+        if idx.tz is None:
+            return None
+        idx = idx.tz_convert("UTC").as_unit("ns").rename("datetime")
+    else:
+        if idx.tz is not None:
+            return None
+        if idx.unit != "ns":
+            idx = idx.as_unit("ns")
+        if idx.name != "date":
+            idx = idx.rename("date")
+    ns = idx.asi8
+    if n:
+        # strictly increasing and the first stamp not NaT (NaT is the smallest int64): no NaT
+        if ns[0] == _NAT_NS or (n > 1 and (ns[1:] <= ns[:-1]).any()):
+            return None
+        if not intraday and (ns % _DAY_NS).any():
+            return None
+        if not _fast_values_ok(raw, pos, symbol):
+            return None
+    if pos == [0, 1, 2, 3, 4] and raw.dtype == np.float64:
+        values = raw if raw.flags.owndata else raw.copy()  # never a view of the user's frame
+    else:
+        values = np.full((n, len(COLUMNS)), np.nan)
+        for j, k in enumerate(pos):
+            if k >= 0:
+                values[:, j] = raw[:, k]
+    df = pd.DataFrame(values, index=idx, columns=_COLUMNS_INDEX, copy=False)
+    df.attrs = {"symbol": symbol, "interval": interval, "source": source}
+    return df
+
+
+def _fast_values_ok(raw: np.ndarray, pos: list[int], symbol: str, *, check_range: bool = True) -> bool:
+    """True when the columns at ``pos`` (open, high, low, close, volume; -1 = absent) hold
+    no value :func:`conform_prices` would refuse or mask (NaN is allowed); ``check_range``
+    also checks ``high >= low``."""
+    present = [k for k in pos if k >= 0]
+    # the columns are the array's first ones (the usual case): a view, no copy
+    block = raw[:, : len(present)] if present == list(range(len(present))) else raw[:, present]
+    with np.errstate(invalid="ignore"):
+        if np.isinf(block).any():
+            return False
+        prices = [i for i, k in enumerate(present) if k != pos[4]]
+        if not negative_prices_allowed(symbol) and prices:
+            sub = block[:, prices] if prices != list(range(len(prices))) else block[:, : len(prices)]
+            if (sub <= 0).any():
+                return False
+        if pos[4] >= 0 and (raw[:, pos[4]] < 0).any():
+            return False
+        if check_range and pos[1] >= 0 and pos[2] >= 0 and (raw[:, pos[1]] < raw[:, pos[2]]).any():
+            return False
+    return True
+
+
+def has_contract_columns(frame: pd.DataFrame) -> bool:
+    """Whether ``frame``'s columns are the contract's ``open, high, low, close, volume`` in
+    that order (an identity check first: frames built here share one columns index)."""
+    cols = frame.columns
+    return cols.is_(_COLUMNS_INDEX) or tuple(cols) == COLUMNS
+
+
+def _bars_fine(bars: pd.DataFrame, symbol: str) -> bool:
+    """One pass over a contract-shaped frame: True when :func:`validate_bars` has nothing
+    to refuse (else its column loop finds and names the first bad value)."""
+    if not has_contract_columns(bars):
+        return False
+    values = bars.to_numpy()
+    if values.dtype != np.float64:
+        return False
+    if not len(values):
+        return True
+    return _fast_values_ok(values, [0, 1, 2, 3, 4], symbol, check_range=False)
+
+
 def validate_bars(bars: pd.DataFrame | pd.Series, *, symbol: str, where: str | None = None) -> None:
     """Refuse infinite or non-positive prices, naming the symbol, the date and the field.
 
@@ -223,6 +328,8 @@ def validate_bars(bars: pd.DataFrame | pd.Series, *, symbol: str, where: str | N
     PriceDataError
         At the first bad value: ``"<where>: close of <symbol> is inf on 2024-01-03 (bar 2)"``.
     """
+    if isinstance(bars, pd.DataFrame) and _bars_fine(bars, symbol):
+        return
     label = where or symbol
     if isinstance(bars, pd.Series):
         columns: dict[str, pd.Series] = {str(bars.name or "close"): bars}
@@ -302,6 +409,12 @@ class FrameSource:
             sym: conform_prices(f, symbol=sym, interval=interval, source=name, bad_ohlc=bad_ohlc)
             for sym, f in frames.items()
         }
+        # attrs are kept apart and set on each answer: pandas deep-copies a frame's attrs
+        # into every slice of it
+        self._attrs = {}
+        for sym, f in self._frames.items():
+            self._attrs[sym] = f.attrs
+            f.attrs = {}
 
     @property
     def symbols(self) -> list[str]:
@@ -322,12 +435,14 @@ class FrameSource:
                 f"{self.name}: no prices for {symbol!r} (it holds {', '.join(self._frames) or 'nothing'})"
             )
         # rows [start, end) intraday, [start, end] daily; the index is sorted (conform_prices)
-        idx = frame.index
-        first = int(idx.searchsorted(start, side="left"))
-        last = int(idx.searchsorted(end, side="left" if is_intraday(interval) else "right"))
-        # a shallow copy: with pandas' copy-on-write, changing it never changes the stored frame
-        out = frame.iloc[first:last].copy(deep=False)
-        out.attrs = dict(frame.attrs)
+        # and in ns (UTC for intraday), so int64 searches give the same rows
+        ns = cast(pd.DatetimeIndex, frame.index).asi8
+        lo, hi = pd.Timestamp(start).as_unit("ns").value, pd.Timestamp(end).as_unit("ns").value
+        first = int(np.searchsorted(ns, lo, side="left"))
+        last = int(np.searchsorted(ns, hi, side="left" if is_intraday(interval) else "right"))
+        # a new frame: with pandas' copy-on-write, changing it never changes the stored frame
+        out = frame.iloc[first:last]
+        out.attrs = dict(self._attrs[symbol])
         return out
 
     def __repr__(self) -> str:
@@ -392,10 +507,85 @@ def load_prices(
     frame = src.fetch(symbol, s, e, interval)
     if not isinstance(frame, pd.DataFrame):
         raise PriceDataError(f"{getattr(src, 'name', src)!r} returned {type(frame).__name__}, not a DataFrame")
-    if tuple(frame.columns) != COLUMNS or frame.attrs.get("symbol") != symbol:
+    if not has_contract_columns(frame) or frame.attrs.get("symbol") != symbol:
         frame = conform_prices(
             frame, symbol=symbol, interval=interval, source=str(getattr(src, "name", src))
         )
-    else:  # a source of the user's own that returns contract-shaped frames: still checked
+    elif not (isinstance(src, FrameSource) and frame.attrs.get("source") == src.name):
+        # a source of the user's own that returns contract-shaped frames: still checked
+        # (a FrameSource's frames were checked when it was built, and are its own)
         validate_bars(frame, symbol=symbol, where=str(getattr(src, "name", src)))
     return frame
+
+
+def _progress_bar(total: int, desc: str, progress: bool | None) -> Any:
+    """A tqdm bar when tqdm is installed (``progress=None``: shown on a terminal only,
+    ``True``: always, ``False``: never); None without one."""
+    if progress is False:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, desc=desc, unit=" symbol", disable=None if progress is None else False, leave=False)
+
+
+def fetch_many(
+    source: PriceSource,
+    symbols: Iterable[str] | Mapping[str, tuple[object, object]],
+    start: object = None,
+    end: object = None,
+    *,
+    interval: Interval = "1d",
+    progress: bool | None = None,
+) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Bars of many symbols, one :meth:`PriceSource.fetch` each; failures are collected.
+
+    Parameters
+    ----------
+    source : PriceSource
+    symbols : iterable of str, or mapping of symbol to (start, end)
+        The symbols (all over ``start``..``end``), or each symbol with its own range.
+    start, end : date-like, optional
+        The range of every symbol when ``symbols`` is not a mapping (see :func:`load_prices`).
+    interval : str, default "1d"
+    progress : bool, optional
+        A progress bar (tqdm, when installed) ticking once per symbol: None shows it on a
+        terminal only, True always, False never.
+
+    Returns
+    -------
+    frames : dict of symbol to DataFrame
+        The symbols the source answered, in the prices contract.
+    errors : dict of symbol to str
+        Every symbol that failed, with the :class:`~mktnews.errors.PriceDataError`
+        message (symbol, range and cause); the other symbols are unaffected.
+    """
+    check_option("interval", interval, Interval)
+    if isinstance(symbols, Mapping):
+        ranges = {str(s): (r[0], r[1]) for s, r in symbols.items()}
+    else:
+        if start is None or end is None:
+            raise PriceDataError("fetch_many needs start and end unless symbols maps each to its range")
+        ranges = {str(s): (start, end) for s in symbols}
+    frames: dict[str, pd.DataFrame] = {}
+    errors: dict[str, str] = {}
+    bar = _progress_bar(len(ranges), f"prices ({getattr(source, 'name', 'source')})", progress)
+    try:
+        for sym, (lo, hi) in ranges.items():
+            try:
+                s, e = normalize_range(lo, hi, interval)
+                frame = source.fetch(sym, s, e, interval)
+                if not has_contract_columns(frame) or frame.attrs.get("symbol") != sym:
+                    frame = conform_prices(frame, symbol=sym, interval=interval, source=str(getattr(source, "name", source)))
+                frames[sym] = frame
+            except PriceDataError as exc:
+                errors[sym] = str(exc)
+            if bar is not None:
+                if errors:
+                    bar.set_postfix(failed=len(errors), refresh=False)
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    return frames, errors

@@ -46,7 +46,7 @@ import contextlib
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import pandas as pd
@@ -54,7 +54,7 @@ import pandas as pd
 from mktnews._typing import Interval, check_option
 from mktnews.errors import PriceDataError, PriceDataWarning
 from mktnews.prices import cache as cache_mod
-from mktnews.prices.base import conform_prices, is_intraday
+from mktnews.prices.base import conform_prices, fetch_many, is_intraday
 from mktnews.prices.cache import PriceCache, cache_root, offline_from_env
 
 __all__ = ["INTRADAY_LIMITS", "YahooSource"]
@@ -390,6 +390,43 @@ class YahooSource:
             )
         frame.attrs = {"symbol": symbol, "interval": interval, "source": self.name}
         return frame
+
+    def fetch_many(
+        self,
+        symbols: Iterable[str] | Mapping[str, tuple[object, object]],
+        start: object = None,
+        end: object = None,
+        *,
+        interval: Interval = "1d",
+        progress: bool | None = None,
+    ) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+        """Bars of many symbols through the cache, with a progress bar and a list of failures.
+
+        Yahoo's chart service answers one symbol per request (``yfinance.download`` also
+        asks once per symbol), and yfinance's process-wide state (its exception switch, the
+        status recorder on the shared session) makes mktnews ask one request at a time; so
+        the symbols are asked one after the other, each through the cache (a symbol whose
+        range the cache covers costs no request), each with its own retries and
+        ``call_deadline``. :func:`mktnews.align_events` and :func:`mktnews.event_study` call
+        this for all their instruments before reading them one by one from the cache.
+
+        Parameters
+        ----------
+        symbols : iterable of str, or mapping of symbol to (start, end)
+        start, end : date-like, optional
+            The range of every symbol when ``symbols`` is not a mapping.
+        interval : str, default "1d"
+        progress : bool, optional
+            tqdm bar (when tqdm is installed): None on a terminal only, True always, False never.
+
+        Returns
+        -------
+        frames : dict of symbol to DataFrame
+        errors : dict of symbol to str
+            The symbols that failed, each with its :class:`~mktnews.errors.PriceDataError`
+            message (symbol, range, cause); the others are in ``frames``.
+        """
+        return fetch_many(self, symbols, start, end, interval=interval, progress=progress)
 
     # ------------------------------------------------------------------ network
     def download(

@@ -1,0 +1,114 @@
+"""Kolari-Pynnönen r̄ summed by groups of events with the same dates (issue 14: linear in the
+number of events). The expected value is built here from np.corrcoef on each pair of groups'
+common estimation dates, weighted by the share of window dates in common; nothing of
+mktnews' pair search is used."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mktnews import inference
+from mktnews.inference import TestInput, mean_pairwise_correlation
+
+EST = (-120, -11)
+WIN = (-5, 5)
+
+
+def make(day_sizes: dict[int, int], seed: int = 3) -> tuple[TestInput, np.ndarray]:
+    """Events on consecutive-integer calendar keys, ``day_sizes[p]`` events with day 0 at
+    key p; residuals share a common factor per date (correlated within dates)."""
+    rng = np.random.default_rng(seed)
+    p0 = np.concatenate([np.full(k, p) for p, k in day_sizes.items()])
+    n = p0.size
+    market = rng.normal(0, 0.01, 5000)
+    est_pos = p0[:, None] + np.arange(EST[0], EST[1] + 1)
+    win_pos = p0[:, None] + np.arange(WIN[0], WIN[1] + 1)
+    beta = rng.uniform(0.5, 1.5, n)[:, None]
+    est = beta * market[est_pos] + rng.normal(0, 0.01, est_pos.shape)
+    ar = beta * market[win_pos] + rng.normal(0, 0.01, win_pos.shape)
+    est[5] = 0.25  # a residual series without variance: its pairs are left out
+    s = est.std(axis=1, ddof=1)
+    L = est.shape[1]
+    inp = TestInput(
+        window=WIN, ar=ar, sd_ar=np.ones_like(ar), car=ar.sum(axis=1), sd_car=np.ones(n),
+        est_ar=est, est_keys=est_pos.astype(np.int64), evt_keys=win_pos.astype(np.int64),
+        s=s, L=np.full(n, float(L)), k=2,
+    )  # fmt: skip
+    return inp, p0
+
+
+def reference(inp: TestInput, p0: np.ndarray, min_overlap: int) -> tuple[float, int, int]:
+    """Plain sums over groups of events with the same day 0, np.corrcoef per pair of groups."""
+    days = sorted(set(p0.tolist()))
+    n = p0.size
+    total = n * (n - 1) // 2
+    L = inp.est_ar.shape[1]
+    W = WIN[1] - WIN[0] + 1
+    num, left = 0.0, 0
+    for a, da in enumerate(days):
+        for db in days[a:]:
+            d = db - da
+            shared = W - d
+            if shared <= 0:
+                continue  # windows apart: weight 0, counted
+            ia, ib = np.flatnonzero(p0 == da), np.flatnonzero(p0 == db)
+            xa, xb = inp.est_ar[ia, d:], inp.est_ar[ib, : L - d]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                r = np.corrcoef(np.vstack([xa, xb]))[: ia.size, ia.size :]
+            if d == 0:
+                r = r[np.triu_indices(ia.size, 1)]
+            r = r.ravel()
+            if L - d < min_overlap:
+                left += r.size
+                continue
+            ok = np.isfinite(r)
+            left += int((~ok).sum())
+            num += float(np.sum(r[ok])) * shared / W
+    return num / (total - left), total - left, left
+
+
+@pytest.mark.parametrize("min_overlap", [30, 108])
+def test_rbar_by_groups_equals_plain_sums(min_overlap: int) -> None:
+    # 2,400 events on 24 days: groups of 100; days 0, 3 and 12 sessions apart (windows of
+    # 11 days overlap at offsets 0..10); min_overlap=108 leaves out the offset-3 pairs
+    # (107 common dates)
+    sizes = {1000 + 3 * i + 400 * (i // 4): 100 for i in range(24)}
+    inp, p0 = make(sizes)
+    want = reference(inp, p0, min_overlap)
+    calls: list[int] = []
+    real = inference._sharing_pairs
+    inference_sharing = inference._sharing_pairs
+
+    def spy(*a: object) -> object:
+        calls.append(len(a[0]))  # type: ignore[arg-type]
+        return real(*a)  # type: ignore[arg-type]
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(inference, "_sharing_pairs", spy)
+    try:
+        got = mean_pairwise_correlation(inp, min_overlap=min_overlap)
+    finally:
+        mp.undo()
+    assert inference._sharing_pairs is inference_sharing
+    assert calls == [24]  # pairs searched among the 24 groups only, never among events
+    assert got[1:] == want[1:]
+    assert got[0] == pytest.approx(want[0], rel=1e-12, abs=1e-15)
+    # the series without variance is left out with its 99 group mates and the 300 events of
+    # the three later days whose windows overlap its own
+    assert want[2] >= 399
+
+
+def test_rbar_falls_back_to_pairs_when_dates_have_gaps() -> None:
+    sizes = {1000 + 3 * i: 100 for i in range(24)}
+    inp, p0 = make(sizes)
+    want = reference(inp, p0, 30)
+    est = inp.est_ar.copy()
+    keys = inp.est_keys.copy()
+    keys[7, 50] = -1  # one missing estimation date: the pair-by-pair path
+    est[7, 50] = np.nan
+    gap = TestInput(**{**inp.__dict__, "est_ar": est, "est_keys": keys})
+    assert inference._rbar_by_groups(gap, np.arange(p0.size), 30) is None
+    assert inference._rbar_by_groups(inp, np.arange(p0.size), 30) is not None
+    got = mean_pairwise_correlation(inp)
+    assert got[0] == pytest.approx(want[0], rel=1e-12)
