@@ -1790,7 +1790,13 @@ def capture_parts(
     search_from: pd.Timestamp | None = None,
 ) -> CaptureParts:
     """Capture sessions per box and page windows. ``search_from`` (instead of
-    ``search``) searches every session from that date to the end of the data."""
+    ``search``) searches every session from that date to the end of the data.
+
+    The stages: the boxes with a printed value (:class:`_CaptureBoxes`), the sessions
+    whose close each box matches, per instrument (:func:`_capture_matches`), the capture
+    windows every voting box of a page agrees on (:func:`_page_windows`), and the frame
+    per snapshot (:func:`_capture_frame`).
+    """
     corp = as_corpus(corpus)
     arts = corp.articles
     bounds = search_bounds(search)
@@ -1801,15 +1807,67 @@ def capture_parts(
     by_symbol = {r.symbol: r for r in resolved if r is not None}
     printed = ~(np.isnan(rows.change) & np.isnan(rows.pct) & np.isnan(rows.level))
     keep = np.flatnonzero(printed)
-    R = keep.size
-    art = rows.art[keep]
-    qc, qp, ql = rows.change[keep], rows.pct[keep], rows.level[keep]
-    texts = _BoxTexts.read(rows.raw.take(keep))
-    zero = rows.zero[keep] | (qc == 0) | (qp == 0)
     codes, sym_table = _symbol_codes(rows.inst[keep], resolved)
-    uniq = list(sym_table)
-    pub = pub_art[art] if R else np.empty(0, np.int64)
+    art = rows.art[keep]
+    boxes = _CaptureBoxes(
+        art=art,
+        qc=rows.change[keep],
+        qp=rows.pct[keep],
+        ql=rows.level[keep],
+        texts=_BoxTexts.read(rows.raw.take(keep)),
+        zero=rows.zero[keep] | (rows.change[keep] == 0) | (rows.pct[keep] == 0),
+        codes=codes,
+        uniq=list(sym_table),
+        pub=pub_art[art] if keep.size else np.empty(0, np.int64),
+    )
+    m = _capture_matches(boxes, by_symbol, bounds, source)
+    inst_names = np.append(rows.names, "").astype(object)[np.where(rows.inst[keep] >= 0, rows.inst[keep], len(rows.names))]
+    pw = _page_windows(m.cand, inst_names, len(arts), keep.size)
+    out = _capture_frame(arts, rows, keep, boxes, m, pw)
+    out.attrs = {"price_errors": m.errors, "search": None if bounds is None else (bounds[0], bounds[1])}
+    return CaptureParts(out, pw.windows.copy(), arts["article_id"].astype("str").reset_index(drop=True))
 
+
+@dataclass(frozen=True)
+class _CaptureBoxes:
+    """The boxes with a printed value: article, change/percent/level, their texts, a zero
+    change, the symbol code, the symbols and the publication instant."""
+
+    art: np.ndarray
+    qc: np.ndarray
+    qp: np.ndarray
+    ql: np.ndarray
+    texts: Any
+    zero: np.ndarray
+    codes: np.ndarray
+    uniq: list[str]
+    pub: np.ndarray
+
+
+@dataclass(frozen=True)
+class _CaptureMatches:
+    """Per box: status code, day 0 and its position; the close-matching sessions (``cand``:
+    row, session, left, right, cpos, art), the intraday candidates and the price errors."""
+
+    status: np.ndarray
+    t0: np.ndarray
+    t0pos: np.ndarray
+    cand: pd.DataFrame
+    intra_parts: list[pd.DataFrame]
+    errors: dict[str, str]
+
+
+def _capture_matches(
+    boxes: _CaptureBoxes,
+    by_symbol: Mapping[str, Any],
+    bounds: tuple[pd.Timestamp, pd.Timestamp] | None,
+    source: PriceSource | None,
+) -> _CaptureMatches:
+    """The sessions whose close-to-close change (or level) each box matches, per instrument."""
+    R = boxes.art.size
+    qc, qp, ql, texts, zero, codes, uniq, pub = (
+        boxes.qc, boxes.qp, boxes.ql, boxes.texts, boxes.zero, boxes.codes, boxes.uniq, boxes.pub
+    )
     status = np.full(R, _C_UNKNOWN, dtype=np.int8)
     t0 = np.full(R, _INAT, dtype=np.int64)
     t0pos = np.full(R, -1, dtype=np.int64)
@@ -1889,9 +1947,26 @@ def capture_parts(
                            "cpos": np.empty(0, np.int64)})
     )
     cand = cand.sort_values(["row", "session"], kind="stable").reset_index(drop=True)
-    cand["art"] = art[cand["row"].to_numpy()] if R else np.empty(0, np.int64)
+    cand["art"] = boxes.art[cand["row"].to_numpy()] if R else np.empty(0, np.int64)
+    return _CaptureMatches(status, t0, t0pos, cand, intra_parts, errors)
 
-    # --- page level: capture windows consistent with every voting box of the page
+
+@dataclass(frozen=True)
+class _PageWindows:
+    """Per page: the status code (``page``), the capture window (``win_lo``/``win_hi``),
+    the windows frame; per box: the page's session and its position; the matching rows."""
+
+    windows: pd.DataFrame
+    page: np.ndarray
+    win_lo: np.ndarray
+    win_hi: np.ndarray
+    page_sess: np.ndarray
+    page_pos: np.ndarray
+
+
+def _page_windows(cand: pd.DataFrame, inst_names: np.ndarray, n_art: int, R: int) -> _PageWindows:
+    """Capture windows consistent with every voting box of each page (``n_art`` pages,
+    ``R`` boxes)."""
     voters = cand[["art", "row"]].drop_duplicates()
     n_vote = voters.groupby("art").size()
     points = cand[["art", "left"]].drop_duplicates().rename(columns={"left": "x"})
@@ -1905,7 +1980,6 @@ def capture_parts(
     hit = hit.loc[full].copy()
     hit["lo"] = hit.groupby(["art", "x"])["left"].transform("max").astype(np.int64)
     hit["hi"] = hit.groupby(["art", "x"])["right"].transform("min").astype(np.int64)
-    inst_names = np.append(rows.names, "").astype(object)[np.where(rows.inst[keep] >= 0, rows.inst[keep], len(rows.names))]
     hit["label"] = (
         pd.Series(inst_names[hit["row"].to_numpy(dtype=np.int64)], index=hit.index, dtype="str")
         + " "
@@ -1931,7 +2005,6 @@ def capture_parts(
     ).sort_values(["art", "lo", "hi"], kind="stable").reset_index(drop=True)
     n_win = windows.groupby("art").size()
 
-    n_art = len(arts)
     nv = np.zeros(n_art, dtype=np.int64)
     nv[n_vote.index.to_numpy(dtype=np.int64)] = n_vote.to_numpy()
     nw = np.zeros(n_art, dtype=np.int64)
@@ -1949,6 +2022,24 @@ def capture_parts(
     page_sess[chosen["row"].to_numpy()] = chosen["session"].to_numpy(dtype=np.int64)
     page_pos[chosen["row"].to_numpy()] = chosen["cpos"].to_numpy(dtype=np.int64)
 
+    return _PageWindows(windows, page, win_lo, win_hi, page_sess, page_pos)
+
+
+def _capture_frame(
+    arts: pd.DataFrame,
+    rows: Any,
+    keep: np.ndarray,
+    boxes: _CaptureBoxes,
+    m: _CaptureMatches,
+    pw: _PageWindows,
+) -> pd.DataFrame:
+    """The frame per snapshot (CAPTURE_COLUMNS) from the boxes, matches and page windows."""
+    R = boxes.art.size
+    art, qc, qp, ql, codes, uniq, pub = (
+        boxes.art, boxes.qc, boxes.qp, boxes.ql, boxes.codes, boxes.uniq, boxes.pub
+    )
+    status, t0, t0pos, cand, intra_parts = m.status, m.t0, m.t0pos, m.cand, m.intra_parts
+    page, win_lo, win_hi, page_sess, page_pos = pw.page, pw.win_lo, pw.win_hi, pw.page_sess, pw.page_pos
     # --- per-snapshot candidate lists
     n_cand = np.bincount(cand["row"].to_numpy(), minlength=R) if R else np.zeros(0, np.int64)
     own = np.full(R, _INAT, dtype=np.int64)
@@ -1987,9 +2078,7 @@ def capture_parts(
             "lag_flag": np.asarray(lag_s.fillna(0).to_numpy(dtype=np.int64) < -1),
         }
     )
-    out.attrs = {"price_errors": errors, "search": None if bounds is None else (bounds[0], bounds[1])}
-    win = windows.copy()
-    return CaptureParts(out, win, art_ids)
+    return out
 
 
 def _lists(row: np.ndarray, sess: np.ndarray, n: int) -> pd.Series:

@@ -230,7 +230,6 @@ UNDERSCORE_MODULES_WITH_PUBLIC_NAMES = {"mktnews._typing", "mktnews._dask"}
 LONG_FUNCTIONS = {
     "mktnews.events._event_rows",
     "mktnews.events.align_events",
-    "mktnews.events.capture_parts",
     "mktnews.study.event_study",
 }
 
