@@ -1506,98 +1506,145 @@ def align_events(
     rows, resolved = _event_rows(corp, instruments, prices)
     R = len(rows.art)
     pub = pub_art[rows.art] if R else np.empty(0, np.int64)
-    # date-only publications (time_precision "day", stored as 00:00 UTC of the date): some
-    # time that day, so they are placed at the start of that date in each instrument's zone
-    day_prec = (
-        (arts["time_precision"].astype("str") == "day").fillna(False).to_numpy(dtype=bool)[rows.art]
-        if "time_precision" in arts and R
-        else np.zeros(R, dtype=bool)
-    )
+    day_prec = _day_precision(arts, rows.art)
     sym_codes, sym_table = _symbol_codes(rows.inst, resolved)
     symbols = list(sym_table)
     by_symbol = {r.symbol: r for r in resolved if r is not None}
     texts = _BoxTexts.read(rows.raw)
-    intraday = interval != "1d"
-
-    status = np.full(R, _UNKNOWN, dtype=np.int8)
-    state = np.full(R, -1, dtype=np.int8)
-    t0 = np.full(R, _INAT, dtype=np.int64)
-    base = np.full(R, np.nan)
-    snap_st = np.full(R, _M_NODATA, dtype=np.int8)
-    chg_t0 = np.full(R, np.nan)
-    pct_t0 = np.full(R, np.nan)
-    snap_sess = np.full(R, _INAT, dtype=np.int64)
+    arrays: dict[str, np.ndarray] = {
+        "status": np.full(R, _UNKNOWN, dtype=np.int8),
+        "state": np.full(R, -1, dtype=np.int8),
+        "t0": np.full(R, _INAT, dtype=np.int64),
+        "base": np.full(R, np.nan),
+        "snap_st": np.full(R, _M_NODATA, dtype=np.int8),
+        "chg_t0": np.full(R, np.nan),
+        "pct_t0": np.full(R, np.nan),
+        "snap_sess": np.full(R, _INAT, dtype=np.int64),
+    }
     errors: dict[str, str] = {}
-
     groups = _group_positions(sym_codes)
     failed = _prefetch(source, prices, groups, symbols, pub, interval)
-    local_all = None if intraday else _local_dates_by_zone(groups, symbols, by_symbol, pub)
+    local_all = None if interval != "1d" else _local_dates_by_zone(groups, symbols, by_symbol, pub)
     for code, idx in groups:
-        symbol = symbols[code]
-        inst = by_symbol[symbol]
-        idx = idx[np.argsort(pub[idx], kind="stable")]  # sorted needles search faster
-        p = pub[idx]
-        local = None if local_all is None else local_all[idx]
-        if day_prec[idx].any():
-            local = None  # publications moved to local midnight: their dates are recomputed
-            d = day_prec[idx] & (p != _INAT)
-            p = p.copy()
-            midnight = pd.DatetimeIndex(p[d].view("M8[ns]")).tz_localize(inst.tz, nonexistent="shift_forward", ambiguous=False)
-            p[d] = midnight.tz_convert("UTC").tz_localize(None).as_unit("ns").asi8
-        win = _window(p, DAILY_MARGIN)
-        cal = _calendar_arrays(inst)
-        daily: _Daily | None = None
-        window_mask = None
-        sess_d: SessionArrays | None = cal
-        needs_daily = not intraday or bool(
-            (~(np.isnan(rows.change[idx]) & np.isnan(rows.pct[idx]) & np.isnan(rows.level[idx]))).any()
+        idx, blk, box = _align_instrument(
+            symbols[code], by_symbol[symbols[code]], idx, pub, local_all, day_prec, rows, texts,
+            interval, source, prices, errors, failed,
         )
-        if win is not None and needs_daily:
-            lo = win[0].tz_localize(None).normalize()
-            hi = win[1].tz_localize(None).normalize()
-            frame = _get_prices(
-                symbol, lo, hi, "1d", source, None if intraday else prices, errors,
-                label=symbol if not intraday else f"{symbol} [1d]", failed=None if intraday else failed,
-            )
-            if frame is not None:
-                if cal is None:
-                    sess_d = _data_session_arrays(pd.DatetimeIndex(frame.index), inst.tz)
-                daily = _daily_table(frame, cal.dates if cal is not None else None)
-                window_mask = (daily.dates >= lo.value) & (daily.dates <= hi.value)
-        if not intraday:
-            blk = _align_daily(p, sess_d, daily, cal is not None, local)
+        for name, values in (("status", blk.status), ("state", blk.state), ("t0", blk.t0), ("base", blk.base),
+                             ("snap_st", box.status), ("chg_t0", box.change), ("pct_t0", box.pct),
+                             ("snap_sess", box.session)):  # fmt: skip
+            arrays[name][idx] = values
+    _mark_unknown(rows, sym_codes < 0, arrays)
+    return _events_frame_out(
+        arts, rows, resolved, sym_codes, symbols, by_symbol, pub, arrays, day_prec, interval, errors
+    )
+
+
+def _day_precision(arts: pd.DataFrame, art: np.ndarray) -> np.ndarray:
+    """Rows whose publication is a date only (time_precision "day", stored as 00:00 UTC of
+    the date): some time that day, placed at the start of that date in each instrument's zone."""
+    R = len(art)
+    if "time_precision" in arts and R:
+        return (arts["time_precision"].astype("str") == "day").fillna(False).to_numpy(dtype=bool)[art]
+    return np.zeros(R, dtype=bool)
+
+
+def _mark_unknown(rows: Any, unknown: np.ndarray, arrays: dict[str, np.ndarray]) -> None:
+    """Statuses of the rows without a known instrument (their box: none, zero or no data)."""
+    if not unknown.any():
+        return
+    printed = ~(np.isnan(rows.change) & np.isnan(rows.pct) & np.isnan(rows.level))
+    is_zero = printed & (rows.zero | (rows.change == 0) | (rows.pct == 0))
+    arrays["snap_st"][unknown] = np.where(
+        ~printed[unknown], _M_NOSNAP, np.where(is_zero[unknown], _M_ZERO, _M_NODATA)
+    )
+    arrays["status"][unknown] = _UNKNOWN
+
+
+def _align_instrument(
+    symbol: str,
+    inst: Any,
+    idx: np.ndarray,
+    pub: np.ndarray,
+    local_all: np.ndarray | None,
+    day_prec: np.ndarray,
+    rows: Any,
+    texts: Any,
+    interval: str,
+    source: PriceSource | None,
+    prices: Mapping[str, pd.DataFrame] | None,
+    errors: dict[str, str],
+    failed: Any,
+) -> tuple[np.ndarray, Any, Any]:
+    """Day 0, market state and base price of one instrument's rows ``idx`` (re-ordered by
+    publication; returned), and the check of their boxes against the daily closes."""
+    intraday = interval != "1d"
+    idx = idx[np.argsort(pub[idx], kind="stable")]  # sorted needles search faster
+    p = pub[idx]
+    local = None if local_all is None else local_all[idx]
+    if day_prec[idx].any():
+        local = None  # publications moved to local midnight: their dates are recomputed
+        d = day_prec[idx] & (p != _INAT)
+        p = p.copy()
+        midnight = pd.DatetimeIndex(p[d].view("M8[ns]")).tz_localize(inst.tz, nonexistent="shift_forward", ambiguous=False)
+        p[d] = midnight.tz_convert("UTC").tz_localize(None).as_unit("ns").asi8
+    win = _window(p, DAILY_MARGIN)
+    cal = _calendar_arrays(inst)
+    daily: _Daily | None = None
+    window_mask = None
+    sess_d: SessionArrays | None = cal
+    needs_daily = not intraday or bool(
+        (~(np.isnan(rows.change[idx]) & np.isnan(rows.pct[idx]) & np.isnan(rows.level[idx]))).any()
+    )
+    if win is not None and needs_daily:
+        lo = win[0].tz_localize(None).normalize()
+        hi = win[1].tz_localize(None).normalize()
+        frame = _get_prices(
+            symbol, lo, hi, "1d", source, None if intraday else prices, errors,
+            label=symbol if not intraday else f"{symbol} [1d]", failed=None if intraday else failed,
+        )
+        if frame is not None:
+            if cal is None:
+                sess_d = _data_session_arrays(pd.DatetimeIndex(frame.index), inst.tz)
+            daily = _daily_table(frame, cal.dates if cal is not None else None)
+            window_mask = (daily.dates >= lo.value) & (daily.dates <= hi.value)
+    if not intraday:
+        blk = _align_daily(p, sess_d, daily, cal is not None, local)
+    else:
+        bars = None
+        iwin = _window(p, INTRADAY_MARGIN)
+        if iwin is not None:
+            bars = _get_prices(symbol, iwin[0], iwin[1], interval, source, prices, errors, failed=failed)
+        if cal is not None:
+            blk = _align_intraday(p, cal, bars, interval)
         else:
-            bars = None
-            iwin = _window(p, INTRADAY_MARGIN)
-            if iwin is not None:
-                bars = _get_prices(symbol, iwin[0], iwin[1], interval, source, prices, errors, failed=failed)
-            if cal is not None:
-                blk = _align_intraday(p, cal, bars, interval)
-            else:
-                blk = _align_intraday_bars_only(p, bars, interval, inst.tz)
-        status[idx] = blk.status
-        state[idx] = blk.state
-        t0[idx] = blk.t0
-        base[idx] = blk.base
-        box = _check_boxes(
-            rows.change[idx], rows.pct[idx], rows.level[idx], texts.code[idx], texts,
-            rows.zero[idx], blk.session, daily, window_mask,
-        )
-        snap_st[idx] = box.status
-        chg_t0[idx] = box.change
-        pct_t0[idx] = box.pct
-        snap_sess[idx] = box.session
+            blk = _align_intraday_bars_only(p, bars, interval, inst.tz)
+    box = _check_boxes(
+        rows.change[idx], rows.pct[idx], rows.level[idx], texts.code[idx], texts,
+        rows.zero[idx], blk.session, daily, window_mask,
+    )
+    return idx, blk, box
 
-    # rows without a known instrument
-    unknown = sym_codes < 0
-    if unknown.any():
-        printed = ~(np.isnan(rows.change) & np.isnan(rows.pct) & np.isnan(rows.level))
-        is_zero = printed & (rows.zero | (rows.change == 0) | (rows.pct == 0))
-        snap_st[unknown] = np.where(
-            ~printed[unknown], _M_NOSNAP, np.where(is_zero[unknown], _M_ZERO, _M_NODATA)
-        )
-        status[unknown] = _UNKNOWN
 
+def _events_frame_out(
+    arts: pd.DataFrame,
+    rows: Any,
+    resolved: Sequence[Any],
+    sym_codes: np.ndarray,
+    symbols: list[str],
+    by_symbol: Mapping[str, Any],
+    pub: np.ndarray,
+    arrays: Mapping[str, np.ndarray],
+    day_prec: np.ndarray,
+    interval: str,
+    errors: dict[str, str],
+) -> pd.DataFrame:
+    """The events frame (EVENT_COLUMNS, then the articles' other columns) from the rows'
+    arrays (``arrays``: state, t0, status, base, chg_t0, pct_t0, snap_st, snap_sess)."""
+    R = len(rows.art)
+    intraday = interval != "1d"
+    state, t0, status, base = arrays["state"], arrays["t0"], arrays["status"], arrays["base"]
+    chg_t0, pct_t0, snap_st, snap_sess = arrays["chg_t0"], arrays["pct_t0"], arrays["snap_st"], arrays["snap_sess"]
     identity = len(arts) == R and bool((rows.art == np.arange(R)).all())
     art_ids = arts["article_id"].astype("str").reset_index(drop=True)
     article_id = art_ids if identity else art_ids.take(rows.art).reset_index(drop=True)

@@ -229,7 +229,6 @@ UNDERSCORE_MODULES_WITH_PUBLIC_NAMES = {"mktnews._typing", "mktnews._dask"}
 #: shrinks: an entry that got shorter or was removed must leave it.
 LONG_FUNCTIONS = {
     "mktnews.events._event_rows",
-    "mktnews.events.align_events",
     "mktnews.study.event_study",
 }
 
