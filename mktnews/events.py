@@ -840,6 +840,50 @@ def _snapshot_rows(corpus: Corpus) -> _Rows:
     return rows
 
 
+def _dedupe_snapshots(snap: _Rows, snap_inst: list[Instrument | None], arts: pd.DataFrame) -> _Rows:
+    """One row per (article, symbol): a box naming an instrument twice keeps the first
+    (the dropped ones are listed in ``dropped``)."""
+    sym_code, _ = _symbol_codes(snap.inst, snap_inst)
+    # unknown instruments are keyed by their printed name (their event_id uses it)
+    sym_code = np.where(sym_code >= 0, sym_code, -1 - np.asarray(snap.inst, dtype=np.int64))
+    multi = np.bincount(snap.art, minlength=len(arts))[snap.art] > 1
+    sub = np.flatnonzero(multi)
+    if sub.size:
+        key = pd.DataFrame({"a": snap.art[sub], "s": sym_code[sub]})
+        dup = sub[key.duplicated().to_numpy()]
+        if dup.size:
+            ids = arts["article_id"].astype("str").to_numpy()
+            dropped = [
+                (str(ids[a]), str(snap.names[c]))
+                for a, c in zip(snap.art[dup], snap.inst[dup], strict=True)
+            ]
+            keep = np.ones(len(snap.art), dtype=bool)
+            keep[dup] = False
+            snap = snap.take(np.flatnonzero(keep))
+            snap.dropped = dropped
+    return snap
+
+
+def _check_instrument_list(instruments: Sequence[str], prices: Mapping[str, pd.DataFrame] | None) -> list[str]:
+    """The names of ``instruments=[...]``: not empty, no symbol named twice."""
+    names_list = [str(x) for x in instruments]
+    if not names_list:
+        raise InvalidOptionError("instruments", instruments, reason="the list is empty")
+    seen: dict[str, str] = {}
+    for nm in names_list:
+        r = resolve_box_name(nm, prices)
+        if r is None:
+            continue
+        if r.symbol in seen:
+            raise InvalidOptionError(
+                "instruments",
+                instruments,
+                reason=f"{r.symbol} is listed twice (as {seen[r.symbol]!r} and {nm!r})",
+            )
+        seen[r.symbol] = nm
+    return names_list
+
+
 def _event_rows(
     corpus: Corpus,
     instruments: str | Sequence[str],
@@ -853,25 +897,7 @@ def _event_rows(
     snap_inst = [resolve_box_name(x, prices) for x in snap.names]
     if isinstance(instruments, str) and instruments == "snapshot":
         if dedupe and len(snap.art):
-            # one row per (article, symbol): a box naming an instrument twice keeps the first
-            sym_code, _ = _symbol_codes(snap.inst, snap_inst)
-            # unknown instruments are keyed by their printed name (their event_id uses it)
-            sym_code = np.where(sym_code >= 0, sym_code, -1 - np.asarray(snap.inst, dtype=np.int64))
-            multi = np.bincount(snap.art, minlength=n_art)[snap.art] > 1
-            sub = np.flatnonzero(multi)
-            if sub.size:
-                key = pd.DataFrame({"a": snap.art[sub], "s": sym_code[sub]})
-                dup = sub[key.duplicated().to_numpy()]
-                if dup.size:
-                    ids = arts["article_id"].astype("str").to_numpy()
-                    dropped = [
-                        (str(ids[a]), str(snap.names[c]))
-                        for a, c in zip(snap.art[dup], snap.inst[dup], strict=True)
-                    ]
-                    keep = np.ones(len(snap.art), dtype=bool)
-                    keep[dup] = False
-                    snap = snap.take(np.flatnonzero(keep))
-                    snap.dropped = dropped
+            snap = _dedupe_snapshots(snap, snap_inst, arts)
         return snap, snap_inst
 
     if isinstance(instruments, str):
@@ -891,21 +917,7 @@ def _event_rows(
                 ) from exc
             instruments = [instruments]
     if not isinstance(instruments, str):
-        names_list = [str(x) for x in instruments]
-        if not names_list:
-            raise InvalidOptionError("instruments", instruments, reason="the list is empty")
-        seen: dict[str, str] = {}
-        for nm in names_list:
-            r = resolve_box_name(nm, prices)
-            if r is None:
-                continue
-            if r.symbol in seen:
-                raise InvalidOptionError(
-                    "instruments",
-                    instruments,
-                    reason=f"{r.symbol} is listed twice (as {seen[r.symbol]!r} and {nm!r})",
-                )
-            seen[r.symbol] = nm
+        names_list = _check_instrument_list(instruments, prices)
         k = len(names_list)
         names = np.asarray(names_list, dtype=object)
         art_idx = np.repeat(np.arange(n_art, dtype=np.int64), k)

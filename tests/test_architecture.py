@@ -226,9 +226,10 @@ PACKAGE = Path(mktnews.__file__).resolve().parent
 UNDERSCORE_MODULES_WITH_PUBLIC_NAMES = {"mktnews._typing", "mktnews._dask"}
 
 #: Functions still longer than 100 lines (def to end, docstring included). The list only
-#: shrinks: an entry that got shorter or was removed must leave it.
+#: shrinks: an entry that got shorter or was removed must leave it. ``event_study`` is the
+#: front door: 25 lines of signature and 117 of numpydoc for its 23 options around a
+#: 24-line body that hands them to ``EventStudy``; its code is not long, its documentation is.
 LONG_FUNCTIONS = {
-    "mktnews.events._event_rows",
     "mktnews.study.event_study",
 }
 
