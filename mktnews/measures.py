@@ -253,31 +253,14 @@ VOLUME = SeriesMeasure(
 
 
 @dataclass(frozen=True)
-class VolatilityMeasure:
-    """Abnormal volatility: the panel of returns; the engine then turns the ARs into
-    ``AV - 1`` (:func:`mktnews.volatility.abnormal_volatility`)."""
+class VolatilityMeasure(ReturnsMeasure):
+    """Abnormal volatility: the panel of returns (:class:`ReturnsMeasure`'s); the engine
+    then turns the ARs into ``AV - 1`` (:func:`mktnews.volatility.abnormal_volatility`)."""
 
     name: str = "volatility"
     label: str = "abnormal volatility (AV - 1)"
     cumulative: str = "CAV"
-    benchmark_column: str = "close"
     models: tuple[str, ...] | None = ("constant_mean", "raw", "market_adjusted", "market_model")
-    missing_status: str = "insufficient_estimation"
-
-    def panel(
-        self,
-        prices: Mapping[str, pd.DataFrame],
-        *,
-        returns: str,
-        benchmark: Mapping[str, pd.Series | None] | None,
-        interval: str,
-    ) -> ReturnPanel:
-        """The returns panel."""
-        return ReturnPanel.from_prices(prices, returns=returns, benchmark=benchmark, interval=interval)  # type: ignore[arg-type]
-
-    def benchmark_values(self, frame: pd.DataFrame) -> pd.Series:
-        """The benchmark's closes."""
-        return frame["close"]
 
 
 #: The registered measures by name.
