@@ -39,7 +39,8 @@ from mktnews.errors import (
     UnknownInstrumentError,
 )
 from mktnews.export import write_frame
-from mktnews.spec import DEFAULT_OPTIONS
+from mktnews.measures import VOLATILITY_MODELS
+from mktnews.spec import CLOCK_ESTIMATION_DAYS, DEFAULT_OPTIONS, OPTION_DOCS
 from mktnews.vocab import Interval, ModelName, ReturnType
 
 if TYPE_CHECKING:
@@ -87,6 +88,15 @@ def _get_choices(literal: object) -> list[str]:
     from typing import get_args
 
     return [str(a) for a in get_args(literal)]
+
+
+def _option_help(name: str, rest: str = "") -> str:
+    """``--help`` of a study option the CLI shares with the API: the API's one-sentence
+    summary (:data:`mktnews.spec.OPTION_DOCS`), then ``rest`` (the CLI's default, syntax)."""
+    summary = OPTION_DOCS[name].summary.rstrip(".")
+    if not rest:
+        return summary
+    return f"{summary}; {rest}" if summary.endswith(")") else f"{summary} ({rest})"
 
 
 def _ranges(pairs: Any) -> str:
@@ -829,48 +839,48 @@ def _add_study(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
                    f"{_ranges(DEFAULT_WINDOWS)}); or in clock time around publication with an "
                    "intraday --interval, e.g. -30min:+60min")
     p.add_argument("--estimation-days", type=int, default=_D["estimation_days"], metavar="N",
-                   help="clock windows: sessions of bars the normal returns are estimated on "
-                   "(default 20)")
+                   help=_option_help("estimation_days", f"default {CLOCK_ESTIMATION_DAYS}"))
     p.add_argument("--estimation", metavar="A:B", default=_ranges([_D["estimation"]]),
-                   help=f"estimation window (default {_ranges([_D['estimation']])})")
+                   help=_option_help("estimation", f"A:B; default {_ranges([_D['estimation']])}"))
     p.add_argument("--model", default=_D["model"], choices=_get_choices(ModelName),
-                   help=f"normal-return model (default {_D['model']})")
+                   help=_option_help("model", f"default {_D['model']}"))
     p.add_argument("--returns", default=_D["returns"], choices=_get_choices(ReturnType),
-                   help=f"close-to-close returns (default {_D['returns']})")
+                   help=_option_help("returns", f"default {_D['returns']}"))
     p.add_argument("--measure", default=_D["measure"],
-                   help="series studied: returns, volume (abnormal log volume) or volatility "
-                   f"(abnormal volatility, CAV) (default {_D['measure']})")
+                   help=_option_help("measure", "returns, volume (abnormal log volume) or volatility "
+                                     f"(abnormal volatility, CAV); default {_D['measure']}"))
     p.add_argument("--volatility-model", default=_D["volatility_model"],
-                   choices=("garch", "garch_arch", "squared_ar"),
-                   help=f"variance model of --measure volatility (default {_D['volatility_model']})")
+                   choices=VOLATILITY_MODELS,
+                   help=_option_help("volatility_model", f"default {_D['volatility_model']}"))
     p.add_argument("--instruments", metavar="WHICH",
                    help="which instruments each article is studied on: 'snapshot' (those in its "
                    "ticker box; default), 'A,B' (each article on each of these names/symbols), or "
                    "'column:NAME' (the instrument a table column names)")
     p.add_argument("--benchmark", metavar="SYMBOL",
-                   help="benchmark instrument for market_adjusted / market_model")
+                   help=_option_help("benchmark", "an instrument name or symbol"))
     p.add_argument("--benchmark-map", metavar="FILE",
                    help="CSV instrument,benchmark: each instrument's own benchmark (instead of --benchmark)")
     p.add_argument("--factors", metavar="FILE",
                    help="daily factor returns for --model ff3/carhart/ff5/factor: a Ken French daily "
                         "CSV as published (percent), or a CSV with a date column and factors in decimals")
     p.add_argument("--regressors", metavar="A,B", help="factor columns of --model factor")
-    p.add_argument("--group-by", metavar="COL", help="corpus column to group the CAAR and tests by")
+    p.add_argument("--group-by", metavar="COL", help=_option_help("group_by", "a corpus column"))
     p.add_argument("--placebo", metavar="N", type=int, default=_D["placebo"],
-                   help="number of placebo draws (random sessions without articles; default 0)")
-    p.add_argument("--seed", type=int, default=_D["seed"], help="random seed of the placebo draws")
+                   help=_option_help("placebo", f"random sessions without articles; default {_D['placebo']}"))
+    p.add_argument("--seed", type=int, default=_D["seed"], help=_option_help("seed"))
     p.add_argument("--tests", metavar="A,B",
-                   help="tests to run (default 'all': the directional battery, plus the placebo with "
-                   "--placebo); e.g. 'cs_t,abs_car,var_ratio,placebo' adds the unsigned tests")
+                   help=_option_help("tests", "default 'all': the directional battery, plus the placebo "
+                                     "with --placebo; e.g. 'cs_t,abs_car,var_ratio,placebo' adds the unsigned tests"))
     p.add_argument("--sign-col", metavar="COL",
-                   help="corpus column of each article's predicted direction (+1, -1, 0): ARs are "
-                   "signed before aggregation; events with 0, conflicting or missing signs are left out")
+                   help=_option_help("sign_col", "ARs are signed before aggregation; events with 0, "
+                                     "conflicting or missing signs are left out"))
     p.add_argument("--placebo-stat", metavar="A,B",
-                   help="what the placebo ranks: 'caar' (default), 'abs_car' (mean |CAR|), or both 'caar,abs_car'")
+                   help=_option_help("placebo_stat", "'caar' (default), 'abs_car' (mean |CAR|), or both "
+                                     "'caar,abs_car'"))
     p.add_argument("--interval", default=_D["interval"], choices=_get_choices(Interval),
-                   help=f"bar size (default {_D['interval']})")
+                   help=_option_help("interval", f"default {_D['interval']}"))
     p.add_argument("--min-estimation", type=int, default=_D["min_estimation"], metavar="N",
-                   help=f"fewest estimation returns an event needs (default {_D['min_estimation']})")
+                   help=_option_help("min_estimation", f"default {_D['min_estimation']}"))
     p.add_argument("--no-collapse", action="store_true",
                    help="keep articles on the same instrument and day 0 as separate events")
     p.add_argument("--max-plots", type=int, default=20, metavar="N",

@@ -4,16 +4,24 @@
 the function's signature, :class:`mktnews.EventStudy`, the ``mktnews study`` command and
 the Dask path read them from here. :func:`validate_spec` checks a set of options (missing
 ones take their default) and returns a frozen :class:`StudySpec`, which the engine reads
-and the results keep.
+and the results keep. :data:`OPTION_DOCS` documents each option once: the numpydoc
+Parameters of :func:`mktnews.event_study` are composed from it (:func:`document_options`)
+and ``mktnews study --help`` shows the same one-sentence summaries.
+
+Adding an option: its default in :data:`DEFAULT_OPTIONS`, its documentation in
+:data:`OPTION_DOCS`, a field of :class:`StudySpec`, its check in ``_validate``, a line in
+:func:`spec_options`, and a keyword of :func:`mktnews.event_study` passed through.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+import inspect
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import cast
+from typing import Any, TypeVar, cast, get_args
 
 import numpy as np
 import pandas as pd
@@ -21,7 +29,7 @@ import pandas as pd
 from mktnews.errors import ConfigurationError, InvalidOptionError
 from mktnews.factors import check_factor_options, describe_factors, model_k
 from mktnews.inference import TESTS, event_test, event_test_names, placebo_statistic
-from mktnews.measures import check_measure_options
+from mktnews.measures import VOLATILITY_MODELS, check_measure_options
 from mktnews.models import needs_benchmark, registered_model
 from mktnews.unsigned import UNSIGNED_TESTS as UNSIGNED_TESTS  # registers abs_car, var_ratio
 from mktnews.vocab import (
@@ -37,13 +45,18 @@ from mktnews.windows import EventWindow, is_clock_windows, parse_estimation, par
 __all__ = [
     "CI_LEVEL",
     "DEFAULT_OPTIONS",
+    "OPTION_DOCS",
     "Benchmark",
     "BenchmarkSpec",
+    "OptionDoc",
     "StudySpec",
     "benchmark_label",
+    "document_options",
     "spec_options",
     "validate_spec",
 ]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 #: Confidence level of the CAAR bands.
 CI_LEVEL = 0.95
@@ -79,6 +92,210 @@ CLOCK_ESTIMATION_DAYS = 20
 
 #: Normal-return models of clock windows (mktnews.clock).
 CLOCK_MODELS: tuple[str, ...] = ("raw", "market_adjusted", "time_of_day")
+
+
+@dataclass(frozen=True)
+class OptionDoc:
+    """The documentation of one study option (an entry of :data:`OPTION_DOCS`).
+
+    ``kind`` is the numpydoc type (the default is added from :data:`DEFAULT_OPTIONS`);
+    ``summary`` is one plain sentence (no markup: the CLI's ``--help`` shows it too);
+    ``details`` follows it in the numpydoc description.
+    """
+
+    kind: str
+    summary: str
+    details: str = ""
+
+    def numpydoc(self, name: str, indent: str = "") -> str:
+        """The numpydoc entry of option ``name``: its type line and its description."""
+        default = DEFAULT_OPTIONS[name]
+        shown = "optional" if default is None else f"default {_default_text(default)}"
+        text = f"{self.summary} {self.details}".strip()
+        body = textwrap.fill(
+            text,
+            width=88,
+            initial_indent=indent + "    ",
+            subsequent_indent=indent + "    ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        return f"{indent}{name} : {self.kind}, {shown}\n{body}"
+
+
+def _default_text(value: object) -> str:
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def _literals(values: Sequence[str]) -> str:
+    quoted = [f'``"{v}"``' for v in values]
+    return ", ".join(quoted[:-1]) + f" or {quoted[-1]}" if len(quoted) > 1 else quoted[0]
+
+
+#: The one home of each option's documentation: :func:`mktnews.event_study`'s docstring is
+#: composed from it (:func:`document_options`), and ``mktnews study --help`` shows the
+#: summaries of the options it shares with the API.
+OPTION_DOCS: Mapping[str, OptionDoc] = MappingProxyType(
+    {
+        "windows": OptionDoc(
+            "pair or sequence of pairs",
+            "Event windows (a, b): inclusive relative days (sessions; bars intraday).",
+            "Several windows are computed in one pass. Clock windows such as "
+            '``("-30min", "+60min")`` count minutes around publication on intraday bars '
+            "(:mod:`mktnews.clock`).",
+        ),
+        "estimation": OptionDoc(
+            "pair",
+            "Estimation window, inclusive relative days.",
+            "It must end before the earliest event window starts.",
+        ),
+        "model": OptionDoc(
+            "str",
+            "Normal-return model.",
+            f"One of {_literals(get_args(ModelName))} (see :mod:`mktnews.models`, "
+            ":mod:`mktnews.factors`, :mod:`mktnews.altmodels`), or a model registered with "
+            ":func:`mktnews.models.register_model`.",
+        ),
+        "benchmark": OptionDoc(
+            "str, Series, DataFrame or mapping",
+            "The market of market_adjusted and market_model (refused for other models).",
+            "Either an instrument name or symbol loaded from ``source``, a Series of closes or a "
+            "prices frame indexed like the prices (session dates, or UTC bar starts), or a "
+            "mapping ``{symbol: benchmark}`` giving each event instrument its own benchmark, "
+            '``"home"`` (each instrument\'s home index, :func:`mktnews.instruments.benchmark_for`) '
+            "or the name of a column of the events naming each event's benchmark. A benchmark "
+            "cannot be one of the event instruments.",
+        ),
+        "returns": OptionDoc(
+            "{" + ", ".join(f'"{v}"' for v in get_args(ReturnType)) + "}",
+            "Close-to-close returns, simple or log.",
+        ),
+        "collapse": OptionDoc(
+            "bool",
+            "Merge articles with the same instrument and day 0 (within a group) into one event.",
+            "The event carries ``n_articles`` and their ``article_ids``.",
+        ),
+        "group_by": OptionDoc(
+            "str or list of str",
+            "Columns of the events frame to compute the cross-sectional statistics by.",
+            'Article columns such as ``outlet``; None: one group ``"all"``. Missing values '
+            'form a group ``"<NA>"``.',
+        ),
+        "tests": OptionDoc(
+            '"all", list of str or None',
+            "Tests to run per group and window.",
+            "Names of registered tests (:func:`mktnews.inference.event_test_names`: the "
+            "directional battery :data:`mktnews.inference.TESTS`, the unsigned "
+            '``"abs_car"``, ``"var_ratio"`` and ``"abs_rank"`` of :mod:`mktnews.unsigned`, '
+            "tests added with :func:`mktnews.inference.register_event_test`) and "
+            '``"placebo"``; "all" is the directional battery, plus the placebo test when '
+            "``placebo > 0``.",
+        ),
+        "placebo": OptionDoc(
+            "int",
+            "Number of placebo draws.",
+            "The draws and the statistic are described in the Notes of :func:`mktnews.event_study`.",
+        ),
+        "interval": OptionDoc(
+            "{" + ", ".join(f'"{v}"' for v in get_args(Interval)) + "}",
+            "Bar size.",
+            'It must match the events frame\'s ``attrs["interval"]``.',
+        ),
+        "min_estimation": OptionDoc(
+            "int",
+            "Fewest usable estimation returns an event needs.",
+            "Events with fewer get status ``insufficient_estimation``.",
+        ),
+        "seed": OptionDoc("int or numpy Generator", "Seed of the placebo draws."),
+        "rank_period": OptionDoc(
+            "{" + ", ".join(f'"{v}"' for v in get_args(RankPeriod)) + "}",
+            "Days Corrado's rank test ranks over.",
+            "The estimation window plus the tested window, or plus the whole event period "
+            "(the span of all windows; the textbook form of Corrado 1989 and Corrado & Zivney "
+            "1992, as estudy2 and Stata). They differ only when several windows are tested; "
+            "the default keeps each window's test self-contained.",
+        ),
+        "factors": OptionDoc(
+            "DataFrame",
+            "Daily factor returns in decimals indexed by date, for the factor models.",
+            'They are read by ``"ff3"``, ``"carhart"``, ``"ff5"`` and ``"factor"`` (see '
+            ":mod:`mktnews.factors`; :func:`mktnews.read_french_factors` reads Ken French's "
+            "files). With an ``RF`` "
+            "column the dependent variable is the excess return.",
+        ),
+        "regressors": OptionDoc(
+            "list of str",
+            "The columns of factors that model='factor' regresses on.",
+        ),
+        "estimation_days": OptionDoc(
+            "int",
+            "Clock windows only: the sessions of bars before the event's session that the "
+            "normal-return model is estimated on.",
+            f'None: {CLOCK_ESTIMATION_DAYS}. Clock windows are windows such as ``[("-30min", "+60min")]`` on intraday bars '
+            f"(see :mod:`mktnews.clock`); they take the models {_literals(CLOCK_MODELS)} (the "
+            "mean return of the same local clock slot over the estimation days).",
+        ),
+        "measure": OptionDoc(
+            "str",
+            "The series studied.",
+            'One of ``"returns"`` (close to close), ``"volume"`` (abnormal log volume, '
+            '``log(1 + volume)``; volume 0 is read as not reported), ``"volatility"`` '
+            "(abnormal volatility ``AV = eps^2 / h``; ``car`` is the CAV ``sum (AV - 1)``), or "
+            "a measure registered with :func:`mktnews.measures.register_measure` (see "
+            ":mod:`mktnews.measures`).",
+        ),
+        "volatility_model": OptionDoc(
+            "{" + ", ".join(f'"{v}"' for v in VOLATILITY_MODELS) + "}",
+            "The variance h of measure='volatility'.",
+            '``"garch"``: a GARCH(1,1) forecast from the estimation window (batched numpy fit, '
+            ':mod:`mktnews.garch`); ``"garch_arch"``: the same fitted with arch event by event '
+            '(the reference; slow); ``"squared_ar"``: the estimation residual variance.',
+        ),
+        "sign_col": OptionDoc(
+            "str",
+            "A column of the events (e.g. a sentiment: +1, -1, 0) giving each article's "
+            "predicted direction.",
+            "Each event's ARs (and its estimation residuals) are multiplied "
+            "by its sign before every cross-sectional number (CAAR, band, tests, placebo), so "
+            "the directional tests test the predicted direction; ``res.car`` and "
+            "``res.abnormal`` keep the unsigned values and ``res.car``/``res.params`` gain a "
+            "``sign`` column. Values other than +1, -1, 0 or missing are refused. An event "
+            "whose articles give no usable sign is left out with a status: ``zero_sign`` (all "
+            "0), ``conflicting_sign`` (+1 and -1), ``missing_sign`` (a missing value); see "
+            ":func:`mktnews.unsigned.event_signs`. Not on Dask frames.",
+        ),
+        "placebo_stat": OptionDoc(
+            "str or list of str",
+            "What the placebo test ranks.",
+            "Registered placebo statistics (:func:`mktnews.inference.placebo_statistic_names`): "
+            '``"caar"`` (row ``placebo``), ``"abs_car"`` (the mean ``|CAR|``, row '
+            "``placebo_abs_car``), or several, ranked on the same draws (``res.placebo`` gains "
+            "a column per statistic besides ``caar``).",
+        ),
+    }
+)
+
+OPTIONS_FIELD = "{options}"
+
+
+def document_options(func: _F) -> _F:
+    """Fill the ``{options}`` line of ``func``'s docstring with the numpydoc entries
+    (:data:`OPTION_DOCS`) of the study options in ``func``'s signature, in its order.
+
+    Raises
+    ------
+    KeyError
+        When an option of the signature has no entry in :data:`OPTION_DOCS`.
+    """
+    doc = func.__doc__
+    if doc is None:  # python -OO
+        return func
+    line = next(ln for ln in doc.splitlines() if ln.strip() == OPTIONS_FIELD)
+    indent = line[: len(line) - len(line.lstrip())]
+    names = [n for n in inspect.signature(func).parameters if n in DEFAULT_OPTIONS]
+    entries = "\n".join(OPTION_DOCS[n].numpydoc(n, indent) for n in names)
+    func.__doc__ = doc.replace(line, entries, 1)
+    return func
 
 
 def validate_spec(**options: object) -> StudySpec:

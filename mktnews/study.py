@@ -89,6 +89,7 @@ from mktnews.spec import (
     BenchmarkSpec,
     StudySpec,
     benchmark_label,
+    document_options,
     needs_estimation,
     spec_options,
     validate_spec,
@@ -258,6 +259,7 @@ def no_event_message(counts: Mapping[str, int]) -> str:
 _D = DEFAULT_OPTIONS
 
 
+@document_options  # the options' entries of Parameters, from mktnews.spec.OPTION_DOCS
 def event_study(
     corpus_or_events: Corpus | pd.DataFrame,
     *,
@@ -293,91 +295,7 @@ def event_study(
         ``event_id, article_id, symbol, t0, status``; extra columns may be grouped on).
     source : PriceSource, optional
         Where prices come from (default :func:`mktnews.default_source`).
-    windows : pair or sequence of pairs, default ((-1, 1),)
-        Event windows ``(a, b)``: inclusive relative days (sessions; bars intraday).
-        Several windows are computed in one pass.
-    estimation : pair, default (-250, -11)
-        Estimation window, inclusive relative days; it must end before the earliest
-        event window starts.
-    model : {"constant_mean", "raw", "market_adjusted", "market_model"}
-        Normal-return model (see :mod:`mktnews.models`).
-    benchmark : str, Series, DataFrame or mapping, optional
-        Market returns for ``market_adjusted`` / ``market_model`` (refused otherwise):
-        an instrument name or symbol loaded from ``source``, a Series of closes or a
-        prices frame indexed like the prices (session dates, or UTC bar starts), or a
-        mapping ``{symbol: benchmark}`` giving each event instrument its own benchmark,
-        ``"home"`` (each instrument's home index, :func:`mktnews.instruments.benchmark_for`)
-        or the name of a column of the events naming each event's benchmark.
-        A benchmark cannot be one of the event instruments.
-    returns : {"simple", "log"}
-        Close-to-close returns.
-    collapse : bool, default True
-        Merge articles with the same instrument and day 0 (within a group) into one
-        event carrying ``n_articles`` and their ``article_ids``.
-    group_by : str or list of str, optional
-        Columns of the events frame (article columns such as ``outlet``) to compute the
-        cross-sectional statistics by; None: one group ``"all"``. Missing values form a
-        group ``"<NA>"``.
-    tests : "all", list of str or None
-        Tests to run per group and window: names of registered tests
-        (:func:`mktnews.inference.event_test_names`: the directional battery
-        :data:`mktnews.inference.TESTS`, the unsigned ``"abs_car"`` and ``"var_ratio"``
-        of :mod:`mktnews.unsigned`, tests added with
-        :func:`mktnews.inference.register_event_test`) and ``"placebo"``; "all" is the
-        directional battery, plus the placebo test when ``placebo > 0``.
-    placebo : int, default 0
-        Number of placebo draws (see Notes).
-    interval : str, default "1d"
-        Bar size; must match the events frame's ``attrs["interval"]``.
-    min_estimation : int, default 120
-        Events with fewer usable estimation returns get status
-        ``insufficient_estimation``.
-    seed : int or numpy Generator, optional
-        Seed of the placebo draws.
-    rank_period : {"window", "event_period"}, default "window"
-        Days Corrado's rank test ranks over: the estimation window plus the tested window,
-        or plus the whole event period (the span of all windows; the textbook form of
-        Corrado 1989 and Corrado & Zivney 1992, as estudy2 and Stata). They differ only
-        when several windows are tested; the default keeps each window's test
-        self-contained.
-    factors : DataFrame, optional
-        Daily factor returns in decimals indexed by date, for the factor models
-        ``"ff3"``, ``"carhart"``, ``"ff5"`` and ``"factor"`` (see :mod:`mktnews.factors`;
-        :func:`mktnews.read_french_factors` reads Ken French's files). With an ``RF``
-        column the dependent variable is the excess return.
-    regressors : list of str, optional
-        The columns of ``factors`` that ``model="factor"`` regresses on.
-    estimation_days : int, optional
-        Clock windows only (``windows=[("-30min", "+60min")]`` with intraday bars, see
-        :mod:`mktnews.clock`): the sessions of bars before the event's session that the
-        normal-return model is estimated on (None: 20). Clock windows take the models
-        ``"raw"``, ``"market_adjusted"`` and ``"time_of_day"`` (the mean return of the
-        same local clock slot over the estimation days).
-    measure : str, default "returns"
-        The series studied (:mod:`mktnews.measures`): ``"returns"`` (close to close),
-        ``"volume"`` (abnormal log volume, ``log(1 + volume)``; volume 0 is read as not
-        reported), ``"volatility"`` (abnormal volatility ``AV = eps^2 / h``; ``car`` is
-        the CAV ``sum (AV - 1)``), or a measure registered with
-        :func:`mktnews.measures.register_measure`.
-    volatility_model : {"garch", "garch_arch", "squared_ar"}, default "garch"
-        ``h`` of ``measure="volatility"``: a GARCH(1,1) forecast from the estimation
-        window (batched numpy fit, :mod:`mktnews.garch`), the same fitted with arch
-        event by event (the reference; slow), or the estimation residual variance.
-    sign_col : str, optional
-        A column of the events (e.g. a sentiment: +1, -1, 0) giving each article's
-        predicted direction. Each event's ARs (and its estimation residuals) are multiplied
-        by its sign before every cross-sectional number (CAAR, band, tests, placebo), so
-        the directional tests test the predicted direction; ``res.car`` and
-        ``res.abnormal`` keep the unsigned values and ``res.car``/``res.params`` gain a
-        ``sign`` column. Values other than +1, -1, 0 or missing are refused. An event
-        whose articles give no usable sign is left out with a status: ``zero_sign`` (all
-        0), ``conflicting_sign`` (+1 and -1), ``missing_sign`` (a missing value); see
-        :func:`mktnews.unsigned.event_signs`. Not on Dask frames.
-    placebo_stat : str or list of str, default "caar"
-        What the placebo test ranks (registered placebo statistics,
-        :func:`mktnews.inference.placebo_statistic_names`): ``"caar"`` (row ``placebo``),
-        ``"abs_car"`` (the mean ``|CAR|``, row ``placebo_abs_car``), or several, ranked
-        on the same draws (``res.placebo`` gains a column per statistic besides ``caar``).
+    {options}
 
     Returns
     -------
@@ -391,9 +309,8 @@ def event_study(
     each instrument; no drawn session lies within the event span of an article's day 0 on
     that instrument (a cluster whose instruments share no such session is split per
     instrument, with a ``StudyWarning`` and a note in the summary). Sessions come from the
-    instrument's data between
-    about one year (intraday: 30 days) before its first event and after its last, such
-    that the whole estimation window and event span lie in the data. The same kernel
+    instrument's data between about one year (intraday: 30 days) before its first event
+    and after its last, such that the whole estimation window and event span lie in the data. The same kernel
     computes the placebo events' CARs; draws whose events fail ``min_estimation`` leave
     them out of that draw's CAAR. The statistic is the percentile (0-100) of the actual
     CAAR among the draws, ``100 * #(placebo <= actual) / N``; the two-sided p-value is
