@@ -37,7 +37,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -455,6 +455,40 @@ def fit_factor_model(
     )
 
 
+def fit_in_blocks(
+    panel: ReturnPanel,
+    inst: np.ndarray,
+    pos: np.ndarray,
+    spec: WindowSpec,
+    K: int,
+    keep: bool,
+    fit_block: Callable[[Gathered], FactorFit],
+) -> tuple[FactorFit, np.ndarray, np.ndarray]:
+    """A K-regressor OLS on every event's estimation window, in blocks of events (bounded
+    temporaries: about ``_BLOCK_CELLS`` estimation cells of the design per block).
+
+    ``fit_block`` fits the gathered estimation windows of one block (it builds the block's
+    design: factors, a registered model's regressors). Returns the joined fit, the calendar
+    keys of the residuals (-1 where none; (N, 0) unless ``keep``) and the residuals ((N, 0)
+    unless ``keep``).
+    """
+    n = len(pos)
+    rel = spec.estimation.rel
+    le = len(rel)
+    step = max(1, _BLOCK_CELLS // max(le * (K + 1), 1))
+    parts: list[FactorFit] = []
+    keys = np.empty((n, le) if keep else (n, 0), dtype=np.int64)
+    for a in range(0, max(n, 1), step):  # blocks of events (bounded temporaries)
+        b = min(n, a + step)
+        est = panel.gather(inst[a:b], pos[a:b], rel)
+        parts.append(fit_block(est))
+        if keep:
+            keys[a:b] = np.where(np.isfinite(parts[-1].resid), est.keys, -1)
+    fit = concat_fits(parts)
+    resid = fit.resid if keep else np.empty((n, 0))
+    return fit, keys, resid
+
+
 def fit_estimation(
     panel: ReturnPanel, inst: np.ndarray, pos: np.ndarray, spec: WindowSpec, keep: bool
 ) -> tuple[FactorFit, np.ndarray, np.ndarray]:
@@ -463,34 +497,22 @@ def fit_estimation(
     none; (N, 0) unless ``keep``) and the residuals ((N, 0) unless ``keep``)."""
     if not isinstance(panel, FactorPanel):
         raise ConfigurationError(f"model={spec.model!r} needs factors=")
-    n = len(pos)
-    rel = spec.estimation.rel
-    le = len(rel)
-    K = len(panel.regressors)
-    step = max(1, _BLOCK_CELLS // max(le * (K + 1), 1))
-    parts: list[FactorFit] = []
-    keys = np.empty((n, le) if keep else (n, 0), dtype=np.int64)
-    for a in range(0, max(n, 1), step):  # blocks of events (bounded temporaries)
-        b = min(n, a + step)
-        est = panel.gather(inst[a:b], pos[a:b], rel)
-        design = panel.design(est)
+    factors = panel
+
+    def fit_block(est: Gathered) -> FactorFit:
+        design = factors.design(est)
         y = est.ret - design[..., -1]
-        part = fit_factor_model(spec.model, y, design[..., :-1], regressors=panel.regressors)
+        part = fit_factor_model(spec.model, y, design[..., :-1], regressors=factors.regressors)
         # a day with a return whose factors or RF are missing is a gap (y is NaN there too);
         # days outside the factor frame's range are not gaps: the event is not covered
         st = est.stamps
-        inside = (st >= panel.first_ns) & (st <= panel.last_ns)
+        inside = (st >= factors.first_ns) & (st <= factors.last_ns)
         gaps = (np.isfinite(est.ret) & inside & ~np.isfinite(design).all(axis=-1)).sum(axis=1)
-        parts.append(
-            dataclasses.replace(
-                part, factor_gaps=gaps.astype(np.int64), uncovered=panel.uncovered(est)
-            )
+        return dataclasses.replace(
+            part, factor_gaps=gaps.astype(np.int64), uncovered=factors.uncovered(est)
         )
-        if keep:
-            keys[a:b] = np.where(np.isfinite(parts[-1].resid), est.keys, -1)
-    fit = concat_fits(parts)
-    resid = fit.resid if keep else np.empty((n, 0))
-    return fit, keys, resid
+
+    return fit_in_blocks(panel, inst, pos, spec, len(panel.regressors), keep, fit_block)
 
 
 def concat_fits(parts: list[FactorFit]) -> FactorFit:

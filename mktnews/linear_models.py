@@ -3,7 +3,8 @@
 A registered model (:class:`mktnews.models.NormalReturnModel`) gives the regressors of
 every event day; this module gathers the estimation windows from the returns panel in
 blocks of events, builds the design, and fits OLS with an intercept for all events of a
-block at once (:func:`mktnews.factors.fit_factor_model`: batched normal equations, the
+block at once (:func:`mktnews.factors.fit_in_blocks`, the blocking the factor models
+use too, and :func:`mktnews.factors.fit_factor_model`: batched normal equations, the
 full ``x0' (X'X)^-1 x0`` prediction term, rank-deficient designs give ``s = NaN``). The
 fit is a :class:`~mktnews.factors.FactorFit` whose risk-free column is zero, so the
 study's abnormal returns, variances and tests treat it like a factor model.
@@ -14,13 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from mktnews.errors import ConfigurationError
-from mktnews.factors import FactorFit, concat_fits, fit_factor_model
+from mktnews.factors import FactorFit, fit_factor_model, fit_in_blocks
 from mktnews.models import NormalReturnModel, registered_model
-from mktnews.windows import ReturnPanel, WindowSpec
+from mktnews.windows import Gathered, ReturnPanel, WindowSpec
 
 __all__ = ["fit_estimation", "registered_span_design", "span_design"]
-
-_BLOCK_CELLS = 400_000
 
 
 def _design(model: NormalReturnModel, market: np.ndarray, stamps: np.ndarray) -> np.ndarray:
@@ -46,24 +45,13 @@ def fit_estimation(
     """The model on every event's estimation window: the fit, the calendar keys of the
     residuals (-1 where none; (N, 0) unless ``keep``) and the residuals ((N, 0) unless
     ``keep``)."""
-    n = len(pos)
-    rel = spec.estimation.rel
-    le = len(rel)
-    K = len(model.regressors)
-    step = max(1, _BLOCK_CELLS // max(le * (K + 1), 1))
-    parts: list[FactorFit] = []
-    keys = np.empty((n, le) if keep else (n, 0), dtype=np.int64)
-    for a in range(0, max(n, 1), step):  # blocks of events (bounded temporaries)
-        b = min(n, a + step)
-        est = panel.gather(inst[a:b], pos[a:b], rel)
+
+    def fit_block(est: Gathered) -> FactorFit:
         market = est.market if model.uses_benchmark else np.full(est.ret.shape, np.nan)
         x = _design(model, market, est.stamps)
-        parts.append(fit_factor_model(spec.model, est.ret, x, regressors=model.regressors))
-        if keep:
-            keys[a:b] = np.where(np.isfinite(parts[-1].resid), est.keys, -1)
-    fit = concat_fits(parts)
-    resid = fit.resid if keep else np.empty((n, 0))
-    return fit, keys, resid
+        return fit_factor_model(spec.model, est.ret, x, regressors=model.regressors)
+
+    return fit_in_blocks(panel, inst, pos, spec, len(model.regressors), keep, fit_block)
 
 
 def span_design(model: NormalReturnModel, market: np.ndarray, stamps: np.ndarray) -> np.ndarray:
