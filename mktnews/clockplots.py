@@ -18,6 +18,7 @@ import pandas as pd
 from mktnews.calendar_codes import calendar_sessions
 from mktnews.errors import InvalidOptionError
 from mktnews.events import bar_ends
+from mktnews.figparts import draw_caar_lines, new_axes, percent_axis
 from mktnews.instruments import resolve_instrument
 from mktnews.prices.base import load_prices
 
@@ -27,15 +28,6 @@ if TYPE_CHECKING:
     from mktnews.prices.base import PriceSource
 
 __all__ = ["plot_clock_article", "plot_clock_caar"]
-
-
-def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _, new = plt.subplots(figsize=figsize)
-    return new
 
 
 def _frame(obj: Any, name: str) -> pd.DataFrame:
@@ -96,30 +88,15 @@ def plot_clock_caar(
     win = _pick_label(caar["window"], window, "caar")
     sel = caar[(caar["window"] == win).to_numpy(dtype=bool)]
     names = sorted(set(sel["group"].tolist())) if groups is None else ([groups] if isinstance(groups, str) else list(groups))
-    axes = _axes(ax, (8.0, 4.8))
-    for i, g in enumerate(names):
-        rows = sel[(sel["group"] == g).to_numpy(dtype=bool)].sort_values("minutes")
-        if rows.empty:
-            raise InvalidOptionError("groups", g, sorted(set(sel["group"].tolist())))
-        x = rows["minutes"].to_numpy(dtype=np.float64)
-        y = rows["caar"].to_numpy(dtype=np.float64)
-        lo = rows["ci_low"].to_numpy(dtype=np.float64)
-        hi = rows["ci_high"].to_numpy(dtype=np.float64)
-        n = int(rows["n"].max())
-        color = f"C{i % 10}"
-        axes.plot(x, y, marker="o", ms=3, lw=1.6, color=color, gid=f"caar:{g}",
-                  label=f"{g} (N = {n})" if len(names) > 1 or g != "all" else f"CAAR (N = {n})")
-        ok = np.isfinite(lo) & np.isfinite(hi)
-        if ok.any():
-            axes.fill_between(x, lo, hi, where=ok, color=color, alpha=0.18, lw=0, gid=f"band:{g}",
-                              label="95% band" if len(names) == 1 else None)
-    axes.axhline(0.0, color="0.4", lw=0.8)
-    axes.axvline(0.0, color="0.4", lw=0.8, ls=":")
+    have = set(sel["group"].tolist())
+    for g in names:
+        if g not in have:
+            raise InvalidOptionError("groups", g, sorted(have))
+    axes = new_axes(ax, (8.0, 4.8), constrained=False)
+    draw_caar_lines(axes, sel, names, "minutes", x_dtype=np.float64, ms=3)
     axes.set_xlabel("minutes from publication (news outside trading hours: from the next open)")
     axes.set_ylabel("CAAR")
-    from matplotlib.ticker import PercentFormatter
-
-    axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=2))
+    percent_axis(axes, decimals=2)
     axes.set_title(f"Cumulative average abnormal return, window {win}", fontsize=10, loc="left")
     axes.legend(loc="best", fontsize=8)
     axes.grid(True, alpha=0.3)
@@ -211,7 +188,7 @@ def plot_clock_article(
     def local(t: Any) -> Any:
         return pd.DatetimeIndex(t).tz_convert(tz).tz_localize(None) if not isinstance(t, pd.Timestamp) else t.tz_convert(tz).tz_localize(None)
 
-    axes = _axes(ax, (9.0, 4.8))
+    axes = new_axes(ax, (9.0, 4.8), constrained=False)
     axes.plot(local(ends), closes, marker="o", ms=3, lw=1.4, color="C0", gid="price", label=f"{symbol} close (at bar end)")
     axes.axvline(local(pub), color="C3", lw=1.4, gid="publication", label=f"published {pub.tz_convert(tz):%Y-%m-%d %H:%M %Z}")
     if anchor != pub:

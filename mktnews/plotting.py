@@ -36,6 +36,9 @@ from mktnews.errors import (
     PriceDataError,
     UnknownInstrumentError,
 )
+from mktnews.figparts import draw_caar_lines
+from mktnews.figparts import new_axes as _new_axes
+from mktnews.figparts import percent_axis as _percent_axis
 from mktnews.measures import measure_labels
 from mktnews.prices.base import BAR_LENGTH, FrameSource
 from mktnews.vocab import Interval, check_option
@@ -58,16 +61,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _new_axes(ax: Axes | None, figsize: tuple[float, float] = (9.0, 4.8)) -> Axes:
-    """``ax`` itself, or the axes of a new pyplot figure."""
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _fig, new = plt.subplots(figsize=figsize, layout="constrained")
-    return new
 
 
 def _local_naive(values: Any, tz: str) -> pd.DatetimeIndex:
@@ -719,12 +712,6 @@ def _pick_groups(results: Any, groups: object) -> list[str]:
     return [str(g) for g in wanted]
 
 
-def _percent_axis(ax: Axes) -> None:
-    from matplotlib.ticker import PercentFormatter
-
-    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
-
-
 def _integer_x(ax: Axes) -> None:
     from matplotlib.ticker import MaxNLocator
 
@@ -773,24 +760,7 @@ def plot_caar(
     sel = _select_window(caar, win)
     names = _pick_groups(results, groups)
     axes = _new_axes(ax, figsize=(8.0, 4.8))
-    for i, g in enumerate(names):
-        rows = sel.loc[(sel["group"] == g).to_numpy(dtype=bool)].sort_values("rel")
-        if rows.empty:
-            continue
-        rel = rows["rel"].to_numpy(dtype=np.int64)
-        val = rows["caar"].to_numpy(dtype=np.float64)
-        lo = rows["ci_low"].to_numpy(dtype=np.float64)
-        hi = rows["ci_high"].to_numpy(dtype=np.float64)
-        n = int(rows["n"].to_numpy(dtype=np.int64).max())
-        color = f"C{i % 10}"
-        axes.plot(rel, val, marker="o", ms=4, lw=1.6, color=color, gid=f"caar:{g}",
-                  label=f"{g} (N = {n})" if len(names) > 1 or g != "all" else f"CAAR (N = {n})")
-        ok = np.isfinite(lo) & np.isfinite(hi)
-        if ok.any():
-            axes.fill_between(rel, lo, hi, where=ok, color=color, alpha=0.18, lw=0, gid=f"band:{g}",
-                              label="95% band" if len(names) == 1 else None)
-    axes.axhline(0.0, color="0.4", lw=0.8)
-    axes.axvline(0.0, color="0.4", lw=0.8, ls=":")
+    draw_caar_lines(axes, sel, names, "rel", x_dtype=np.int64, ms=4)
     axes.set_xlabel(_rel_label(results))
     _integer_x(axes)
     model = results.options.get("model")
@@ -936,9 +906,7 @@ def plot_placebo(
         axes.axvline(observed, color=color, lw=2.0, gid=f"observed:{g}", label=label)
     axes.set_xlabel(f"CAAR over ({win[0]}, {win[1]})")
     axes.set_ylabel("draws")
-    from matplotlib.ticker import PercentFormatter
-
-    axes.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
+    _percent_axis(axes, axis="x")
     axes.set_title("Placebo: the same instruments on random sessions without articles", fontsize=10,
                    loc="left")
     axes.legend(loc="best", fontsize=8)
