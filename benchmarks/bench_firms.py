@@ -56,8 +56,10 @@ EST = (-260, -11)
 WIN = (-5, 5)
 
 
-def make_data(n_stocks: int, seed: int) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """Frames per symbol (close only, session-date index) and the events table."""
+def make_prices(n_stocks: int, rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], pd.DatetimeIndex]:
+    """The market ``MKT`` and ``n_stocks`` stocks ``S0000``.. (close only) on the XNYS
+    session dates of 2017-2024: returns ``0.0002 + beta * m + noise``. Also used by
+    ``bench_scale_firms.py``."""
     import exchange_calendars as xc
 
     with warnings.catch_warnings():
@@ -65,7 +67,6 @@ def make_data(n_stocks: int, seed: int) -> tuple[dict[str, pd.DataFrame], pd.Dat
         sessions = xc.get_calendar("XNYS").sessions_in_range("2017-01-03", "2024-12-31")
     idx = pd.DatetimeIndex(sessions).tz_localize(None).as_unit("ns").rename("date")
     n = len(idx)
-    rng = np.random.default_rng(seed)
     m = rng.normal(0.0003, 0.01, n)
     m[0] = 0.0
     frames = {"MKT": pd.DataFrame({"close": 100 * np.cumprod(1 + m)}, index=idx)}
@@ -74,10 +75,17 @@ def make_data(n_stocks: int, seed: int) -> tuple[dict[str, pd.DataFrame], pd.Dat
     rets = 0.0002 + betas[:, None] * m[None, :] + noise
     rets[:, 0] = 0.0
     closes = 50 * np.cumprod(1 + rets, axis=1)
-    pos = rng.integers(300, n - 10, n_stocks)
+    for i in range(n_stocks):
+        frames[f"S{i:04d}"] = pd.DataFrame({"close": closes[i]}, index=idx)
+    return frames, idx
+
+
+def make_data(n_stocks: int, seed: int) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Frames per symbol (close only, session-date index) and the events table."""
+    rng = np.random.default_rng(seed)
+    frames, idx = make_prices(n_stocks, rng)
+    pos = rng.integers(300, len(idx) - 10, n_stocks)
     syms = [f"S{i:04d}" for i in range(n_stocks)]
-    for i, s in enumerate(syms):
-        frames[s] = pd.DataFrame({"close": closes[i]}, index=idx)
     days = idx[pos]
     when = [pd.Timestamp(d.strftime("%Y-%m-%d") + " 12:00", tz="America/New_York").isoformat() for d in days]
     table = pd.DataFrame({"id": [f"a{i:04d}" for i in range(n_stocks)], "time": when, "instrument": syms})

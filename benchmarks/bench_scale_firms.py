@@ -26,7 +26,6 @@ import os
 import platform
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -39,22 +38,11 @@ WIN = (-5, 5)
 
 
 def make_data(n_stocks: int, n_events: int, seed: int) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    import exchange_calendars as xc
+    from bench_firms import make_prices  # the same stocks and market as bench_firms.py
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        sessions = xc.get_calendar("XNYS").sessions_in_range("2017-01-03", "2024-12-31")
-    idx = pd.DatetimeIndex(sessions).tz_localize(None).as_unit("ns").rename("date")
-    n = len(idx)
     rng = np.random.default_rng(seed)
-    m = rng.normal(0.0003, 0.01, n)
-    m[0] = 0.0
-    frames = {"MKT": pd.DataFrame({"close": 100 * np.cumprod(1 + m)}, index=idx)}
-    betas = rng.uniform(0.5, 1.5, n_stocks)
-    for i in range(n_stocks):
-        r = 0.0002 + betas[i] * m + rng.normal(0.0, 0.015, n)
-        r[0] = 0.0
-        frames[f"S{i:04d}"] = pd.DataFrame({"close": 50 * np.cumprod(1 + r)}, index=idx)
+    frames, idx = make_prices(n_stocks, rng)
+    n = len(idx)
     stock = rng.integers(0, n_stocks, n_events)
     pos = rng.integers(300, n - 10, n_events)
     days = idx[pos].strftime("%Y-%m-%d")

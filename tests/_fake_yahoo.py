@@ -20,6 +20,7 @@ request raise (a machine without DNS, say).
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections.abc import Callable
@@ -42,6 +43,15 @@ EXCHANGE_TZ = {
     "EURUSD=X": ("Europe/London", "USD", dtime(0, 0)),
     "GC=F": ("America/New_York", "USD", dtime(0, 0)),
 }
+
+
+def raw_closes(path: Path, lo: str, hi: str) -> dict[str, float]:
+    """Closes of a real CSV file (the bytes the fake serves), read with the csv module:
+    ``{date or datetime text: close}`` for the rows whose first ``len(lo)`` / ``len(hi)``
+    characters lie in ``lo..hi``."""
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))[1:]
+    return {r[0]: float(r[4]) for r in rows if lo <= r[0][: len(lo)] and r[0][: len(hi)] <= hi}
 
 
 def _response(status: int, body: bytes | str, url: str, content_type: str = "application/json") -> requests.Response:

@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _fake_yahoo import FakeYahoo
+
+from mktnews.prices.yahoo import YahooSource
 
 REPO = Path(__file__).resolve().parents[1]
 TESTS_DATA = Path(__file__).resolve().parent / "data"
@@ -84,3 +87,25 @@ def hourly_dir(shared_data: Path) -> Path:
 def seed_path() -> Path:
     """The seed article, as shipped in the package (identical to ``../shared/seed``)."""
     return REPO / "mktnews" / "datasets" / "data" / "000_c914ccdd9c6fabd9.txt"
+
+
+# --------------------------------------------------------------------------- fake Yahoo
+
+
+@pytest.fixture
+def fake(daily_dir: Path, hourly_dir: Path) -> FakeYahoo:
+    """A fake HTTP session that serves Yahoo's chart API from the real files
+    (tests/_fake_yahoo.py); yfinance's own request and parsing code runs on it."""
+    return FakeYahoo(daily_dir, hourly_dir)
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    """The back-off sleeps the ``yahoo`` source asked for (none is slept)."""
+    return []
+
+
+@pytest.fixture
+def yahoo(fake: FakeYahoo, tmp_path: Path, sleeps: list[float]) -> YahooSource:
+    """A YahooSource on the fake session, caching under ``tmp_path``."""
+    return YahooSource(session=fake, cache_dir=tmp_path, sleep=sleeps.append, timeout=5)

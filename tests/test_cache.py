@@ -4,7 +4,6 @@ the real daily/hourly files; expected values come from their raw text."""
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import signal
@@ -17,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from _fake_yahoo import raw_closes
 
 from mktnews.errors import PriceDataError
 from mktnews.prices import cache as cache_mod
@@ -25,12 +25,6 @@ from mktnews.prices.cache import CachedSource, CacheWarning, PriceCache
 from mktnews.prices.files import FileSource
 
 T = pd.Timestamp
-
-
-def raw_closes(path: Path, lo: str, hi: str) -> dict[str, float]:
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f))[1:]
-    return {r[0]: float(r[4]) for r in rows if lo <= r[0][: len(lo)] and r[0][: len(hi)] <= hi}
 
 
 class Recorder:

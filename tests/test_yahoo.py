@@ -4,7 +4,6 @@ No test reaches Yahoo."""
 
 from __future__ import annotations
 
-import csv
 import socket
 import time
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import requests
-from _fake_yahoo import FakeYahoo
+from _fake_yahoo import FakeYahoo, raw_closes
 
 from mktnews.errors import PriceDataError
 from mktnews.prices import cache as cache_mod
@@ -21,27 +20,6 @@ from mktnews.prices.yahoo import YahooSource
 
 T = pd.Timestamp
 BERLIN = "Europe/Berlin"
-
-
-def raw_closes(path: Path, lo: str, hi: str) -> dict[str, float]:
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f))[1:]
-    return {r[0]: float(r[4]) for r in rows if lo <= r[0][: len(lo)] and r[0][: len(hi)] <= hi}
-
-
-@pytest.fixture
-def fake(daily_dir: Path, hourly_dir: Path) -> FakeYahoo:
-    return FakeYahoo(daily_dir, hourly_dir)
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
-@pytest.fixture
-def yahoo(fake: FakeYahoo, tmp_path: Path, sleeps: list[float]) -> YahooSource:
-    return YahooSource(session=fake, cache_dir=tmp_path, sleep=sleeps.append, timeout=5)
 
 
 @pytest.fixture

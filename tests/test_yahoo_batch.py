@@ -5,14 +5,13 @@ expected closes are read from the real CSV files the fake serves."""
 
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from _fake_yahoo import FakeYahoo
+from _fake_yahoo import FakeYahoo, raw_closes
 
 import mktnews as mn
 from mktnews.prices import cache as cache_mod
@@ -20,27 +19,6 @@ from mktnews.prices.base import FrameSource, fetch_many
 from mktnews.prices.yahoo import YahooSource
 
 T = pd.Timestamp
-
-
-def raw_closes(path: Path, lo: str, hi: str) -> dict[str, float]:
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f))[1:]
-    return {r[0]: float(r[4]) for r in rows if lo <= r[0][: len(lo)] and r[0][: len(hi)] <= hi}
-
-
-@pytest.fixture
-def fake(daily_dir: Path, hourly_dir: Path) -> FakeYahoo:
-    return FakeYahoo(daily_dir, hourly_dir)
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
-@pytest.fixture
-def yahoo(fake: FakeYahoo, tmp_path: Path, sleeps: list[float]) -> YahooSource:
-    return YahooSource(session=fake, cache_dir=tmp_path, sleep=sleeps.append, timeout=5)
 
 
 @pytest.fixture(autouse=True)

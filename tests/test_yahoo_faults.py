@@ -31,11 +31,6 @@ def raw_closes(path: Path, lo: str, hi: str) -> dict[str, float]:
 
 
 @pytest.fixture
-def fake(daily_dir: Path, hourly_dir: Path) -> FakeYahoo:
-    return FakeYahoo(daily_dir, hourly_dir)
-
-
-@pytest.fixture
 def yahoo(fake: FakeYahoo, tmp_path: Path) -> YahooSource:
     return YahooSource(session=fake, cache_dir=tmp_path, sleep=lambda s: None, timeout=5)
 
