@@ -44,7 +44,6 @@ from typing import Final, Protocol, get_args, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special, stats
 
 from mktnews.errors import InvalidOptionError
 from mktnews.vocab import TestName
@@ -453,10 +452,14 @@ def _nan(test: str, n: int, reason: str) -> TestResult:
 
 
 def _p_norm(z: float) -> float:
+    from scipy import special  # lazy here and below: `import mktnews` does not load scipy
+
     return float(2.0 * special.ndtr(-abs(z)))  # = 2 norm.sf(|z|), without its overhead
 
 
 def _p_t(t: float, df: float) -> float:
+    from scipy import special
+
     return float(2.0 * special.stdtr(df, -abs(t)))  # = 2 t.sf(|t|, df)
 
 
@@ -468,6 +471,8 @@ def _spread_is_zero(sd: float, values: FloatArray) -> bool:
 
 def _row_standardised_ranks(x: FloatArray) -> tuple[FloatArray, BoolArray]:
     """Ranks within each row (ties averaged, NaN kept) divided by (1 + count) minus 1/2."""
+    from scipy import stats
+
     ok = np.isfinite(x)
     ranks = stats.rankdata(np.where(ok, x, np.nan), axis=1, nan_policy="omit")
     count = ok.sum(axis=1, keepdims=True)
@@ -1285,6 +1290,8 @@ class TestBattery:
             return _nan("sign", 0, "no event with a non-zero CAR")
         w = int(np.sum(x > 0))
         z = (w - n / 2.0) / math.sqrt(n / 4.0)
+        from scipy import stats
+
         p = float(stats.binomtest(w, n, 0.5).pvalue)
         return _result("sign", z, p, n, f"{w} of {n} CARs > 0; z shown, exact binomial p")
 
@@ -1375,6 +1382,8 @@ class TestBattery:
         n = int(np.sum(x != 0))
         if n == 0:
             return _nan("wilcoxon", 0, "no event with a non-zero CAR")
+        from scipy import stats
+
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)

@@ -37,7 +37,6 @@ from typing import Final
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import special
 
 from mktnews.errors import InvalidOptionError
 from mktnews.inference import (
@@ -119,6 +118,8 @@ def abs_t_moments(nu: FloatArray) -> tuple[FloatArray, FloatArray]:
     ``E|T| = 2 sqrt(nu) Gamma((nu+1)/2) / (sqrt(pi) (nu-1) Gamma(nu/2))``,
     ``Var|T| = nu/(nu-2) - E|T|^2``.
     """
+    from scipy import special  # lazy here and below: `import mktnews` does not load scipy
+
     nu = np.asarray(nu, dtype=np.float64)
     log_ratio = special.gammaln((nu + 1.0) / 2.0) - special.gammaln(nu / 2.0)
     mean = 2.0 * np.sqrt(nu) * np.exp(log_ratio) / (math.sqrt(math.pi) * (nu - 1.0))
@@ -126,6 +127,8 @@ def abs_t_moments(nu: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 
 def _p_norm(z: float) -> float:
+    from scipy import special
+
     return float(2.0 * special.ndtr(-abs(z)))
 
 
@@ -164,6 +167,8 @@ def _var_ratio(b: TestBattery) -> TestResult:
     c, d = v / (2.0 * e), 2.0 * e * e / v
     total, m = float(np.sum(q)), float(np.sum(w))
     x = total / c
+    from scipy import special
+
     p = min(1.0, 2.0 * min(float(special.chdtr(d, x)), float(special.chdtrc(d, x))))
     return TestResult(
         "var_ratio", total / m, p, n,

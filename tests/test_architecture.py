@@ -383,3 +383,15 @@ def test_no_function_is_longer_than_100_lines_outside_the_allowlist() -> None:
         found.update(long_functions(path.read_text(encoding="utf-8"), _module_name(path)))
     assert set(found) - LONG_FUNCTIONS == set(), "split these into named stages"
     assert LONG_FUNCTIONS - set(found) == set(), "shorter now: remove them from LONG_FUNCTIONS"
+
+
+def test_import_mktnews_loads_no_heavy_library() -> None:
+    # scipy (about 1 s for scipy.stats), statsmodels, matplotlib and arch load when a
+    # computation or a figure needs them, not on `import mktnews`
+    code = (
+        "import sys, mktnews\n"
+        "heavy = ('scipy', 'scipy.stats', 'scipy.special', 'statsmodels', 'matplotlib', 'arch')\n"
+        "loaded = [m for m in heavy if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=PACKAGE.parent)
