@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from mktnews.errors import PriceDataError, PriceDataWarning
-from mktnews.prices.base import FrameSource, conform_prices
+from mktnews.prices.base import FrameSource, conform_prices, load_blocks, load_prices
 from mktnews.prices.blocks import PriceBlocks, segment_rows
 
 REAL = Path(__file__).parent / "data" / "prices_real"
@@ -70,25 +71,63 @@ def test_answers_are_copies(real: dict[str, pd.DataFrame]) -> None:
         src.blocks.column("close")[0] = 1.0  # the store is read-only
 
 
-def test_fetch_blocks_equals_fetch_one_by_one(real: dict[str, pd.DataFrame]) -> None:
-    src = FrameSource(real)
-    ranges = {
-        "^FTSE": (pd.Timestamp("2023-03-01"), pd.Timestamp("2023-04-15")),
-        "NOPE": (pd.Timestamp("2023-03-01"), pd.Timestamp("2023-04-15")),
-        "^GDAXI": (pd.Timestamp("2024-12-20"), pd.Timestamp("2025-01-10")),
-        "^N225": (pd.Timestamp("2030-01-01"), pd.Timestamp("2030-02-01")),  # no rows
-    }
-    blocks, errors = src.fetch_blocks(ranges, "1d")
+RANGES = {
+    "^FTSE": ("2023-03-01", "2023-04-15"),
+    "NOPE": ("2023-03-01", "2023-04-15"),
+    "^GDAXI": ("2024-12-20", "2025-01-10"),
+    "^N225": ("2030-01-01", "2030-02-01"),  # no rows
+}
+
+
+def _ns(day: str) -> int:
+    return int(pd.Timestamp(day).value)
+
+
+class _OneByOne:
+    """A source of the user's own without fetch_blocks (asked symbol by symbol)."""
+
+    name = "mine"
+
+    def __init__(self, frames: dict[str, pd.DataFrame]) -> None:
+        self.frames = frames
+        self.asked: list[str] = []
+
+    def fetch(self, symbol: str, start: pd.Timestamp, end: pd.Timestamp, interval: str) -> pd.DataFrame:
+        self.asked.append(symbol)
+        if symbol not in self.frames:
+            raise PriceDataError(f"mine: nothing for {symbol}")
+        f = self.frames[symbol]
+        return f.loc[(f.index >= start) & (f.index <= end)]
+
+
+@pytest.mark.parametrize("kind", ["frames", "own"])
+def test_load_blocks_equals_load_prices_one_by_one(real: dict[str, pd.DataFrame], kind: str) -> None:
+    src: Any = FrameSource(real) if kind == "frames" else _OneByOne(real)
+    syms = list(RANGES)
+    lo = np.array([_ns(a) for a, _ in RANGES.values()])
+    hi = np.array([_ns(b) for _, b in RANGES.values()])
+    blocks, errors = load_blocks(syms, lo, hi, source=src)
     assert list(blocks) == ["^FTSE", "^GDAXI", "^N225"]
-    assert set(errors) == {"NOPE"} and "no prices for 'NOPE'" in errors["NOPE"]
+    assert set(errors) == {"NOPE"} and "NOPE" in errors["NOPE"]
     for s in blocks:
-        one = src.fetch(s, *ranges[s], "1d")
-        pd.testing.assert_frame_equal(blocks[s], one)
+        one = load_prices(s, *RANGES[s], source=src)
+        pd.testing.assert_frame_equal(blocks[s], one, check_freq=False)
         np.testing.assert_array_equal(blocks.stamps[blocks.rows(s)], one.index.asi8)
-        np.testing.assert_array_equal(
-            blocks.column("close")[blocks.rows(s)], one["close"].to_numpy()
-        )
+        np.testing.assert_array_equal(blocks.column("close")[blocks.rows(s)], one["close"].to_numpy())
+        want = real[s]
+        want = want.loc[(want.index >= RANGES[s][0]) & (want.index <= RANGES[s][1]), "Close"]
+        np.testing.assert_array_equal(blocks.column("close")[blocks.rows(s)], want.to_numpy(dtype=float))
     assert len(blocks["^N225"]) == 0
+
+
+def test_load_blocks_checks_a_users_source() -> None:
+    idx = pd.DatetimeIndex(["2024-01-02", "2024-01-03", "2024-01-04"])
+    good = pd.DataFrame({"close": [1.0, 2.0, 3.0]}, index=idx)
+    bad = pd.DataFrame({"close": [1.0, np.inf, 3.0]}, index=idx)
+    src = _OneByOne({"G": good, "B": bad})
+    lo, hi = np.array([_ns("2024-01-01")] * 2), np.array([_ns("2024-01-31")] * 2)
+    blocks, errors = load_blocks(["B", "G"], lo, hi, source=src)
+    assert list(blocks) == ["G"] and "close of B is inf on 2024-01-03" in errors["B"]
 
 
 def test_from_frames_round_trip_and_missing_columns(real: dict[str, pd.DataFrame]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol, cast, runtime_checkable
 
 import numpy as np
@@ -33,6 +33,7 @@ __all__ = [
     "default_source",
     "fetch_many",
     "has_contract_columns",
+    "load_blocks",
     "load_prices",
     "normalize_range",
     "validate_bars",
@@ -442,55 +443,56 @@ class FrameSource:
                 f"{self.name}: no prices for {symbol!r} (it holds {', '.join(self._blocks) or 'nothing'})"
             )
 
-    def _bounds(self, symbol: str, start: pd.Timestamp, end: pd.Timestamp) -> tuple[int, int]:
-        """Rows (of the blocks) of ``symbol`` in [start, end) intraday, [start, end] daily."""
-        rows = self._blocks.rows(symbol)
-        ns = self._blocks.stamps[rows]
-        lo, hi = pd.Timestamp(start).as_unit("ns").value, pd.Timestamp(end).as_unit("ns").value
+    def _bounds(self, symbol: str, lo: int, hi: int) -> tuple[int, int]:
+        """Rows (of the blocks) of ``symbol`` with stamps in [lo, hi) intraday, [lo, hi]
+        daily (int64 ns)."""
+        j = self._blocks.position(symbol)
+        a = int(self._blocks.starts[j])
+        ns = self._blocks.stamps[a : a + int(self._blocks.lengths[j])]
         first = int(np.searchsorted(ns, lo, side="left"))
         last = int(np.searchsorted(ns, hi, side="left" if self._blocks.intraday else "right"))
-        return rows.start + first, rows.start + last
+        return a + first, a + last
 
     def fetch(
         self, symbol: str, start: pd.Timestamp, end: pd.Timestamp, interval: Interval
     ) -> pd.DataFrame:
         """Bars of ``symbol`` in the range; see :class:`PriceSource`."""
         self._check_request(symbol, interval)
-        first, last = self._bounds(symbol, start, end)
+        lo, hi = pd.Timestamp(start).as_unit("ns").value, pd.Timestamp(end).as_unit("ns").value
+        first, last = self._bounds(symbol, lo, hi)
         # a new frame holding a copy of the rows: changing it never changes the source
         return self._blocks.take([symbol], np.array([first]), np.array([last]))[symbol]
 
     def fetch_blocks(
-        self, ranges: Mapping[str, tuple[pd.Timestamp, pd.Timestamp]], interval: Interval
+        self, symbols: Sequence[str], start_ns: np.ndarray, end_ns: np.ndarray, interval: Interval
     ) -> tuple[PriceBlocks, dict[str, str]]:
-        """Bars of many symbols at once, each over its range (as :meth:`fetch` reads it:
-        ``[start, end]`` daily, ``[start, end)`` intraday, already normalised as
-        :func:`normalize_range` gives them).
+        """Bars of many symbols at once, each over its range (int64 ns, read as
+        :meth:`fetch` reads its range: ``[start, end]`` session dates daily, ``[start,
+        end)`` UTC instants intraday); see :func:`load_blocks`.
 
         Returns
         -------
         blocks : PriceBlocks
-            The symbols this source holds, in the order of ``ranges``.
+            The symbols this source holds, in the order of ``symbols``.
         errors : dict of str to str
             The symbols it cannot answer, with the message :meth:`fetch` raises.
         """
-        syms: list[str] = []
+        keep: list[str] = []
         first: list[int] = []
         last: list[int] = []
         errors: dict[str, str] = {}
-        for sym, (lo, hi) in ranges.items():  # per symbol: two searches in int64 stamps
+        for sym, lo, hi in zip(symbols, start_ns.tolist(), end_ns.tolist(), strict=True):  # per symbol: two int64 searches
             try:
                 self._check_request(sym, interval)
             except PriceDataError as exc:
                 errors[sym] = str(exc)
                 continue
             a, b = self._bounds(sym, lo, hi)
-            syms.append(sym)
+            keep.append(sym)
             first.append(a)
             last.append(b)
-        return self._blocks.take(
-            syms, np.array(first, dtype=np.int64), np.array(last, dtype=np.int64)
-        ), errors
+        got = self._blocks.take(keep, np.array(first, dtype=np.int64), np.array(last, dtype=np.int64))
+        return got, errors
 
     def __repr__(self) -> str:
         return f"FrameSource({', '.join(self._blocks)}; {self.interval})"
@@ -728,6 +730,79 @@ def load_prices(
         # (a FrameSource's frames were checked when it was built, and are its own)
         validate_bars(frame, symbol=symbol, where=str(getattr(src, "name", src)))
     return frame
+
+
+def load_blocks(
+    symbols: Sequence[str],
+    start_ns: np.ndarray,
+    end_ns: np.ndarray,
+    *,
+    interval: Interval = "1d",
+    source: PriceSource | None = None,
+    progress: bool | None = False,
+) -> tuple[PriceBlocks, dict[str, str]]:
+    """Bars of many data symbols at once, each over its own range: the batched
+    :func:`load_prices` the engine uses.
+
+    Parameters
+    ----------
+    symbols : sequence of str
+        Data symbols (already resolved; each at most once).
+    start_ns, end_ns : ndarray of int64
+        Each symbol's range in nanoseconds: daily, tz-naive session dates, both inclusive;
+        intraday, UTC instants, ``[start, end)``.
+    interval : str, default "1d"
+    source : PriceSource, optional
+        Default: :func:`default_source`. A source with ``fetch_blocks`` (as
+        :class:`FrameSource`) answers at once from its arrays; any other is asked symbol by
+        symbol (through its ``fetch_many`` when it has one: Yahoo's cache and progress bar)
+        and its answers are checked as :func:`load_prices` checks them.
+    progress : bool, optional
+        Passed to ``fetch_many`` (default False: no bar).
+
+    Returns
+    -------
+    blocks : PriceBlocks
+        The symbols that were answered, in the order of ``symbols``.
+    errors : dict of str to str
+        Each symbol that failed, with the :class:`~mktnews.errors.PriceDataError` message.
+    """
+    check_option("interval", interval, Interval)
+    lo = np.asarray(start_ns, dtype=np.int64)
+    hi = np.asarray(end_ns, dtype=np.int64)
+    if not (len(symbols) == len(lo) == len(hi)):
+        raise ValueError("load_blocks: symbols, start_ns and end_ns differ in length")
+    src = source if source is not None else default_source()
+    batched = getattr(src, "fetch_blocks", None)
+    if callable(batched):
+        blocks, errors = batched(list(symbols), lo, hi, interval)
+        return cast(PriceBlocks, blocks), dict(errors)
+    tz = "UTC" if is_intraday(interval) else None
+    ranges = {
+        str(s): (pd.Timestamp(int(a), tz=tz), pd.Timestamp(int(b), tz=tz))
+        for s, a, b in zip(symbols, lo.tolist(), hi.tolist(), strict=True)
+    }
+    many = getattr(src, "fetch_many", None)
+    if callable(many):
+        frames, errors = many(ranges, interval=interval, progress=progress)
+    else:
+        frames, errors = fetch_many(src, ranges, interval=interval, progress=progress)
+    name = str(getattr(src, "name", src))
+    checked: dict[str, pd.DataFrame] = {}
+    for sym in ranges:  # per symbol: the checks load_prices makes
+        if sym not in frames:
+            continue
+        frame = frames[sym]
+        try:
+            if not has_contract_columns(frame) or frame.attrs.get("symbol") != sym:
+                frame = conform_prices(frame, symbol=sym, interval=interval, source=name)
+            else:
+                validate_bars(frame, symbol=sym, where=name)
+        except PriceDataError as exc:
+            errors[sym] = str(exc)
+            continue
+        checked[sym] = frame
+    return PriceBlocks.from_frames(checked, interval), dict(errors)
 
 
 def _progress_bar(total: int, desc: str, progress: bool | None) -> Any:
