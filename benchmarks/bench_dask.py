@@ -75,7 +75,7 @@ class _Stages:
     """Wall time of the Dask path's stages (the client-side functions, wrapped)."""
 
     def __init__(self) -> None:
-        import mktnews._dask as dk
+        import mktnews.daskpath as dk
         import mktnews.study as st
 
         self.t: dict[str, float] = {}
@@ -156,7 +156,7 @@ def run_align(client: Any, files: list[Path], out: Path) -> dict[str, Any]:
 def partition_breakdown(path: Path) -> dict[str, float]:
     """What one partition task costs, by step, timed in this process (warm)."""
     import mktnews
-    import mktnews._dask as dk
+    import mktnews.daskpath as dk
     from mktnews.study import _validate
 
     part = pd.read_parquet(path)

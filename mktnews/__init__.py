@@ -14,7 +14,7 @@ Plots live in :mod:`mktnews.plotting` (matplotlib is imported only when a plot i
 the bundled demo data in :mod:`mktnews.datasets`.
 """
 
-from mktnews import _dask  # noqa: F401  (registers the Dask frame backend, see mktnews.dispatch)
+from mktnews import daskpath  # noqa: F401  (registers the Dask frame backend, see mktnews.dispatch)
 from mktnews.articles import Corpus, parse_number, read_articles, register_outlet, register_reader
 from mktnews.boxes import register_box_layout
 from mktnews.calendars import gaps, sessions

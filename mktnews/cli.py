@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 import numpy as np
 import pandas as pd
 
-from mktnews._typing import Interval, ModelName, ReturnType
 from mktnews.errors import (
     ArticleError,
     ConfigurationError,
@@ -41,6 +40,7 @@ from mktnews.errors import (
 )
 from mktnews.export import write_frame
 from mktnews.spec import DEFAULT_OPTIONS
+from mktnews.vocab import Interval, ModelName, ReturnType
 
 if TYPE_CHECKING:
     from mktnews.articles import Corpus

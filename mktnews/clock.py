@@ -82,7 +82,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mktnews._typing import BAR_NS
 from mktnews.calendar_codes import calendar_sessions, get_calendar
 from mktnews.errors import ConfigurationError, InvalidOptionError, StudyError
 from mktnews.events import MARKET_STATES, SessionArrays, bar_ends, find_sessions
@@ -92,6 +91,7 @@ from mktnews.labels import ClockWindowLabel
 from mktnews.prices.base import PriceSource, load_prices, validate_bars
 from mktnews.results import EventStudyResults
 from mktnews.spec import CI_LEVEL, StudySpec, benchmark_label, needs_estimation, spec_options
+from mktnews.vocab import BAR_NS
 
 __all__ = ["CLOCK_STATUSES", "run_clock"]
 

@@ -3,7 +3,7 @@
 :func:`mktnews.align_events` and :class:`mktnews.EventStudy` accept, besides a
 :class:`~mktnews.Corpus` or a pandas frame, a frame of another library (today a Dask frame).
 They do not import the code that handles it: they ask :func:`frame_backend` for the backend
-registered for that type. The Dask backend (``mktnews._dask``) registers itself when the
+registered for that type. The Dask backend (``mktnews.daskpath``) registers itself when the
 package is imported. This keeps the imports one-directional: the pandas engine
 (``events``, ``study``) never imports the Dask path, which builds on it.
 

@@ -85,7 +85,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mktnews._typing import (
+from mktnews.articles import SNAPSHOT_COLUMNS, Corpus
+from mktnews.calendars import calendar_sessions, data_sessions, get_calendar
+from mktnews.dispatch import frame_backend
+from mktnews.errors import ArticleError, InvalidOptionError, PriceDataError, UnknownInstrumentError
+from mktnews.instruments import Instrument, resolve_instrument
+from mktnews.prices.base import PriceSource, conform_prices, has_contract_columns, load_prices
+from mktnews.vocab import (
     BAR_NS,
     INTRADAY_INTERVALS,
     CaptureStatus,
@@ -94,12 +100,6 @@ from mktnews._typing import (
     SnapshotStatus,
     check_option,
 )
-from mktnews.articles import SNAPSHOT_COLUMNS, Corpus
-from mktnews.calendars import calendar_sessions, data_sessions, get_calendar
-from mktnews.dispatch import frame_backend
-from mktnews.errors import ArticleError, InvalidOptionError, PriceDataError, UnknownInstrumentError
-from mktnews.instruments import Instrument, resolve_instrument
-from mktnews.prices.base import PriceSource, conform_prices, has_contract_columns, load_prices
 
 __all__ = [
     "CAPTURE_COLUMNS",
@@ -1507,7 +1507,7 @@ def align_events(
         For an invalid ``interval``/``instruments``, or naive times without ``tz``.
     """
     backend = frame_backend(corpus)
-    if backend is not None:  # a Dask frame of articles: see mktnews.dispatch, mktnews._dask
+    if backend is not None:  # a Dask frame of articles: see mktnews.dispatch, mktnews.daskpath
         return backend.align_events(
             corpus, source=source, interval=interval, instruments=instruments, tz=tz, prices=prices
         )

@@ -57,7 +57,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
-from mktnews._typing import check_option
 from mktnews.articles import (
     ARTICLE_COLUMNS,
     Corpus,
@@ -67,6 +66,7 @@ from mktnews.articles import (
     unique_ids,
 )
 from mktnews.errors import ArticleError, InvalidOptionError
+from mktnews.vocab import check_option
 
 __all__ = ["FEED_FORMATS", "FeedFormat", "feed_event_columns", "feed_summary", "read_feed"]
 

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from mktnews._typing import check_option
 from mktnews.articles import Corpus, conform_rejected
 from mktnews.errors import ArticleError, InvalidOptionError, UnknownInstrumentError
 from mktnews.instruments import resolve_instrument
+from mktnews.vocab import check_option
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

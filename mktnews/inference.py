@@ -46,8 +46,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special, stats
 
-from mktnews._typing import TestName
 from mktnews.errors import InvalidOptionError
+from mktnews.vocab import TestName
 
 __all__ = [
     "CONVENTIONS",

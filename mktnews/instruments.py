@@ -45,9 +45,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-from mktnews._typing import InstrumentKind, check_option
 from mktnews.calendar_codes import calendar_zone, check_calendar_code
 from mktnews.errors import ConfigurationError, InvalidOptionError, UnknownInstrumentError
+from mktnews.vocab import InstrumentKind, check_option
 
 __all__ = [
     "HOME_INDEX",

@@ -39,8 +39,8 @@ from typing import Protocol, get_args, runtime_checkable
 
 import numpy as np
 
-from mktnews._typing import ModelName, check_option
 from mktnews.errors import ConfigurationError, InvalidOptionError
+from mktnews.vocab import ModelName, check_option
 
 __all__ = [
     "DEGENERATE_RTOL",

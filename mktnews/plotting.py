@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mktnews._typing import Interval, check_option
 from mktnews.articles import Corpus
 from mktnews.clockplots import plot_clock_article, plot_clock_caar
 from mktnews.errors import (
@@ -39,6 +38,7 @@ from mktnews.errors import (
 )
 from mktnews.measures import measure_labels
 from mktnews.prices.base import BAR_LENGTH, FrameSource
+from mktnews.vocab import Interval, check_option
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

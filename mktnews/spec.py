@@ -18,20 +18,20 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from mktnews._typing import (
-    INTRADAY_INTERVALS,
-    Interval,
-    ModelName,
-    RankPeriod,
-    ReturnType,
-)
-from mktnews._typing import check_option as _check_option
 from mktnews.errors import ConfigurationError, InvalidOptionError
 from mktnews.factors import check_factor_options, describe_factors, model_k
 from mktnews.inference import TESTS, event_test, event_test_names, placebo_statistic
 from mktnews.measures import check_measure_options
 from mktnews.models import needs_benchmark, registered_model
 from mktnews.unsigned import UNSIGNED_TESTS as UNSIGNED_TESTS  # registers abs_car, var_ratio
+from mktnews.vocab import (
+    INTRADAY_INTERVALS,
+    Interval,
+    ModelName,
+    RankPeriod,
+    ReturnType,
+)
+from mktnews.vocab import check_option as _check_option
 from mktnews.windows import EventWindow, is_clock_windows, parse_estimation, parse_windows
 
 __all__ = [

@@ -58,14 +58,6 @@ import numpy as np
 import pandas as pd
 
 from mktnews import linear_models
-from mktnews._typing import (
-    BAR_NS,
-    INTRADAY_INTERVALS,
-    Interval,
-    ModelName,
-    RankPeriod,
-    ReturnType,
-)
 from mktnews.clock import run_clock
 from mktnews.dispatch import frame_backend
 from mktnews.errors import (
@@ -102,6 +94,14 @@ from mktnews.spec import (
     validate_spec,
 )
 from mktnews.unsigned import SIGN_STATUSES, event_signs, sign_values, wants_magnitudes
+from mktnews.vocab import (
+    BAR_NS,
+    INTRADAY_INTERVALS,
+    Interval,
+    ModelName,
+    RankPeriod,
+    ReturnType,
+)
 from mktnews.windows import EventWindow, ReturnPanel
 
 if TYPE_CHECKING:
@@ -229,7 +229,7 @@ class EventStudy:
             When prices cannot be loaded.
         """
         backend = frame_backend(self._input)
-        if backend is not None:  # a Dask frame: see mktnews.dispatch, mktnews._dask
+        if backend is not None:  # a Dask frame: see mktnews.dispatch, mktnews.daskpath
             return backend.fit(self._spec, self._input, self._source)
         return run_study(self._spec, self._input, self._source)
 

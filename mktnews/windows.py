@@ -24,9 +24,9 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from mktnews._typing import INTRADAY_INTERVALS, ReturnType, check_option
 from mktnews.errors import ConfigurationError, InvalidOptionError
 from mktnews.prices.base import has_contract_columns
+from mktnews.vocab import INTRADAY_INTERVALS, ReturnType, check_option
 
 __all__ = [
     "ClockWindow",

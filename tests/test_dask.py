@@ -1,4 +1,4 @@
-"""The Dask path (mktnews._dask): align_events / event_study on a dask DataFrame.
+"""The Dask path (mktnews.daskpath): align_events / event_study on a dask DataFrame.
 
 Every study and alignment here is computed twice on the same real data: through a Dask
 frame on a ``distributed`` local cluster (threads, and processes) and through the pandas
@@ -123,8 +123,8 @@ def test_mktnews_imports_and_runs_without_dask(tmp_path: Path) -> None:
         "sys.modules['dask'] = None\n"  # any 'import dask' now raises ImportError
         "sys.modules['distributed'] = None\n"
         "import pandas as pd, mktnews\n"
-        "from mktnews import _dask\n"
-        "assert not _dask.is_dask_frame(pd.DataFrame())\n"
+        "from mktnews import daskpath\n"
+        "assert not daskpath.is_dask_frame(pd.DataFrame())\n"
         "ev = mktnews.align_events(pd.DataFrame({'article_id': ['a'], 'instrument': ['DAX'],"
         " 'published_at': pd.to_datetime(['2024-11-27 10:00']).tz_localize('UTC')}),"
         " prices={'^GDAXI': pd.DataFrame({'close': [1.0, 2.0]},"
@@ -153,7 +153,7 @@ def test_align_events_equals_pandas(
     want = mktnews.align_events(mktnews.read_articles(table), source=source)
     with client.as_current():
         lazy = mktnews.align_events(_ddf(table, PARTS), source=source)
-        assert mktnews._dask.is_dask_frame(lazy)
+        assert mktnews.daskpath.is_dask_frame(lazy)
         got = lazy.compute()
     _eq(got.reset_index(drop=True), want)
     # day 0 of the three DAX articles of 2024-11-27, in three partitions
@@ -375,7 +375,7 @@ def test_row_numbers_are_global_ids(threads: Any, table: pd.DataFrame, source: F
 
 def test_scan_ids_are_the_readers_ids() -> None:
     """The scan's vectorised ids equal ``str.strip`` by hand (the reader's rule)."""
-    from mktnews._dask import _PY_SPACE, _id_column
+    from mktnews.daskpath import _PY_SPACE, _id_column
 
     assert set(_PY_SPACE) == {c for c in map(chr, range(0x110000)) if c.isspace()}
     vals = ["a", " a ", "\x1ca\u3000", "", "   ", None, "b\u200b", "\u00a0x\u00a0", "x\ny"]

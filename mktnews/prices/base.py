@@ -19,9 +19,9 @@ from typing import Any, Protocol, cast, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from mktnews._typing import BAR_NS, INTRADAY_INTERVALS, BadOHLC, Interval, check_option
 from mktnews.errors import PriceDataError, PriceDataWarning
 from mktnews.prices.blocks import COLUMNS, PriceBlocks
+from mktnews.vocab import BAR_NS, INTRADAY_INTERVALS, BadOHLC, Interval, check_option
 
 __all__ = [
     "COLUMNS",
@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 
-#: Length of an intraday bar, per interval (from the one table, ``mktnews._typing.BAR_NS``).
+#: Length of an intraday bar, per interval (from the one table, ``mktnews.vocab.BAR_NS``).
 BAR_LENGTH: dict[str, pd.Timedelta] = {
     i: pd.Timedelta(seconds=BAR_NS[i] // 1_000_000_000) for i in INTRADAY_INTERVALS
 }

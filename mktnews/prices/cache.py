@@ -66,9 +66,9 @@ from urllib.parse import quote, unquote
 import numpy as np
 import pandas as pd
 
-from mktnews._typing import Interval, check_option
 from mktnews.errors import PriceDataError, PriceDataWarning
 from mktnews.prices.base import COLUMNS, PriceSource, conform_prices, is_intraday
+from mktnews.vocab import Interval, check_option
 
 __all__ = [
     "CACHE_ENV",

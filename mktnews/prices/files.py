@@ -53,9 +53,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mktnews._typing import BAR_NS, INTRADAY_INTERVALS, BadOHLC, Interval, check_option
 from mktnews.errors import PriceDataError
 from mktnews.prices.base import conform_prices, is_intraday, negative_prices_allowed
+from mktnews.vocab import BAR_NS, INTRADAY_INTERVALS, BadOHLC, Interval, check_option
 
 __all__ = ["FILE_SUFFIXES", "FileSource", "read_price_file"]
 

@@ -51,11 +51,11 @@ from typing import Any
 
 import pandas as pd
 
-from mktnews._typing import Interval, check_option
 from mktnews.errors import PriceDataError, PriceDataWarning
 from mktnews.prices import cache as cache_mod
 from mktnews.prices.base import conform_prices, fetch_many, is_intraday
 from mktnews.prices.cache import PriceCache, cache_root, offline_from_env
+from mktnews.vocab import Interval, check_option
 
 __all__ = ["INTRADAY_LIMITS", "YahooSource"]
 
