@@ -77,7 +77,10 @@ def make_data(n_stocks: int, seed: int) -> tuple[dict[str, pd.DataFrame], pd.Dat
     pos = rng.integers(300, n - 10, n_stocks)
     syms = [f"S{i:04d}" for i in range(n_stocks)]
     for i, s in enumerate(syms):
-        frames[s] = pd.DataFrame({"close": closes[i]}, index=idx)
+        # each frame its own index object (as frames fetched or read one by one have):
+        # FrameSource checks a shared index object once, so sharing would flatter it
+        own = pd.DatetimeIndex(idx.asi8.copy().view("datetime64[ns]"), name="date")
+        frames[s] = pd.DataFrame({"close": closes[i]}, index=own)
     days = idx[pos]
     when = [pd.Timestamp(d.strftime("%Y-%m-%d") + " 12:00", tz="America/New_York").isoformat() for d in days]
     table = pd.DataFrame({"id": [f"a{i:04d}" for i in range(n_stocks)], "time": when, "instrument": syms})
