@@ -76,7 +76,10 @@ def make_prices(n_stocks: int, rng: np.random.Generator) -> tuple[dict[str, pd.D
     rets[:, 0] = 0.0
     closes = 50 * np.cumprod(1 + rets, axis=1)
     for i in range(n_stocks):
-        frames[f"S{i:04d}"] = pd.DataFrame({"close": closes[i]}, index=idx)
+        # each frame its own index object (as frames fetched or read one by one have):
+        # FrameSource checks a shared index object once, so sharing would flatter it
+        own = pd.DatetimeIndex(idx.asi8.copy().view("datetime64[ns]"), name="date")
+        frames[f"S{i:04d}"] = pd.DataFrame({"close": closes[i]}, index=own)
     return frames, idx
 
 

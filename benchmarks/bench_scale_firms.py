@@ -5,7 +5,7 @@ Run from the repository root::
     /work/venv/bin/python benchmarks/bench_scale_firms.py                 # 10k, 30k, 100k events
     /work/venv/bin/python benchmarks/bench_scale_firms.py --events 10000 100000 --no-write
 
-The data are generated (seeded) as in ``bench_firms.py``: 3,000 stocks and a market series
+The data are generated (seeded) by ``bench_firms.make_prices``: 3,000 stocks and a market series
 ``MKT`` on the XNYS sessions of 2017-2024 (returns ``0.0002 + beta * m + noise``),
 unregistered symbols (bare-symbol rule: XNYS). Events: ``n`` articles, each on a random
 stock and a random session with at least 300 sessions before it, published 12:00 New York.

@@ -13,29 +13,32 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol, cast, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
 from mktnews.errors import PriceDataError, PriceDataWarning
+from mktnews.prices.blocks import COLUMNS, PriceBlocks
 from mktnews.vocab import BAR_NS, INTRADAY_INTERVALS, BadOHLC, Interval, check_option
 
 __all__ = [
     "COLUMNS",
     "FrameSource",
+    "PriceBlocks",
     "PriceSource",
+    "checked_blocks",
     "conform_prices",
     "default_source",
     "fetch_many",
     "has_contract_columns",
+    "load_blocks",
     "load_prices",
     "normalize_range",
     "validate_bars",
 ]
 
-COLUMNS: tuple[str, ...] = ("open", "high", "low", "close", "volume")
 
 #: Length of an intraday bar, per interval (from the one table, ``mktnews.vocab.BAR_NS``).
 BAR_LENGTH: dict[str, pd.Timedelta] = {
@@ -69,9 +72,7 @@ def is_intraday(interval: str) -> bool:
     return interval in INTRADAY_INTERVALS
 
 
-def normalize_range(
-    start: object, end: object, interval: str
-) -> tuple[pd.Timestamp, pd.Timestamp]:
+def normalize_range(start: object, end: object, interval: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     """Turn users' ``start``/``end`` into the form :meth:`PriceSource.fetch` takes.
 
     Daily: tz-naive dates, both inclusive (a time of day is dropped). Intraday: UTC
@@ -84,8 +85,10 @@ def normalize_range(
     e = pd.Timestamp(end)  # type: ignore[arg-type]
     if is_intraday(interval):
         s = s.tz_localize("UTC") if s.tzinfo is None else s.tz_convert("UTC")
-        date_only_end = e.tzinfo is None and e == e.normalize() and not (
-            isinstance(end, pd.Timestamp) and end.tzinfo is not None
+        date_only_end = (
+            e.tzinfo is None
+            and e == e.normalize()
+            and not (isinstance(end, pd.Timestamp) and end.tzinfo is not None)
         )
         e = e.tz_localize("UTC") if e.tzinfo is None else e.tz_convert("UTC")
         if date_only_end:
@@ -262,7 +265,9 @@ def _conform_fast(
     return df
 
 
-def _fast_values_ok(raw: np.ndarray, pos: list[int], symbol: str, *, check_range: bool = True) -> bool:
+def _fast_values_ok(
+    raw: np.ndarray, pos: list[int], symbol: str, *, check_range: bool = True
+) -> bool:
     """True when the columns at ``pos`` (open, high, low, close, volume; -1 = absent) hold
     no value :func:`conform_prices` would refuse or mask (NaN is allowed); ``check_range``
     also checks ``high >= low``."""
@@ -274,7 +279,9 @@ def _fast_values_ok(raw: np.ndarray, pos: list[int], symbol: str, *, check_range
             return False
         prices = [i for i, k in enumerate(present) if k != pos[4]]
         if not negative_prices_allowed(symbol) and prices:
-            sub = block[:, prices] if prices != list(range(len(prices))) else block[:, : len(prices)]
+            sub = (
+                block[:, prices] if prices != list(range(len(prices))) else block[:, : len(prices)]
+            )
             if (sub <= 0).any():
                 return False
         if pos[4] >= 0 and (raw[:, pos[4]] < 0).any():
@@ -380,7 +387,9 @@ def negative_prices_allowed(symbol: str) -> bool:
 class FrameSource:
     """Prices that users already hold in memory: ``{symbol: DataFrame}``.
 
-    Each frame is checked and brought to the prices contract once, on construction.
+    Each frame is checked and brought to the prices contract once, on construction; the
+    bars are kept as one :class:`~mktnews.prices.blocks.PriceBlocks` (the checks of
+    well-formed frames run over all frames at once).
 
     Parameters
     ----------
@@ -392,6 +401,12 @@ class FrameSource:
     name : str, default "memory"
     bad_ohlc : {"raise", "mask"}, default "raise"
         Bars with ``high < low``: see :func:`conform_prices`.
+
+    Raises
+    ------
+    PriceDataError
+        For the first frame (in the mapping's order) :func:`conform_prices` refuses, with
+        its message.
     """
 
     def __init__(
@@ -403,50 +418,247 @@ class FrameSource:
         bad_ohlc: BadOHLC = "raise",
     ) -> None:
         check_option("interval", interval, Interval)
+        check_option("bad_ohlc", bad_ohlc, BadOHLC)
         self.name = name
         self.interval = interval
-        self._frames = {
-            sym: conform_prices(f, symbol=sym, interval=interval, source=name, bad_ohlc=bad_ohlc)
-            for sym, f in frames.items()
-        }
-        # attrs are kept apart and set on each answer: pandas deep-copies a frame's attrs
-        # into every slice of it
-        self._attrs = {}
-        for sym, f in self._frames.items():
-            self._attrs[sym] = f.attrs
-            f.attrs = {}
+        self._blocks = checked_blocks(frames, interval=interval, source=name, bad_ohlc=bad_ohlc)
 
     @property
     def symbols(self) -> list[str]:
         """Symbols this source holds."""
-        return list(self._frames)
+        return list(self._blocks.symbols)
+
+    @property
+    def blocks(self) -> PriceBlocks:
+        """All the bars this source holds (read-only arrays)."""
+        return self._blocks
+
+    def _check_request(self, symbol: str, interval: Interval) -> None:
+        if interval != self.interval:
+            raise PriceDataError(
+                f"{self.name}: holds {self.interval} bars; {interval} bars of {symbol} were asked for"
+            )
+        if symbol not in self._blocks:
+            raise PriceDataError(
+                f"{self.name}: no prices for {symbol!r} (it holds {', '.join(self._blocks) or 'nothing'})"
+            )
+
+    def _bounds(self, symbol: str, lo: int, hi: int) -> tuple[int, int]:
+        """Rows (of the blocks) of ``symbol`` with stamps in [lo, hi) intraday, [lo, hi]
+        daily (int64 ns)."""
+        j = self._blocks.position(symbol)
+        a = int(self._blocks.starts[j])
+        ns = self._blocks.stamps[a : a + int(self._blocks.lengths[j])]
+        first = int(np.searchsorted(ns, lo, side="left"))
+        last = int(np.searchsorted(ns, hi, side="left" if self._blocks.intraday else "right"))
+        return a + first, a + last
 
     def fetch(
         self, symbol: str, start: pd.Timestamp, end: pd.Timestamp, interval: Interval
     ) -> pd.DataFrame:
         """Bars of ``symbol`` in the range; see :class:`PriceSource`."""
-        if interval != self.interval:
-            raise PriceDataError(
-                f"{self.name}: holds {self.interval} bars; {interval} bars of {symbol} were asked for"
-            )
-        frame = self._frames.get(symbol)
-        if frame is None:
-            raise PriceDataError(
-                f"{self.name}: no prices for {symbol!r} (it holds {', '.join(self._frames) or 'nothing'})"
-            )
-        # rows [start, end) intraday, [start, end] daily; the index is sorted (conform_prices)
-        # and in ns (UTC for intraday), so int64 searches give the same rows
-        ns = cast(pd.DatetimeIndex, frame.index).asi8
+        self._check_request(symbol, interval)
         lo, hi = pd.Timestamp(start).as_unit("ns").value, pd.Timestamp(end).as_unit("ns").value
-        first = int(np.searchsorted(ns, lo, side="left"))
-        last = int(np.searchsorted(ns, hi, side="left" if is_intraday(interval) else "right"))
-        # a new frame: with pandas' copy-on-write, changing it never changes the stored frame
-        out = frame.iloc[first:last]
-        out.attrs = dict(self._attrs[symbol])
-        return out
+        first, last = self._bounds(symbol, lo, hi)
+        # a new frame holding a copy of the rows: changing it never changes the source
+        return self._blocks.take([symbol], np.array([first]), np.array([last]))[symbol]
+
+    def fetch_blocks(
+        self, symbols: Sequence[str], start_ns: np.ndarray, end_ns: np.ndarray, interval: Interval
+    ) -> tuple[PriceBlocks, dict[str, str]]:
+        """Bars of many symbols at once, each over its range (int64 ns, read as
+        :meth:`fetch` reads its range: ``[start, end]`` session dates daily, ``[start,
+        end)`` UTC instants intraday); see :func:`load_blocks`.
+
+        Returns
+        -------
+        blocks : PriceBlocks
+            The symbols this source holds, in the order of ``symbols``.
+        errors : dict of str to str
+            The symbols it cannot answer, with the message :meth:`fetch` raises.
+        """
+        keep: list[str] = []
+        first: list[int] = []
+        last: list[int] = []
+        errors: dict[str, str] = {}
+        for sym, lo, hi in zip(symbols, start_ns.tolist(), end_ns.tolist(), strict=True):  # per symbol: two int64 searches
+            try:
+                self._check_request(sym, interval)
+            except PriceDataError as exc:
+                errors[sym] = str(exc)
+                continue
+            a, b = self._bounds(sym, lo, hi)
+            keep.append(sym)
+            first.append(a)
+            last.append(b)
+        got = self._blocks.take(keep, np.array(first, dtype=np.int64), np.array(last, dtype=np.int64))
+        return got, errors
 
     def __repr__(self) -> str:
-        return f"FrameSource({', '.join(self._frames)}; {self.interval})"
+        return f"FrameSource({', '.join(self._blocks)}; {self.interval})"
+
+
+def checked_blocks(
+    frames: Mapping[str, pd.DataFrame], *, interval: str, source: str, bad_ohlc: BadOHLC = "raise"
+) -> PriceBlocks:
+    """Check every frame against the prices contract and keep them as one
+    :class:`PriceBlocks`, in the mapping's order.
+
+    Well-formed frames (a DatetimeIndex of the contract's kind, numeric columns with
+    distinct names) are read as arrays and checked all at once: sorted stamps without NaT,
+    dates without a time (daily), finite positive prices, non-negative volumes,
+    ``high >= low`` (an index object shared by several frames is checked once). A frame
+    that is anything else, or fails a check, goes through :func:`conform_prices` on its
+    own, in the mapping's order, which raises (or masks, ``bad_ohlc="mask"``) with its
+    message naming the symbol, the row and the field.
+    """
+    intraday = is_intraday(interval)
+    syms = [str(s) for s in frames]
+    items = list(frames.values())
+    layouts: dict[tuple[Any, ...], tuple[int, ...] | None] = {}
+    got: list[tuple[np.ndarray, np.ndarray, tuple[int, ...], pd.DatetimeIndex] | None] = []
+    for sym, f in zip(syms, items, strict=True):  # loop per frame: a few attribute reads
+        got.append(None if negative_prices_allowed(sym) else _frame_arrays(f, intraday, layouts))
+    fast = [k for k, g in enumerate(got) if g is not None]
+    blocks = _pack_fast([syms[k] for k in fast], [got[k] for k in fast], interval, source)  # type: ignore[misc]
+    bad = _batch_refusals(blocks, [got[k] for k in fast], intraday)  # type: ignore[misc]
+    slow = sorted(
+        {k for k, g in enumerate(got) if g is None} | {fast[int(i)] for i in np.flatnonzero(bad)}
+    )
+    if not slow:
+        return blocks
+    conformed: dict[int, pd.DataFrame] = {}
+    for k in slow:  # in the mapping's order: the first refused frame raises
+        conformed[k] = conform_prices(
+            items[k], symbol=syms[k], interval=interval, source=source, bad_ohlc=bad_ohlc
+        )
+    pos_fast = {k: j for j, k in enumerate(fast)}
+    stamps: list[np.ndarray] = []
+    cols: dict[str, list[np.ndarray | None]] = {c: [] for c in COLUMNS}
+    attrs: list[dict[str, Any]] = []
+    for k in range(len(syms)):  # loop per frame: views of its arrays
+        if k in conformed:
+            df = conformed[k]
+            stamps.append(cast(pd.DatetimeIndex, df.index).asi8)
+            for c in COLUMNS:
+                cols[c].append(df[c].to_numpy(dtype=np.float64))
+            attrs.append({str(k): v for k, v in df.attrs.items()})
+            continue
+        rows = blocks.rows(syms[k])
+        assert pos_fast[k] == blocks.position(syms[k])
+        stamps.append(blocks.stamps[rows])
+        for c in COLUMNS:
+            cols[c].append(blocks.column(c)[rows] if blocks.has_column(c) else None)
+        attrs.append(blocks.attrs_of(syms[k]))
+    return PriceBlocks.pack(syms, stamps, cols, interval, attrs)
+
+
+def _frame_arrays(
+    frame: object, intraday: bool, layouts: dict[tuple[Any, ...], tuple[int, ...] | None]
+) -> tuple[np.ndarray, np.ndarray, tuple[int, ...], pd.DatetimeIndex] | None:
+    """(stamps, numeric values, position of each contract column or -1, the index) of a
+    frame whose shape is the usual one, else None; the column layout is worked out once
+    per distinct tuple of column names (``layouts``)."""
+    if not isinstance(frame, pd.DataFrame):
+        return None
+    idx = frame.index
+    if not isinstance(idx, pd.DatetimeIndex) or (idx.tz is None) == intraday:
+        return None
+    key = tuple(frame.columns)
+    if key not in layouts:
+        names = [str(c).strip().lower().replace(" ", "_") for c in key]
+        ok = "close" in names and len(set(names)) == len(names)
+        layouts[key] = tuple(names.index(c) if c in names else -1 for c in COLUMNS) if ok else None
+    pos = layouts[key]
+    if pos is None:
+        return None
+    raw = frame.to_numpy()
+    if raw.dtype.kind not in _NUMERIC_KINDS:
+        return None
+    ns_idx = idx
+    if idx.unit != "ns":
+        try:
+            ns_idx = idx.as_unit("ns")
+        except (ValueError, OverflowError):
+            return None
+    return ns_idx.asi8, raw, pos, idx
+
+
+def _pack_fast(
+    syms: list[str],
+    got: list[tuple[np.ndarray, np.ndarray, tuple[int, ...], pd.DatetimeIndex]],
+    interval: str,
+    source: str,
+) -> PriceBlocks:
+    """The blocks of the frames read as arrays (not yet checked)."""
+    cols: dict[str, list[np.ndarray | None]] = {c: [] for c in COLUMNS}
+    for g in got:  # per frame: views of its columns
+        raw, pos = g[1], g[2]
+        for c, k in zip(COLUMNS, pos, strict=True):
+            cols[c].append(raw[:, k] if k >= 0 else None)
+    attrs = [{"symbol": s, "interval": interval, "source": source} for s in syms]
+    return PriceBlocks.pack(syms, [g[0] for g in got], cols, interval, attrs)
+
+
+def _batch_refusals(
+    blocks: PriceBlocks,
+    got: list[tuple[np.ndarray, np.ndarray, tuple[int, ...], pd.DatetimeIndex]],
+    intraday: bool,
+) -> np.ndarray:
+    """Which symbols of ``blocks`` fail a check of the prices contract: one pass over the
+    stamps of the distinct index objects, one per check over the values; rows are looked
+    for only when a check fails."""
+    n = len(blocks)
+    bad = np.zeros(n, dtype=bool)
+    if not n:
+        return bad
+    # stamps: each distinct index object once (frames cut from one table share it)
+    first_of: dict[int, int] = {}
+    users: list[int] = []
+    for k, g in enumerate(got):  # per frame: a dictionary look-up
+        users.append(first_of.setdefault(id(g[3]), k))
+    distinct = sorted(set(users))
+    ns = np.concatenate([got[k][0] for k in distinct]) if distinct else np.empty(0, np.int64)
+    lengths = np.array([len(got[k][0]) for k in distinct], dtype=np.int64)
+    ends = np.cumsum(lengths)
+    wrong = ns == _NAT_NS
+    if not intraday:
+        wrong |= (ns % _DAY_NS) != 0
+    if len(ns) > 1:
+        step = ns[1:] <= ns[:-1]
+        cut = ends[:-1][ends[:-1] > 0] - 1  # a frame's last row against the next one's first
+        step[cut[cut < len(step)]] = False
+        wrong[1:] |= step
+    if wrong.any():
+        owners = np.asarray(distinct)[np.searchsorted(ends, np.flatnonzero(wrong), side="right")]
+        bad_idx = {id(got[int(k)][3]) for k in owners}
+        bad |= np.fromiter((id(g[3]) in bad_idx for g in got), dtype=bool, count=n)
+    rows = _bad_value_rows(blocks)
+    if rows is not None:
+        owner = np.searchsorted(blocks.starts + blocks.lengths, rows, side="right")
+        bad[owner] = True
+    return bad
+
+
+def _bad_value_rows(blocks: PriceBlocks) -> np.ndarray | None:
+    """Rows holding a value :func:`conform_prices` would refuse or mask (an infinite
+    value, a non-positive price, a negative volume, ``high < low``; NaN is allowed), or
+    None when there is none (the usual case: a few reductions, no row masks)."""
+    present = [c for c in COLUMNS if blocks.has_column(c)]
+    failing: list[np.ndarray] = []
+    with np.errstate(invalid="ignore"):
+        for c in present:
+            v = blocks.column(c)
+            for hit in (np.isinf(v), v < 0 if c == "volume" else v <= 0):
+                if hit.any():
+                    failing.append(hit)
+        if blocks.has_column("high") and blocks.has_column("low"):
+            hit = blocks.column("high") < blocks.column("low")
+            if hit.any():
+                failing.append(hit)
+    if not failing:
+        return None
+    return np.flatnonzero(np.logical_or.reduce(failing))
 
 
 #: The classes :func:`default_source` builds (``"files"``: called with a folder, ``"yahoo"``:
@@ -506,7 +718,9 @@ def load_prices(
     src = source if source is not None else default_source()
     frame = src.fetch(symbol, s, e, interval)
     if not isinstance(frame, pd.DataFrame):
-        raise PriceDataError(f"{getattr(src, 'name', src)!r} returned {type(frame).__name__}, not a DataFrame")
+        raise PriceDataError(
+            f"{getattr(src, 'name', src)!r} returned {type(frame).__name__}, not a DataFrame"
+        )
     if not has_contract_columns(frame) or frame.attrs.get("symbol") != symbol:
         frame = conform_prices(
             frame, symbol=symbol, interval=interval, source=str(getattr(src, "name", src))
@@ -518,6 +732,79 @@ def load_prices(
     return frame
 
 
+def load_blocks(
+    symbols: Sequence[str],
+    start_ns: np.ndarray,
+    end_ns: np.ndarray,
+    *,
+    interval: Interval = "1d",
+    source: PriceSource | None = None,
+    progress: bool | None = False,
+) -> tuple[PriceBlocks, dict[str, str]]:
+    """Bars of many data symbols at once, each over its own range: the batched
+    :func:`load_prices` the engine uses.
+
+    Parameters
+    ----------
+    symbols : sequence of str
+        Data symbols (already resolved; each at most once).
+    start_ns, end_ns : ndarray of int64
+        Each symbol's range in nanoseconds: daily, tz-naive session dates, both inclusive;
+        intraday, UTC instants, ``[start, end)``.
+    interval : str, default "1d"
+    source : PriceSource, optional
+        Default: :func:`default_source`. A source with ``fetch_blocks`` (as
+        :class:`FrameSource`) answers at once from its arrays; any other is asked symbol by
+        symbol (through its ``fetch_many`` when it has one: Yahoo's cache and progress bar)
+        and its answers are checked as :func:`load_prices` checks them.
+    progress : bool, optional
+        Passed to ``fetch_many`` (default False: no bar).
+
+    Returns
+    -------
+    blocks : PriceBlocks
+        The symbols that were answered, in the order of ``symbols``.
+    errors : dict of str to str
+        Each symbol that failed, with the :class:`~mktnews.errors.PriceDataError` message.
+    """
+    check_option("interval", interval, Interval)
+    lo = np.asarray(start_ns, dtype=np.int64)
+    hi = np.asarray(end_ns, dtype=np.int64)
+    if not (len(symbols) == len(lo) == len(hi)):
+        raise ValueError("load_blocks: symbols, start_ns and end_ns differ in length")
+    src = source if source is not None else default_source()
+    batched = getattr(src, "fetch_blocks", None)
+    if callable(batched):
+        blocks, errors = batched(list(symbols), lo, hi, interval)
+        return cast(PriceBlocks, blocks), dict(errors)
+    tz = "UTC" if is_intraday(interval) else None
+    ranges = {
+        str(s): (pd.Timestamp(int(a), tz=tz), pd.Timestamp(int(b), tz=tz))
+        for s, a, b in zip(symbols, lo.tolist(), hi.tolist(), strict=True)
+    }
+    many = getattr(src, "fetch_many", None)
+    if callable(many):
+        frames, errors = many(ranges, interval=interval, progress=progress)
+    else:
+        frames, errors = fetch_many(src, ranges, interval=interval, progress=progress)
+    name = str(getattr(src, "name", src))
+    checked: dict[str, pd.DataFrame] = {}
+    for sym in ranges:  # per symbol: the checks load_prices makes
+        if sym not in frames:
+            continue
+        frame = frames[sym]
+        try:
+            if not has_contract_columns(frame) or frame.attrs.get("symbol") != sym:
+                frame = conform_prices(frame, symbol=sym, interval=interval, source=name)
+            else:
+                validate_bars(frame, symbol=sym, where=name)
+        except PriceDataError as exc:
+            errors[sym] = str(exc)
+            continue
+        checked[sym] = frame
+    return PriceBlocks.from_frames(checked, interval), dict(errors)
+
+
 def _progress_bar(total: int, desc: str, progress: bool | None) -> Any:
     """A tqdm bar when tqdm is installed (``progress=None``: shown on a terminal only,
     ``True``: always, ``False``: never); None without one."""
@@ -527,7 +814,13 @@ def _progress_bar(total: int, desc: str, progress: bool | None) -> Any:
         from tqdm.auto import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, desc=desc, unit=" symbol", disable=None if progress is None else False, leave=False)
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit=" symbol",
+        disable=None if progress is None else False,
+        leave=False,
+    )
 
 
 def fetch_many(
@@ -566,7 +859,9 @@ def fetch_many(
         ranges = {str(s): (r[0], r[1]) for s, r in symbols.items()}
     else:
         if start is None or end is None:
-            raise PriceDataError("fetch_many needs start and end unless symbols maps each to its range")
+            raise PriceDataError(
+                "fetch_many needs start and end unless symbols maps each to its range"
+            )
         ranges = {str(s): (start, end) for s in symbols}
     frames: dict[str, pd.DataFrame] = {}
     errors: dict[str, str] = {}
@@ -577,7 +872,12 @@ def fetch_many(
                 s, e = normalize_range(lo, hi, interval)
                 frame = source.fetch(sym, s, e, interval)
                 if not has_contract_columns(frame) or frame.attrs.get("symbol") != sym:
-                    frame = conform_prices(frame, symbol=sym, interval=interval, source=str(getattr(source, "name", source)))
+                    frame = conform_prices(
+                        frame,
+                        symbol=sym,
+                        interval=interval,
+                        source=str(getattr(source, "name", source)),
+                    )
                 frames[sym] = frame
             except PriceDataError as exc:
                 errors[sym] = str(exc)
