@@ -901,7 +901,15 @@ def _event_rows(
     arts = corpus.articles
     n_art = len(arts)
     snap = _snapshot_rows(corpus)
-    snap_inst = [resolve_box_name(x, prices) for x in snap.names]
+    memo: dict[Any, Instrument | None] = {}  # each distinct name resolved once per call
+
+    def resolve(name: Any) -> Instrument | None:
+        key = (type(name), name)
+        if key not in memo:
+            memo[key] = resolve_box_name(name, prices)
+        return memo[key]
+
+    snap_inst = [resolve(x) for x in snap.names]
     if isinstance(instruments, str) and instruments == "snapshot":
         if dedupe and len(snap.art):
             snap = _dedupe_snapshots(snap, snap_inst, arts)
@@ -930,7 +938,7 @@ def _event_rows(
         art_idx = np.repeat(np.arange(n_art, dtype=np.int64), k)
         inst = np.tile(np.arange(k, dtype=np.int64), n_art)
         position = inst.copy()
-    row_inst = [resolve_box_name(x, prices) for x in names]
+    row_inst = [resolve(x) for x in names]
     # printed values: the article's first snapshot of the same symbol
     symbols: dict[str, int] = {}
     row_sym, _ = _symbol_codes(inst, row_inst, symbols)
@@ -1122,27 +1130,6 @@ def _prefetch(
         return {}
     _, failed = many(ranges, interval=interval)
     return dict(failed)
-
-
-def _local_dates_by_zone(
-    groups: list[tuple[int, np.ndarray]],
-    symbols: list[str],
-    by_symbol: Mapping[str, Instrument],
-    pub: np.ndarray,
-) -> np.ndarray:
-    """Local date of every row's publication in the zone its instrument's sessions are
-    counted in (the calendar's, else the instrument's): one time-zone conversion per zone
-    instead of one per instrument."""
-    rows_by_tz: dict[str, list[np.ndarray]] = {}
-    for code, idx in groups:  # per instrument: a dictionary look-up
-        inst = by_symbol[symbols[code]]
-        cal = _calendar_arrays(inst)
-        rows_by_tz.setdefault(cal.tz if cal is not None else inst.tz, []).append(idx)
-    out = np.full(len(pub), _INAT, dtype=np.int64)
-    for tz, parts in rows_by_tz.items():
-        rows = np.concatenate(parts)
-        out[rows] = _local_dates(pub[rows], tz)
-    return out
 
 
 def _data_session_arrays(dates: pd.DatetimeIndex, tz: str) -> SessionArrays:
@@ -1974,26 +1961,40 @@ def align_events(
     errors: dict[str, str] = {}
     if interval == "1d":
         _align_daily_all(rows, texts, sym_codes, symbols, by_symbol, pub, day_prec, source, prices, errors, arrays)
-        _mark_unknown(rows, sym_codes < 0, arrays)
-        return _events_frame_out(
-            arts, rows, resolved, sym_codes, symbols, by_symbol, pub, arrays, day_prec, interval, errors
-        )
+    else:
+        _align_intraday_each(rows, texts, sym_codes, symbols, by_symbol, pub, day_prec, interval, source, prices, errors, arrays)
+    _mark_unknown(rows, sym_codes < 0, arrays)
+    return _events_frame_out(
+        arts, rows, resolved, sym_codes, symbols, by_symbol, pub, arrays, day_prec, interval, errors
+    )
+
+
+def _align_intraday_each(
+    rows: Any,
+    texts: _BoxTexts,
+    sym_codes: np.ndarray,
+    symbols: list[str],
+    by_symbol: Mapping[str, Instrument],
+    pub: np.ndarray,
+    day_prec: np.ndarray,
+    interval: str,
+    source: PriceSource | None,
+    prices: Mapping[str, pd.DataFrame] | None,
+    errors: dict[str, str],
+    arrays: dict[str, np.ndarray],
+) -> None:
+    """Intraday alignment, one instrument at a time (its bars as a frame), into ``arrays``."""
     groups = _group_positions(sym_codes)
     failed = _prefetch(source, prices, groups, symbols, pub, interval)
-    local_all = None
-    for code, idx in groups:  # intraday: one instrument at a time
+    for code, idx in groups:  # per instrument
         idx, blk, box = _align_instrument(
-            symbols[code], by_symbol[symbols[code]], idx, pub, local_all, day_prec, rows, texts,
+            symbols[code], by_symbol[symbols[code]], idx, pub, None, day_prec, rows, texts,
             interval, source, prices, errors, failed,
         )
         for name, values in (("status", blk.status), ("state", blk.state), ("t0", blk.t0), ("base", blk.base),
                              ("snap_st", box.status), ("chg_t0", box.change), ("pct_t0", box.pct),
                              ("snap_sess", box.session)):  # fmt: skip
             arrays[name][idx] = values
-    _mark_unknown(rows, sym_codes < 0, arrays)
-    return _events_frame_out(
-        arts, rows, resolved, sym_codes, symbols, by_symbol, pub, arrays, day_prec, interval, errors
-    )
 
 
 def _day_precision(arts: pd.DataFrame, art: np.ndarray) -> np.ndarray:
@@ -2144,13 +2145,14 @@ def _events_frame_out(
         for k, v in cols.items()
     ]
     skip = {"article_id", "instrument", "published_at", "body", "snapshot_change", "snapshot_pct", "snapshot_level"}
-    extra = [c for c in arts.columns if c not in skip]
-    if extra:
-        ext = arts[extra].reset_index(drop=True)
+    for i, c in enumerate(arts.columns):  # per article column, by position (names may repeat)
+        if c in skip:
+            continue
+        col = arts.iloc[:, i].reset_index(drop=True)
         if not identity:
-            ext = ext.take(rows.art).reset_index(drop=True)
-        ext.columns = pd.Index([f"article_{c}" if c in EVENT_COLUMNS else c for c in extra])
-        parts.append(ext)
+            col = col.take(rows.art).reset_index(drop=True)
+        # column by column: concat of Series only is much faster than of Series and a frame
+        parts.append(col.rename(f"article_{c}" if c in EVENT_COLUMNS else c))
     # concat keeps one block per column (a dict constructor would copy into 2-D blocks)
     out = pd.concat(parts, axis=1)
     if day_prec.any():  # the time of day is unknown: so is the market state
