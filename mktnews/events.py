@@ -90,7 +90,14 @@ from mktnews.calendars import calendar_sessions, data_sessions, get_calendar
 from mktnews.dispatch import frame_backend
 from mktnews.errors import ArticleError, InvalidOptionError, PriceDataError, UnknownInstrumentError
 from mktnews.instruments import Instrument, resolve_instrument
-from mktnews.prices.base import PriceSource, conform_prices, has_contract_columns, load_prices
+from mktnews.prices.base import (
+    PriceSource,
+    conform_prices,
+    has_contract_columns,
+    load_blocks,
+    load_prices,
+)
+from mktnews.prices.blocks import PriceBlocks, segment_rows
 from mktnews.vocab import (
     BAR_NS,
     INTRADAY_INTERVALS,
@@ -894,7 +901,15 @@ def _event_rows(
     arts = corpus.articles
     n_art = len(arts)
     snap = _snapshot_rows(corpus)
-    snap_inst = [resolve_box_name(x, prices) for x in snap.names]
+    memo: dict[Any, Instrument | None] = {}  # each distinct name resolved once per call
+
+    def resolve(name: Any) -> Instrument | None:
+        key = (type(name), name)
+        if key not in memo:
+            memo[key] = resolve_box_name(name, prices)
+        return memo[key]
+
+    snap_inst = [resolve(x) for x in snap.names]
     if isinstance(instruments, str) and instruments == "snapshot":
         if dedupe and len(snap.art):
             snap = _dedupe_snapshots(snap, snap_inst, arts)
@@ -923,7 +938,7 @@ def _event_rows(
         art_idx = np.repeat(np.arange(n_art, dtype=np.int64), k)
         inst = np.tile(np.arange(k, dtype=np.int64), n_art)
         position = inst.copy()
-    row_inst = [resolve_box_name(x, prices) for x in names]
+    row_inst = [resolve(x) for x in names]
     # printed values: the article's first snapshot of the same symbol
     symbols: dict[str, int] = {}
     row_sym, _ = _symbol_codes(inst, row_inst, symbols)
@@ -1115,27 +1130,6 @@ def _prefetch(
         return {}
     _, failed = many(ranges, interval=interval)
     return dict(failed)
-
-
-def _local_dates_by_zone(
-    groups: list[tuple[int, np.ndarray]],
-    symbols: list[str],
-    by_symbol: Mapping[str, Instrument],
-    pub: np.ndarray,
-) -> np.ndarray:
-    """Local date of every row's publication in the zone its instrument's sessions are
-    counted in (the calendar's, else the instrument's): one time-zone conversion per zone
-    instead of one per instrument."""
-    rows_by_tz: dict[str, list[np.ndarray]] = {}
-    for code, idx in groups:  # per instrument: a dictionary look-up
-        inst = by_symbol[symbols[code]]
-        cal = _calendar_arrays(inst)
-        rows_by_tz.setdefault(cal.tz if cal is not None else inst.tz, []).append(idx)
-    out = np.full(len(pub), _INAT, dtype=np.int64)
-    for tz, parts in rows_by_tz.items():
-        rows = np.concatenate(parts)
-        out[rows] = _local_dates(pub[rows], tz)
-    return out
 
 
 def _data_session_arrays(dates: pd.DatetimeIndex, tz: str) -> SessionArrays:
@@ -1454,6 +1448,437 @@ def _group_positions(codes: np.ndarray) -> list[tuple[int, np.ndarray]]:
     return out
 
 
+# ---------------------------------------------------------------------------
+# daily alignment of every instrument at once, over price blocks
+# ---------------------------------------------------------------------------
+
+#: Day numbers are shifted by this in the composite (symbol code, day) keys, so that
+#: every day of the datetime64[ns] range gives a non-negative 32-bit field.
+_DAY_BIAS = 2**31
+_CODE_SHIFT = 2**32
+
+
+@dataclass(frozen=True)
+class _DailyAll:
+    """Every instrument's daily bars, one segment per symbol code (rows ``starts[c]`` ..
+    ``starts[c] + lengths[c] - 1``, in code order); ``loaded[c]`` is False where a symbol
+    has no bars (no known publication, or its prices could not be had). ``prev`` is the
+    previous session's close (NaN at a segment's first row and, on a calendar, when a
+    calendar session lies between the two rows), ``change``/``pct`` the session changes."""
+
+    loaded: np.ndarray
+    starts: np.ndarray
+    lengths: np.ndarray
+    dates: np.ndarray
+    close: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    prev: np.ndarray
+    change: np.ndarray
+    pct: np.ndarray
+
+    def daily(self, code: int) -> _Daily:
+        """Symbol ``code``'s table (views of the shared arrays)."""
+        a = int(self.starts[code])
+        s = slice(a, a + int(self.lengths[code]))
+        return _Daily(
+            self.dates[s], self.close[s], self.high[s], self.low[s], self.prev[s], self.change[s], self.pct[s]
+        )
+
+
+def _daily_publications(
+    pub: np.ndarray, day_prec: np.ndarray, codes: np.ndarray, tz_of: Sequence[str]
+) -> np.ndarray:
+    """Publication instants of the rows, a date-only publication (``time_precision`` "day")
+    moved to local midnight of that date in its instrument's zone (one conversion per zone)."""
+    move = np.flatnonzero(day_prec & (pub != _INAT) & (codes >= 0))
+    if move.size == 0:
+        return pub
+    p = pub.copy()
+    zones = np.asarray(tz_of, dtype=object)[codes[move]]
+    for tz in dict.fromkeys(zones.tolist()):  # per time zone
+        sel = move[zones == tz]
+        midnight = pd.DatetimeIndex(pub[sel].view("M8[ns]")).tz_localize(
+            tz, nonexistent="shift_forward", ambiguous=False
+        )
+        p[sel] = midnight.tz_convert("UTC").tz_localize(None).as_unit("ns").asi8
+    return p
+
+
+def _daily_windows(codes: np.ndarray, p: np.ndarray, n_sym: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per symbol code: whether it has a known publication, and the session dates (naive
+    ns, inclusive) of daily data loaded for it: the publications' range plus the margin."""
+    known = (codes >= 0) & (p != _INAT)
+    lo = np.full(n_sym, np.iinfo(np.int64).max, dtype=np.int64)
+    hi = np.full(n_sym, _INAT, dtype=np.int64)
+    np.minimum.at(lo, codes[known], p[known])
+    np.maximum.at(hi, codes[known], p[known])
+    has = np.zeros(n_sym, dtype=bool)
+    has[codes[known]] = True
+    margin = int(DAILY_MARGIN.value)
+    lo = np.where(has, (np.where(has, lo, 0) - margin) // _NS_DAY * _NS_DAY, 0)
+    hi = np.where(has, (np.where(has, hi, 0) + margin) // _NS_DAY * _NS_DAY, 0)
+    return has, lo, hi
+
+
+def _load_daily(
+    symbols: list[str],
+    has: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    source: PriceSource | None,
+    prices: Mapping[str, pd.DataFrame] | None,
+    prefetch: Any,
+    errors: dict[str, str],
+) -> list[PriceBlocks]:
+    """The daily bars of every symbol with a publication: one :func:`load_blocks` call for
+    a source with ``fetch_blocks``; a symbol in ``prices`` (and any symbol of another
+    source) through :func:`_get_prices`, as one instrument at a time. Failures go to
+    ``errors`` in symbol order. ``prefetch()`` gives the symbols a batched fetch failed for."""
+    want = np.flatnonzero(has).tolist()
+    given = [c for c in want if prices is not None and symbols[c] in prices]
+    from_source = [c for c in want if not (prices is not None and symbols[c] in prices)]
+    msgs: dict[str, str] = {}
+    out: list[PriceBlocks] = []
+    slow = want
+    failed: Any = None
+    if from_source and callable(getattr(source, "fetch_blocks", None)):
+        sel = np.asarray(from_source, dtype=np.int64)
+        blocks, got = load_blocks([symbols[c] for c in from_source], lo[sel], hi[sel], interval="1d", source=source)
+        out.append(blocks)
+        msgs.update(got)
+        slow = given
+    elif from_source:
+        failed = prefetch()
+    frames: dict[str, pd.DataFrame] = {}
+    for c in slow:  # per instrument: the user's frames (checked), or a source without fetch_blocks
+        sym = symbols[c]
+        frame = _get_prices(
+            sym, pd.Timestamp(int(lo[c])), pd.Timestamp(int(hi[c])), "1d", source, prices, msgs, failed=failed
+        )
+        if frame is not None:
+            frames[sym] = frame
+    if frames:
+        out.append(PriceBlocks.from_frames(frames, "1d"))
+    for c in want:  # in symbol order, as the instruments were aligned one by one
+        if symbols[c] in msgs:
+            errors[symbols[c]] = msgs[symbols[c]]
+    return out
+
+
+def _gather_daily(parts: list[PriceBlocks], symbols: list[str]) -> tuple[np.ndarray, ...]:
+    """The blocks' rows gathered in symbol-code order: loaded, starts, lengths, dates,
+    close, high, low."""
+    n_sym = len(symbols)
+    first = np.zeros(n_sym, dtype=np.int64)
+    length = np.zeros(n_sym, dtype=np.int64)
+    loaded = np.zeros(n_sym, dtype=bool)
+    offset = 0
+    for b in parts:
+        pos = b.codes(symbols)
+        hit = pos >= 0
+        first[hit] = offset + b.starts[pos[hit]]
+        length[hit] = b.lengths[pos[hit]]
+        loaded |= hit
+        offset += len(b.stamps)
+
+    def cat(get: Any) -> np.ndarray:
+        return np.concatenate([get(b) for b in parts]) if parts else np.empty(0)
+
+    stamps = cat(lambda b: b.stamps).astype(np.int64, copy=False)
+    rows = segment_rows(first, first + np.where(loaded, length, 0))
+    lengths = np.where(loaded, length, 0)
+    starts = np.cumsum(lengths) - lengths
+    cols = [cat(lambda b, c=c: b.column(c))[rows] for c in ("close", "high", "low")]
+    return (loaded, starts, lengths, stamps[rows], *cols)
+
+
+def _daily_all(
+    parts: list[PriceBlocks], symbols: list[str], cal_index: np.ndarray, cals: list[SessionArrays]
+) -> _DailyAll:
+    """The daily tables of every instrument at once (see :func:`_daily_table`, the rule for
+    one instrument): the previous close per segment, blanked where the calendar has a
+    session between two data rows."""
+    loaded, starts, lengths, dates, close, high, low = _gather_daily(parts, symbols)
+    n = len(dates)
+    prev = np.full(n, np.nan)
+    if n > 1:
+        prev[1:] = close[:-1]
+    firsts = starts[lengths > 0]
+    prev[firsts] = np.nan
+    later = np.ones(n, dtype=bool)
+    later[firsts] = False
+    row_cal = np.repeat(cal_index, lengths)
+    for k, cal in enumerate(cals):  # per calendar
+        r = np.flatnonzero(later & (row_cal == k))
+        if r.size:
+            between = np.searchsorted(cal.dates, dates[r], side="left") - np.searchsorted(
+                cal.dates, dates[r - 1], side="right"
+            )
+            prev[r[between > 0]] = np.nan
+    with np.errstate(invalid="ignore", divide="ignore"):
+        change = close - prev
+        pct = (close / prev - 1.0) * 100.0
+    return _DailyAll(loaded, starts, lengths, dates, close, high, low, prev, change, pct)
+
+
+def _data_sessions_all(dd: _DailyAll, codes: np.ndarray, tz_of: Sequence[str]) -> tuple[np.ndarray, ...]:
+    """Sessions of instruments without a calendar (symbol ``codes``) from their data dates,
+    as :func:`mktnews.calendars.data_sessions` makes them, for all at once (one time-zone
+    conversion per zone): per code the first session and the count, then the dates, opens
+    and closes of every session."""
+    rows = segment_rows(dd.starts[codes], dd.starts[codes] + dd.lengths[codes])
+    row_code = np.repeat(codes, dd.lengths[codes])
+    key = np.unique(row_code * _CODE_SHIFT + (dd.dates[rows] // _NS_DAY + _DAY_BIAS))
+    ucode = key // _CODE_SHIFT
+    dates = (key % _CODE_SHIFT - _DAY_BIAS) * _NS_DAY
+    first = np.searchsorted(ucode, codes, side="left")
+    count = np.searchsorted(ucode, codes, side="right") - first
+    opens = np.empty(len(dates), dtype=np.int64)
+    closes = np.empty(len(dates), dtype=np.int64)
+    zones = np.asarray(tz_of, dtype=object)[ucode] if len(ucode) else np.empty(0, dtype=object)
+    for tz in dict.fromkeys(zones.tolist()):  # per time zone
+        sel = np.flatnonzero(zones == tz)
+        for out, shift in ((opens, 0), (closes, _NS_DAY)):
+            idx = pd.DatetimeIndex((dates[sel] + shift).view("M8[ns]"))
+            loc = idx.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward").tz_convert("UTC")
+            out[sel] = loc.as_unit("ns").asi8
+    return first, count, dates, opens, closes
+
+
+@dataclass(frozen=True)
+class _Day0:
+    """Per row: position of day 0 among its instrument's sessions (:func:`find_sessions`),
+    the market state, day 0's session date (iNaT unless a session closes after
+    publication), the number of sessions, the first session's open, and whether the
+    instrument has sessions (a calendar, or daily data to take them from)."""
+
+    pos: np.ndarray
+    state: np.ndarray
+    date: np.ndarray
+    n_sess: np.ndarray
+    open0: np.ndarray
+    has_sess: np.ndarray
+
+
+def _day0_all(
+    codes: np.ndarray,
+    p: np.ndarray,
+    dd: _DailyAll,
+    cal_index: np.ndarray,
+    cals: list[SessionArrays],
+    tz_of: Sequence[str],
+) -> _Day0:
+    """Day 0 of every row (rows sorted by symbol code): one :func:`find_sessions` call per
+    calendar over all its instruments' rows; an instrument without a calendar is searched
+    in the sessions of its data dates (one pass per instrument, numpy calls on views)."""
+    m = len(codes)
+    d0 = _Day0(
+        np.full(m, -1, dtype=np.int64), np.full(m, -1, dtype=np.int8), np.full(m, _INAT, dtype=np.int64),
+        np.zeros(m, dtype=np.int64), np.zeros(m, dtype=np.int64), np.zeros(m, dtype=bool),
+    )
+
+    def put(r: Any, ses: SessionArrays, local: np.ndarray | None = None) -> None:
+        pk, sk = find_sessions(p[r], ses, local)
+        d0.pos[r], d0.state[r], d0.n_sess[r], d0.open0[r], d0.has_sess[r] = pk, sk, len(ses), ses.opens[0], True
+        inside = (pk >= 0) & (pk < len(ses))
+        d0.date[r] = np.where(inside, ses.dates[np.clip(pk, 0, len(ses) - 1)], _INAT)
+
+    row_cal = cal_index[codes]
+    for k, cal in enumerate(cals):  # per calendar
+        r = np.flatnonzero(row_cal == k)
+        if r.size:
+            put(r, cal)
+    less = np.flatnonzero((cal_index < 0) & dd.loaded)
+    if less.size == 0:
+        return d0
+    first, count, dates, opens, closes = _data_sessions_all(dd, less, tz_of)
+    a = np.searchsorted(codes, less, side="left")
+    b = np.searchsorted(codes, less, side="right")
+    rows = segment_rows(a, b)
+    zones = np.asarray(tz_of, dtype=object)[codes[rows]]
+    local = np.full(m, _INAT, dtype=np.int64)
+    for tz in dict.fromkeys(zones.tolist()):  # per time zone
+        sel = rows[zones == tz]
+        local[sel] = _local_dates(p[sel], tz)
+    for i, c in enumerate(less.tolist()):  # per instrument without a calendar: views only
+        if count[i] == 0:
+            continue
+        s = slice(int(first[i]), int(first[i] + count[i]))
+        rs = slice(int(a[i]), int(b[i]))
+        put(rs, SessionArrays(dates[s], opens[s], closes[s], tz_of[c]), local[rs])
+    return d0
+
+
+def _data_positions(dd: _DailyAll, codes: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Per row, the position in its instrument's daily rows of the first date >= ``day``
+    (``searchsorted`` left; 0 for iNaT): one search of composite (code, day number) keys
+    when every date is a midnight and the keys are sorted, else one search per instrument."""
+    m = len(codes)
+    if len(dd.dates) == 0 or m == 0:
+        return np.zeros(m, dtype=np.int64)
+    valid = day != _INAT
+    if bool((dd.dates % _NS_DAY == 0).all()) and bool((day[valid] % _NS_DAY == 0).all()):
+        row_code = np.repeat(np.arange(len(dd.starts), dtype=np.int64), dd.lengths)
+        keys = row_code * _CODE_SHIFT + (dd.dates // _NS_DAY + _DAY_BIAS)
+        if bool((keys[1:] >= keys[:-1]).all()):
+            want = codes * _CODE_SHIFT + np.where(valid, day // _NS_DAY + _DAY_BIAS, 0)
+            return np.searchsorted(keys, want, side="left") - dd.starts[codes]
+    j = np.zeros(m, dtype=np.int64)
+    present = np.unique(codes)
+    a = np.searchsorted(codes, present, side="left")
+    b = np.searchsorted(codes, present, side="right")
+    for c, lo, hi in zip(present.tolist(), a.tolist(), b.tolist(), strict=True):  # per instrument
+        s = int(dd.starts[c])
+        j[lo:hi] = np.searchsorted(dd.dates[s : s + int(dd.lengths[c])], day[lo:hi], side="left")
+    return j
+
+
+def _status_all(
+    p: np.ndarray, codes: np.ndarray, dd: _DailyAll, d0: _Day0, calendar_based: np.ndarray
+) -> tuple[_Block, np.ndarray, np.ndarray]:
+    """Status, t0, day 0's session and base price of every row (the rule of
+    :func:`_align_daily`, vectorised over instruments), with whether day 0 is a data row
+    and its row number in ``dd``."""
+    m = len(codes)
+    known = p != _INAT
+    status = np.where(known, _NO_DATA, _NO_PUB).astype(np.int8)
+    t0 = np.full(m, _INAT, dtype=np.int64)
+    session = np.full(m, _INAT, dtype=np.int64)
+    base = np.full(m, np.nan)
+    dlen = dd.lengths[codes]
+    dstart = dd.starts[codes]
+    loaded = dd.loaded[codes]
+    status[known & loaded & (dlen == 0)] = _OUTSIDE  # the source has no bars near these publications
+    live = d0.has_sess & loaded & (dlen > 0)
+    in_data = np.zeros(m, dtype=bool)
+    g = np.zeros(m, dtype=np.int64)
+    if not live.any():
+        return _Block(status, d0.state, t0, session, base), in_data, g
+    S = d0.date
+    inside = known & (d0.pos >= 0) & (d0.pos < d0.n_sess)
+    j = _data_positions(dd, codes, S)
+    g = dstart + np.clip(j, 0, np.maximum(dlen - 1, 0))
+    g = np.where(live, g, 0)
+    in_data = live & inside & (j < dlen) & (dd.dates[g] == S)
+    first_date = dd.dates[np.where(live, dstart, 0)]
+    last_date = dd.dates[np.where(live, dstart + dlen - 1, 0)]
+    outside = known & (~inside | (first_date > S) | (last_date < S))
+    # published before the first session the calendar (or the data) knows opened
+    before = known & (p < d0.open0)
+    outside |= before
+    gap = known & ~outside & ~in_data
+    status[live & known] = _OK
+    status[live & gap] = _GAP
+    status[live & outside] = _OUTSIDE
+    status[live & before & calendar_based] = _BEFORE_CALENDAR
+    keep = live & known & ~outside
+    t0[keep] = S[keep]
+    session[keep] = S[keep]
+    has_prev = keep & (j >= 1)
+    base[has_prev] = dd.close[dstart[has_prev] + j[has_prev] - 1]
+    return _Block(status, d0.state, t0, session, base), in_data & keep, g
+
+
+def _boxes_all(
+    rows: Any,
+    order: np.ndarray,
+    codes: np.ndarray,
+    texts: _BoxTexts,
+    session: np.ndarray,
+    in_data: np.ndarray,
+    g: np.ndarray,
+    dd: _DailyAll,
+    lo: np.ndarray,
+    hi: np.ndarray,
+) -> _BoxCheck:
+    """Snapshot columns of every row (rows ``order``, sorted by symbol code): the changes at
+    day 0 at once; :func:`_check_boxes` for each instrument that has a box to match."""
+    chg_r, pct_r, lvl_r, zero_r = rows.change[order], rows.pct[order], rows.level[order], rows.zero[order]
+    m = len(order)
+    printed = ~(np.isnan(chg_r) & np.isnan(pct_r) & np.isnan(lvl_r))
+    is_zero = printed & (zero_r | (chg_r == 0) | (pct_r == 0))
+    st = np.full(m, _M_NODATA, dtype=np.int8)
+    st[~printed] = _M_NOSNAP
+    st[is_zero] = _M_ZERO
+    chg = np.full(m, np.nan)
+    pct = np.full(m, np.nan)
+    chg[in_data] = dd.change[g[in_data]]
+    pct[in_data] = dd.pct[g[in_data]]
+    out = _BoxCheck(st, chg, pct, np.full(m, _INAT, dtype=np.int64))
+    live = dd.loaded[codes] & (dd.lengths[codes] > 0)
+    todo = np.unique(codes[live & printed & ~is_zero & (session != _INAT)])
+    a = np.searchsorted(codes, todo, side="left")
+    b = np.searchsorted(codes, todo, side="right")
+    for c, x, y in zip(todo.tolist(), a.tolist(), b.tolist(), strict=True):  # per instrument with a box
+        d = dd.daily(c)
+        window = (d.dates >= lo[c]) & (d.dates <= hi[c])
+        box = _check_boxes(
+            chg_r[x:y], pct_r[x:y], lvl_r[x:y], texts.code[order[x:y]], texts, zero_r[x:y], session[x:y], d, window
+        )
+        out.status[x:y], out.change[x:y], out.pct[x:y], out.session[x:y] = box.status, box.change, box.pct, box.session
+    return out
+
+
+def _align_daily_all(
+    rows: Any,
+    texts: _BoxTexts,
+    sym_codes: np.ndarray,
+    symbols: list[str],
+    by_symbol: Mapping[str, Instrument],
+    pub: np.ndarray,
+    day_prec: np.ndarray,
+    source: PriceSource | None,
+    prices: Mapping[str, pd.DataFrame] | None,
+    errors: dict[str, str],
+    arrays: dict[str, np.ndarray],
+) -> None:
+    """Daily alignment of every known instrument's rows at once, into ``arrays``: the
+    windows from the publications per symbol, one load, the daily tables over the blocks,
+    day 0 per calendar, statuses and box columns vectorised over the rows."""
+    insts = [by_symbol[s] for s in symbols]
+    tz_of = [i.tz for i in insts]
+    cal_index, cals = _calendar_index(insts)
+    p_all = _daily_publications(pub, day_prec, sym_codes, tz_of)
+    has, lo, hi = _daily_windows(sym_codes, p_all, len(symbols))
+    order = np.flatnonzero(sym_codes >= 0)
+    order = order[np.lexsort((pub[order], sym_codes[order]))]
+    codes = sym_codes[order]
+    p = p_all[order]
+
+    def prefetch() -> Any:
+        return _prefetch(source, prices, _group_positions(sym_codes), symbols, pub, "1d")
+
+    parts = _load_daily(symbols, has, lo, hi, source, prices, prefetch, errors)
+    dd = _daily_all(parts, symbols, cal_index, cals)
+    d0 = _day0_all(codes, p, dd, cal_index, cals, tz_of)
+    blk, in_data, g = _status_all(p, codes, dd, d0, cal_index[codes] >= 0)
+    box = _boxes_all(rows, order, codes, texts, blk.session, in_data, g, dd, lo, hi)
+    for name, values in (("status", blk.status), ("state", blk.state), ("t0", blk.t0), ("base", blk.base),
+                         ("snap_st", box.status), ("chg_t0", box.change), ("pct_t0", box.pct),
+                         ("snap_sess", box.session)):  # fmt: skip
+        arrays[name][order] = values
+
+
+def _calendar_index(insts: Sequence[Instrument]) -> tuple[np.ndarray, list[SessionArrays]]:
+    """Per instrument the index of its calendar's session arrays in the returned list
+    (-1: no calendar); each calendar once."""
+    cals: list[SessionArrays] = []
+    seen: dict[str, int] = {}
+    index = np.full(len(insts), -1, dtype=np.int64)
+    for k, inst in enumerate(insts):  # per instrument: a dictionary look-up
+        if inst.calendar is None:
+            continue
+        at = seen.get(inst.calendar)
+        if at is None:
+            arrays = _calendar_arrays(inst)
+            assert arrays is not None
+            at = seen[inst.calendar] = len(cals)
+            cals.append(arrays)
+        index[k] = at
+    return index, cals
+
+
 def align_events(
     corpus: Corpus | pd.DataFrame,
     *,
@@ -1534,22 +1959,42 @@ def align_events(
         "snap_sess": np.full(R, _INAT, dtype=np.int64),
     }
     errors: dict[str, str] = {}
+    if interval == "1d":
+        _align_daily_all(rows, texts, sym_codes, symbols, by_symbol, pub, day_prec, source, prices, errors, arrays)
+    else:
+        _align_intraday_each(rows, texts, sym_codes, symbols, by_symbol, pub, day_prec, interval, source, prices, errors, arrays)
+    _mark_unknown(rows, sym_codes < 0, arrays)
+    return _events_frame_out(
+        arts, rows, resolved, sym_codes, symbols, by_symbol, pub, arrays, day_prec, interval, errors
+    )
+
+
+def _align_intraday_each(
+    rows: Any,
+    texts: _BoxTexts,
+    sym_codes: np.ndarray,
+    symbols: list[str],
+    by_symbol: Mapping[str, Instrument],
+    pub: np.ndarray,
+    day_prec: np.ndarray,
+    interval: str,
+    source: PriceSource | None,
+    prices: Mapping[str, pd.DataFrame] | None,
+    errors: dict[str, str],
+    arrays: dict[str, np.ndarray],
+) -> None:
+    """Intraday alignment, one instrument at a time (its bars as a frame), into ``arrays``."""
     groups = _group_positions(sym_codes)
     failed = _prefetch(source, prices, groups, symbols, pub, interval)
-    local_all = None if interval != "1d" else _local_dates_by_zone(groups, symbols, by_symbol, pub)
-    for code, idx in groups:
+    for code, idx in groups:  # per instrument
         idx, blk, box = _align_instrument(
-            symbols[code], by_symbol[symbols[code]], idx, pub, local_all, day_prec, rows, texts,
+            symbols[code], by_symbol[symbols[code]], idx, pub, None, day_prec, rows, texts,
             interval, source, prices, errors, failed,
         )
         for name, values in (("status", blk.status), ("state", blk.state), ("t0", blk.t0), ("base", blk.base),
                              ("snap_st", box.status), ("chg_t0", box.change), ("pct_t0", box.pct),
                              ("snap_sess", box.session)):  # fmt: skip
             arrays[name][idx] = values
-    _mark_unknown(rows, sym_codes < 0, arrays)
-    return _events_frame_out(
-        arts, rows, resolved, sym_codes, symbols, by_symbol, pub, arrays, day_prec, interval, errors
-    )
 
 
 def _day_precision(arts: pd.DataFrame, art: np.ndarray) -> np.ndarray:
@@ -1700,13 +2145,14 @@ def _events_frame_out(
         for k, v in cols.items()
     ]
     skip = {"article_id", "instrument", "published_at", "body", "snapshot_change", "snapshot_pct", "snapshot_level"}
-    extra = [c for c in arts.columns if c not in skip]
-    if extra:
-        ext = arts[extra].reset_index(drop=True)
+    for i, c in enumerate(arts.columns):  # per article column, by position (names may repeat)
+        if c in skip:
+            continue
+        col = arts.iloc[:, i].reset_index(drop=True)
         if not identity:
-            ext = ext.take(rows.art).reset_index(drop=True)
-        ext.columns = pd.Index([f"article_{c}" if c in EVENT_COLUMNS else c for c in extra])
-        parts.append(ext)
+            col = col.take(rows.art).reset_index(drop=True)
+        # column by column: concat of Series only is much faster than of Series and a frame
+        parts.append(col.rename(f"article_{c}" if c in EVENT_COLUMNS else c))
     # concat keeps one block per column (a dict constructor would copy into 2-D blocks)
     out = pd.concat(parts, axis=1)
     if day_prec.any():  # the time of day is unknown: so is the market state

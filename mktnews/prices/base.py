@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from mktnews.errors import PriceDataError, PriceDataWarning
-from mktnews.prices.blocks import COLUMNS, PriceBlocks
+from mktnews.prices.blocks import COLUMNS, PriceBlocks, segment_search
 from mktnews.vocab import BAR_NS, INTRADAY_INTERVALS, BadOHLC, Interval, check_option
 
 __all__ = [
@@ -478,21 +478,27 @@ class FrameSource:
             The symbols it cannot answer, with the message :meth:`fetch` raises.
         """
         keep: list[str] = []
-        first: list[int] = []
-        last: list[int] = []
+        at: list[int] = []
         errors: dict[str, str] = {}
-        for sym, lo, hi in zip(symbols, start_ns.tolist(), end_ns.tolist(), strict=True):  # per symbol: two int64 searches
+        for k, sym in enumerate(symbols):  # per symbol: a dictionary look-up
             try:
                 self._check_request(sym, interval)
             except PriceDataError as exc:
                 errors[sym] = str(exc)
                 continue
-            a, b = self._bounds(sym, lo, hi)
             keep.append(sym)
-            first.append(a)
-            last.append(b)
-        got = self._blocks.take(keep, np.array(first, dtype=np.int64), np.array(last, dtype=np.int64))
-        return got, errors
+            at.append(k)
+        b = self._blocks
+        sel = np.asarray(at, dtype=np.int64)
+        pos = b.codes(keep)
+        a = b.starts[pos]
+        z = a + b.lengths[pos]
+        lo = np.asarray(start_ns, dtype=np.int64)[sel]
+        hi = np.asarray(end_ns, dtype=np.int64)[sel]
+        # the rows [lo, hi) intraday, [lo, hi] daily of every symbol (as _bounds finds them)
+        first = segment_search(b.stamps, a, z, lo, "left")
+        last = segment_search(b.stamps, a, z, hi, "left" if b.intraday else "right")
+        return b.take(keep, first, last), errors
 
     def __repr__(self) -> str:
         return f"FrameSource({', '.join(self._blocks)}; {self.interval})"
