@@ -21,7 +21,7 @@ import pandas as pd
 
 from mktnews._typing import BAR_NS, INTRADAY_INTERVALS, BadOHLC, Interval, check_option
 from mktnews.errors import PriceDataError, PriceDataWarning
-from mktnews.prices.blocks import COLUMNS, PriceBlocks
+from mktnews.prices.blocks import COLUMNS, PriceBlocks, segment_search
 
 __all__ = [
     "COLUMNS",
@@ -477,22 +477,22 @@ class FrameSource:
         errors : dict of str to str
             The symbols it cannot answer, with the message :meth:`fetch` raises.
         """
-        keep: list[str] = []
-        first: list[int] = []
-        last: list[int] = []
+        blocks = self._blocks
+        codes = blocks.codes(symbols) if interval == self.interval else np.full(len(symbols), -1)
         errors: dict[str, str] = {}
-        for sym, lo, hi in zip(symbols, start_ns.tolist(), end_ns.tolist(), strict=True):  # per symbol: two int64 searches
+        for k in np.flatnonzero(codes < 0).tolist():  # per symbol refused: its message
             try:
-                self._check_request(sym, interval)
+                self._check_request(symbols[k], interval)
             except PriceDataError as exc:
-                errors[sym] = str(exc)
-                continue
-            a, b = self._bounds(sym, lo, hi)
-            keep.append(sym)
-            first.append(a)
-            last.append(b)
-        got = self._blocks.take(keep, np.array(first, dtype=np.int64), np.array(last, dtype=np.int64))
-        return got, errors
+                errors[symbols[k]] = str(exc)
+        ok = np.flatnonzero(codes >= 0)
+        a = blocks.starts[codes[ok]]
+        b = a + blocks.lengths[codes[ok]]
+        # the rows in range of every symbol at once (as _bounds, for all symbols)
+        first = segment_search(blocks.stamps, a, b, np.asarray(start_ns, dtype=np.int64)[ok], "left")
+        side = "left" if blocks.intraday else "right"
+        last = segment_search(blocks.stamps, a, b, np.asarray(end_ns, dtype=np.int64)[ok], side)
+        return blocks.take([symbols[k] for k in ok.tolist()], first, last), errors
 
     def __repr__(self) -> str:
         return f"FrameSource({', '.join(self._blocks)}; {self.interval})"

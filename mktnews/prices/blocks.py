@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["COLUMNS", "PriceBlocks", "segment_rows"]
+__all__ = ["COLUMNS", "PriceBlocks", "segment_rows", "segment_search"]
 
 #: Columns of the prices contract, in their order (also the columns of ``values``).
 COLUMNS: tuple[str, ...] = ("open", "high", "low", "close", "volume")
@@ -258,3 +258,26 @@ def _frozen(a: np.ndarray) -> np.ndarray:
             a = a.view()
         a.flags.writeable = False
     return a
+
+
+def segment_search(
+    values: np.ndarray, first: np.ndarray, last: np.ndarray, keys: np.ndarray, side: str = "left"
+) -> np.ndarray:
+    """``first[k] + np.searchsorted(values[first[k]:last[k]], keys[k], side)`` for every
+    query ``k`` (each segment of ``values`` sorted): one binary search over all queries at
+    once, about log2(longest segment) vectorised passes, no loop over segments."""
+    if side not in ("left", "right"):
+        raise ValueError(f"segment_search: side must be 'left' or 'right', not {side!r}")
+    lo = np.array(first, dtype=np.int64)  # a copy: the search moves it
+    hi = np.maximum(np.asarray(last, dtype=np.int64), lo)
+    keys = np.asarray(keys)
+    top = len(values) - 1
+    while True:
+        live = lo < hi
+        if not live.any():
+            return lo
+        mid = (lo + hi) >> 1
+        v = values[np.minimum(mid, top)]  # a finished query (lo == hi) may sit past the end
+        up = live & ((v < keys) if side == "left" else (v <= keys))
+        lo = np.where(up, mid + 1, lo)
+        hi = np.where(live & ~up, mid, hi)
