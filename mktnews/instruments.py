@@ -66,6 +66,7 @@ __all__ = [
     "registered_instruments",
     "resolve_instrument",
     "resolve_symbol",
+    "resolve_symbols",
     "suffix_table",
 ]
 
@@ -648,6 +649,26 @@ def read_benchmark_map(path: str | PathLike[str]) -> dict[str, str]:
 def resolve_symbol(name: str) -> str:
     """The data symbol for a printed name, or the name itself if it is not registered."""
     return resolve_instrument(name, allow_unregistered_symbol=True).symbol
+
+
+def resolve_symbols(names: Sequence[str]) -> list[str]:
+    """:func:`resolve_symbol` of each name, against one snapshot of the registry: a
+    registered name's symbol, else the name without surrounding spaces (what every rule
+    of :func:`infer_instrument` and an unregistered symbol resolve to).
+
+    Raises
+    ------
+    UnknownInstrumentError
+        For a name that is not a non-blank string.
+    """
+    with _lock:
+        keys = dict(_BY_KEY)
+    out: list[str] = []
+    for name in names:  # per name: one normalisation, one look-up (no Instrument built)
+        if not isinstance(name, str) or not name.strip():
+            raise UnknownInstrumentError(str(name))
+        out.append(keys.get(normalize_name(name)) or name.strip())
+    return out
 
 
 def registered_instruments() -> tuple[Instrument, ...]:

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from mktnews.errors import ConfigurationError, InvalidOptionError
+from mktnews.prices.blocks import PriceBlocks, segment_search
 from mktnews.windows import ReturnPanel
 
 __all__ = [
@@ -714,31 +715,17 @@ def day0_split(
     ``no_previous_close``. Raw returns: nothing is subtracted (the split of a normal
     return into the two parts is not identified by the models).
 
-    One loop per instrument (the events of an instrument are located at once).
+    Prices as :class:`~mktnews.prices.blocks.PriceBlocks` (the study's): one search for
+    every event; another mapping of frames: one loop per instrument (the events of an
+    instrument are located at once).
     """
     rows = np.flatnonzero(ok)
-    n = len(rows)
     sym = np.asarray(table["symbol"], dtype=object)[rows]
     t0 = np.asarray(table["t0_ns"], dtype=np.int64)[rows]
-    prev = np.full(n, np.nan)
-    op = np.full(n, np.nan)
-    cl = np.full(n, np.nan)
-    for s in pd.unique(sym):  # loop per instrument
-        frame = prices[str(s)]
-        idx = pd.DatetimeIndex(frame.index)
-        ns = (idx.tz_convert("UTC") if idx.tz is not None else idx).as_unit("ns").asi8
-        sel = np.flatnonzero(sym == s)
-        p = np.searchsorted(ns, t0[sel])
-        hit = (p < len(ns)) & (ns[np.minimum(p, len(ns) - 1)] == t0[sel])
-        closes = frame["close"].to_numpy(dtype=np.float64, na_value=np.nan)
-        opens = (
-            frame["open"].to_numpy(dtype=np.float64, na_value=np.nan)
-            if "open" in frame.columns else np.full(len(ns), np.nan)
-        )  # fmt: skip
-        pc = np.where(hit, p, 0)
-        cl[sel] = np.where(hit, closes[pc], np.nan)
-        op[sel] = np.where(hit, opens[pc], np.nan)
-        prev[sel] = np.where(hit & (p > 0), closes[np.maximum(pc - 1, 0)], np.nan)
+    if isinstance(prices, PriceBlocks) and not prices.intraday:
+        prev, op, cl = _day0_bars(prices, sym, t0)
+    else:
+        prev, op, cl = _day0_bars_of_frames(prices, sym, t0)
     with np.errstate(invalid="ignore", divide="ignore"):
         good_open = np.isfinite(op) & (op > 0)
         good_prev = np.isfinite(prev) & (prev > 0)
@@ -761,6 +748,57 @@ def day0_split(
             "status": pd.array(status, dtype="str"),
         }
     )  # fmt: skip
+
+
+def _day0_bars(
+    blocks: PriceBlocks, sym: np.ndarray, t0: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Previous close, open and close of each event's day-0 row in ``blocks`` (NaN where
+    the row is not in the data): one search over every event, no loop."""
+    n = len(t0)
+    prev, op, cl = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    codes, uniq = pd.factorize(sym)
+    j = np.append(blocks.codes(list(uniq)), -1)[codes]
+    missing = np.flatnonzero(j < 0)
+    if len(missing):  # as a mapping answers a symbol it does not hold
+        raise KeyError(str(sym[missing[0]]))
+    if not n or not len(blocks.stamps):
+        return prev, op, cl
+    a, m = blocks.starts[j], blocks.lengths[j]
+    st = blocks.stamps
+    p = segment_search(st, a, a + m, t0) - a
+    row = np.minimum(a + p, len(st) - 1)  # a row of the blocks (checked by `hit`)
+    hit = (p < m) & (st[row] == t0)
+    closes, opens = blocks.column("close"), blocks.column("open")
+    cl[:] = np.where(hit, closes[row], np.nan)
+    op[:] = np.where(hit, opens[row], np.nan)
+    prev[:] = np.where(hit & (p > 0), closes[np.maximum(row - 1, 0)], np.nan)
+    return prev, op, cl
+
+
+def _day0_bars_of_frames(
+    prices: Mapping[str, pd.DataFrame], sym: np.ndarray, t0: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_day0_bars` of a mapping of frames: one loop per instrument."""
+    n = len(t0)
+    prev, op, cl = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    for s in pd.unique(sym):  # loop per instrument
+        frame = prices[str(s)]
+        idx = pd.DatetimeIndex(frame.index)
+        ns = (idx.tz_convert("UTC") if idx.tz is not None else idx).as_unit("ns").asi8
+        sel = np.flatnonzero(sym == s)
+        p = np.searchsorted(ns, t0[sel])
+        hit = (p < len(ns)) & (ns[np.minimum(p, len(ns) - 1)] == t0[sel])
+        closes = frame["close"].to_numpy(dtype=np.float64, na_value=np.nan)
+        opens = (
+            frame["open"].to_numpy(dtype=np.float64, na_value=np.nan)
+            if "open" in frame.columns else np.full(len(ns), np.nan)
+        )  # fmt: skip
+        pc = np.where(hit, p, 0)
+        cl[sel] = np.where(hit, closes[pc], np.nan)
+        op[sel] = np.where(hit, opens[pc], np.nan)
+        prev[sel] = np.where(hit & (p > 0), closes[np.maximum(pc - 1, 0)], np.nan)
+    return prev, op, cl
 
 
 def day0_summary(day0: pd.DataFrame, ci_level: float = 0.95) -> pd.DataFrame:

@@ -67,7 +67,9 @@ from mktnews.errors import (
     StudyError,
     StudyWarning,
 )
+from mktnews.histories import load_histories
 from mktnews.inference import placebo_draws, placebo_result, placebo_statistic
+from mktnews.instruments import resolve_symbols
 from mktnews.measures import (
     MEASURE_STATUSES,
     VOLATILITY_TESTS,
@@ -81,6 +83,7 @@ from mktnews.measures import (
 )
 from mktnews.models import ModelFit, fit_model, needs_benchmark, registered_model
 from mktnews.prices.base import PriceSource, load_prices, validate_bars
+from mktnews.prices.blocks import PriceBlocks
 from mktnews.results import EventStudyResults
 from mktnews.spec import (
     CI_LEVEL,
@@ -574,85 +577,6 @@ def _bar_length(interval: str) -> pd.Timedelta:
     return pd.Timedelta(seconds=BAR_NS[interval] // 1_000_000_000)  # the one interval table
 
 
-def _load_history(
-    symbol: str,
-    first: pd.Timestamp,
-    last: pd.Timestamp,
-    before: int,
-    after: int,
-    spec: StudySpec,
-    source: PriceSource | None,
-    extra: pd.Timedelta,
-) -> pd.DataFrame:
-    """Prices of ``symbol`` with at least ``before`` rows before ``first`` and ``after``
-    rows after ``last`` where the source has them.
-
-    The first request adds a calendar margin; when rows are still missing and the data
-    seems to reach further (its first/last row is near the requested bound) the range
-    is widened and fetched again (a few times at most). A failure of the first request
-    raises; a failure of a widening request keeps what was loaded (the events concerned
-    then get ``window_outside_data`` or ``insufficient_estimation``).
-    """
-    from mktnews.errors import PriceDataError
-
-    m_before, m_after, slack = _margins(spec.interval, before, after, extra)
-    start, end = first - m_before, last + m_after
-    frame = load_prices(symbol, start, end, interval=spec.interval, source=source)
-    first_ns, last_ns = first.value, last.value
-    for _ in range(6):
-        idx = frame.index
-        if len(idx) == 0:
-            return frame
-        ns = _index_ns(idx)
-        n_before = int(ns.searchsorted(first_ns, side="left"))
-        n_after = len(ns) - int(ns.searchsorted(last_ns, side="right"))
-        if n_before >= before and n_after >= after:
-            return frame
-        days = max((int(ns[-1]) - int(ns[0])) / _NS_PER_DAY, 1.0)
-        density = max(len(ns) / days, 1e-3)  # rows per calendar day
-        more_before = n_before < before and idx[0] <= start + slack
-        more_after = n_after < after and idx[-1] >= end - slack
-        if not (more_before or more_after):
-            return frame
-        if more_before:
-            start = start - pd.Timedelta(days=math.ceil((before - n_before) / density * 1.5) + 10)
-        if more_after:
-            end = end + pd.Timedelta(days=math.ceil((after - n_after) / density * 1.5) + 10)
-        try:
-            frame = load_prices(symbol, start, end, interval=spec.interval, source=source)
-        except PriceDataError:
-            return frame
-    return frame
-
-
-_NS_PER_DAY = 86_400_000_000_000
-
-
-def _prefetch_histories(
-    symbols: list[str],
-    t_first: np.ndarray,
-    t_last: np.ndarray,
-    before: int,
-    after: int,
-    spec: StudySpec,
-    source: PriceSource | None,
-    extra: pd.Timedelta,
-) -> None:
-    """For sources with ``fetch_many`` (Yahoo): ask for every instrument's first history
-    range in one batch (cache, progress bar) before :func:`_load_history` reads them; a
-    failure is left for that per-instrument load to raise as before."""
-    many = getattr(source, "fetch_many", None)
-    if not callable(many) or len(symbols) < 2:
-        return
-    m_before, m_after, _ = _margins(spec.interval, before, after, extra)
-    tz = "UTC" if spec.intraday else None
-    ranges = {
-        sym: (pd.Timestamp(int(t_first[j]), tz=tz) - m_before, pd.Timestamp(int(t_last[j]), tz=tz) + m_after)
-        for j, sym in enumerate(symbols)
-    }
-    many(ranges, interval=spec.interval)
-
-
 @functools.lru_cache(maxsize=64)
 def _margins(
     interval: str, before: int, after: int, extra: pd.Timedelta
@@ -669,14 +593,6 @@ def _margins(
         m_after = pd.Timedelta(days=math.ceil(after * 7 / 5 * 1.1) + 20)
         slack = pd.Timedelta(days=10)
     return m_before + extra, m_after + extra, slack
-
-
-def _index_ns(idx: pd.Index) -> np.ndarray:
-    """int64 ns of a prices frame's DatetimeIndex (UTC for tz-aware indexes)."""
-    dti = idx if isinstance(idx, pd.DatetimeIndex) else pd.DatetimeIndex(idx)
-    if dti.unit != "ns":
-        dti = dti.as_unit("ns")
-    return dti.asi8
 
 
 def _benchmark_series(
@@ -1074,9 +990,11 @@ def _study_prices(
     events: pd.DataFrame,
     source: PriceSource | None,
     measure: Any,
-) -> tuple[dict[str, pd.DataFrame], dict[str, pd.Series | None] | None, str | None]:
-    """Each instrument's history around its events, and its benchmark's series (None
-    without a benchmark) with the benchmark label of the options."""
+) -> tuple[PriceBlocks, dict[str, pd.Series | None] | None, str | None]:
+    """Each instrument's history around its events (all at once, one
+    :class:`~mktnews.prices.blocks.PriceBlocks`: see :func:`mktnews.histories.load_histories`),
+    and its benchmark's series (None without a benchmark) with the benchmark label of the
+    options."""
     sym_code, sym_uniq = pd.factorize(cols["symbol"])  # in order of first appearance
     symbols = [str(x) for x in sym_uniq]
     bench_map = _benchmark_map(spec, symbols, events)
@@ -1085,53 +1003,69 @@ def _study_prices(
     extra = pd.Timedelta(0)
     if spec.placebo:
         extra = PLACEBO_MARGIN_INTRADAY if spec.intraday else PLACEBO_MARGIN_DAILY
-    prices: dict[str, pd.DataFrame] = {}
     # first and last day 0 of each instrument (codes follow the order of `symbols`)
     t0_ev = cols["t0_ns"]
     t_first = np.full(len(symbols), np.iinfo(np.int64).max)
     t_last = np.full(len(symbols), np.iinfo(np.int64).min)
     np.minimum.at(t_first, sym_code, t0_ev)
     np.maximum.at(t_last, sym_code, t0_ev)
-    tz = "UTC" if spec.intraday else None
-    _prefetch_histories(symbols, t_first, t_last, before, after, spec, source, extra)
-    for j, sym in enumerate(symbols):  # loop per instrument
-        first, last = pd.Timestamp(int(t_first[j]), tz=tz), pd.Timestamp(int(t_last[j]), tz=tz)
-        prices[sym] = _load_history(sym, first, last, before, after, spec, source, extra)
-
-    bench_series: dict[str, pd.Series | None] | None = None
-    bench_label: str | None = None
-    if bench_map is not None:
-        bench_series = {}
-        cache: dict[str, pd.Series] = {}
-        labels = []
-        loaded = [prices[s].index for s in symbols if len(prices[s].index)]
-        # one range for every benchmark: the union of the instruments' loaded rows
-        lo = min((i[0] for i in loaded), default=None)
-        hi = max((i[-1] for i in loaded), default=None)
-        if hi is not None and spec.intraday:
-            hi = hi + _bar_length(spec.interval)  # intraday ranges exclude their end
-        for sym in symbols:
-            idx = prices[sym].index
-            if len(idx) == 0 or lo is None or hi is None:
-                bench_series[sym] = None
-                continue
-            lab, ser = _benchmark_series(bench_map[sym], lo, hi, spec, source, cache, measure)
-            if lab == sym:
-                raise ConfigurationError(
-                    f"the benchmark of {sym!r} is {sym!r} itself: a {spec.model} of an instrument "
-                    "on itself is refused; choose another benchmark (a broader index) or drop "
-                    "these events"
-                )
-            bench_series[sym] = ser
-            labels.append(lab)
-        bench_label = ", ".join(dict.fromkeys(labels)) if labels else benchmark_label(spec.benchmark)
-
+    m_before, m_after, slack = _margins(spec.interval, before, after, extra)
+    prices = load_histories(
+        symbols, resolve_symbols(symbols), t_first, t_last, (before, after),
+        (m_before.value, m_after.value, slack.value), interval=spec.interval, source=source,
+    )  # fmt: skip
+    if bench_map is None:
+        return prices, None, None
+    bench_series, bench_label = _study_benchmarks(spec, prices, bench_map, source, measure)
     return prices, bench_series, bench_label
+
+
+def _study_benchmarks(
+    spec: StudySpec,
+    prices: PriceBlocks,
+    bench_map: dict[str, Benchmark],
+    source: PriceSource | None,
+    measure: Any,
+) -> tuple[dict[str, pd.Series | None], str]:
+    """The benchmark series of each instrument (None for one without rows), over one range
+    for every benchmark (the union of the instruments' loaded rows), and the label."""
+    bench_series: dict[str, pd.Series | None] = {}
+    cache: dict[str, pd.Series] = {}
+    labels = []
+    n = prices.lengths
+    has = n > 0
+    lo = hi = None
+    if has.any():
+        tz = "UTC" if spec.intraday else None
+        lo = pd.Timestamp(int(prices.stamps[prices.starts[has]].min()), tz=tz)
+        hi = pd.Timestamp(int(prices.stamps[(prices.starts + n - 1)[has]].max()), tz=tz)
+        if spec.intraday:
+            hi = hi + _bar_length(spec.interval)  # intraday ranges exclude their end
+    done: dict[object, tuple[str, pd.Series]] = {}  # per benchmark: loaded once
+    for sym, rows in zip(prices.symbols, has.tolist(), strict=True):  # per instrument: look-ups
+        if not rows or lo is None or hi is None:
+            bench_series[sym] = None
+            continue
+        b = bench_map[sym]
+        key = b if isinstance(b, str) else id(b)
+        if key not in done:
+            done[key] = _benchmark_series(b, lo, hi, spec, source, cache, measure)
+        lab, ser = done[key]
+        if lab == sym:
+            raise ConfigurationError(
+                f"the benchmark of {sym!r} is {sym!r} itself: a {spec.model} of an instrument "
+                "on itself is refused; choose another benchmark (a broader index) or drop "
+                "these events"
+            )
+        bench_series[sym] = ser
+        labels.append(lab)
+    bench_label = ", ".join(dict.fromkeys(labels)) if labels else benchmark_label(spec.benchmark)
+    return bench_series, bench_label
 
 
 def _study_panel(
     spec: StudySpec,
-    prices: dict[str, pd.DataFrame],
+    prices: Mapping[str, pd.DataFrame],
     bench_series: dict[str, pd.Series | None] | None,
     measure: Any,
 ) -> ReturnPanel:

@@ -26,6 +26,7 @@ import pandas as pd
 
 from mktnews.errors import ConfigurationError, InvalidOptionError
 from mktnews.prices.base import has_contract_columns
+from mktnews.prices.blocks import PriceBlocks, segment_rows, segment_search
 from mktnews.vocab import INTRADAY_INTERVALS, ReturnType, check_option
 
 __all__ = [
@@ -487,6 +488,8 @@ class ReturnPanel:
         interval : str
         """
         check_option("returns", returns, ReturnType)
+        if isinstance(prices, PriceBlocks) and prices.intraday == (interval in INTRADAY_INTERVALS):
+            return cls._from_blocks(prices, returns=returns, benchmark=benchmark, interval=interval)
         symbols = tuple(prices)
         lengths = np.array([len(prices[s]) for s in symbols], dtype=np.int64)
         starts = np.zeros(len(symbols), dtype=np.int64)
@@ -495,8 +498,6 @@ class ReturnPanel:
         total = int(lengths.sum())
         stamps = np.full(total + 1, _INT_NA, dtype=np.int64)
         close = np.full(total + 1, np.nan)
-        ret = np.full(total + 1, np.nan)
-        market = np.full(total + 1, np.nan)
         # per instrument: its stamps and closes; the benchmark series each one uses (a
         # benchmark shared by several instruments is converted once)
         bench_conv: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -518,14 +519,88 @@ class ReturnPanel:
                         bser.to_numpy(dtype=np.float64, na_value=np.nan),
                     )
                 bench_rows.setdefault(id(bser), []).append(np.arange(sl.start, sl.stop))
+        return cls._finish(symbols, starts, lengths, stamps, close, bench_conv, bench_rows, returns, interval)
+
+    @classmethod
+    def _from_blocks(
+        cls,
+        prices: PriceBlocks,
+        *,
+        returns: str,
+        benchmark: Mapping[str, pd.Series | None] | None,
+        interval: str,
+    ) -> ReturnPanel:
+        """:meth:`from_prices` of blocks: their stamps and closes are the panel's rows (one
+        copy, no loop per instrument); each benchmark series is converted once."""
+        symbols = prices.symbols
+        lengths = prices.lengths.copy()
+        starts = np.cumsum(lengths) - lengths
+        total = int(lengths.sum())
+        # the blocks' rows in symbol order (as they are in blocks from one gather: a copy)
+        rows = slice(0, total) if np.array_equal(prices.starts, starts) else segment_rows(
+            prices.starts, prices.starts + lengths
+        )  # fmt: skip
+        stamps = np.empty(total + 1, dtype=np.int64)
+        close = np.empty(total + 1)
+        stamps[:total] = prices.stamps[rows]
+        close[:total] = prices.column("close")[rows]
+        stamps[total], close[total] = _INT_NA, np.nan
+        step = np.diff(stamps[:total]) <= 0
+        step[starts[starts > 0] - 1] = False  # a symbol's first row follows another's last
+        # the first instrument whose rows are not increasing (blocks from a source never are)
+        bad = len(symbols)
+        if step.any():
+            bad = int(np.searchsorted(starts, int(np.flatnonzero(step)[0]), side="right")) - 1
+        bench_conv: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        bench_rows: dict[int, list[np.ndarray]] = {}
+        users: dict[int, list[int]] = {}
+        for j, sym in enumerate(symbols if benchmark is not None else ()):  # per instrument: a look-up
+            if j >= bad:  # the refusals in the order of the instruments, as frame by frame
+                break
+            bser = benchmark.get(sym)  # type: ignore[union-attr]
+            if bser is None:
+                continue
+            if id(bser) not in bench_conv:
+                bench_conv[id(bser)] = (
+                    _ns_values(bser.index, interval, where=f"benchmark of {sym}"),
+                    bser.to_numpy(dtype=np.float64, na_value=np.nan),
+                )
+            users.setdefault(id(bser), []).append(j)
+        if bad < len(symbols):
+            raise ConfigurationError(f"prices of {symbols[bad]}: rows must be strictly increasing in time")
+        for key, js in users.items():  # per benchmark
+            sel = np.asarray(js, dtype=np.int64)
+            bench_rows[key] = [segment_rows(starts[sel], starts[sel] + lengths[sel])]
+        return cls._finish(symbols, starts, lengths, stamps, close, bench_conv, bench_rows, returns, interval)
+
+    @classmethod
+    def _finish(
+        cls,
+        symbols: tuple[str, ...],
+        starts: np.ndarray,
+        lengths: np.ndarray,
+        stamps: np.ndarray,
+        close: np.ndarray,
+        bench_conv: dict[int, tuple[np.ndarray, np.ndarray]],
+        bench_rows: dict[int, list[np.ndarray]],
+        returns: str,
+        interval: str,
+    ) -> ReturnPanel:
+        """The panel from its rows (stamps and closes, one sentinel row at the end) and each
+        benchmark's (stamps, closes) with the rows that use it: returns, benchmark returns
+        on the same intervals, the carried benchmark and the keys."""
+        total = len(stamps) - 1
+        market = np.full(total + 1, np.nan)
+        ret = np.full(total + 1, np.nan)
         # returns of every instrument in one pass over the concatenated closes; the first row
         # of each instrument has none (the pass related it to the previous instrument's last)
         bench_close = np.full(total + 1, np.nan)
         carried_close = np.full(total + 1, np.nan)
         for key, parts in bench_rows.items():  # loop per benchmark
-            rows = np.concatenate(parts)
-            bench_close[rows] = _align(*bench_conv[key], stamps[rows])
-            carried_close[rows] = _align_asof(*bench_conv[key], stamps[rows])
+            flat = np.concatenate(parts)
+            # every row (the rows of the instruments never repeat): a slice, no gather
+            rows = slice(0, total) if len(flat) == total else flat
+            bench_close[rows], carried_close[rows] = _align_both(*bench_conv[key], stamps[rows])
         bench_closed = np.isnan(bench_close) & np.isfinite(carried_close)
         market_carried = market
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -566,25 +641,18 @@ class ReturnPanel:
             codes, uniq = pd.factorize(symbols)
         else:
             codes, uniq = pd.factorize(np.asarray(symbols, dtype=object))
-        inst = np.full(len(t0), -1, dtype=np.int64)
-        pos = np.full(len(t0), -1, dtype=np.int64)
         where = {s: j for j, s in enumerate(self.symbols)}
-        order = np.argsort(codes, kind="stable")
-        bounds = np.searchsorted(codes[order], np.arange(len(uniq) + 1))
-        for u_i, sym in enumerate(uniq):  # loop per instrument
-            j = where.get(str(sym))
-            if j is None:
-                continue
-            sel = order[bounds[u_i] : bounds[u_i + 1]]
-            st = self.stamps[self.instrument_rows(j)]
-            if not len(st):
-                inst[sel] = j
-                continue
-            p = np.searchsorted(st, t0[sel])
-            pc = np.minimum(p, len(st) - 1)
-            hit = st[pc] == t0[sel]
-            inst[sel] = j
-            pos[sel] = np.where(hit, p, -1)
+        # per instrument named: its panel index (a look-up); then one search for all events
+        j_of = np.fromiter((where.get(str(u), -1) for u in uniq), dtype=np.int64, count=len(uniq))
+        inst = np.append(j_of, -1)[codes]  # code -1 (a missing symbol): not in the panel
+        pos = np.full(len(t0), -1, dtype=np.int64)
+        ev = np.flatnonzero(inst >= 0)
+        if len(ev):
+            a = self.starts[inst[ev]]
+            n = self.lengths[inst[ev]]
+            p = segment_search(self.stamps, a, a + n, t0[ev]) - a
+            hit = (n > 0) & (self.stamps[a + np.minimum(p, np.maximum(n - 1, 0))] == t0[ev])
+            pos[ev] = np.where(hit, p, -1)
         return inst, pos
 
     def gather(self, inst: np.ndarray, pos: np.ndarray, offsets: np.ndarray) -> Gathered:
@@ -641,6 +709,38 @@ def _align(src_stamps: np.ndarray, values: np.ndarray, stamps: np.ndarray) -> np
     hit = src_stamps[p] == stamps
     out[hit] = values[p[hit]]
     return out
+
+
+def _align_both(
+    src_stamps: np.ndarray, values: np.ndarray, stamps: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(_align(...), _align_asof(...))`` of the same arguments; for midnight stamps over
+    a span of few days both come from one table of the days (the last finite value at or
+    before each day carried forward by a running maximum of positions)."""
+    if not len(src_stamps) or not len(stamps) or (src_stamps % _NS_PER_DAY).any():
+        return _align(src_stamps, values, stamps), _align_asof(src_stamps, values, stamps)
+    lo = int(src_stamps[0])
+    span = (int(src_stamps[-1]) - lo) // _NS_PER_DAY + 1
+    if span > 4 * (len(src_stamps) + len(stamps)):
+        return _align(src_stamps, values, stamps), _align_asof(src_stamps, values, stamps)
+    rel = stamps - lo
+    want = rel // _NS_PER_DAY
+    if (want * _NS_PER_DAY != rel).any():  # a stamp within a day: the searches
+        return _align(src_stamps, values, stamps), _align_asof(src_stamps, values, stamps)
+    day = (src_stamps - lo) // _NS_PER_DAY
+    fin = np.isfinite(values)
+    table = np.full(span + 1, np.nan)  # the last day: "outside" (NaN)
+    table[day] = values
+    last = np.full(span + 1, -1, dtype=np.int64)  # per day: position of the last finite value
+    last[day[fin]] = np.arange(int(fin.sum()))
+    np.maximum.accumulate(last[:span], out=last[:span])
+    if fin.any():  # nothing is carried past the last finite value
+        last[int(day[fin][-1]) + 1 :] = -1
+    # days outside the benchmark's span look up the "outside" day
+    w = np.where((want >= 0) & (want < span), want, span)
+    at = last[w]
+    carried = np.where(at >= 0, values[fin][np.maximum(at, 0)] if fin.any() else np.nan, np.nan)
+    return table[w], carried
 
 
 def _align_asof(src_stamps: np.ndarray, values: np.ndarray, stamps: np.ndarray) -> np.ndarray:
