@@ -113,7 +113,7 @@ COMPONENTS: tuple[tuple[str, str, str], ...] = (
     ("mktnews.articles", "assemble", "read: assembly of the frames (articles.assemble)"),
     ("mktnews.study", "study_events_frame", "study: checks of the events frame (study.study_events_frame)"),
     ("mktnews.study", "cluster_events", "study: collapse (study.cluster_events)"),
-    ("mktnews.study", "_load_history", "study: prices (study._load_history)"),
+    ("mktnews.study", "_study_prices", "study: prices (study._study_prices)"),
     ("mktnews.study", "_kernel", "study: windows, model, CARs (study._kernel)"),
     ("mktnews.inference", "run_tests", "study: all tests (inference.run_tests)"),
     (

@@ -1159,53 +1159,6 @@ class _Block:
     base: np.ndarray
 
 
-def _align_daily(
-    pub: np.ndarray,
-    sess: SessionArrays | None,
-    d: _Daily | None,
-    calendar_based: bool,
-    local_dates: np.ndarray | None = None,
-) -> _Block:
-    m = len(pub)
-    known = pub != _INAT
-    status = np.where(known, _NO_DATA, _NO_PUB).astype(np.int8)
-    state = np.full(m, -1, dtype=np.int8)
-    t0 = np.full(m, _INAT, dtype=np.int64)
-    session = np.full(m, _INAT, dtype=np.int64)
-    base = np.full(m, np.nan)
-    if d is not None and d.n == 0:  # the source has no bars near these publications
-        status[known] = _OUTSIDE
-    if sess is None or len(sess) == 0:
-        return _Block(status, state, t0, session, base)
-    pos, state = find_sessions(pub, sess, local_dates)
-    n = len(sess)
-    inside = known & (pos < n)
-    S = np.full(m, _INAT, dtype=np.int64)
-    S[inside] = sess.dates[pos[inside]]
-    if d is None or d.n == 0:
-        return _Block(status, state, t0, session, base)
-    j = np.searchsorted(d.dates, S, side="left")
-    jc = np.minimum(j, d.n - 1)
-    in_data = inside & (j < d.n) & (d.dates[jc] == S)
-    outside = known & (~inside | (d.dates[0] > S) | (d.dates[-1] < S))
-    # published before the first session the calendar (or the data) knows opened: the
-    # first session after publication is unknown, so day 0 is not that first session
-    before = known & (pub < sess.opens[0])
-    outside |= before
-    gap = known & ~outside & ~in_data
-    status[known] = _OK
-    status[gap] = _GAP
-    status[outside] = _OUTSIDE
-    if calendar_based:  # the data may reach back further than the exchange calendar
-        status[before] = _BEFORE_CALENDAR
-    keep = known & ~outside
-    t0[keep] = S[keep]
-    session[keep] = S[keep]
-    has_prev = keep & (j >= 1)
-    base[has_prev] = d.close[j[has_prev] - 1]
-    return _Block(status, state, t0, session, base)
-
-
 def _align_intraday(
     pub: np.ndarray,
     sess: SessionArrays | None,
@@ -1361,6 +1314,19 @@ def _queries(
     )
 
 
+def _printed_status(
+    change: np.ndarray, pct: np.ndarray, level: np.ndarray, zero: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(printed, zero box, initial snapshot status) of rows: ``no_snapshot`` where the box
+    prints nothing, ``zero`` for a 0.0000 box, else ``no_data`` until a check says more."""
+    printed = ~(np.isnan(change) & np.isnan(pct) & np.isnan(level))
+    is_zero = printed & (zero | (change == 0) | (pct == 0))
+    st = np.full(len(change), _M_NODATA, dtype=np.int8)
+    st[~printed] = _M_NOSNAP
+    st[is_zero] = _M_ZERO
+    return printed, is_zero, st
+
+
 def _check_boxes(
     qc: np.ndarray,
     qp: np.ndarray,
@@ -1374,11 +1340,7 @@ def _check_boxes(
 ) -> _BoxCheck:
     """Snapshot columns of the events frame for one instrument's rows."""
     m = len(qc)
-    printed = ~(np.isnan(qc) & np.isnan(qp) & np.isnan(ql))
-    is_zero = printed & (zero | (qc == 0) | (qp == 0))
-    st = np.full(m, _M_NODATA, dtype=np.int8)
-    st[~printed] = _M_NOSNAP
-    st[is_zero] = _M_ZERO
+    printed, is_zero, st = _printed_status(qc, qp, ql, zero)
     chg = np.full(m, np.nan)
     pct = np.full(m, np.nan)
     matched = np.full(m, _INAT, dtype=np.int64)
@@ -1738,7 +1700,7 @@ def _status_all(
     p: np.ndarray, codes: np.ndarray, dd: _DailyAll, d0: _Day0, calendar_based: np.ndarray
 ) -> tuple[_Block, np.ndarray, np.ndarray]:
     """Status, t0, day 0's session and base price of every row (the rule of
-    :func:`_align_daily`, vectorised over instruments), with whether day 0 is a data row
+    the daily rule, vectorised over instruments), with whether day 0 is a data row
     and its row number in ``dd``."""
     m = len(codes)
     known = p != _INAT
@@ -1796,11 +1758,7 @@ def _boxes_all(
     day 0 at once; :func:`_check_boxes` for each instrument that has a box to match."""
     chg_r, pct_r, lvl_r, zero_r = rows.change[order], rows.pct[order], rows.level[order], rows.zero[order]
     m = len(order)
-    printed = ~(np.isnan(chg_r) & np.isnan(pct_r) & np.isnan(lvl_r))
-    is_zero = printed & (zero_r | (chg_r == 0) | (pct_r == 0))
-    st = np.full(m, _M_NODATA, dtype=np.int8)
-    st[~printed] = _M_NOSNAP
-    st[is_zero] = _M_ZERO
+    printed, is_zero, st = _printed_status(chg_r, pct_r, lvl_r, zero_r)
     chg = np.full(m, np.nan)
     pct = np.full(m, np.nan)
     chg[in_data] = dd.change[g[in_data]]
@@ -1988,7 +1946,7 @@ def _align_intraday_each(
     failed = _prefetch(source, prices, groups, symbols, pub, interval)
     for code, idx in groups:  # per instrument
         idx, blk, box = _align_instrument(
-            symbols[code], by_symbol[symbols[code]], idx, pub, None, day_prec, rows, texts,
+            symbols[code], by_symbol[symbols[code]], idx, pub, day_prec, rows, texts,
             interval, source, prices, errors, failed,
         )
         for name, values in (("status", blk.status), ("state", blk.state), ("t0", blk.t0), ("base", blk.base),
@@ -2010,11 +1968,7 @@ def _mark_unknown(rows: Any, unknown: np.ndarray, arrays: dict[str, np.ndarray])
     """Statuses of the rows without a known instrument (their box: none, zero or no data)."""
     if not unknown.any():
         return
-    printed = ~(np.isnan(rows.change) & np.isnan(rows.pct) & np.isnan(rows.level))
-    is_zero = printed & (rows.zero | (rows.change == 0) | (rows.pct == 0))
-    arrays["snap_st"][unknown] = np.where(
-        ~printed[unknown], _M_NOSNAP, np.where(is_zero[unknown], _M_ZERO, _M_NODATA)
-    )
+    arrays["snap_st"][unknown] = _printed_status(rows.change, rows.pct, rows.level, rows.zero)[2][unknown]
     arrays["status"][unknown] = _UNKNOWN
 
 
@@ -2023,7 +1977,6 @@ def _align_instrument(
     inst: Any,
     idx: np.ndarray,
     pub: np.ndarray,
-    local_all: np.ndarray | None,
     day_prec: np.ndarray,
     rows: Any,
     texts: Any,
@@ -2033,14 +1986,12 @@ def _align_instrument(
     errors: dict[str, str],
     failed: Any,
 ) -> tuple[np.ndarray, Any, Any]:
-    """Day 0, market state and base price of one instrument's rows ``idx`` (re-ordered by
-    publication; returned), and the check of their boxes against the daily closes."""
-    intraday = interval != "1d"
+    """Intraday day 0, market state and base price of one instrument's rows ``idx``
+    (re-ordered by publication; returned), and the check of their boxes against the daily
+    closes (daily alignment: :func:`_align_daily_all`, every instrument at once)."""
     idx = idx[np.argsort(pub[idx], kind="stable")]  # sorted needles search faster
     p = pub[idx]
-    local = None if local_all is None else local_all[idx]
-    if day_prec[idx].any():
-        local = None  # publications moved to local midnight: their dates are recomputed
+    if day_prec[idx].any():  # publications moved to local midnight
         d = day_prec[idx] & (p != _INAT)
         p = p.copy()
         midnight = pd.DatetimeIndex(p[d].view("M8[ns]")).tz_localize(inst.tz, nonexistent="shift_forward", ambiguous=False)
@@ -2049,33 +2000,22 @@ def _align_instrument(
     cal = _calendar_arrays(inst)
     daily: _Daily | None = None
     window_mask = None
-    sess_d: SessionArrays | None = cal
-    needs_daily = not intraday or bool(
-        (~(np.isnan(rows.change[idx]) & np.isnan(rows.pct[idx]) & np.isnan(rows.level[idx]))).any()
-    )
-    if win is not None and needs_daily:
+    printed = ~(np.isnan(rows.change[idx]) & np.isnan(rows.pct[idx]) & np.isnan(rows.level[idx]))
+    if win is not None and printed.any():  # daily closes only to check printed boxes
         lo = win[0].tz_localize(None).normalize()
         hi = win[1].tz_localize(None).normalize()
-        frame = _get_prices(
-            symbol, lo, hi, "1d", source, None if intraday else prices, errors,
-            label=symbol if not intraday else f"{symbol} [1d]", failed=None if intraday else failed,
-        )
+        frame = _get_prices(symbol, lo, hi, "1d", source, None, errors, label=f"{symbol} [1d]")
         if frame is not None:
-            if cal is None:
-                sess_d = _data_session_arrays(pd.DatetimeIndex(frame.index), inst.tz)
             daily = _daily_table(frame, cal.dates if cal is not None else None)
             window_mask = (daily.dates >= lo.value) & (daily.dates <= hi.value)
-    if not intraday:
-        blk = _align_daily(p, sess_d, daily, cal is not None, local)
+    bars = None
+    iwin = _window(p, INTRADAY_MARGIN)
+    if iwin is not None:
+        bars = _get_prices(symbol, iwin[0], iwin[1], interval, source, prices, errors, failed=failed)
+    if cal is not None:
+        blk = _align_intraday(p, cal, bars, interval)
     else:
-        bars = None
-        iwin = _window(p, INTRADAY_MARGIN)
-        if iwin is not None:
-            bars = _get_prices(symbol, iwin[0], iwin[1], interval, source, prices, errors, failed=failed)
-        if cal is not None:
-            blk = _align_intraday(p, cal, bars, interval)
-        else:
-            blk = _align_intraday_bars_only(p, bars, interval, inst.tz)
+        blk = _align_intraday_bars_only(p, bars, interval, inst.tz)
     box = _check_boxes(
         rows.change[idx], rows.pct[idx], rows.level[idx], texts.code[idx], texts,
         rows.zero[idx], blk.session, daily, window_mask,
