@@ -1005,6 +1005,8 @@ def _correlate_sparse(
     left = np.where(swap, pj, pi)
     right = np.where(swap, pi, pj)
     d = np.minimum(base[right] - base[left], width)  # d = width: no common date
+    if complete and width == x.shape[1] and bool((np.diff(codes, axis=1) == 1).all()):
+        return _correlate_runs(x - mean[:, None], left, right, d)
     pad = int(d.max())
     stride = width + pad + 1  # the last column collects the cells without a date
     table = np.full((n, stride), np.nan)
@@ -1040,6 +1042,50 @@ def _correlate_sparse(
             rho[sl] = np.clip(np.where((n_ij >= 2) & (den > 0), cov / den, np.nan), -1.0, 1.0)
             common[sl] = np.rint(n_ij).astype(np.int64)
     return rho, common
+
+
+def _correlate_runs(
+    xc: FloatArray, left: IntArray, right: IntArray, d: IntArray
+) -> tuple[FloatArray, IntArray]:
+    """:func:`_correlate_sparse` when every row is a complete run of consecutive calendar
+    positions of one length ``L`` (one calendar, no missing residual): the common dates of
+    a pair are the left row's positions ``d..L-1`` and the right row's ``0..L-1-d``. The
+    sums of each side over them come from running sums of the rows (no pass over the
+    pairs' cells); only the cross products are summed per pair, over a row of the left
+    event shifted by ``d`` against a row of the right one, zeros past the left row's end.
+    ``xc`` holds the centred residuals.
+    """
+    n, width = xc.shape
+    pad = int(d.max())
+    stride = width + pad
+    table = np.zeros((n, stride))
+    table[:, :width] = xc
+    run = np.zeros((n, width + 1))
+    np.cumsum(xc, axis=1, out=run[:, 1:])
+    run2 = np.zeros((n, width + 1))
+    np.cumsum(xc * xc, axis=1, out=run2[:, 1:])
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    rows = sliding_window_view(table.ravel(), width)
+    first_left = left * stride + d
+    first_right = right * stride
+    n_ij = (width - d).astype(np.float64)
+    sx_i = run[left, width] - run[left, d]
+    sxx_i = run2[left, width] - run2[left, d]
+    sx_j = run[right, width - d]
+    sxx_j = run2[right, width - d]
+    sxy = np.empty(left.size)
+    step = max(1, min(_PAIR_BLOCK_CELLS, _PAIR_CHUNK_CELLS) // max(width, 1))
+    for s0 in range(0, left.size, step):  # chunks of pairs
+        sl = slice(s0, s0 + step)
+        sxy[sl] = np.einsum("ij,ij->i", rows[first_left[sl]], rows[first_right[sl]])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = sxy - sx_i * sx_j / n_ij
+        var_i = sxx_i - sx_i * sx_i / n_ij
+        var_j = sxx_j - sx_j * sx_j / n_ij
+        den = np.sqrt(var_i * var_j)
+        rho = np.clip(np.where((n_ij >= 2) & (den > 0), cov / den, np.nan), -1.0, 1.0)
+    return rho, np.rint(n_ij).astype(np.int64)
 
 
 def _calendar_positions(keys: IntArray, ok: BoolArray) -> tuple[IntArray, IntArray, int]:

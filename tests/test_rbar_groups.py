@@ -112,3 +112,56 @@ def test_rbar_falls_back_to_pairs_when_dates_have_gaps() -> None:
     assert inference._rbar_by_groups(inp, np.arange(p0.size), 30) is not None
     got = mean_pairwise_correlation(inp)
     assert got[0] == pytest.approx(want[0], rel=1e-12)
+
+
+@pytest.mark.parametrize("gap", [False, True])
+def test_rbar_pairs_of_spread_events_equal_plain_corrcoef(gap: bool) -> None:
+    # 300 events on distinct days spread over 3,000 keys: pair by pair (the sparse path).
+    # Every row a run of consecutive keys: the common dates of a pair come from running sums
+    # (_correlate_runs); one row with a missing date: the table of cells with NaN
+    rng = np.random.default_rng(11)
+    days = np.sort(rng.choice(np.arange(1000, 4000), 300, replace=False))
+    inp, p0 = make({int(d): 1 for d in days})
+    want = reference(inp, p0, 30)
+    if gap:
+        est, keys = inp.est_ar.copy(), inp.est_keys.copy()
+        keys[7, 50], est[7, 50] = -1, np.nan
+        inp = TestInput(**{**inp.__dict__, "est_ar": est, "est_keys": keys})
+        # the plain reference with that date left out of event 7's pairs
+        L = est.shape[1]
+        num, pairs, left = 0.0, 0, 0
+        W = WIN[1] - WIN[0] + 1
+        for a in range(p0.size):
+            for b in range(a + 1, p0.size):
+                d = int(p0[b] - p0[a])
+                pairs += 1
+                if d >= W:
+                    continue
+                ka, kb = inp.est_keys[a], inp.est_keys[b]
+                common = np.intersect1d(ka[ka >= 0], kb[kb >= 0])
+                xa = inp.est_ar[a][np.isin(ka, common)]
+                xb = inp.est_ar[b][np.isin(kb, common)]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    r = np.corrcoef(xa, xb)[0, 1]
+                if common.size < 30 or not np.isfinite(r):
+                    left += 1
+                    continue
+                num += r * (W - d) / W
+        assert L == 110
+        want = (num / (pairs - left), pairs - left, left)
+    calls: list[int] = []
+    real = inference._correlate_runs
+
+    def spy(*a: object) -> object:
+        calls.append(1)
+        return real(*a)  # type: ignore[arg-type]
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(inference, "_correlate_runs", spy)
+    try:
+        got = mean_pairwise_correlation(inp)
+    finally:
+        mp.undo()
+    assert calls == ([] if gap else [1])
+    assert got[1:] == want[1:]
+    assert got[0] == pytest.approx(want[0], rel=1e-12, abs=1e-15)
