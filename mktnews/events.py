@@ -904,7 +904,8 @@ def _event_rows(
     memo: dict[Any, Instrument | None] = {}  # each distinct name resolved once per call
 
     def resolve(name: Any) -> Instrument | None:
-        key = (type(name), name)
+        # a str subclass (numpy's str_) is the same name as the str
+        key = (str, str(name)) if isinstance(name, str) else (type(name), name)
         if key not in memo:
             memo[key] = resolve_box_name(name, prices)
         return memo[key]

@@ -602,7 +602,8 @@ def mean_pairwise_correlation(
     grouped = _rbar_by_groups(inp, idx, min_overlap)
     if grouped is not None:
         return grouped
-    found = _sharing_pairs(inp.evt_keys[idx], np.isfinite(inp.ar[idx]))
+    wkeys, wfin = inp.evt_keys[idx], np.isfinite(inp.ar[idx])
+    found = _sharing_pairs(wkeys, wfin) if correlations is None else correlations.sharing(wkeys, wfin)
     if found is None:
         return 0.0, total, 0
     pi, pj, shared, w_i, sparse, block = found
@@ -795,16 +796,30 @@ class PairCorrelations:
         self._rho: FloatArray = np.zeros(0)
         self._common: IntArray = empty
         self._built = False
+        self._found: tuple[IntArray, IntArray, IntArray, FloatArray, bool, int] | None = None
         if self.n < _GROUPED_RBAR_MIN_EVENTS:
             self._build()  # else on the first look-up: r̄ by groups of events needs no pairs
 
     def _build(self) -> None:
         self._built = True
-        found = _sharing_pairs(*self._span)
+        found = self._found = _sharing_pairs(*self._span)
         if found is not None and found[0].size:
             pi, pj, _, _, sparse, block = found
             rho, common = _correlate(self.est_ar, self.est_keys, pi, pj, sparse, block)
             self._store(pi, pj, rho, common)
+
+    def sharing(
+        self, wkeys: IntArray, wfin: BoolArray
+    ) -> tuple[IntArray, IntArray, IntArray, FloatArray, bool, int] | None:
+        """``_sharing_pairs(wkeys, wfin)`` (the pairs of rows whose window dates meet), taken
+        from the build when it read the same dates (a window that is the whole span)."""
+        span_keys, span_ok = self._span
+        if self._built and wkeys.shape == span_keys.shape:
+            a = wfin & (wkeys >= 0)
+            b = span_ok & (span_keys >= 0)
+            if np.array_equal(a, b) and np.array_equal(wkeys[a], span_keys[b]):
+                return self._found
+        return _sharing_pairs(wkeys, wfin)
 
     def _store(self, pi: IntArray, pj: IntArray, rho: FloatArray, common: IntArray) -> None:
         codes = np.concatenate([self._codes, self._code(pi, pj)])

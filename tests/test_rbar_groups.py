@@ -165,3 +165,44 @@ def test_rbar_pairs_of_spread_events_equal_plain_corrcoef(gap: bool) -> None:
     assert calls == ([] if gap else [1])
     assert got[1:] == want[1:]
     assert got[0] == pytest.approx(want[0], rel=1e-12, abs=1e-15)
+
+
+def _plain_rbar(inp: TestInput, min_overlap: int = 30) -> tuple[float, int, int]:
+    """r̄ pair by pair: shared window dates / sqrt(W_i W_j) times np.corrcoef on the common
+    estimation dates; pairs without a shared date count with weight 0."""
+    n = inp.est_ar.shape[0]
+    num, counted, left = 0.0, 0, 0
+    for a in range(n):
+        wa = inp.evt_keys[a][np.isfinite(inp.ar[a]) & (inp.evt_keys[a] >= 0)]
+        for b in range(a + 1, n):
+            wb = inp.evt_keys[b][np.isfinite(inp.ar[b]) & (inp.evt_keys[b] >= 0)]
+            shared = np.intersect1d(wa, wb).size
+            if shared == 0:
+                counted += 1
+                continue
+            common, ia, ib = np.intersect1d(inp.est_keys[a], inp.est_keys[b], return_indices=True)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                r = np.corrcoef(inp.est_ar[a, ia], inp.est_ar[b, ib])[0, 1]
+            if common.size < min_overlap or not np.isfinite(r):
+                left += 1
+                continue
+            counted += 1
+            num += r * shared / np.sqrt(wa.size * wb.size)
+    return num / counted, counted, left
+
+
+def test_rbar_of_windows_with_correlations_built_once_equals_plain_loop() -> None:
+    # correlations built on the span (-5, 5) and reused: for the window that is the span
+    # (its pairs taken from the build) and for the narrower (0, 1) (its pairs searched anew)
+    rng = np.random.default_rng(5)
+    days = np.sort(rng.choice(np.arange(1000, 2500), 200, replace=False))
+    inp, _ = make({int(d): 1 for d in days})
+    pc = inference.PairCorrelations(inp.est_ar, inp.est_keys, inp.evt_keys, np.isfinite(inp.ar))
+    sub = slice(5, 7)  # days 0 and 1 of the window (-5, 5)
+    narrow = TestInput(**{**inp.__dict__, "ar": inp.ar[:, sub], "sd_ar": inp.sd_ar[:, sub],
+                          "evt_keys": inp.evt_keys[:, sub], "window": (0, 1)})  # fmt: skip
+    for case in (inp, narrow):
+        want = _plain_rbar(case)
+        got = mean_pairwise_correlation(case, correlations=pc)
+        assert got[1:] == want[1:]
+        assert got[0] == pytest.approx(want[0], rel=1e-12, abs=1e-15)

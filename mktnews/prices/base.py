@@ -624,16 +624,21 @@ def _batch_refusals(
     for k, g in enumerate(got):  # per frame: a dictionary look-up
         users.append(first_of.setdefault(id(g[3]), k))
     distinct = sorted(set(users))
-    ns = np.concatenate([got[k][0] for k in distinct]) if distinct else np.empty(0, np.int64)
-    lengths = np.array([len(got[k][0]) for k in distinct], dtype=np.int64)
+    if len(distinct) == n:  # every frame its own index: the blocks' stamps are theirs
+        ns, lengths = blocks.stamps, blocks.lengths
+    else:
+        ns = np.concatenate([got[k][0] for k in distinct]) if distinct else np.empty(0, np.int64)
+        lengths = np.array([len(got[k][0]) for k in distinct], dtype=np.int64)
     ends = np.cumsum(lengths)
-    wrong = ns == _NAT_NS
+    heads = (ends - lengths)[lengths > 0]
+    # NaT (the smallest int64) past a frame's first row is a step down, found below
+    wrong = np.zeros(len(ns), dtype=bool)
+    wrong[heads] = ns[heads] == _NAT_NS
     if not intraday:
         wrong |= (ns % _DAY_NS) != 0
     if len(ns) > 1:
         step = ns[1:] <= ns[:-1]
-        cut = ends[:-1][ends[:-1] > 0] - 1  # a frame's last row against the next one's first
-        step[cut[cut < len(step)]] = False
+        step[heads[heads > 0] - 1] = False  # a frame's last row against the next one's first
         wrong[1:] |= step
     if wrong.any():
         owners = np.asarray(distinct)[np.searchsorted(ends, np.flatnonzero(wrong), side="right")]
