@@ -444,9 +444,30 @@ def infer_instrument(symbol: str) -> Instrument | None:
     s = str(symbol).strip()
     if not s or len(s) > 20:
         return None
+    hit = _INFERRED.get(s)
+    if hit is not None:
+        inst, sfx, dep = hit
+        # the rule's table entry as it is now (the suffix table can change)
+        if dep == (_SUFFIXES.get(sfx) if sfx else BARE_SYMBOL_CALENDAR):
+            return inst
     m = _SUFFIXED.match(s)
-    if m is not None:
-        sfx = m.group("sfx")
+    sfx = m.group("sfx") if m is not None else ""
+    inst = _infer(s, sfx)
+    if len(_INFERRED) >= _INFERRED_MAX:
+        _INFERRED.clear()
+    _INFERRED[s] = (inst, sfx, _SUFFIXES.get(sfx) if sfx else BARE_SYMBOL_CALENDAR)
+    return inst
+
+
+#: infer_instrument's answers by name, with the table entry each rests on (checked on use)
+_INFERRED: dict[str, tuple[Instrument | None, str, tuple[str, str, str] | None]] = {}
+_INFERRED_MAX = 100_000
+
+
+def _infer(s: str, sfx: str) -> Instrument | None:
+    """:func:`infer_instrument` of a stripped name of at most 20 characters and its suffix
+    (``""`` when it has none of the ``BASE.SFX`` shape)."""
+    if sfx:
         with _lock:
             hit = _SUFFIXES.get(sfx)
         if hit is None:

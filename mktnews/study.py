@@ -996,7 +996,7 @@ def _study_prices(
     and its benchmark's series (None without a benchmark) with the benchmark label of the
     options."""
     sym_code, sym_uniq = pd.factorize(cols["symbol"])  # in order of first appearance
-    symbols = [str(x) for x in sym_uniq]
+    symbols = [str(x) for x in sym_uniq.tolist()]
     bench_map = _benchmark_map(spec, symbols, events)
     before = max(-spec.estimation.start, -spec.span.start, 0) + 1
     after = max(spec.span.end, 0)

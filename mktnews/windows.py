@@ -643,7 +643,7 @@ class ReturnPanel:
             codes, uniq = pd.factorize(np.asarray(symbols, dtype=object))
         where = {s: j for j, s in enumerate(self.symbols)}
         # per instrument named: its panel index (a look-up); then one search for all events
-        j_of = np.fromiter((where.get(str(u), -1) for u in uniq), dtype=np.int64, count=len(uniq))
+        j_of = np.fromiter((where.get(str(u), -1) for u in uniq.tolist()), dtype=np.int64, count=len(uniq))
         inst = np.append(j_of, -1)[codes]  # code -1 (a missing symbol): not in the panel
         pos = np.full(len(t0), -1, dtype=np.int64)
         ev = np.flatnonzero(inst >= 0)

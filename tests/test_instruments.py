@@ -252,10 +252,17 @@ def test_register_suffix_extends_the_table() -> None:
         assert ".SZ" in set(suffix_table()["suffix"])
         with pytest.raises(mktnews.InvalidOptionError, match="already maps to XSHG"):
             register_suffix("SZ", "XHKG")
+        # a replaced entry is what the next resolution follows (answers are remembered
+        # with the table entry they rest on)
+        register_suffix(".SZ", "XHKG", currency="HKD", replace=True)
+        inst = resolve_instrument("000001.SZ")
+        assert (inst.calendar, inst.tz, inst.currency) == ("XHKG", "Asia/Hong_Kong", "HKD")
     finally:
         from mktnews import instruments as reg
 
         reg._SUFFIXES.pop(".SZ")
+    with pytest.raises(UnknownInstrumentError):
+        resolve_instrument("000001.SZ")
     with pytest.raises(mktnews.InvalidOptionError, match="calendar"):
         register_suffix(".QQ", "NOPE")
     with pytest.raises(mktnews.InvalidOptionError, match="runs in Europe/Berlin"):
