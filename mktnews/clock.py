@@ -89,7 +89,7 @@ from mktnews.inference import run_tests
 from mktnews.instruments import resolve_instrument
 from mktnews.labels import ClockWindowLabel
 from mktnews.prices.base import PriceSource, load_prices, validate_bars
-from mktnews.results import EventStudyResults
+from mktnews.results import EventStudyResults, params_key_columns
 from mktnews.spec import CI_LEVEL, StudySpec, benchmark_label, needs_estimation, spec_options
 from mktnews.vocab import BAR_NS
 
@@ -919,12 +919,7 @@ def _params_frame(
         n_bars = np.maximum(n_bars, w.n_bars)
     return pd.DataFrame(
         {
-            "event_id": table["event_id"],
-            "group": table["group"],
-            "symbol": table["symbol"],
-            "t0": table["t0"],
-            "n_articles": table["n_articles"],
-            "article_ids": table["article_ids"],
+            **params_key_columns(table),
             "status": pd.array(status, dtype="str"),
             "alpha": np.full(n, np.nan),
             "beta": np.full(n, beta),

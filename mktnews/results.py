@@ -69,10 +69,12 @@ if TYPE_CHECKING:
 __all__ = [
     "CAAR_COLUMNS",
     "CAR_COLUMNS",
+    "PARAMS_KEY_COLUMNS",
     "PLACEBO_COLUMNS",
     "TEST_COLUMNS",
     "EventStudyResults",
     "Summary",
+    "params_key_columns",
 ]
 
 CAR_COLUMNS: tuple[str, ...] = (
@@ -84,6 +86,14 @@ CAAR_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 TEST_COLUMNS: tuple[str, ...] = ("group", "window", "test", "statistic", "p_value", "n", "convention")
 PLACEBO_COLUMNS: tuple[str, ...] = ("group", "window", "draw", "caar")
+#: The columns that open ``params`` (one row per event), in this order.
+PARAMS_KEY_COLUMNS: tuple[str, ...] = ("event_id", "group", "symbol", "t0", "n_articles", "article_ids")
+
+
+def params_key_columns(table: Mapping[str, Any]) -> dict[str, Any]:
+    """The opening columns of a ``params`` frame (:data:`PARAMS_KEY_COLUMNS`) from the
+    events' table, followed by ``status``: the engine's and the clock's frames share them."""
+    return {c: table[c] for c in PARAMS_KEY_COLUMNS}
 
 _FRAMES = ("events", "abnormal", "car", "caar", "tests", "params", "placebo")
 

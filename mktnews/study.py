@@ -84,7 +84,7 @@ from mktnews.measures import (
 from mktnews.models import ModelFit, fit_model, needs_benchmark, registered_model
 from mktnews.prices.base import PriceSource, load_prices, validate_bars
 from mktnews.prices.blocks import PriceBlocks
-from mktnews.results import EventStudyResults
+from mktnews.results import EventStudyResults, params_key_columns
 from mktnews.spec import (
     CI_LEVEL,
     DEFAULT_OPTIONS,
@@ -1248,12 +1248,7 @@ def _params_frame(table: Mapping[str, Any], comp: _Computed, spec: StudySpec) ->
     f = comp.fit
     return pd.DataFrame(
         {
-            "event_id": table["event_id"],
-            "group": table["group"],
-            "symbol": table["symbol"],
-            "t0": table["t0"],
-            "n_articles": table["n_articles"],
-            "article_ids": table["article_ids"],
+            **params_key_columns(table),
             "status": pd.array(comp.status, dtype="str"),
             "alpha": f.alpha,
             "beta": f.beta,
