@@ -45,6 +45,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -222,14 +223,26 @@ def md_versions(names: list[str]) -> list[str]:
     return [f"{n} {md.version(n)}" for n in names]
 
 
-def _median_time(fn: Callable[[], Any], runs: int) -> tuple[float, float, float, Any]:
-    times, res = [], None
+@dataclass(frozen=True)
+class Timed:
+    """Medians (and range) of the wall-clock seconds of runs, and the median process CPU
+    seconds (steadier than wall clock when the cores are shared)."""
+
+    med: float
+    lo: float
+    hi: float
+    cpu: float
+
+
+def _median_time(fn: Callable[[], Any], runs: int) -> tuple[Timed, Any]:
+    times, cpus, res = [], [], None
     for _ in range(runs):
         gc.collect()
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         res = fn()
         times.append(time.perf_counter() - t)
-    return statistics.median(times), min(times), max(times), res
+        cpus.append(time.process_time() - c)
+    return Timed(statistics.median(times), min(times), max(times), statistics.median(cpus)), res
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -250,18 +263,18 @@ def main(argv: list[str] | None = None) -> int:
     mktnews_end_to_end({k: frames[k] for k in ["MKT", *few["instrument"]]}, few, "default")
     numpy_floor(frames, few)
 
-    rows: list[tuple[str, float, float, float]] = []
-    med, lo, hi, res = _median_time(lambda: mktnews_end_to_end(frames, table, "default"), ns.runs)
-    rows.append(("mktnews, articles table -> results, incl. FrameSource (default tests)", med, lo, hi))
-    med, lo, hi, res_none = _median_time(lambda: mktnews_end_to_end(frames, table, None), ns.runs)
-    rows.append(("mktnews, articles table -> results, incl. FrameSource (tests=None)", med, lo, hi))
+    rows: list[tuple[str, Timed]] = []
+    tm, res = _median_time(lambda: mktnews_end_to_end(frames, table, "default"), ns.runs)
+    rows.append(("mktnews, articles table -> results, incl. FrameSource (default tests)", tm))
+    tm, res_none = _median_time(lambda: mktnews_end_to_end(frames, table, None), ns.runs)
+    rows.append(("mktnews, articles table -> results, incl. FrameSource (tests=None)", tm))
     # with each peer's own test set (the peers compute these tests too): like for like
     for label, names in PEER_TEST_SETS:
-        med, lo, hi, _ = _median_time(lambda names=names: mktnews_end_to_end(frames, table, list(names)), ns.runs)
-        rows.append((f"mktnews, articles table -> results, incl. FrameSource ({label})", med, lo, hi))
+        tm, _ = _median_time(lambda names=names: mktnews_end_to_end(frames, table, list(names)), ns.runs)
+        rows.append((f"mktnews, articles table -> results, incl. FrameSource ({label})", tm))
     n_ours = len(rows)
-    med, lo, hi, floor = _median_time(lambda: numpy_floor(frames, table), ns.runs)
-    rows.append(("numpy floor incl. the wide matrix from the frames", med, lo, hi))
+    tm, floor = _median_time(lambda: numpy_floor(frames, table), ns.runs)
+    rows.append(("numpy floor incl. the wide matrix from the frames", tm))
     peers = [p for p in ("eventstudy", "statspai") if importlib.util.find_spec(p) is not None]
     peer_cars: dict[str, pd.Series] = {}
     if "eventstudy" in peers:
@@ -269,14 +282,14 @@ def main(argv: list[str] | None = None) -> int:
 
         folder = Path(tempfile.mkdtemp(prefix="bench_firms_"))
         eventstudy_end_to_end(frames, table.iloc[:5], folder)  # warm-up
-        med, lo, hi, peer_cars["eventstudy"] = _median_time(
+        tm, peer_cars["eventstudy"] = _median_time(
             lambda: eventstudy_end_to_end(frames, table, folder), ns.runs
         )
-        rows.append(("eventstudy 0.1a12, frames -> returns CSV -> CARs", med, lo, hi))
+        rows.append(("eventstudy 0.1a12, frames -> returns CSV -> CARs", tm))
     if "statspai" in peers:
         statspai_end_to_end(frames, table.iloc[:5])  # warm-up
-        med, lo, hi, peer_cars["statspai"] = _median_time(lambda: statspai_end_to_end(frames, table), ns.runs)
-        rows.append(("statspai, frames -> long returns frame -> CARs", med, lo, hi))
+        tm, peer_cars["statspai"] = _median_time(lambda: statspai_end_to_end(frames, table), ns.runs)
+        rows.append(("statspai, frames -> long returns frame -> CARs", tm))
     st = stages(frames, table)
 
     car = res.car
@@ -309,12 +322,12 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "## Timings",
         "",
-        "| tool | s (median) | min - max | / numpy floor |",
-        "|---|---:|---|---:|",
+        "| tool | s (median) | min - max | / numpy floor | CPU s (median) |",
+        "|---|---:|---|---:|---:|",
     ]
-    fl = rows[n_ours][1]
-    for name, med, lo, hi in rows:
-        lines.append(f"| {name} | {med:.3f} | {lo:.3f} - {hi:.3f} | {med / fl:.1f} |")
+    fl = rows[n_ours][1].med
+    for name, tm in rows:
+        lines.append(f"| {name} | {tm.med:.3f} | {tm.lo:.3f} - {tm.hi:.3f} | {tm.med / fl:.1f} | {tm.cpu:.3f} |")
     lines += ["", "## mktnews stages (one run)", "", "| stage | s |", "|---|---:|"]
     for k, v in st.items():
         lines.append(f"| {k} | {v:.3f} |")
@@ -331,11 +344,13 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"- {name}: {int(pc.notna().sum())} CARs; max |CAR({name}) - CAR(floor)| = {d:.2e}.")
     ours = rows[0][1]
     like = {"eventstudy": rows[2][1], "statspai": rows[3][1]}  # with that peer's test set
-    for name, med, _, _ in rows[n_ours + 1 :]:
+    for name, tm in rows[n_ours + 1 :]:
         peer = name.split(",")[0].split()[0]
+        mine = like[peer]
         lines.append(
-            f"- mktnews end to end is {med / ours:.1f}x faster than {name.split(',')[0]} with the default "
-            f"tests (all 12), {med / like[peer]:.1f}x with {peer}'s own test set."
+            f"- mktnews end to end is {tm.med / ours.med:.1f}x faster than {name.split(',')[0]} with the "
+            f"default tests (all 12), {tm.med / mine.med:.1f}x with {peer}'s own test set (wall-clock "
+            f"medians; CPU seconds: {tm.cpu / ours.cpu:.1f}x and {tm.cpu / mine.cpu:.1f}x)."
         )
     lines += [""]
     text = "\n".join(lines)
