@@ -175,7 +175,8 @@ CONVENTIONS: Final[dict[str, str]] = {
     "sign": (
         "Sign test on the CARs: w = number of positive CARs among the N non-zero CARs (a CAR of "
         "exactly 0 is dropped); the statistic is z = (w - N/2) / sqrt(N/4) and the two-sided "
-        "p-value is the EXACT binomial one (scipy.stats.binomtest(w, N, 0.5)), not the normal "
+        "p-value is the EXACT binomial one (that of scipy.stats.binomtest(w, N, 0.5): "
+        "min(1, 2 P(X <= min(w, N - w)))), not the normal "
         "approximation of z, because news groups are often small."
     ),
     "gen_sign": (
@@ -214,8 +215,10 @@ CONVENTIONS: Final[dict[str, str]] = {
     ),
     "wilcoxon": (
         "Wilcoxon signed-rank test of the CARs against 0: scipy.stats.wilcoxon with its "
-        "defaults (zero_method='wilcox' drops CARs of exactly 0; method='auto': exact "
-        "distribution for up to 50 non-zero CARs without ties, else the normal approximation). "
+        "defaults (zero_method='wilcox' drops CARs of exactly 0; no continuity correction; "
+        "method='auto': the exact distribution for up to 50 CARs without ties or zeros, "
+        "scipy's permutation test for up to 13 CARs with ties or zeros, else the normal "
+        "approximation with the tie correction). "
         "The statistic is scipy's two-sided one, min(W+, W-); N = number of non-zero CARs."
     ),
 }
@@ -1351,10 +1354,7 @@ class TestBattery:
             return _nan("sign", 0, "no event with a non-zero CAR")
         w = int(np.sum(x > 0))
         z = (w - n / 2.0) / math.sqrt(n / 4.0)
-        from scipy import stats
-
-        p = float(stats.binomtest(w, n, 0.5).pvalue)
-        return _result("sign", z, p, n, f"{w} of {n} CARs > 0; z shown, exact binomial p")
+        return _result("sign", z, _p_binom_half(w, n), n, f"{w} of {n} CARs > 0; z shown, exact binomial p")
 
     def gen_sign(self) -> TestResult:
         use = self.has_car & (self.n_est > 0)
@@ -1443,21 +1443,74 @@ class TestBattery:
         n = int(np.sum(x != 0))
         if n == 0:
             return _nan("wilcoxon", 0, "no event with a non-zero CAR")
-        from scipy import stats
+        found = _wilcoxon(x)
+        if found is None:  # ties or zeros among at most 13 CARs: scipy's permutation test
+            from scipy import stats
 
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                res = stats.wilcoxon(x)
-        except ValueError as exc:  # scipy's own refusal, reported rather than raised
-            return _nan("wilcoxon", n, f"scipy.stats.wilcoxon: {exc}")
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    res = stats.wilcoxon(x)
+            except ValueError as exc:  # scipy's own refusal, reported rather than raised
+                return _nan("wilcoxon", n, f"scipy.stats.wilcoxon: {exc}")
+            found = float(res.statistic), float(res.pvalue)
         return _result(
             "wilcoxon",
-            float(res.statistic),
-            float(res.pvalue),
+            found[0],
+            found[1],
             n,
             "scipy.stats.wilcoxon on CARs, min(W+, W-), zeros dropped",
         )
+
+
+def _p_binom_half(w: int, n: int) -> float:
+    """Two-sided exact binomial p of ``w`` successes in ``n`` trials of probability 1/2:
+    ``min(1, 2 P(X <= min(w, n - w)))`` (the distribution is symmetric, so this is what
+    ``scipy.stats.binomtest(w, n, 0.5)`` sums), without loading ``scipy.stats``."""
+    from scipy import special
+
+    return min(1.0, 2.0 * float(special.bdtr(min(w, n - w), n, 0.5)))
+
+
+def _wilcoxon(x: FloatArray) -> tuple[float, float] | None:
+    """``(statistic, p)`` of ``scipy.stats.wilcoxon(x)`` with its defaults (two-sided,
+    zeros dropped, no continuity correction, ``method="auto"``), without loading
+    ``scipy.stats``; None where scipy would run a permutation test (at most 13 values
+    with ties or zeros).
+
+    Signed ranks of the non-zero values by ``|x|`` (ties averaged), ``W+`` and ``W-``;
+    the statistic is ``min(W+, W-)``. More than 50 values (zeros included), or ties or
+    zeros among more than 13: the normal approximation with the tie correction,
+    ``z = (W+ - n(n+1)/4) / sqrt((n(n+1)(2n+1) - sum(t^3 - t)/2) / 24)``, p = 2 Phi(-|z|).
+    Else the exact null distribution of ``W+`` (counts of the subset sums of 1..n),
+    p = ``min(1, 2 min(P(W+ >= w), P(W+ <= w)))``.
+    """
+    from scipy import special
+
+    nz = x[x != 0]
+    n = nz.size
+    _, inverse, counts = np.unique(np.abs(nz), return_inverse=True, return_counts=True)
+    rank_of = np.cumsum(counts) - (counts - 1) / 2.0  # average rank of each distinct |x|
+    ranks = rank_of[inverse]
+    w_plus = float(ranks[nz > 0].sum())
+    w_minus = float(ranks[nz < 0].sum())
+    ties = bool((counts > 1).any())
+    zeros = n < x.size
+    if x.size > 50 or ((ties or zeros) and x.size > 13):
+        tie = float(np.sum(counts.astype(np.float64) ** 3 - counts))
+        se = math.sqrt((n * (n + 1.0) * (2.0 * n + 1.0) - tie / 2.0) / 24.0)
+        z = (w_plus - n * (n + 1.0) / 4.0) / se
+        return min(w_plus, w_minus), float(2.0 * special.ndtr(-abs(z)))
+    if ties or zeros:
+        return None
+    ways = np.zeros(n * (n + 1) // 2 + 1)  # subsets of 1..n by their sum
+    ways[0] = 1.0
+    for k in range(1, n + 1):  # per rank (n <= 50): add k to every subset so far
+        ways[k:] = ways[k:] + ways[:-k]
+    pmf = ways / 2.0**n
+    k = round(w_plus)
+    p = 2.0 * min(float(pmf[k:].sum()), float(pmf[: k + 1].sum()))
+    return min(w_plus, w_minus), min(max(p, 0.0), 1.0)
 
 
 # ---------------------------------------------------------------------------------------

@@ -915,3 +915,61 @@ def test_rbar_correlations_once_per_group_and_per_window_weights(
         assert late[0] == pytest.approx(got[0], rel=1e-14)
     # the per-window calls above used only the stored correlations
     assert len(calls) == 1 + 2 * 2  # + per window: the plain call and the unseen pairs
+
+
+def test_sign_and_wilcoxon_p_values_equal_scipy_without_loading_scipy_stats() -> None:
+    # the light p-values (no scipy.stats import on the first study) against scipy itself:
+    # Wilcoxon's exact branch (<= 50 values, no ties or zeros), its normal approximation with
+    # the tie correction (ties, zeros, > 50 values), and the symmetric exact binomial
+    import warnings
+
+    from mktnews.inference import _p_binom_half, _wilcoxon
+
+    rng = np.random.default_rng(8)
+    seen = {"exact": 0, "normal": 0, "delegated": 0}
+    for trial in range(240):
+        size = int(rng.integers(1, 90))
+        x = rng.normal(0.002, 0.01, size)
+        if trial % 3 == 1:
+            x = np.round(x, 3)  # ties
+        if trial % 3 == 2:
+            x[rng.random(size) < 0.2] = 0.0  # zeros
+        if not (x != 0).any():
+            continue
+        got = _wilcoxon(x)
+        if got is None:
+            seen["delegated"] += 1
+            assert size <= 13
+            continue
+        seen["exact" if size <= 50 and trial % 3 == 0 else "normal"] += 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = stats.wilcoxon(x)
+        assert got[0] == ref.statistic
+        assert got[1] == pytest.approx(ref.pvalue, rel=1e-12, abs=1e-300)
+    assert min(seen.values()) > 0
+    for n in [*range(1, 40), 500, 1001]:
+        for w in range(0, n + 1, max(1, n // 20)):
+            assert _p_binom_half(w, n) == pytest.approx(stats.binomtest(w, n, 0.5).pvalue, rel=1e-10)
+
+
+def test_default_battery_does_not_load_scipy_stats() -> None:
+    # scipy.stats costs about a second to import: the default tests use scipy.special only
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from mktnews.inference import TestInput, run_tests, TESTS\n"
+        "rng = np.random.default_rng(1); n, L = 60, 100\n"
+        "ar = rng.normal(0, .01, (n, 3)); est = rng.normal(0, .01, (n, L))\n"
+        "keys = np.arange(L)[None, :] + 5 * np.arange(n)[:, None]\n"
+        "inp = TestInput((0, 2), ar, np.full((n, 3), .01), ar.sum(1), np.full(n, .02), est,\n"
+        "    keys.astype(np.int64), keys[:, -3:].astype(np.int64) + 20, est.std(1, ddof=1),\n"
+        "    np.full(n, float(L)), 2)\n"
+        "res = run_tests(inp, 'all')\n"
+        "assert len(res) == len(TESTS), res\n"
+        "print('scipy.stats' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
