@@ -158,7 +158,7 @@ def test_panel_from_blocks_equals_from_frames_and_hand_returns(real: dict[str, p
     frames = {s: f.rename(columns=str.lower) for s, f in real.items()}
     src = FrameSource(frames)
     blocks = src.blocks
-    bench = {s: frames["^GSPC"]["close"] for s in frames}
+    bench = dict.fromkeys(frames, frames["^GSPC"]["close"])
     a = ReturnPanel.from_prices(blocks, benchmark=bench)
     b = ReturnPanel.from_prices({s: blocks[s] for s in blocks}, benchmark=bench)
     for name in ("stamps", "close", "ret", "market", "keys", "starts", "lengths"):
