@@ -884,7 +884,10 @@ def _sharing_pairs(
     sparse = candidates <= _SPARSE_PARTNERS * m
     if candidates == 0:
         return empty, empty, empty, w_i, sparse, block
-    if sparse:
+    runs = _sharing_runs(order, hi, wkeys, wok) if sparse else None
+    if runs is not None:
+        pi, pj, shared = runs
+    elif sparse:
         pi, pj, shared = _sharing_sparse(order, hi, wkeys, wok)
     else:
         pi, pj, shared = _sharing_dense(order, kmin_sorted, kmax, block, wkeys, wok)
@@ -914,6 +917,29 @@ def _sharing_dense(
         ri, cj = np.nonzero((shared > 0) & upper)
         kept.append((cols[ri], cols[cj], np.rint(shared[ri, cj]).astype(np.int64)))
     return tuple(np.concatenate([k[i] for k in kept]) for i in range(3))  # type: ignore[return-value]
+
+
+def _sharing_runs(
+    order: IntArray, hi: IntArray, wkeys: IntArray, wok: BoolArray
+) -> tuple[IntArray, IntArray, IntArray] | None:
+    """:func:`_sharing_sparse` (same pairs, same order) when every row's window dates are
+    a complete run of ``W`` consecutive positions of the calendar of all window dates: two
+    rows starting at positions ``b_i``, ``b_j`` share ``max(0, W - |b_i - b_j|)`` dates,
+    so no date is compared. None when some row has a gap or a missing date."""
+    if not wok.all() or wkeys.shape[1] == 0:
+        return None
+    codes, base, width = _calendar_positions(wkeys, wok)
+    if width != wkeys.shape[1] or not bool((np.diff(codes, axis=1) == 1).all()):
+        return None
+    m = order.size
+    cnt = hi - np.arange(m) - 1
+    total = int(cnt.sum())
+    a = np.repeat(np.arange(m), cnt)
+    off = np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    pi, pj = order[a], order[a + 1 + off]
+    shared = np.maximum(width - np.abs(base[pi] - base[pj]), 0)
+    keep = shared > 0
+    return pi[keep], pj[keep], shared[keep]
 
 
 def _sharing_sparse(

@@ -206,3 +206,34 @@ def test_rbar_of_windows_with_correlations_built_once_equals_plain_loop() -> Non
         got = mean_pairwise_correlation(case, correlations=pc)
         assert got[1:] == want[1:]
         assert got[0] == pytest.approx(want[0], rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("missing_window_day", [False, True])
+def test_rbar_shared_window_dates_with_and_without_a_missing_day(missing_window_day: bool) -> None:
+    # complete windows: shared dates from the windows' calendar positions (_sharing_runs);
+    # a window with a missing day: dates compared pair by pair; both against the plain loop
+    rng = np.random.default_rng(9)
+    days = np.sort(rng.choice(np.arange(1000, 2200), 150, replace=False))
+    inp, _ = make({int(d): 1 for d in days})
+    if missing_window_day:
+        ar, keys = inp.ar.copy(), inp.evt_keys.copy()
+        ar[3, 4], keys[3, 4] = np.nan, -1
+        inp = TestInput(**{**inp.__dict__, "ar": ar, "evt_keys": keys})
+    runs = inference._sharing_runs
+    calls: list[bool] = []
+
+    def spy(*a: object) -> object:
+        out = runs(*a)  # type: ignore[arg-type]
+        calls.append(out is not None)
+        return out
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(inference, "_sharing_runs", spy)
+    try:
+        got = mean_pairwise_correlation(inp)
+    finally:
+        mp.undo()
+    assert calls == [not missing_window_day]
+    want = _plain_rbar(inp)
+    assert got[1:] == want[1:]
+    assert got[0] == pytest.approx(want[0], rel=1e-12, abs=1e-15)
