@@ -919,6 +919,12 @@ def _sharing_dense(
     return tuple(np.concatenate([k[i] for k in kept]) for i in range(3))  # type: ignore[return-value]
 
 
+def _are_runs(codes: IntArray, width: int) -> bool:
+    """Whether every row of :func:`_calendar_positions`' codes is a run of consecutive
+    positions as long as the row (no date of the calendar skipped inside a row)."""
+    return width == codes.shape[1] and bool((np.diff(codes, axis=1) == 1).all())
+
+
 def _sharing_runs(
     order: IntArray, hi: IntArray, wkeys: IntArray, wok: BoolArray
 ) -> tuple[IntArray, IntArray, IntArray] | None:
@@ -929,7 +935,7 @@ def _sharing_runs(
     if not wok.all() or wkeys.shape[1] == 0:
         return None
     codes, base, width = _calendar_positions(wkeys, wok)
-    if width != wkeys.shape[1] or not bool((np.diff(codes, axis=1) == 1).all()):
+    if not _are_runs(codes, width):
         return None
     m = order.size
     cnt = hi - np.arange(m) - 1
@@ -1049,7 +1055,7 @@ def _correlate_sparse(
     left = np.where(swap, pj, pi)
     right = np.where(swap, pi, pj)
     d = np.minimum(base[right] - base[left], width)  # d = width: no common date
-    if complete and width == x.shape[1] and bool((np.diff(codes, axis=1) == 1).all()):
+    if complete and _are_runs(codes, width):
         return _correlate_runs(x - mean[:, None], left, right, d)
     pad = int(d.max())
     stride = width + pad + 1  # the last column collects the cells without a date

@@ -114,6 +114,25 @@ def test_rbar_falls_back_to_pairs_when_dates_have_gaps() -> None:
     assert got[0] == pytest.approx(want[0], rel=1e-12)
 
 
+def _rbar_spying(inp: TestInput, name: str) -> tuple[tuple[float, int, int], list[bool]]:
+    """mean_pairwise_correlation(inp), and for each call of ``inference.<name>`` whether it
+    answered (not None)."""
+    real = getattr(inference, name)
+    calls: list[bool] = []
+
+    def spy(*a: object) -> object:
+        out = real(*a)
+        calls.append(out is not None)
+        return out
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(inference, name, spy)
+    try:
+        return mean_pairwise_correlation(inp), calls
+    finally:
+        mp.undo()
+
+
 @pytest.mark.parametrize("gap", [False, True])
 def test_rbar_pairs_of_spread_events_equal_plain_corrcoef(gap: bool) -> None:
     # 300 events on distinct days spread over 3,000 keys: pair by pair (the sparse path).
@@ -127,42 +146,9 @@ def test_rbar_pairs_of_spread_events_equal_plain_corrcoef(gap: bool) -> None:
         est, keys = inp.est_ar.copy(), inp.est_keys.copy()
         keys[7, 50], est[7, 50] = -1, np.nan
         inp = TestInput(**{**inp.__dict__, "est_ar": est, "est_keys": keys})
-        # the plain reference with that date left out of event 7's pairs
-        L = est.shape[1]
-        num, pairs, left = 0.0, 0, 0
-        W = WIN[1] - WIN[0] + 1
-        for a in range(p0.size):
-            for b in range(a + 1, p0.size):
-                d = int(p0[b] - p0[a])
-                pairs += 1
-                if d >= W:
-                    continue
-                ka, kb = inp.est_keys[a], inp.est_keys[b]
-                common = np.intersect1d(ka[ka >= 0], kb[kb >= 0])
-                xa = inp.est_ar[a][np.isin(ka, common)]
-                xb = inp.est_ar[b][np.isin(kb, common)]
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    r = np.corrcoef(xa, xb)[0, 1]
-                if common.size < 30 or not np.isfinite(r):
-                    left += 1
-                    continue
-                num += r * (W - d) / W
-        assert L == 110
-        want = (num / (pairs - left), pairs - left, left)
-    calls: list[int] = []
-    real = inference._correlate_runs
-
-    def spy(*a: object) -> object:
-        calls.append(1)
-        return real(*a)  # type: ignore[arg-type]
-
-    mp = pytest.MonkeyPatch()
-    mp.setattr(inference, "_correlate_runs", spy)
-    try:
-        got = mean_pairwise_correlation(inp)
-    finally:
-        mp.undo()
-    assert calls == ([] if gap else [1])
+        want = _plain_rbar(inp)  # the date left out of event 7's pairs
+    got, calls = _rbar_spying(inp, "_correlate_runs")
+    assert calls == ([] if gap else [True])
     assert got[1:] == want[1:]
     assert got[0] == pytest.approx(want[0], rel=1e-12, abs=1e-15)
 
@@ -219,20 +205,7 @@ def test_rbar_shared_window_dates_with_and_without_a_missing_day(missing_window_
         ar, keys = inp.ar.copy(), inp.evt_keys.copy()
         ar[3, 4], keys[3, 4] = np.nan, -1
         inp = TestInput(**{**inp.__dict__, "ar": ar, "evt_keys": keys})
-    runs = inference._sharing_runs
-    calls: list[bool] = []
-
-    def spy(*a: object) -> object:
-        out = runs(*a)  # type: ignore[arg-type]
-        calls.append(out is not None)
-        return out
-
-    mp = pytest.MonkeyPatch()
-    mp.setattr(inference, "_sharing_runs", spy)
-    try:
-        got = mean_pairwise_correlation(inp)
-    finally:
-        mp.undo()
+    got, calls = _rbar_spying(inp, "_sharing_runs")
     assert calls == [not missing_window_day]
     want = _plain_rbar(inp)
     assert got[1:] == want[1:]
