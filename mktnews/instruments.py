@@ -34,6 +34,7 @@ registered meaning. Registered instruments carry the rule ``"registry"`` (built 
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import threading
 import unicodedata
@@ -131,8 +132,14 @@ _STRIP = re.compile(r"[\s\-_.\u00a0\u2010-\u2015]+")
 def normalize_name(name: str) -> str:
     """Key under which a printed name is matched: NFKC, case-folded, without spaces,
     hyphens, underscores or dots."""
-    text = unicodedata.normalize("NFKC", str(name)).casefold().strip()
-    return _STRIP.sub("", text)
+    return _normalized(str(name))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _normalized(text: str) -> str:
+    """:func:`normalize_name` of a str (a pure function: the answers are kept, so a
+    study of thousands of stocks normalises each name once per process)."""
+    return _STRIP.sub("", unicodedata.normalize("NFKC", text).casefold().strip())
 
 
 def register_instrument(

@@ -569,6 +569,9 @@ class ReturnPanel:
         if bad < len(symbols):
             raise ConfigurationError(f"prices of {symbols[bad]}: rows must be strictly increasing in time")
         for key, js in users.items():  # per benchmark
+            if len(js) == len(symbols):  # every instrument: every row (no row list)
+                bench_rows[key] = []
+                continue
             sel = np.asarray(js, dtype=np.int64)
             bench_rows[key] = [segment_rows(starts[sel], starts[sel] + lengths[sel])]
         return cls._finish(symbols, starts, lengths, stamps, close, bench_conv, bench_rows, returns, interval)
@@ -588,7 +591,8 @@ class ReturnPanel:
     ) -> ReturnPanel:
         """The panel from its rows (stamps and closes, one sentinel row at the end) and each
         benchmark's (stamps, closes) with the rows that use it: returns, benchmark returns
-        on the same intervals, the carried benchmark and the keys."""
+        on the same intervals, the carried benchmark and the keys (a benchmark whose row
+        list is empty is every instrument's)."""
         total = len(stamps) - 1
         market = np.full(total + 1, np.nan)
         ret = np.full(total + 1, np.nan)
@@ -596,11 +600,19 @@ class ReturnPanel:
         # of each instrument has none (the pass related it to the previous instrument's last)
         bench_close = np.full(total + 1, np.nan)
         carried_close = np.full(total + 1, np.nan)
+        if interval in INTRADAY_INTERVALS:
+            keys, days = stamps.copy(), None
+        else:  # the day numbers: the keys, and the benchmark's alignment reads them
+            keys = np.empty(total + 1, dtype=np.int64)
+            days = np.floor_divide(stamps[:total], _NS_PER_DAY, out=keys[:total])
+        keys[total] = -1
         for key, parts in bench_rows.items():  # loop per benchmark
-            flat = np.concatenate(parts)
+            flat = np.concatenate(parts) if parts else None  # no parts: every row
             # every row (the rows of the instruments never repeat): a slice, no gather
-            rows = slice(0, total) if len(flat) == total else flat
-            bench_close[rows], carried_close[rows] = _align_both(*bench_conv[key], stamps[rows])
+            rows = slice(0, total) if flat is None or len(flat) == total else flat
+            bench_close[rows], carried_close[rows] = _align_both(
+                *bench_conv[key], stamps[rows], None if days is None else days[rows]
+            )
         bench_closed = np.isnan(bench_close) & np.isfinite(carried_close)
         market_carried = market
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -612,8 +624,6 @@ class ReturnPanel:
         ret[starts] = np.nan
         market[starts] = np.nan
         market_carried[starts] = np.nan
-        keys = stamps.copy() if interval in INTRADAY_INTERVALS else stamps // _NS_PER_DAY
-        keys[total] = -1
         return cls(
             symbols, starts, lengths, stamps, close, ret, market, keys, interval,
             market_carried, bench_closed,
@@ -712,35 +722,39 @@ def _align(src_stamps: np.ndarray, values: np.ndarray, stamps: np.ndarray) -> np
 
 
 def _align_both(
-    src_stamps: np.ndarray, values: np.ndarray, stamps: np.ndarray
+    src_stamps: np.ndarray, values: np.ndarray, stamps: np.ndarray, days: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(_align(...), _align_asof(...))`` of the same arguments; for midnight stamps over
-    a span of few days both come from one table of the days (the last finite value at or
-    before each day carried forward by a running maximum of positions)."""
+    a span of few days both come from two tables of the days (the value of each day, and
+    the last finite value at or before it: a running maximum of positions), read with one
+    gather each. ``days``: ``stamps // 86400e9`` when the caller has them."""
     if not len(src_stamps) or not len(stamps) or (src_stamps % _NS_PER_DAY).any():
         return _align(src_stamps, values, stamps), _align_asof(src_stamps, values, stamps)
-    lo = int(src_stamps[0])
-    span = (int(src_stamps[-1]) - lo) // _NS_PER_DAY + 1
+    lo = int(src_stamps[0]) // _NS_PER_DAY
+    span = int(src_stamps[-1]) // _NS_PER_DAY - lo + 1
     if span > 4 * (len(src_stamps) + len(stamps)):
         return _align(src_stamps, values, stamps), _align_asof(src_stamps, values, stamps)
-    rel = stamps - lo
-    want = rel // _NS_PER_DAY
-    if (want * _NS_PER_DAY != rel).any():  # a stamp within a day: the searches
+    if days is None:
+        days = stamps // _NS_PER_DAY
+    if not np.array_equal(days * _NS_PER_DAY, stamps):  # a stamp within a day: the searches
         return _align(src_stamps, values, stamps), _align_asof(src_stamps, values, stamps)
-    day = (src_stamps - lo) // _NS_PER_DAY
+    day = src_stamps // _NS_PER_DAY - lo
     fin = np.isfinite(values)
-    table = np.full(span + 1, np.nan)  # the last day: "outside" (NaN)
-    table[day] = values
-    last = np.full(span + 1, -1, dtype=np.int64)  # per day: position of the last finite value
-    last[day[fin]] = np.arange(int(fin.sum()))
-    np.maximum.accumulate(last[:span], out=last[:span])
+    # the tables have a first and a last "outside" day (NaN): day d is entry d + 1, and a
+    # day before or after the benchmark's span is clipped onto one of them
+    table = np.full(span + 2, np.nan)
+    table[day + 1] = values
+    last = np.full(span + 2, -1, dtype=np.int64)  # per day: position of the last finite value
+    last[day[fin] + 1] = np.arange(int(fin.sum()))
+    np.maximum.accumulate(last, out=last)
+    carried = np.full(span + 2, np.nan)
     if fin.any():  # nothing is carried past the last finite value
-        last[int(day[fin][-1]) + 1 :] = -1
-    # days outside the benchmark's span look up the "outside" day
-    w = np.where((want >= 0) & (want < span), want, span)
-    at = last[w]
-    carried = np.where(at >= 0, values[fin][np.maximum(at, 0)] if fin.any() else np.nan, np.nan)
-    return table[w], carried
+        last[int(day[fin][-1]) + 2 :] = -1
+        has = last >= 0
+        carried[has] = values[fin][last[has]]
+    carried[-1] = np.nan
+    at = days - (lo - 1)
+    return np.take(table, at, mode="clip"), np.take(carried, at, mode="clip")
 
 
 def _align_asof(src_stamps: np.ndarray, values: np.ndarray, stamps: np.ndarray) -> np.ndarray:

@@ -225,3 +225,59 @@ def test_price_blocks_mapping_and_read_only(real: dict[str, pd.DataFrame]) -> No
         blocks.stamps[0] = 0
     with pytest.raises(ValueError):
         blocks.column("close")[0] = 1.0
+
+
+def test_fetch_blocks_refusals_are_the_messages_fetch_raises(real: dict[str, pd.DataFrame]) -> None:
+    frames = {s: f.rename(columns=str.lower) for s, f in real.items()}
+    src = FrameSource(frames)
+    lo, hi = np.array([_ns("2024-01-02")] * 2), np.array([_ns("2024-02-01")] * 2)
+    blocks, errors = src.fetch_blocks(["^GDAXI", "NOPE"], lo, hi, "1d")
+    assert list(blocks) == ["^GDAXI"] and list(errors) == ["NOPE"]
+    with pytest.raises(PriceDataError) as missing:
+        src.fetch("NOPE", pd.Timestamp("2024-01-02"), pd.Timestamp("2024-02-01"), "1d")
+    assert errors["NOPE"] == str(missing.value)
+    assert "no prices for 'NOPE'" in errors["NOPE"] and "^GDAXI" in errors["NOPE"]
+    # the wrong interval refuses every symbol, each with its own message
+    blocks, errors = src.fetch_blocks(["^GDAXI", "NOPE"], lo, hi, "1h")
+    assert len(blocks) == 0 and list(errors) == ["^GDAXI", "NOPE"]
+    with pytest.raises(PriceDataError) as wrong:
+        src.fetch("^GDAXI", pd.Timestamp("2024-01-02"), pd.Timestamp("2024-02-01"), "1h")
+    assert errors["^GDAXI"] == str(wrong.value) and "1h bars of ^GDAXI" in errors["^GDAXI"]
+
+
+@pytest.mark.parametrize("everyone", [True, False])
+def test_benchmark_alignment_equals_a_loop_per_row(everyone: bool) -> None:
+    """The benchmark close on each instrument row (exact date, else NaN), the close carried
+    from the last finite one at or before the date (never past the benchmark's last finite
+    close), and the returns of both over each instrument's own rows: a plain loop."""
+    rng = np.random.default_rng(5)
+    days = pd.bdate_range("2024-01-01", "2024-06-28")
+    bench_days = days[10:-15].delete([3, 4, 40, 41, 42])  # starts late, ends early, gaps
+    bench = pd.Series(rng.uniform(90, 110, len(bench_days)), index=bench_days)
+    bench.iloc[[7, 20, 21, len(bench) - 1]] = np.nan  # NaN closes, the last one among them
+    frames: dict[str, pd.DataFrame] = {}
+    for k in range(6):
+        own = days.delete(rng.choice(len(days), 12, replace=False))[k : len(days) - 12 - k]
+        frames[f"S{k}"] = pd.DataFrame({"close": rng.uniform(40, 60, len(own))}, index=own.rename("date"))
+    users = list(frames) if everyone else ["S1", "S2", "S4"]
+    blocks = FrameSource(frames).blocks
+    panel = ReturnPanel.from_prices(blocks, benchmark={s: (bench if s in users else None) for s in frames})
+    fin = bench.dropna()
+    assert panel.bench_closed.any()  # the carried closes are read below
+    for j, sym in enumerate(panel.symbols):
+        rows = panel.instrument_rows(j)
+        dates = frames[sym].index
+        exact, carried = [], []
+        for d in dates:
+            exact.append(bench[d] if sym in users and d in bench.index else np.nan)
+            before = fin[fin.index <= d]
+            ok = sym in users and len(before) and d <= fin.index[-1]
+            carried.append(before.iloc[-1] if ok else np.nan)
+        e, c = np.array(exact), np.array(carried)
+        want = np.r_[np.nan, e[1:] / e[:-1] - 1]
+        np.testing.assert_allclose(panel.market[rows], want, rtol=1e-15, equal_nan=True, err_msg=sym)
+        np.testing.assert_array_equal(panel.bench_closed[rows], np.isnan(e) & np.isfinite(c), err_msg=sym)
+        if panel.bench_closed.any():
+            want_c = np.r_[np.nan, c[1:] / c[:-1] - 1]
+            np.testing.assert_allclose(panel.market_carried[rows], want_c, rtol=1e-15, equal_nan=True)
+        assert (panel.keys[rows] == dates.as_unit("ns").asi8 // DAY).all()

@@ -433,15 +433,21 @@ class FrameSource:
         """All the bars this source holds (read-only arrays)."""
         return self._blocks
 
-    def _check_request(self, symbol: str, interval: Interval) -> None:
+    def _refusal(self, symbol: str, interval: Interval, held: str | None = None) -> str | None:
+        """Why a request of ``symbol`` in ``interval`` cannot be answered (None: it can);
+        ``held``: the symbols held, joined (computed here when not given)."""
         if interval != self.interval:
-            raise PriceDataError(
-                f"{self.name}: holds {self.interval} bars; {interval} bars of {symbol} were asked for"
-            )
+            return f"{self.name}: holds {self.interval} bars; {interval} bars of {symbol} were asked for"
         if symbol not in self._blocks:
-            raise PriceDataError(
-                f"{self.name}: no prices for {symbol!r} (it holds {', '.join(self._blocks) or 'nothing'})"
-            )
+            if held is None:
+                held = ", ".join(self._blocks) or "nothing"
+            return f"{self.name}: no prices for {symbol!r} (it holds {held})"
+        return None
+
+    def _check_request(self, symbol: str, interval: Interval) -> None:
+        refusal = self._refusal(symbol, interval)
+        if refusal is not None:
+            raise PriceDataError(refusal)
 
     def _bounds(self, symbol: str, lo: int, hi: int) -> tuple[int, int]:
         """Rows (of the blocks) of ``symbol`` with stamps in [lo, hi) intraday, [lo, hi]
@@ -477,20 +483,17 @@ class FrameSource:
         errors : dict of str to str
             The symbols it cannot answer, with the message :meth:`fetch` raises.
         """
-        keep: list[str] = []
-        at: list[int] = []
-        errors: dict[str, str] = {}
-        for k, sym in enumerate(symbols):  # per symbol: a dictionary look-up
-            try:
-                self._check_request(sym, interval)
-            except PriceDataError as exc:
-                errors[sym] = str(exc)
-                continue
-            keep.append(sym)
-            at.append(k)
         b = self._blocks
-        sel = np.asarray(at, dtype=np.int64)
-        pos = b.codes(keep)
+        # the interval is the same for every symbol: a wrong one refuses them all
+        codes = b.codes(symbols) if interval == self.interval else np.full(len(symbols), -1)
+        sel = np.flatnonzero(codes >= 0)
+        refused = np.flatnonzero(codes < 0).tolist()
+        held = ", ".join(b) or "nothing" if refused else ""  # named in each message, joined once
+        errors = {  # the message fetch raises, for each symbol it refuses
+            symbols[k]: str(self._refusal(symbols[k], interval, held)) for k in refused
+        }
+        keep = [symbols[k] for k in sel.tolist()] if refused else list(symbols)
+        pos = codes[sel]
         a = b.starts[pos]
         z = a + b.lengths[pos]
         lo = np.asarray(start_ns, dtype=np.int64)[sel]
@@ -570,7 +573,7 @@ def _frame_arrays(
     idx = frame.index
     if not isinstance(idx, pd.DatetimeIndex) or (idx.tz is None) == intraday:
         return None
-    key = tuple(frame.columns)
+    key = _column_key(frame.columns)
     if key not in layouts:
         names = [str(c).strip().lower().replace(" ", "_") for c in key]
         ok = "close" in names and len(set(names)) == len(names)
@@ -588,6 +591,15 @@ def _frame_arrays(
         except (ValueError, OverflowError):
             return None
     return ns_idx.asi8, raw, pos, idx
+
+
+def _column_key(columns: pd.Index) -> tuple[Any, ...]:
+    """The column names as a tuple: from the pyarrow array at once when the names are
+    arrow-backed (pandas' ``str`` dtype; iterating them costs a scalar box per name)."""
+    arrow = getattr(columns.array, "_pa_array", None)
+    if arrow is not None:
+        return tuple(arrow.to_pylist())
+    return tuple(columns)
 
 
 def _pack_fast(
@@ -634,8 +646,8 @@ def _batch_refusals(
     # NaT (the smallest int64) past a frame's first row is a step down, found below
     wrong = np.zeros(len(ns), dtype=bool)
     wrong[heads] = ns[heads] == _NAT_NS
-    if not intraday:
-        wrong |= (ns % _DAY_NS) != 0
+    if not intraday:  # a time of day (floor division is the cheap one: numpy divides by a constant)
+        wrong |= (ns // _DAY_NS) * _DAY_NS != ns
     if len(ns) > 1:
         step = ns[1:] <= ns[:-1]
         step[heads[heads > 0] - 1] = False  # a frame's last row against the next one's first

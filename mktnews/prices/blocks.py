@@ -161,12 +161,10 @@ class PriceBlocks(Mapping[str, pd.DataFrame]):
             if all(p is None for p in parts):
                 out[c] = None
                 continue
-            out[c] = np.concatenate(
-                [
-                    np.full(n, np.nan) if p is None else np.asarray(p, dtype=np.float64)
-                    for p, n in zip(parts, lengths, strict=True)
-                ]
-            )
+            whole: list[np.ndarray] = [
+                np.full(n, np.nan) if p is None else p for p, n in zip(parts, lengths, strict=True)
+            ]
+            out[c] = np.concatenate(whole, dtype=np.float64)  # numeric parts: a safe cast
         return cls(symbols, starts, lengths, st, out, interval, attrs)
 
     # -- mapping -----------------------------------------------------------------------
