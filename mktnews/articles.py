@@ -1371,7 +1371,8 @@ def _assemble_events_table(
             "source": _str_series([batch.sources[i] for i in acc.tolist()]),
             "notes": _str_series(notes.to_numpy()),
             "time_precision": _str_series(prec),
-        }
+        },
+        copy=False,  # every column is built here
     )
     if batch.extras is not None:
         articles = pd.concat([articles, batch.extras.iloc[acc].reset_index(drop=True)], axis=1)
@@ -1526,7 +1527,8 @@ def assemble(
             "source": _str_series([batch.sources[i] for i in acc]),
             "notes": _str_series(notes_out),
             "time_precision": _str_series(prec),
-        }
+        },
+        copy=False,  # every column is built here
     )
     if batch.extras is not None:
         articles = pd.concat([articles, batch.extras.iloc[acc_arr].reset_index(drop=True)], axis=1)

@@ -39,6 +39,7 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from mktnews.errors import ArticleError
 
@@ -367,13 +368,25 @@ _ISO_FAST_AWARE: Final = re.compile(_ISO_FAST + r"(?:Z|[+-](?:0\d|1[0-8]):[0-5]\
 _ISO_FAST_NAIVE: Final = re.compile(_ISO_FAST)
 
 
+def _fullmatch(s: pd.Series, pattern: re.Pattern[str]) -> np.ndarray:
+    """``s.str.fullmatch(pattern)`` as a bool array (missing values: False). Strings held
+    by pyarrow are matched by its regex engine directly, as pandas does for a pattern it
+    can hand over (every fast-path pattern here can), without pandas parsing the pattern
+    again on each call."""
+    arrow = getattr(s.array, "_pa_array", None)
+    if arrow is None:
+        return s.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+    hit = pc.match_substring_regex(arrow, f"^(?:{pattern.pattern})$")
+    return pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+
+
 def _iso_fast(strs: pd.Series, rows: _Rows) -> pd.Series:
     """Read the plain ISO 8601 values of ``strs`` (index = positions) into ``rows``;
     return the values left for the per-form path."""
     s = strs.astype("str")
     done = np.zeros(len(s), dtype=bool)
     for pat, aware in ((_ISO_FAST_AWARE, True), (_ISO_FAST_NAIVE, False)):
-        hit = s.str.fullmatch(pat).to_numpy(dtype=bool) & ~done
+        hit = _fullmatch(s, pat) & ~done
         if not hit.any():
             continue
         t = pd.to_datetime(s[hit], format="ISO8601", utc=aware, errors="coerce")
@@ -399,7 +412,7 @@ def _us_et_fast(strs: pd.Series, rows: _Rows) -> pd.Series:
     path does, with its note); invalid clocks and times the autumn/spring change makes
     ambiguous or nonexistent are left for the per-form path (which rejects them)."""
     s = strs.astype("str")
-    hit = s.str.fullmatch(_US_ET_FAST).to_numpy(dtype=bool)
+    hit = _fullmatch(s, _US_ET_FAST)
     if not hit.any():
         return strs
     t = pd.to_datetime(s[hit].str.slice(0, -3), format="%b %d, %Y %I:%M %p", errors="coerce")

@@ -643,16 +643,22 @@ def _batch_refusals(
         lengths = np.array([len(got[k][0]) for k in distinct], dtype=np.int64)
     ends = np.cumsum(lengths)
     heads = (ends - lengths)[lengths > 0]
-    # NaT (the smallest int64) past a frame's first row is a step down, found below
-    wrong = np.zeros(len(ns), dtype=bool)
-    wrong[heads] = ns[heads] == _NAT_NS
-    if not intraday:  # a time of day (floor division is the cheap one: numpy divides by a constant)
-        wrong |= (ns // _DAY_NS) * _DAY_NS != ns
-    if len(ns) > 1:
-        step = ns[1:] <= ns[:-1]
-        step[heads[heads > 0] - 1] = False  # a frame's last row against the next one's first
+    # each check over all rows at once; the rows that fail are looked for only when one
+    # does. NaT (the smallest int64) past a frame's first row is a step down.
+    step = ns[1:] <= ns[:-1]
+    step[heads[heads > 0] - 1] = False  # a frame's last row against the next one's first
+    if intraday:
+        timed = None
+    else:  # a time of day (floor division is the cheap one: numpy divides by a constant)
+        days = ns // _DAY_NS
+        days *= _DAY_NS
+        timed = days != ns
+    if (ns[heads] == _NAT_NS).any() or step.any() or (timed is not None and timed.any()):
+        wrong = np.zeros(len(ns), dtype=bool)
+        wrong[heads] = ns[heads] == _NAT_NS
         wrong[1:] |= step
-    if wrong.any():
+        if timed is not None:
+            wrong |= timed
         owners = np.asarray(distinct)[np.searchsorted(ends, np.flatnonzero(wrong), side="right")]
         bad_idx = {id(got[int(k)][3]) for k in owners}
         bad |= np.fromiter((id(g[3]) in bad_idx for g in got), dtype=bool, count=n)

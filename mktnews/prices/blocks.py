@@ -263,16 +263,18 @@ def segment_search(
 ) -> np.ndarray:
     """``first[k] + np.searchsorted(stamps[first[k]:last[k]], values[k], side)`` for every
     ``k`` (each segment sorted) at once: a binary search vectorised over the segments
-    (about log2 of the longest segment numpy passes, no loop over segments)."""
+    (one numpy pass per bit of the longest segment's length, no loop over segments)."""
     lo = np.array(first, dtype=np.int64)
-    hi = np.array(last, dtype=np.int64)
+    hi = np.maximum(np.asarray(last, dtype=np.int64), lo)
     v = np.asarray(values, dtype=np.int64)
-    todo = np.flatnonzero(lo < hi)
-    while todo.size:
-        mid = (lo[todo] + hi[todo]) // 2
-        at = stamps[mid]
-        go = at < v[todo] if side == "left" else at <= v[todo]
-        lo[todo] = np.where(go, mid + 1, lo[todo])
-        hi[todo] = np.where(go, hi[todo], mid)
-        todo = todo[lo[todo] < hi[todo]]
+    if not len(stamps) or not lo.size:
+        return lo
+    below = np.less if side == "left" else np.less_equal
+    # every bisection halves each segment's interval [lo, hi): as many as the longest needs
+    for _ in range(int((hi - lo).max()).bit_length()):
+        mid = (lo + hi) >> 1
+        go = below(stamps.take(mid, mode="clip"), v)  # (clip: the mid of a finished search)
+        go &= lo < hi
+        lo = np.where(go, mid + 1, lo)
+        hi = np.where(go, hi, mid)
     return lo
