@@ -210,6 +210,7 @@ def conform_prices(
 _NUMERIC_KINDS = frozenset("fiu")
 _COLUMNS_INDEX = pd.Index(COLUMNS)
 _DAY_NS = 86_400_000_000_000
+_NAIVE_NS = np.dtype("M8[ns]")
 _NAT_NS = np.iinfo(np.int64).min
 
 
@@ -571,7 +572,10 @@ def _frame_arrays(
     if not isinstance(frame, pd.DataFrame):
         return None
     idx = frame.index
-    if not isinstance(idx, pd.DatetimeIndex) or (idx.tz is None) == intraday:
+    if not isinstance(idx, pd.DatetimeIndex):
+        return None
+    naive_ns = idx.dtype == _NAIVE_NS  # the usual daily index: one dtype comparison
+    if (intraday if naive_ns else (idx.tz is None) == intraday):
         return None
     key = _column_key(frame.columns)
     if key not in layouts:
@@ -585,7 +589,7 @@ def _frame_arrays(
     if raw.dtype.kind not in _NUMERIC_KINDS:
         return None
     ns_idx = idx
-    if idx.unit != "ns":
+    if not naive_ns and idx.unit != "ns":
         try:
             ns_idx = idx.as_unit("ns")
         except (ValueError, OverflowError):
@@ -643,22 +647,16 @@ def _batch_refusals(
         lengths = np.array([len(got[k][0]) for k in distinct], dtype=np.int64)
     ends = np.cumsum(lengths)
     heads = (ends - lengths)[lengths > 0]
-    # each check over all rows at once; the rows that fail are looked for only when one
-    # does. NaT (the smallest int64) past a frame's first row is a step down.
-    step = ns[1:] <= ns[:-1]
-    step[heads[heads > 0] - 1] = False  # a frame's last row against the next one's first
-    if intraday:
-        timed = None
-    else:  # a time of day (floor division is the cheap one: numpy divides by a constant)
-        days = ns // _DAY_NS
-        days *= _DAY_NS
-        timed = days != ns
-    if (ns[heads] == _NAT_NS).any() or step.any() or (timed is not None and timed.any()):
+    # the checks first (chunk by chunk: small temporaries); the rows that fail are looked
+    # for only when one does. NaT (the smallest int64) past a frame's first row is a step down.
+    if _stamps_fail(ns, heads, intraday):
+        step = ns[1:] <= ns[:-1]
+        step[heads[heads > 0] - 1] = False  # a frame's last row against the next one's first
         wrong = np.zeros(len(ns), dtype=bool)
         wrong[heads] = ns[heads] == _NAT_NS
         wrong[1:] |= step
-        if timed is not None:
-            wrong |= timed
+        if not intraday:
+            wrong |= (ns // _DAY_NS) * _DAY_NS != ns
         owners = np.asarray(distinct)[np.searchsorted(ends, np.flatnonzero(wrong), side="right")]
         bad_idx = {id(got[int(k)][3]) for k in owners}
         bad |= np.fromiter((id(g[3]) in bad_idx for g in got), dtype=bool, count=n)
@@ -669,6 +667,42 @@ def _batch_refusals(
     return bad
 
 
+_CHECK_CHUNK = 1 << 15  # rows per chunk of the stamp checks (a few hundred kB of temporaries)
+
+
+def _stamps_fail(ns: np.ndarray, heads: np.ndarray, intraday: bool) -> bool:
+    """Whether some frame's stamps (``ns``, frames starting at rows ``heads``) fail the
+    contract: NaT first, not strictly increasing, or (daily) a time of day. Chunk by chunk,
+    so that no temporary as long as all the rows is made."""
+    if len(heads) and (ns[heads] == _NAT_NS).any():
+        return True
+    buf = np.empty(min(_CHECK_CHUNK, len(ns)), dtype=np.int64)
+    for a in range(0, len(ns), _CHECK_CHUNK):  # per chunk of rows (not per frame)
+        b = min(a + _CHECK_CHUNK, len(ns))
+        chunk = ns[a:b]
+        if not intraday:  # a time of day (floor division: numpy divides by a constant fast)
+            days = np.floor_divide(chunk, _DAY_NS, out=buf[: b - a])
+            days *= _DAY_NS
+            if not np.array_equal(days, chunk):
+                return True
+        lo = max(a, 1)  # the step into each row of the chunk, from the row before it
+        step = ns[lo:b] <= ns[lo - 1 : b - 1]
+        h = heads[np.searchsorted(heads, lo) : np.searchsorted(heads, b)]
+        step[h - lo] = False  # a frame's first row against the previous frame's last
+        if step.any():
+            return True
+    return False
+
+
+def _values_fail(v: np.ndarray, volume: bool) -> bool:
+    """Whether a column holds an infinite value or a non-positive price (a negative
+    volume): its smallest and largest values without NaN (NaN is allowed)."""
+    if not len(v):
+        return False
+    lo, hi = float(np.fmin.reduce(v)), float(np.fmax.reduce(v))
+    return lo == -np.inf or hi == np.inf or (lo < 0 if volume else lo <= 0)
+
+
 def _bad_value_rows(blocks: PriceBlocks) -> np.ndarray | None:
     """Rows holding a value :func:`conform_prices` would refuse or mask (an infinite
     value, a non-positive price, a negative volume, ``high < low``; NaN is allowed), or
@@ -676,6 +710,12 @@ def _bad_value_rows(blocks: PriceBlocks) -> np.ndarray | None:
     present = [c for c in COLUMNS if blocks.has_column(c)]
     failing: list[np.ndarray] = []
     with np.errstate(invalid="ignore"):
+        if not any(_values_fail(blocks.column(c), c == "volume") for c in present) and not (
+            blocks.has_column("high")
+            and blocks.has_column("low")
+            and (blocks.column("high") < blocks.column("low")).any()
+        ):
+            return None  # two reductions per column, no row masks
         for c in present:
             v = blocks.column(c)
             for hit in (np.isinf(v), v < 0 if c == "volume" else v <= 0):
