@@ -11,7 +11,8 @@ The data are generated (seeded): 1,001 daily close series on the XNYS sessions o
 300 sessions before it. Every symbol is unregistered: mktnews resolves it by the
 bare-symbol rule (XNYS, America/New_York), as a user's own stock list would be.
 
-Timed, one after the other in this process:
+Timed in rounds in this process (each round runs every tool once, so that all are sampled
+over the same stretch of time on shared cores):
 
 - mktnews end to end: build the ``FrameSource`` from the 1,001 frames, read the articles
   table (one article per event, published 12:00 New York on its day 0), align, and the
@@ -234,15 +235,26 @@ class Timed:
     cpu: float
 
 
-def _median_time(fn: Callable[[], Any], runs: int) -> tuple[Timed, Any]:
-    times, cpus, res = [], [], None
+def _interleaved(fns: list[Callable[[], Any]], runs: int) -> tuple[list[Timed], list[Any]]:
+    """Time every function ``runs`` times, in rounds (each round runs each function once,
+    in order), so that every tool is sampled over the same stretch of time: on cores shared
+    with other sessions, the load changes from second to second, and timing one tool's runs
+    back to back would give it its own stretch of quiet or busy time."""
+    times: list[list[float]] = [[] for _ in fns]
+    cpus: list[list[float]] = [[] for _ in fns]
+    res: list[Any] = [None] * len(fns)
     for _ in range(runs):
-        gc.collect()
-        t, c = time.perf_counter(), time.process_time()
-        res = fn()
-        times.append(time.perf_counter() - t)
-        cpus.append(time.process_time() - c)
-    return Timed(statistics.median(times), min(times), max(times), statistics.median(cpus)), res
+        for k, fn in enumerate(fns):
+            gc.collect()
+            t, c = time.perf_counter(), time.process_time()
+            res[k] = fn()
+            times[k].append(time.perf_counter() - t)
+            cpus[k].append(time.process_time() - c)
+    out = [
+        Timed(statistics.median(ts), min(ts), max(ts), statistics.median(cs))
+        for ts, cs in zip(times, cpus, strict=True)
+    ]
+    return out, res
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -263,33 +275,45 @@ def main(argv: list[str] | None = None) -> int:
     mktnews_end_to_end({k: frames[k] for k in ["MKT", *few["instrument"]]}, few, "default")
     numpy_floor(frames, few)
 
-    rows: list[tuple[str, Timed]] = []
-    tm, res = _median_time(lambda: mktnews_end_to_end(frames, table, "default"), ns.runs)
-    rows.append(("mktnews, articles table -> results, incl. FrameSource (default tests)", tm))
-    tm, res_none = _median_time(lambda: mktnews_end_to_end(frames, table, None), ns.runs)
-    rows.append(("mktnews, articles table -> results, incl. FrameSource (tests=None)", tm))
+    labels: list[str] = []
+    fns: list[Callable[[], Any]] = []
+
+    def add(label: str, fn: Callable[[], Any]) -> None:
+        labels.append(label)
+        fns.append(fn)
+
+    add("mktnews, articles table -> results, incl. FrameSource (default tests)",
+        lambda: mktnews_end_to_end(frames, table, "default"))
+    add("mktnews, articles table -> results, incl. FrameSource (tests=None)",
+        lambda: mktnews_end_to_end(frames, table, None))
     # with each peer's own test set (the peers compute these tests too): like for like
     for label, names in PEER_TEST_SETS:
-        tm, _ = _median_time(lambda names=names: mktnews_end_to_end(frames, table, list(names)), ns.runs)
-        rows.append((f"mktnews, articles table -> results, incl. FrameSource ({label})", tm))
-    n_ours = len(rows)
-    tm, floor = _median_time(lambda: numpy_floor(frames, table), ns.runs)
-    rows.append(("numpy floor incl. the wide matrix from the frames", tm))
+        add(f"mktnews, articles table -> results, incl. FrameSource ({label})",
+            lambda names=names: mktnews_end_to_end(frames, table, list(names)))
+    n_ours = len(labels)
+    add("numpy floor incl. the wide matrix from the frames", lambda: numpy_floor(frames, table))
     peers = [p for p in ("eventstudy", "statspai") if importlib.util.find_spec(p) is not None]
-    peer_cars: dict[str, pd.Series] = {}
     if "eventstudy" in peers:
         import tempfile
 
         folder = Path(tempfile.mkdtemp(prefix="bench_firms_"))
         eventstudy_end_to_end(frames, table.iloc[:5], folder)  # warm-up
-        tm, peer_cars["eventstudy"] = _median_time(
-            lambda: eventstudy_end_to_end(frames, table, folder), ns.runs
-        )
-        rows.append(("eventstudy 0.1a12, frames -> returns CSV -> CARs", tm))
+        add("eventstudy 0.1a12, frames -> returns CSV -> CARs", lambda: eventstudy_end_to_end(frames, table, folder))
     if "statspai" in peers:
         statspai_end_to_end(frames, table.iloc[:5])  # warm-up
-        tm, peer_cars["statspai"] = _median_time(lambda: statspai_end_to_end(frames, table), ns.runs)
-        rows.append(("statspai, frames -> long returns frame -> CARs", tm))
+        add("statspai, frames -> long returns frame -> CARs", lambda: statspai_end_to_end(frames, table))
+    # every tool in every round: all are sampled over the same stretch of time
+    timed, results = _interleaved(fns, ns.runs)
+    rows: list[tuple[str, Timed]] = list(zip(labels, timed, strict=True))
+    res, res_none, floor = results[0], results[1], results[n_ours]
+    peer_cars: dict[str, pd.Series] = {
+        name: results[labels.index(label)]
+        for name, label in (
+            ("eventstudy", "eventstudy 0.1a12, frames -> returns CSV -> CARs"),
+            ("statspai", "statspai, frames -> long returns frame -> CARs"),
+        )
+        if label in labels
+    }
     st = stages(frames, table)
 
     car = res.car
@@ -316,7 +340,8 @@ def main(argv: list[str] | None = None) -> int:
         f"- {ns.stocks} generated stocks + `MKT` on the XNYS sessions 2017-2024 (seed {ns.seed}), "
         "unregistered symbols (bare-symbol rule: XNYS), one event per stock published 12:00 New York.",
         f"- Market model, window {WIN}, estimation {EST} (250 sessions), simple returns; "
-        f"{ns.runs} timed runs after one warm-up on 5 events; wall-clock seconds.",
+        f"{ns.runs} timed rounds after one warm-up on 5 events (each round runs every tool once, "
+        "so all are sampled over the same stretch of time); wall-clock seconds.",
         f"- `import mktnews`: {t_import:.2f} s (not in the timings).",
         f"- Peers: {', '.join(md_versions(peers)) or 'none installed (not run)'}, side by side in this process.",
         "",
