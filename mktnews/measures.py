@@ -769,9 +769,10 @@ def _day0_bars(
     p = segment_search(st, a, a + m, t0) - a
     row = np.minimum(a + p, len(st) - 1)  # a row of the blocks (checked by `hit`)
     hit = (p < m) & (st[row] == t0)
-    closes, opens = blocks.column("close"), blocks.column("open")
+    closes = blocks.column("close")
     cl[:] = np.where(hit, closes[row], np.nan)
-    op[:] = np.where(hit, opens[row], np.nan)
+    if blocks.has_column("open"):  # else NaN (no column of NaN as long as the blocks is made)
+        op[:] = np.where(hit, blocks.column("open")[row], np.nan)
     prev[:] = np.where(hit & (p > 0), closes[np.maximum(row - 1, 0)], np.nan)
     return prev, op, cl
 

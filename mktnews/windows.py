@@ -545,7 +545,7 @@ class ReturnPanel:
         stamps[:total] = prices.stamps[rows]
         close[:total] = prices.column("close")[rows]
         stamps[total], close[total] = _INT_NA, np.nan
-        step = np.diff(stamps[:total]) <= 0
+        step = stamps[1:total] <= stamps[: max(total - 1, 0)]
         step[starts[starts > 0] - 1] = False  # a symbol's first row follows another's last
         # the first instrument whose rows are not increasing (blocks from a source never are)
         bad = len(symbols)
@@ -610,9 +610,15 @@ class ReturnPanel:
             flat = np.concatenate(parts) if parts else None  # no parts: every row
             # every row (the rows of the instruments never repeat): a slice, no gather
             rows = slice(0, total) if flat is None or len(flat) == total else flat
-            bench_close[rows], carried_close[rows] = _align_both(
-                *bench_conv[key], stamps[rows], None if days is None else days[rows]
-            )
+            if isinstance(rows, slice):  # written in place: no temporaries as long as the panel
+                _align_both(
+                    *bench_conv[key], stamps[rows], None if days is None else days[rows],
+                    out=(bench_close[rows], carried_close[rows]),
+                )  # fmt: skip
+            else:
+                bench_close[rows], carried_close[rows] = _align_both(
+                    *bench_conv[key], stamps[rows], None if days is None else days[rows]
+                )
         bench_closed = np.isnan(bench_close) & np.isfinite(carried_close)
         market_carried = market
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -722,22 +728,36 @@ def _align(src_stamps: np.ndarray, values: np.ndarray, stamps: np.ndarray) -> np
 
 
 def _align_both(
-    src_stamps: np.ndarray, values: np.ndarray, stamps: np.ndarray, days: np.ndarray | None = None
+    src_stamps: np.ndarray,
+    values: np.ndarray,
+    stamps: np.ndarray,
+    days: np.ndarray | None = None,
+    out: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(_align(...), _align_asof(...))`` of the same arguments; for midnight stamps over
     a span of few days both come from two tables of the days (the value of each day, and
     the last finite value at or before it: a running maximum of positions), read with one
-    gather each. ``days``: ``stamps // 86400e9`` when the caller has them."""
+    gather each. ``days``: ``stamps // 86400e9`` when the caller has them; ``out``: the two
+    arrays to write the answers into."""
+
+    def searched() -> tuple[np.ndarray, np.ndarray]:
+        got = _align(src_stamps, values, stamps), _align_asof(src_stamps, values, stamps)
+        if out is None:
+            return got
+        out[0][:], out[1][:] = got
+        return out
+
     if not len(src_stamps) or not len(stamps) or (src_stamps % _NS_PER_DAY).any():
-        return _align(src_stamps, values, stamps), _align_asof(src_stamps, values, stamps)
+        return searched()
     lo = int(src_stamps[0]) // _NS_PER_DAY
     span = int(src_stamps[-1]) // _NS_PER_DAY - lo + 1
     if span > 4 * (len(src_stamps) + len(stamps)):
-        return _align(src_stamps, values, stamps), _align_asof(src_stamps, values, stamps)
+        return searched()
     if days is None:
         days = stamps // _NS_PER_DAY
-    if not np.array_equal(days * _NS_PER_DAY, stamps):  # a stamp within a day: the searches
-        return _align(src_stamps, values, stamps), _align_asof(src_stamps, values, stamps)
+    at = days * _NS_PER_DAY
+    if not np.array_equal(at, stamps):  # a stamp within a day: the searches
+        return searched()
     day = src_stamps // _NS_PER_DAY - lo
     fin = np.isfinite(values)
     # the tables have a first and a last "outside" day (NaN): day d is entry d + 1, and a
@@ -753,8 +773,12 @@ def _align_both(
         has = last >= 0
         carried[has] = values[fin][last[has]]
     carried[-1] = np.nan
-    at = days - (lo - 1)
-    return np.take(table, at, mode="clip"), np.take(carried, at, mode="clip")
+    np.subtract(days, lo - 1, out=at)  # day d is entry d - lo + 1 (clipped: outside)
+    if out is None:
+        return np.take(table, at, mode="clip"), np.take(carried, at, mode="clip")
+    np.take(table, at, mode="clip", out=out[0])
+    np.take(carried, at, mode="clip", out=out[1])
+    return out
 
 
 def _align_asof(src_stamps: np.ndarray, values: np.ndarray, stamps: np.ndarray) -> np.ndarray:
