@@ -76,7 +76,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
 
@@ -200,6 +200,38 @@ class SessionArrays:
     opens: np.ndarray
     closes: np.ndarray
     tz: str
+    #: per day between the first and last session: sessions before it / up to it (built once)
+    _day_counts: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def count_sessions(self, dates: np.ndarray, side: str) -> np.ndarray:
+        """``np.searchsorted(self.dates, dates, side)``: the sessions before (``"left"``) or
+        up to (``"right"``) each date. Midnight dates are looked up in a table of the
+        calendar's days (one gather instead of a binary search each); others searched."""
+        dates = np.asarray(dates, dtype=np.int64)
+        days = dates // _NS_DAY
+        if not len(self.dates) or not np.array_equal(days * _NS_DAY, dates):
+            return np.searchsorted(self.dates, dates, side=side)  # type: ignore[call-overload]
+        if not self._day_counts:
+            sdays = self.dates // _NS_DAY
+            first = int(sdays[0])
+            span = int(sdays[-1]) - first + 1
+            if span > 4 * len(sdays) + 1024 or not np.array_equal(sdays * _NS_DAY, self.dates):
+                self._day_counts["first"] = None  # sparse or timed: searched
+            else:
+                # entry 0: before the first session's day, 1..span: the days, span + 1: after
+                up_to = np.zeros(span + 2, dtype=np.int64)
+                np.add.at(up_to, sdays - first + 1, 1)
+                np.cumsum(up_to, out=up_to)
+                up_to[-1] = len(sdays)
+                before = up_to.copy()
+                before[1:] = up_to[:-1]
+                before[-1] = len(sdays)
+                self._day_counts.update(first=first, span=span, left=before, right=up_to)
+        t = self._day_counts
+        if t["first"] is None:
+            return np.searchsorted(self.dates, dates, side=side)  # type: ignore[call-overload]
+        days -= t["first"] - 1
+        return np.take(t["left" if side == "left" else "right"], days, mode="clip")
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, tz: str) -> SessionArrays:
@@ -1575,9 +1607,7 @@ def _daily_all(
     for k, cal in enumerate(cals):  # per calendar
         r = np.flatnonzero(later & (row_cal == k))
         if r.size:
-            between = np.searchsorted(cal.dates, dates[r], side="left") - np.searchsorted(
-                cal.dates, dates[r - 1], side="right"
-            )
+            between = cal.count_sessions(dates[r], "left") - cal.count_sessions(dates[r - 1], "right")
             prev[r[between > 0]] = np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
         change = close - prev

@@ -281,3 +281,23 @@ def test_benchmark_alignment_equals_a_loop_per_row(everyone: bool) -> None:
             want_c = np.r_[np.nan, c[1:] / c[:-1] - 1]
             np.testing.assert_allclose(panel.market_carried[rows], want_c, rtol=1e-15, equal_nan=True)
         assert (panel.keys[rows] == dates.as_unit("ns").asi8 // DAY).all()
+
+
+def test_count_sessions_equals_searchsorted_on_a_real_calendar() -> None:
+    from mktnews.calendars import calendar_sessions
+    from mktnews.events import SessionArrays
+
+    ses = SessionArrays.from_frame(calendar_sessions("XNYS"), "America/New_York")
+    rng = np.random.default_rng(7)
+    first, last = ses.dates[0] // DAY, ses.dates[-1] // DAY
+    days = rng.integers(first - 40, last + 40, 5000)  # before, inside (sessions or not), after
+    dates = np.r_[days, first, last, first - 1, last + 1] * DAY
+    for side in ("left", "right"):
+        np.testing.assert_array_equal(ses.count_sessions(dates, side), np.searchsorted(ses.dates, dates, side=side))
+    timed = dates + 3_600_000_000_000  # a time of day: searched, same answer
+    np.testing.assert_array_equal(ses.count_sessions(timed, "left"), np.searchsorted(ses.dates, timed, side="left"))
+    # 2024-11-27 is a session, 2024-11-28 (Thanksgiving) is not: sessions up to each
+    d27, d28 = pd.Timestamp("2024-11-27").value, pd.Timestamp("2024-11-28").value
+    got = ses.count_sessions(np.array([d27, d28]), "right")
+    assert got[1] == got[0]  # no session on Thanksgiving
+    assert ses.dates[got[0] - 1] == d27

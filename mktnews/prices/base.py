@@ -585,7 +585,7 @@ def _frame_arrays(
     pos = layouts[key]
     if pos is None:
         return None
-    raw = frame.to_numpy()
+    raw = _frame_values(frame, len(idx), len(key))
     if raw.dtype.kind not in _NUMERIC_KINDS:
         return None
     ns_idx = idx
@@ -595,6 +595,16 @@ def _frame_arrays(
         except (ValueError, OverflowError):
             return None
     return ns_idx.asi8, raw, pos, idx
+
+
+def _frame_values(frame: pd.DataFrame, rows: int, cols: int) -> np.ndarray:
+    """``frame.to_numpy()`` (read, never written): the frame's own 2-D array when it holds
+    one block of one numpy dtype (``DataFrame._values``, a view: a quarter of the cost of
+    ``to_numpy``'s checks), else ``to_numpy()``."""
+    raw = getattr(frame, "_values", None)
+    if isinstance(raw, np.ndarray) and raw.shape == (rows, cols):
+        return raw
+    return frame.to_numpy()
 
 
 def _column_key(columns: pd.Index) -> tuple[Any, ...]:

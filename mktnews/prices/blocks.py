@@ -81,6 +81,8 @@ class PriceBlocks(Mapping[str, pd.DataFrame]):
         columns: Mapping[str, np.ndarray | None],
         interval: str,
         attrs: Sequence[Mapping[str, Any]] | None = None,
+        *,
+        _attrs_of_blocks: bool = False,
     ) -> None:
         self.symbols: tuple[str, ...] = tuple(symbols)
         self.starts = _frozen(np.asarray(starts, dtype=np.int64))
@@ -104,7 +106,8 @@ class PriceBlocks(Mapping[str, pd.DataFrame]):
         self.interval = interval
         if attrs is None:
             attrs = [{"symbol": s, "interval": interval} for s in self.symbols]
-        self._attrs = tuple(dict(a) for a in attrs)
+        # another blocks' attrs are shared (no blocks ever changes its dicts), others copied
+        self._attrs = tuple(attrs) if _attrs_of_blocks else tuple(dict(a) for a in attrs)
         self._pos = {s: j for j, s in enumerate(self.symbols)}
         if not (len(self.starts) == len(self.lengths) == len(self._attrs) == len(self.symbols)):
             raise ValueError("PriceBlocks: symbols, starts, lengths and attrs differ in length")
@@ -244,9 +247,12 @@ class PriceBlocks(Mapping[str, pd.DataFrame]):
         sel = segment_rows(first, last)
         lengths = last - first
         starts = np.cumsum(lengths) - lengths
-        attrs = [self._attrs[self._pos[s]] for s in symbols]
+        pos = self._pos
+        attrs = [self._attrs[pos[s]] for s in symbols]
         cols = {c: (None if v is None else v[sel]) for c, v in self._cols.items()}
-        return PriceBlocks(symbols, starts, lengths, self.stamps[sel], cols, self.interval, attrs)
+        return PriceBlocks(
+            symbols, starts, lengths, self.stamps[sel], cols, self.interval, attrs, _attrs_of_blocks=True
+        )
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
