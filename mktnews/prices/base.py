@@ -623,11 +623,15 @@ def _pack_fast(
     source: str,
 ) -> PriceBlocks:
     """The blocks of the frames read as arrays (not yet checked)."""
-    cols: dict[str, list[np.ndarray | None]] = {c: [] for c in COLUMNS}
-    for g in got:  # per frame: views of its columns
-        raw, pos = g[1], g[2]
-        for c, k in zip(COLUMNS, pos, strict=True):
-            cols[c].append(raw[:, k] if k >= 0 else None)
+    cols: dict[str, list[np.ndarray | None]] = {}
+    layouts = {g[2] for g in got}  # the distinct column layouts (usually one)
+    for ci, c in enumerate(COLUMNS):  # per column: views of it in every frame
+        if all(pos[ci] < 0 for pos in layouts):  # a column no frame has
+            cols[c] = [None] * len(got)
+        elif all(pos[ci] >= 0 for pos in layouts):
+            cols[c] = [g[1][:, g[2][ci]] for g in got]
+        else:
+            cols[c] = [g[1][:, g[2][ci]] if g[2][ci] >= 0 else None for g in got]
     attrs = [{"symbol": s, "interval": interval, "source": source} for s in syms]
     return PriceBlocks.pack(syms, [g[0] for g in got], cols, interval, attrs)
 
