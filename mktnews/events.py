@@ -89,7 +89,7 @@ from mktnews.articles import SNAPSHOT_COLUMNS, Corpus
 from mktnews.calendars import calendar_sessions, data_sessions, get_calendar
 from mktnews.dispatch import frame_backend
 from mktnews.errors import ArticleError, InvalidOptionError, PriceDataError, UnknownInstrumentError
-from mktnews.instruments import Instrument, resolve_instrument
+from mktnews.instruments import Instrument, resolve_instrument, resolve_instruments
 from mktnews.prices.base import (
     PriceSource,
     conform_prices,
@@ -806,6 +806,16 @@ def resolve_box_name(name: Any, prices: Mapping[str, pd.DataFrame] | None) -> In
         return None
 
 
+def _resolve_box_names(names: Sequence[Any], prices: Mapping[str, pd.DataFrame] | None) -> list[Instrument | None]:
+    """:func:`resolve_box_name` of each name, the registry and the rules asked once for
+    all (:func:`~mktnews.instruments.resolve_instruments`)."""
+    got = resolve_instruments([str(n) if n is not None else None for n in names])
+    for i, (name, r) in enumerate(zip(names, got, strict=True)):  # per name left unresolved
+        if r is None and name is not None and str(name).strip():
+            got[i] = resolve_box_name(name, prices)  # a symbol of the user's prices, else None
+    return got
+
+
 def _article_positions(art_ids: pa.Array, snap_ids: pa.Array) -> np.ndarray:
     """Position in the articles of each snapshot's article id."""
     if len(snap_ids) == len(art_ids) and pc.all(pc.equal(snap_ids, art_ids)).as_py():
@@ -935,14 +945,15 @@ def _event_rows(
     snap = _snapshot_rows(corpus)
     memo: dict[Any, Instrument | None] = {}  # each distinct name resolved once per call
 
-    def resolve(name: Any) -> Instrument | None:
+    def resolve_all(names: Sequence[Any] | np.ndarray) -> list[Instrument | None]:
         # a str subclass (numpy's str_) is the same name as the str
-        key = (str, str(name)) if isinstance(name, str) else (type(name), name)
-        if key not in memo:
-            memo[key] = resolve_box_name(name, prices)
-        return memo[key]
+        keys = [(str, str(x)) if isinstance(x, str) else (type(x), x) for x in names]
+        new = list(dict.fromkeys(k for k in keys if k not in memo))
+        for k, r in zip(new, _resolve_box_names([k[1] for k in new], prices), strict=True):
+            memo[k] = r
+        return [memo[k] for k in keys]
 
-    snap_inst = [resolve(x) for x in snap.names]
+    snap_inst = resolve_all(snap.names)
     if isinstance(instruments, str) and instruments == "snapshot":
         if dedupe and len(snap.art):
             snap = _dedupe_snapshots(snap, snap_inst, arts)
@@ -971,7 +982,7 @@ def _event_rows(
         art_idx = np.repeat(np.arange(n_art, dtype=np.int64), k)
         inst = np.tile(np.arange(k, dtype=np.int64), n_art)
         position = inst.copy()
-    row_inst = [resolve(x) for x in names]
+    row_inst = resolve_all(names)
     # printed values: the article's first snapshot of the same symbol
     symbols: dict[str, int] = {}
     row_sym, _ = _symbol_codes(inst, row_inst, symbols)
@@ -1016,13 +1027,8 @@ def _symbol_codes(
     """Symbol code per row (-1 unknown), through the names' resolutions; ``table`` maps
     symbols to codes and grows as needed."""
     table = {} if table is None else table
-    per_name = np.empty(len(resolved) + 1, dtype=np.int64)
-    for i, r in enumerate(resolved):
-        if r is None:
-            per_name[i] = -1
-        else:
-            per_name[i] = table.setdefault(r.symbol, len(table))
-    per_name[len(resolved)] = -1
+    codes_of = [-1 if r is None else table.setdefault(r.symbol, len(table)) for r in resolved]
+    per_name = np.array([*codes_of, -1], dtype=np.int64)  # the last one: no instrument
     codes = per_name[np.where(inst >= 0, inst, len(resolved))]
     return codes, table
 

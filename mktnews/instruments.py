@@ -66,6 +66,7 @@ __all__ = [
     "registered_instrument",
     "registered_instruments",
     "resolve_instrument",
+    "resolve_instruments",
     "resolve_symbol",
     "resolve_symbols",
     "suffix_table",
@@ -671,6 +672,24 @@ def read_benchmark_map(path: str | PathLike[str]) -> dict[str, str]:
             out[key] = val
     if not out:
         raise ConfigurationError(f"{path}: no 'instrument,benchmark' rows")
+    return out
+
+
+def resolve_instruments(names: Sequence[object]) -> list[Instrument | None]:
+    """:func:`resolve_instrument` of each name (``infer=True``) against one snapshot of the
+    registry, None where it would raise :class:`UnknownInstrumentError` (a name that is
+    not a non-blank string, or neither registered nor symbol-shaped). One look-up per name
+    and no exception raised: the batch form the alignment uses for thousands of names."""
+    with _lock:
+        keys = dict(_BY_KEY)
+        by_symbol = dict(_BY_SYMBOL)
+    out: list[Instrument | None] = []
+    for name in names:  # per name: a normalisation (kept), a look-up, else the rules (kept)
+        if not isinstance(name, str) or not name.strip():
+            out.append(None)
+            continue
+        symbol = keys.get(normalize_name(name))
+        out.append(by_symbol[symbol] if symbol is not None else infer_instrument(name))
     return out
 
 

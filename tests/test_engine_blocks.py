@@ -301,3 +301,18 @@ def test_count_sessions_equals_searchsorted_on_a_real_calendar() -> None:
     got = ses.count_sessions(np.array([d27, d28]), "right")
     assert got[1] == got[0]  # no session on Thanksgiving
     assert ses.dates[got[0] - 1] == d27
+
+
+def test_resolve_instruments_equals_resolve_instrument_one_by_one() -> None:
+    from mktnews.instruments import resolve_instrument, resolve_instruments
+
+    names: list[object] = ["Euro STOXX 50", "  dax ", "^GDAXI", "AAPL", "SAP.DE", "BRK-B", "EURUSD=X",
+                           "Goldpreis", "no such index", "sap.de", "", "   ", None, 3.5, "XYZ.QQ"]
+    want = []
+    for n in names:
+        try:
+            want.append(resolve_instrument(n))  # type: ignore[arg-type]
+        except UnknownInstrumentError:
+            want.append(None)
+    assert resolve_instruments(names) == want
+    assert want[3] is not None and want[3].calendar == "XNYS" and want[8] is None and want[12] is None
