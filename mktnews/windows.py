@@ -594,39 +594,58 @@ class ReturnPanel:
         on the same intervals, the carried benchmark and the keys (a benchmark whose row
         list is empty is every instrument's)."""
         total = len(stamps) - 1
-        market = np.full(total + 1, np.nan)
-        ret = np.full(total + 1, np.nan)
-        # returns of every instrument in one pass over the concatenated closes; the first row
-        # of each instrument has none (the pass related it to the previous instrument's last)
-        bench_close = np.full(total + 1, np.nan)
-        carried_close = np.full(total + 1, np.nan)
         if interval in INTRADAY_INTERVALS:
             keys, days = stamps.copy(), None
         else:  # the day numbers: the keys, and the benchmark's alignment reads them
             keys = np.empty(total + 1, dtype=np.int64)
             days = np.floor_divide(stamps[:total], _NS_PER_DAY, out=keys[:total])
         keys[total] = -1
-        for key, parts in bench_rows.items():  # loop per benchmark
+        rows_of: dict[int, slice | np.ndarray] = {}
+        for key, parts in bench_rows.items():  # per benchmark: the rows that use it
             flat = np.concatenate(parts) if parts else None  # no parts: every row
             # every row (the rows of the instruments never repeat): a slice, no gather
-            rows = slice(0, total) if flat is None or len(flat) == total else flat
+            rows_of[key] = slice(0, total) if flat is None or len(flat) == total else flat
+        whole = len(rows_of) == 1 and isinstance(next(iter(rows_of.values())), slice)
+        bench_close = np.empty(total + 1) if whole else np.full(total + 1, np.nan)
+        bench_close[total] = np.nan
+        # the benchmark's close on each row; the carried close only where there is none (a
+        # benchmark holiday, before its first close): where there is one, it is the carried one
+        fill_rows: list[np.ndarray] = []
+        fill_vals: list[np.ndarray] = []
+        for key, rows in rows_of.items():  # loop per benchmark
+            src, vals = bench_conv[key]
+            d = None if days is None else days[rows]
             if isinstance(rows, slice):  # written in place: no temporaries as long as the panel
-                _align_both(
-                    *bench_conv[key], stamps[rows], None if days is None else days[rows],
-                    out=(bench_close[rows], carried_close[rows]),
-                )  # fmt: skip
+                _align_both(src, vals, stamps[rows], d, out=(bench_close[rows], None))
+                miss = np.flatnonzero(np.isnan(bench_close[rows])) + rows.start
             else:
-                bench_close[rows], carried_close[rows] = _align_both(
-                    *bench_conv[key], stamps[rows], None if days is None else days[rows]
-                )
-        bench_closed = np.isnan(bench_close) & np.isfinite(carried_close)
+                bench_close[rows] = _align_both(src, vals, stamps[rows], d, out=None, carried=False)[0]
+                miss = rows[np.isnan(bench_close[rows])]
+            if miss.size:
+                fill_rows.append(miss)
+                fill_vals.append(_align_both(src, vals, stamps[miss], None if days is None else days[miss])[1])
+        bench_closed = np.zeros(total + 1, dtype=bool)
+        carried_close = None
+        if fill_rows:
+            fr, fv = np.concatenate(fill_rows), np.concatenate(fill_vals)
+            hit = np.isfinite(fv)
+            if hit.any():
+                bench_closed[fr[hit]] = True
+                carried_close = bench_close.copy()
+                carried_close[fr[hit]] = fv[hit]
+        ret = np.empty(total + 1)  # every row is written below
+        market = np.empty(total + 1)
         market_carried = market
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            # returns of every instrument in one pass over the concatenated closes; the first
+            # row of each instrument has none (the pass related it to the previous one's last)
             _returns_into(close[:total], returns, ret[:total])
             _returns_into(bench_close[:total], returns, market[:total])
-            if bench_closed.any():
-                market_carried = np.full(total + 1, np.nan)
+            if carried_close is not None:
+                market_carried = np.empty(total + 1)
                 _returns_into(carried_close[:total], returns, market_carried[:total])
+                market_carried[total] = np.nan
+        ret[total] = market[total] = np.nan
         ret[starts] = np.nan
         market[starts] = np.nan
         market_carried[starts] = np.nan
@@ -732,20 +751,26 @@ def _align_both(
     values: np.ndarray,
     stamps: np.ndarray,
     days: np.ndarray | None = None,
-    out: tuple[np.ndarray, np.ndarray] | None = None,
+    out: tuple[np.ndarray, np.ndarray | None] | None = None,
+    carried: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(_align(...), _align_asof(...))`` of the same arguments; for midnight stamps over
     a span of few days both come from two tables of the days (the value of each day, and
     the last finite value at or before it: a running maximum of positions), read with one
     gather each. ``days``: ``stamps // 86400e9`` when the caller has them; ``out``: the two
-    arrays to write the answers into."""
+    arrays to write the answers into (None for the second: it is not computed, nor with
+    ``carried=False``; the second answer is then the first)."""
+    carried = carried and (out is None or out[1] is not None)
 
     def searched() -> tuple[np.ndarray, np.ndarray]:
-        got = _align(src_stamps, values, stamps), _align_asof(src_stamps, values, stamps)
+        exact = _align(src_stamps, values, stamps)
+        asof = _align_asof(src_stamps, values, stamps) if carried else exact
         if out is None:
-            return got
-        out[0][:], out[1][:] = got
-        return out
+            return exact, asof
+        out[0][:] = exact
+        if out[1] is not None:
+            out[1][:] = asof
+        return out[0], out[1] if out[1] is not None else out[0]
 
     if not len(src_stamps) or not len(stamps) or (src_stamps % _NS_PER_DAY).any():
         return searched()
@@ -759,26 +784,25 @@ def _align_both(
     if not np.array_equal(at, stamps):  # a stamp within a day: the searches
         return searched()
     day = src_stamps // _NS_PER_DAY - lo
-    fin = np.isfinite(values)
     # the tables have a first and a last "outside" day (NaN): day d is entry d + 1, and a
     # day before or after the benchmark's span is clipped onto one of them
     table = np.full(span + 2, np.nan)
     table[day + 1] = values
+    np.subtract(days, lo - 1, out=at)  # day d is entry d - lo + 1 (clipped: outside)
+    exact = np.take(table, at, mode="clip", out=None if out is None else out[0])
+    if not carried:
+        return exact, exact
+    fin = np.isfinite(values)
     last = np.full(span + 2, -1, dtype=np.int64)  # per day: position of the last finite value
     last[day[fin] + 1] = np.arange(int(fin.sum()))
     np.maximum.accumulate(last, out=last)
-    carried = np.full(span + 2, np.nan)
+    asof = np.full(span + 2, np.nan)
     if fin.any():  # nothing is carried past the last finite value
         last[int(day[fin][-1]) + 2 :] = -1
         has = last >= 0
-        carried[has] = values[fin][last[has]]
-    carried[-1] = np.nan
-    np.subtract(days, lo - 1, out=at)  # day d is entry d - lo + 1 (clipped: outside)
-    if out is None:
-        return np.take(table, at, mode="clip"), np.take(carried, at, mode="clip")
-    np.take(table, at, mode="clip", out=out[0])
-    np.take(carried, at, mode="clip", out=out[1])
-    return out
+        asof[has] = values[fin][last[has]]
+    asof[-1] = np.nan
+    return exact, np.take(asof, at, mode="clip", out=None if out is None else out[1])
 
 
 def _align_asof(src_stamps: np.ndarray, values: np.ndarray, stamps: np.ndarray) -> np.ndarray:
