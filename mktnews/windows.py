@@ -346,7 +346,9 @@ def _returns_into(close: np.ndarray, returns: str, out: np.ndarray) -> None:
         fin = np.isfinite(close)
         if not fin.all():  # an infinite close: no return into or out of it (x/inf is 0)
             tail[~(fin[1:] & fin[:-1])] = np.nan
-    np.copyto(out, np.nan, where=~np.isfinite(out))
+    inf = np.isinf(out)
+    if inf.any():  # a zero close (x/0): NaN, not an infinite return
+        out[inf] = np.nan
 
 
 _INT_NA = np.iinfo(np.int64).min
