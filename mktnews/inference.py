@@ -507,7 +507,9 @@ def _rank_day_means(
         if not every:
             x = np.where(ok, x, np.nan)
         order = np.argsort(x, axis=1)  # missing values last
-        srt = np.sort(x, axis=1)  # = x taken in that order (equal values are equal), sorted faster
+        # the sorted rows: x taken in that order, or sorted again (the same values: equal values
+        # are equal), which is faster where numpy's sorting networks apply (short rows)
+        srt = np.sort(x, axis=1) if width <= 256 else np.take_along_axis(x, order, axis=1)
         tie = srt[:, 1:] == srt[:, :-1]
         if tie.any():  # average ranks over runs of equal values
             col = np.broadcast_to(np.arange(width), (r, width))
