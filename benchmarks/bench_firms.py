@@ -39,10 +39,7 @@ import argparse
 import gc
 import importlib.util
 import os
-import platform
 import statistics
-import subprocess
-import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -52,6 +49,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from harness import emit_report, machine_line
 from peer_mktnews import MKTNEWS_TEST_SETS
 
 HERE = Path(__file__).resolve().parent
@@ -323,10 +321,6 @@ def main(argv: list[str] | None = None) -> int:
     diff = float(np.max(np.abs(got.reindex(want.index).to_numpy() - want.to_numpy())))
     n_ok = int(got.notna().sum())
 
-    def sh(cmd: str) -> str:
-        return subprocess.run(cmd, shell=True, capture_output=True, text=True, check=False).stdout.strip()
-
-    cpu = sh("lscpu | grep 'Model name'").split(":", 1)[-1].strip()
     lines = [
         "# Firm-level shape: 1,000 events on 1,000 stocks against one market series",
         "",
@@ -334,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "## Setup",
         "",
-        f"- Machine: {sh('nproc')} cores, {cpu}; {platform.platform()}; Python {platform.python_version()}.",
+        f"- Machine: {machine_line()}.",
         f"- Load average at start / end: {load0} / {' '.join(f'{v:.2f}' for v in os.getloadavg())} "
         "(the cores are shared with other sessions).",
         f"- {ns.stocks} generated stocks + `MKT` on the XNYS sessions 2017-2024 (seed {ns.seed}), "
@@ -378,12 +372,7 @@ def main(argv: list[str] | None = None) -> int:
             f"medians; CPU seconds: {tm.cpu / ours.cpu:.1f}x and {tm.cpu / mine.cpu:.1f}x)."
         )
     lines += [""]
-    text = "\n".join(lines)
-    print(text)
-    if not ns.no_write:
-        out = HERE / "results" / "firms.md"
-        out.write_text(text, encoding="utf-8")
-        print(f"written {out}", file=sys.stderr)
+    emit_report("\n".join(lines), "firms.md", write=not ns.no_write)
     return 0
 
 

@@ -26,9 +26,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -38,6 +36,8 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from harness import emit_report, machine_line  # noqa: E402
+
 EVENTS = 1000
 EST = (-260, -11)
 WIN = (-5, 5)
@@ -93,10 +93,6 @@ def main(argv: list[str] | None = None) -> int:
             n_car[k] = int(res.car["car"].notna().sum())  # type: ignore[attr-defined]
     med = {k: statistics.median(v) for k, v in times.items()}
 
-    def sh(cmd: str) -> str:
-        return subprocess.run(cmd, shell=True, capture_output=True, text=True, check=False).stdout.strip()
-
-    cpu = sh("lscpu | grep 'Model name'").split(":", 1)[-1].strip()
     lo, hi = min(ns.stocks), max(ns.stocks)
     slope = (med[hi] - med[lo]) / (hi - lo)
     lines = [
@@ -104,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "Written by `benchmarks/bench_per_instrument.py` (issue 14).",
         "",
-        f"- Machine: {sh('nproc')} cores, {cpu}; {platform.platform()}; Python {platform.python_version()}.",
+        f"- Machine: {machine_line()}.",
         f"- Load average at start / end: {load0} / {' '.join(f'{v:.2f}' for v in os.getloadavg())} "
         "(the cores are shared with other sessions).",
         f"- {EVENTS} events over K stocks (event i on stock i mod K), market model, window {WIN}, "
@@ -131,12 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             f"from {lo:,} to {mid:,}: {(med[mid] - med[lo]) / (mid - lo) * 1e6:.0f} µs."
         )
     lines.append("")
-    text = "\n".join(lines)
-    print(text)
-    if not ns.no_write:
-        out = HERE / "results" / "per_instrument.md"
-        out.write_text(text, encoding="utf-8")
-        print(f"written {out}", file=sys.stderr)
+    emit_report("\n".join(lines), "per_instrument.md", write=not ns.no_write)
     return 0
 
 

@@ -181,6 +181,21 @@ def machine_info() -> dict[str, str]:
     }
 
 
+def machine_line() -> str:
+    """One line naming the machine (cores, CPU, platform, Python) for a report."""
+    m = machine_info()
+    return f"{m['nproc']} cores, {m['cpu']}; {m['platform']}; Python {m['python']}"
+
+
+def emit_report(text: str, name: str, write: bool) -> None:
+    """Print a report and, when ``write``, keep it as ``results/<name>``."""
+    print(text)
+    if write:
+        out = RESULTS / name
+        out.write_text(text, encoding="utf-8")
+        print(f"written {out}", file=sys.stderr)
+
+
 def import_seconds(modules: tuple[str, ...] = ("mktnews", "eventstudy", "statspai")) -> dict[str, float]:
     """Seconds to import each module in a fresh interpreter (once; not in the timings)."""
     out: dict[str, float] = {}
