@@ -618,14 +618,16 @@ class ReturnPanel:
             src, vals = bench_conv[key]
             d = None if days is None else days[rows]
             if isinstance(rows, slice):  # written in place: no temporaries as long as the panel
-                _align_both(src, vals, stamps[rows], d, out=(bench_close[rows], None))
+                _align_both(src, vals, stamps[rows], d, out=bench_close[rows], carried=False)
                 miss = np.flatnonzero(np.isnan(bench_close[rows])) + rows.start
             else:
-                bench_close[rows] = _align_both(src, vals, stamps[rows], d, out=None, carried=False)[0]
+                bench_close[rows] = _align_both(src, vals, stamps[rows], d, carried=False)[0]
                 miss = rows[np.isnan(bench_close[rows])]
             if miss.size:
                 fill_rows.append(miss)
-                fill_vals.append(_align_both(src, vals, stamps[miss], None if days is None else days[miss])[1])
+                asof = _align_both(src, vals, stamps[miss], None if days is None else days[miss])[1]
+                assert asof is not None  # carried=True
+                fill_vals.append(asof)
         bench_closed = np.zeros(total + 1, dtype=bool)
         carried_close = None
         if fill_rows:
@@ -753,26 +755,21 @@ def _align_both(
     values: np.ndarray,
     stamps: np.ndarray,
     days: np.ndarray | None = None,
-    out: tuple[np.ndarray, np.ndarray | None] | None = None,
+    out: np.ndarray | None = None,
     carried: bool = True,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(_align(...), _align_asof(...))`` of the same arguments; for midnight stamps over
-    a span of few days both come from two tables of the days (the value of each day, and
-    the last finite value at or before it: a running maximum of positions), read with one
-    gather each. ``days``: ``stamps // 86400e9`` when the caller has them; ``out``: the two
-    arrays to write the answers into (None for the second: it is not computed, nor with
-    ``carried=False``; the second answer is then the first)."""
-    carried = carried and (out is None or out[1] is not None)
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(_align(...), _align_asof(...))`` of the same arguments (the second None with
+    ``carried=False``); for midnight stamps over a span of few days both come from two
+    tables of the days (the value of each day, and the last finite value at or before it:
+    a running maximum of positions), read with one gather each. ``days``: ``stamps //
+    86400e9`` when the caller has them; ``out``: the array to write the first answer into."""
 
-    def searched() -> tuple[np.ndarray, np.ndarray]:
+    def searched() -> tuple[np.ndarray, np.ndarray | None]:
         exact = _align(src_stamps, values, stamps)
-        asof = _align_asof(src_stamps, values, stamps) if carried else exact
-        if out is None:
-            return exact, asof
-        out[0][:] = exact
-        if out[1] is not None:
-            out[1][:] = asof
-        return out[0], out[1] if out[1] is not None else out[0]
+        if out is not None:
+            out[:] = exact
+            exact = out
+        return exact, _align_asof(src_stamps, values, stamps) if carried else None
 
     if not len(src_stamps) or not len(stamps) or (src_stamps % _NS_PER_DAY).any():
         return searched()
@@ -791,9 +788,9 @@ def _align_both(
     table = np.full(span + 2, np.nan)
     table[day + 1] = values
     np.subtract(days, lo - 1, out=at)  # day d is entry d - lo + 1 (clipped: outside)
-    exact = np.take(table, at, mode="clip", out=None if out is None else out[0])
+    exact = np.take(table, at, mode="clip", out=out)
     if not carried:
-        return exact, exact
+        return exact, None
     fin = np.isfinite(values)
     last = np.full(span + 2, -1, dtype=np.int64)  # per day: position of the last finite value
     last[day[fin] + 1] = np.arange(int(fin.sum()))
@@ -804,7 +801,7 @@ def _align_both(
         has = last >= 0
         asof[has] = values[fin][last[has]]
     asof[-1] = np.nan
-    return exact, np.take(asof, at, mode="clip", out=None if out is None else out[1])
+    return exact, np.take(asof, at, mode="clip")
 
 
 def _align_asof(src_stamps: np.ndarray, values: np.ndarray, stamps: np.ndarray) -> np.ndarray:

@@ -316,3 +316,33 @@ def test_resolve_instruments_equals_resolve_instrument_one_by_one() -> None:
             want.append(None)
     assert resolve_instruments(names) == want
     assert want[3] is not None and want[3].calendar == "XNYS" and want[8] is None and want[12] is None
+
+
+def test_frame_source_refuses_the_first_bad_frame_across_check_chunks() -> None:
+    """40 frames of 2,000 daily rows (80,000 rows: the stamp checks run in chunks of 32,768,
+    so frames and defects straddle chunk ends); one defect planted per trial. FrameSource
+    names the first bad frame in the mapping's order, as a check frame by frame does."""
+    rng = np.random.default_rng(11)
+    base = pd.bdate_range("2010-01-04", periods=2000).as_unit("ns").asi8
+    for trial in range(12):
+        stamps = [base.copy() for _ in range(40)]
+        victim = int(rng.integers(0, 40))
+        row = int(rng.integers(1, 2000))
+        kind = ("time of day", "step down", "repeat", "NaT first")[trial % 4]
+        if kind == "time of day":
+            stamps[victim][row] += 3_600_000_000_000
+        elif kind == "step down":
+            stamps[victim][row] = stamps[victim][row - 1] - DAY
+        elif kind == "repeat":
+            stamps[victim][row] = stamps[victim][row - 1]
+        else:
+            stamps[victim][0] = np.iinfo(np.int64).min
+        frames = {
+            f"F{k:02d}": pd.DataFrame({"close": np.full(2000, 10.0)}, index=pd.DatetimeIndex(st.view("M8[ns]")))
+            for k, st in enumerate(stamps)
+        }
+        with pytest.raises(PriceDataError) as err:
+            FrameSource(frames)
+        assert f"F{victim:02d}" in str(err.value), (kind, victim, row, str(err.value))
+    FrameSource({f"F{k:02d}": pd.DataFrame({"close": np.ones(2000)}, index=pd.DatetimeIndex(base.view("M8[ns]")))
+                 for k in range(40)})  # no defect: built

@@ -489,7 +489,7 @@ class FrameSource:
         codes = b.codes(symbols) if interval == self.interval else np.full(len(symbols), -1)
         sel = np.flatnonzero(codes >= 0)
         refused = np.flatnonzero(codes < 0).tolist()
-        held = ", ".join(b) or "nothing" if refused else ""  # named in each message, joined once
+        held = (", ".join(b) or "nothing") if refused else ""  # named in each message, joined once
         errors = {  # the message fetch raises, for each symbol it refuses
             symbols[k]: str(self._refusal(symbols[k], interval, held)) for k in refused
         }
@@ -661,17 +661,10 @@ def _batch_refusals(
         lengths = np.array([len(got[k][0]) for k in distinct], dtype=np.int64)
     ends = np.cumsum(lengths)
     heads = (ends - lengths)[lengths > 0]
-    # the checks first (chunk by chunk: small temporaries); the rows that fail are looked
-    # for only when one does. NaT (the smallest int64) past a frame's first row is a step down.
-    if _stamps_fail(ns, heads, intraday):
-        step = ns[1:] <= ns[:-1]
-        step[heads[heads > 0] - 1] = False  # a frame's last row against the next one's first
-        wrong = np.zeros(len(ns), dtype=bool)
-        wrong[heads] = ns[heads] == _NAT_NS
-        wrong[1:] |= step
-        if not intraday:
-            wrong |= (ns // _DAY_NS) * _DAY_NS != ns
-        owners = np.asarray(distinct)[np.searchsorted(ends, np.flatnonzero(wrong), side="right")]
+    # NaT (the smallest int64) past a frame's first row is a step down
+    wrong = _stamp_failures(ns, heads, intraday)
+    if wrong.size:
+        owners = np.asarray(distinct)[np.searchsorted(ends, wrong, side="right")]
         bad_idx = {id(got[int(k)][3]) for k in owners}
         bad |= np.fromiter((id(g[3]) in bad_idx for g in got), dtype=bool, count=n)
     rows = _bad_value_rows(blocks)
@@ -684,28 +677,26 @@ def _batch_refusals(
 _CHECK_CHUNK = 1 << 15  # rows per chunk of the stamp checks (a few hundred kB of temporaries)
 
 
-def _stamps_fail(ns: np.ndarray, heads: np.ndarray, intraday: bool) -> bool:
-    """Whether some frame's stamps (``ns``, frames starting at rows ``heads``) fail the
-    contract: NaT first, not strictly increasing, or (daily) a time of day. Chunk by chunk,
-    so that no temporary as long as all the rows is made."""
-    if len(heads) and (ns[heads] == _NAT_NS).any():
-        return True
+def _stamp_failures(ns: np.ndarray, heads: np.ndarray, intraday: bool) -> np.ndarray:
+    """Rows of ``ns`` (frames starting at rows ``heads``) that fail the contract: NaT at a
+    frame's first row, a step that is not strictly up, or (daily) a time of day. Chunk by
+    chunk, so that no temporary as long as all the rows is made; none fail, usually."""
+    found: list[np.ndarray] = [heads[ns[heads] == _NAT_NS]] if len(heads) else []
     buf = np.empty(min(_CHECK_CHUNK, len(ns)), dtype=np.int64)
     for a in range(0, len(ns), _CHECK_CHUNK):  # per chunk of rows (not per frame)
         b = min(a + _CHECK_CHUNK, len(ns))
         chunk = ns[a:b]
+        wrong = np.zeros(b - a, dtype=bool)
+        lo = max(a, 1)  # the step into each row of the chunk, from the row before it
+        wrong[lo - a :] = ns[lo:b] <= ns[lo - 1 : b - 1]
+        wrong[heads[np.searchsorted(heads, a) : np.searchsorted(heads, b)] - a] = False  # a new frame
         if not intraday:  # a time of day (floor division: numpy divides by a constant fast)
             days = np.floor_divide(chunk, _DAY_NS, out=buf[: b - a])
             days *= _DAY_NS
-            if not np.array_equal(days, chunk):
-                return True
-        lo = max(a, 1)  # the step into each row of the chunk, from the row before it
-        step = ns[lo:b] <= ns[lo - 1 : b - 1]
-        h = heads[np.searchsorted(heads, lo) : np.searchsorted(heads, b)]
-        step[h - lo] = False  # a frame's first row against the previous frame's last
-        if step.any():
-            return True
-    return False
+            wrong |= days != chunk
+        if wrong.any():
+            found.append(np.flatnonzero(wrong) + a)
+    return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
 
 
 def _values_fail(v: np.ndarray, volume: bool) -> bool:
